@@ -6,8 +6,7 @@
 #![allow(missing_docs, clippy::all, missing_debug_implementations)]
 
 /// Encoded descriptors of every hallguard proto, for tonic-reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/hallguard_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hallguard_descriptor.bin"));
 
 /// Shared types: people, zones, time windows, paging.
 pub mod common {

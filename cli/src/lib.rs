@@ -1,0 +1,7 @@
+//! The `hallguard` binary's library: which service roles exist and how one is started.
+//! The binary (`main.rs`) parses flags; tests start services through [`start`] exactly as
+//! `hallguard serve` does.
+
+pub mod serve;
+
+pub use serve::{ServiceRole, StartError, start};

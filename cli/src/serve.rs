@@ -1,0 +1,83 @@
+//! Starting service roles: one per process in a Kubernetes Deployment, or all four in one
+//! process on a laptop, where they still talk to each other over gRPC.
+
+use std::future::Future;
+
+use hallguard_platform::config::Settings;
+use hallguard_platform::db::{DatabaseError, DatabaseTarget};
+use hallguard_platform::server::{self, ServerOptions, ServiceParts};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A service role of the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ServiceRole {
+    /// Gate checks, registrations, risk areas, quarantine holds.
+    Screening,
+    /// Roster, morning checks, health reports, canteen seating.
+    StaffHealth,
+    /// The seven-step response, hygiene, supplies.
+    Incident,
+    /// Presence intervals and contact queries.
+    ContactTracing,
+}
+
+impl ServiceRole {
+    /// Every role, in the order `serve all` gives them ports.
+    pub const ALL: [ServiceRole; 4] = [
+        ServiceRole::Screening,
+        ServiceRole::StaffHealth,
+        ServiceRole::Incident,
+        ServiceRole::ContactTracing,
+    ];
+
+    /// The service's name (database namespace, logs).
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceRole::Screening => hallguard_screening::NAME,
+            ServiceRole::StaffHealth => hallguard_staff_health::NAME,
+            ServiceRole::Incident => hallguard_incident::NAME,
+            ServiceRole::ContactTracing => hallguard_contact_tracing::NAME,
+        }
+    }
+}
+
+/// Why a service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("{service}: {source}")]
+    Database {
+        /// The service.
+        service: &'static str,
+        /// The cause.
+        source: DatabaseError,
+    },
+}
+
+/// Opens the role's database, runs its migrations, and serves it on `listener` until
+/// `shutdown` resolves. Returns once the service is ready; the handle ends with the server.
+pub async fn start(
+    role: ServiceRole,
+    settings: &Settings,
+    target: DatabaseTarget,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<JoinHandle<Result<(), tonic::transport::Error>>, StartError> {
+    let limit = settings.max_message_bytes;
+    let parts: Result<ServiceParts, DatabaseError> = match role {
+        ServiceRole::Screening => hallguard_screening::build(&target, limit).await,
+        ServiceRole::StaffHealth => hallguard_staff_health::build(&target, limit).await,
+        ServiceRole::Incident => hallguard_incident::build(&target, limit).await,
+        ServiceRole::ContactTracing => hallguard_contact_tracing::build(&target, limit).await,
+    };
+    let parts = parts.map_err(|source| StartError::Database {
+        service: role.name(),
+        source,
+    })?;
+    let options = ServerOptions {
+        tokens: settings.tokens.clone(),
+        request_timeout: settings.request_timeout,
+    };
+    Ok(tokio::spawn(server::run(listener, shutdown, parts, options)))
+}

@@ -1,0 +1,409 @@
+//! Bearer-token authentication and per-RPC roles. Tokens are never stored: the config
+//! holds their SHA-256 hashes. Every RPC declares which roles may call it; the
+//! [`AuthLayer`] answers UNAUTHENTICATED for a missing or unknown token and
+//! PERMISSION_DENIED for a role outside the RPC's list. Health checks and reflection are
+//! open, as probes and grpcurl need them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use rand::RngCore as _;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+/// Who a caller is allowed to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An entrance or exit gate device.
+    GateDevice,
+    /// A staff self-service kiosk.
+    StaffKiosk,
+    /// The duty desk and duty officers.
+    DutyOfficer,
+    /// An epidemiology analyst.
+    Analyst,
+    /// Operators; may call everything.
+    Admin,
+    /// Another hallguard service.
+    Service,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 6] = [
+        Role::GateDevice,
+        Role::StaffKiosk,
+        Role::DutyOfficer,
+        Role::Analyst,
+        Role::Admin,
+        Role::Service,
+    ];
+
+    /// The role's name in config and tokens files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::GateDevice => "gate_device",
+            Role::StaffKiosk => "staff_kiosk",
+            Role::DutyOfficer => "duty_officer",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+            Role::Service => "service",
+        }
+    }
+
+    /// Parses a role name.
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The authenticated caller, put in every request's extensions for handlers and audit logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The token's name from config (e.g. "gate-east-1"), never the token itself.
+    pub name: String,
+    /// The token's role.
+    pub role: Role,
+}
+
+/// The SHA-256 hex digest under which a token is configured.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh random token (32 bytes, hex).
+pub fn generate_token() -> SecretString {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    SecretString::from(hex::encode(bytes))
+}
+
+/// Known token hashes and what they stand for.
+#[derive(Debug, Clone, Default)]
+pub struct TokenBook {
+    by_hash: HashMap<String, Caller>,
+}
+
+/// A bad line in a tokens spec.
+#[derive(Debug, thiserror::Error)]
+#[error("token entry {entry}: {message}")]
+pub struct TokenSpecError {
+    entry: usize,
+    message: String,
+}
+
+impl TokenBook {
+    /// Registers a token hash (64 hex chars) for a named caller.
+    pub fn insert_hash(&mut self, sha256_hex: &str, caller: Caller) {
+        self.by_hash.insert(sha256_hex.to_ascii_lowercase(), caller);
+    }
+
+    /// Registers a token given in clear (development mode and tests).
+    pub fn insert_token(&mut self, token: &SecretString, caller: Caller) {
+        self.insert_hash(&hash_token(token.expose_secret()), caller);
+    }
+
+    /// Parses `role:name:sha256hex` entries separated by commas or newlines.
+    pub fn parse(spec: &str) -> Result<Self, TokenSpecError> {
+        let mut book = Self::default();
+        for (index, entry) in spec
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            let fail = |message: &str| TokenSpecError {
+                entry: index + 1,
+                message: message.to_string(),
+            };
+            let mut parts = entry.splitn(3, ':');
+            let (Some(role), Some(name), Some(hash)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(fail("expected role:name:sha256hex"));
+            };
+            let role = Role::parse(role).ok_or_else(|| fail("unknown role"))?;
+            if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(fail("the hash must be 64 hex characters (sha256 of the token)"));
+            }
+            book.insert_hash(
+                hash,
+                Caller {
+                    name: name.to_string(),
+                    role,
+                },
+            );
+        }
+        Ok(book)
+    }
+
+    /// Every entry as (hash, caller).
+    pub fn entries(&self) -> Vec<(String, Caller)> {
+        self.by_hash
+            .iter()
+            .map(|(hash, caller)| (hash.clone(), caller.clone()))
+            .collect()
+    }
+
+    /// Whether no token is known (the server would be unusable).
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    fn lookup(&self, token: &str) -> Option<&Caller> {
+        self.by_hash.get(&hash_token(token))
+    }
+}
+
+/// Which roles may call each RPC, keyed by gRPC path (`/package.Service/Method`).
+/// A path not listed is open to admins only.
+#[derive(Debug, Clone, Default)]
+pub struct RpcRoles {
+    by_path: HashMap<String, Vec<Role>>,
+}
+
+impl RpcRoles {
+    /// Declares the roles of every method of one service.
+    pub fn service(mut self, service: &str, methods: &[(&str, &[Role])]) -> Self {
+        for (method, roles) in methods {
+            self.by_path
+                .insert(format!("/{service}/{method}"), roles.to_vec());
+        }
+        self
+    }
+
+    /// Adds another table's entries.
+    pub fn merge(mut self, other: RpcRoles) -> Self {
+        self.by_path.extend(other.by_path);
+        self
+    }
+
+    fn allows(&self, path: &str, role: Role) -> bool {
+        role == Role::Admin || self.by_path.get(path).is_some_and(|roles| roles.contains(&role))
+    }
+}
+
+fn is_public(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.")
+}
+
+/// What the [`AuthLayer`] checks against.
+#[derive(Debug, Clone)]
+pub struct AuthPolicy {
+    tokens: Arc<TokenBook>,
+    roles: Arc<RpcRoles>,
+}
+
+impl AuthPolicy {
+    /// A policy from known tokens and per-RPC roles.
+    pub fn new(tokens: TokenBook, roles: RpcRoles) -> Self {
+        Self {
+            tokens: Arc::new(tokens),
+            roles: Arc::new(roles),
+        }
+    }
+
+    /// Decides one call: the caller, or the status to answer with.
+    pub fn authorize(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<Caller>, tonic::Status> {
+        if is_public(path) {
+            return Ok(None);
+        }
+        let token = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or_else(|| {
+                tonic::Status::unauthenticated("missing bearer token in the authorization header")
+            })?;
+        let caller = self
+            .tokens
+            .lookup(token.trim())
+            .ok_or_else(|| tonic::Status::unauthenticated("unknown bearer token"))?;
+        if !self.roles.allows(path, caller.role) {
+            return Err(tonic::Status::permission_denied(format!(
+                "role {} may not call {path}",
+                caller.role
+            )));
+        }
+        Ok(Some(caller.clone()))
+    }
+}
+
+/// Tower layer applying an [`AuthPolicy`] to every request.
+#[derive(Debug, Clone)]
+pub struct AuthLayer {
+    policy: AuthPolicy,
+}
+
+impl AuthLayer {
+    /// A layer enforcing `policy`.
+    pub fn new(policy: AuthPolicy) -> Self {
+        Self { policy }
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            policy: self.policy.clone(),
+        }
+    }
+}
+
+/// The service produced by [`AuthLayer`].
+#[derive(Debug, Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    policy: AuthPolicy,
+}
+
+type BoxFuture<T> = Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+impl<S, B> tower::Service<http::Request<B>> for AuthService<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        match self.policy.authorize(request.uri().path(), request.headers()) {
+            Ok(caller) => {
+                if let Some(caller) = caller {
+                    request.extensions_mut().insert(caller);
+                }
+                // Take the service that was polled ready; leave a fresh clone behind.
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                Box::pin(async move { inner.call(request).await })
+            }
+            Err(status) => {
+                tracing::info!(path = %request.uri().path(), code = ?status.code(), "call refused");
+                Box::pin(async move { Ok(status.into_http()) })
+            }
+        }
+    }
+}
+
+/// The caller of a request, as authenticated by the layer.
+pub fn caller<T>(request: &tonic::Request<T>) -> Option<&Caller> {
+    request.extensions().get::<Caller>()
+}
+
+/// A client-side interceptor: adds the bearer token and the current trace context.
+#[derive(Clone)]
+pub struct PeerInterceptor {
+    authorization: tonic::metadata::MetadataValue<tonic::metadata::Ascii>,
+}
+
+impl fmt::Debug for PeerInterceptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PeerInterceptor { authorization: [redacted] }")
+    }
+}
+
+impl PeerInterceptor {
+    /// An interceptor presenting `token`.
+    pub fn new(token: &SecretString) -> Result<Self, tonic::metadata::errors::InvalidMetadataValue> {
+        let authorization = format!("Bearer {}", token.expose_secret()).parse()?;
+        Ok(Self { authorization })
+    }
+}
+
+impl tonic::service::Interceptor for PeerInterceptor {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.authorization.clone());
+        crate::telemetry::inject_into_metadata(request.metadata_mut());
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> (AuthPolicy, SecretString) {
+        let token = generate_token();
+        let mut book = TokenBook::default();
+        book.insert_token(
+            &token,
+            Caller {
+                name: "gate-1".into(),
+                role: Role::GateDevice,
+            },
+        );
+        let roles = RpcRoles::default().service("x.v1.S", &[("CheckIn", &[Role::GateDevice])]);
+        (AuthPolicy::new(book, roles), token)
+    }
+
+    fn bearer(token: &str) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn allowed_role_passes_and_caller_is_named() {
+        let (policy, token) = policy();
+        let caller = policy
+            .authorize("/x.v1.S/CheckIn", &bearer(token.expose_secret()))
+            .unwrap();
+        assert_eq!(caller.map(|c| c.name), Some("gate-1".to_string()));
+    }
+
+    #[test]
+    fn unlisted_method_is_denied_to_non_admins() {
+        let (policy, token) = policy();
+        let error = policy
+            .authorize("/x.v1.S/Other", &bearer(token.expose_secret()))
+            .unwrap_err();
+        assert_eq!(error.code(), tonic::Code::PermissionDenied);
+    }
+
+    #[test]
+    fn unknown_token_is_unauthenticated_but_health_is_open() {
+        let (policy, _) = policy();
+        let error = policy.authorize("/x.v1.S/CheckIn", &bearer("nope")).unwrap_err();
+        assert_eq!(error.code(), tonic::Code::Unauthenticated);
+        assert!(
+            policy
+                .authorize("/grpc.health.v1.Health/Check", &http::HeaderMap::new())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn token_spec_parses_and_rejects_bad_hashes() {
+        let hash = hash_token("secret");
+        let book = TokenBook::parse(&format!("analyst:ana:{hash}")).unwrap();
+        assert_eq!(book.lookup("secret").map(|c| c.role), Some(Role::Analyst));
+        assert!(TokenBook::parse("analyst:ana:xyz").is_err());
+        assert!(TokenBook::parse(&format!("wizard:w:{hash}")).is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! Settings every service shares, from flags or `HALLGUARD_*` environment variables, and
+//! the halls they serve (TOML hall files, or the built-in sample hall).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::auth::{Caller, Role, TokenBook, generate_token};
+use crate::hall::{Hall, HallError, Halls};
+
+/// Flags shared by every `hallguard serve` role.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Database URL: `sqlite://DIR` (one file per service in DIR), `sqlite://FILE.db`, or
+    /// `postgres://user@host/db` (one schema per service).
+    #[arg(long, env = "HALLGUARD_DATABASE_URL", default_value = "sqlite://data")]
+    pub database_url: String,
+
+    /// Hall files to serve (comma-separated); the built-in sample hall when none is given.
+    #[arg(long, env = "HALLGUARD_HALL_FILES", value_delimiter = ',')]
+    pub hall_files: Vec<PathBuf>,
+
+    /// Accepted tokens as `role:name:sha256hex` entries, comma-separated. Roles:
+    /// gate_device, staff_kiosk, duty_officer, analyst, admin, service.
+    #[arg(long, env = "HALLGUARD_TOKENS", hide_env_values = true)]
+    pub tokens: Option<String>,
+
+    /// A file with one `role:name:sha256hex` entry per line (e.g. a mounted Secret).
+    #[arg(long, env = "HALLGUARD_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+
+    /// Development mode: generate one token per role and print them at start.
+    #[arg(long, env = "HALLGUARD_DEV")]
+    pub dev: bool,
+
+    /// Token this service presents when it calls its peers (role `service`).
+    #[arg(long, env = "HALLGUARD_SERVICE_TOKEN", hide_env_values = true)]
+    pub service_token: Option<SecretString>,
+
+    /// Secret key for hashing ID numbers (HMAC-SHA256). Required unless --dev.
+    #[arg(long, env = "HALLGUARD_ID_HASH_KEY", hide_env_values = true)]
+    pub id_hash_key: Option<SecretString>,
+
+    /// Log line format.
+    #[arg(long, env = "HALLGUARD_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: crate::telemetry::LogFormat,
+
+    /// Longest time a unary call may take before DEADLINE_EXCEEDED.
+    #[arg(long, env = "HALLGUARD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Largest request or response message, in MiB.
+    #[arg(long, env = "HALLGUARD_MAX_MESSAGE_MIB", default_value_t = 16)]
+    pub max_message_mib: usize,
+}
+
+/// Why settings could not be turned into a working configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A hall file is bad.
+    #[error(transparent)]
+    Hall(#[from] HallError),
+    /// A token entry is bad.
+    #[error(transparent)]
+    Tokens(#[from] crate::auth::TokenSpecError),
+    /// The tokens file could not be read.
+    #[error("cannot read tokens file: {0}")]
+    TokensFile(std::io::Error),
+    /// Nothing would be allowed in.
+    #[error("no tokens configured: set HALLGUARD_TOKENS or HALLGUARD_TOKENS_FILE, or pass --dev")]
+    NoTokens,
+    /// ID numbers could not be hashed.
+    #[error("HALLGUARD_ID_HASH_KEY is required outside --dev")]
+    NoIdHashKey,
+}
+
+/// Resolved settings, ready for servers.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Database URL.
+    pub database_url: String,
+    /// The halls served.
+    pub halls: Halls,
+    /// Accepted tokens.
+    pub tokens: TokenBook,
+    /// Token for calls to peers.
+    pub service_token: SecretString,
+    /// ID-number hashing key.
+    pub id_hash_key: SecretString,
+    /// Unary call timeout.
+    pub request_timeout: Duration,
+    /// Message size limit in bytes.
+    pub max_message_bytes: usize,
+    /// Tokens generated in development mode, by role, to print at start.
+    pub dev_tokens: Vec<(Role, SecretString)>,
+}
+
+impl CommonArgs {
+    /// Reads hall files and tokens; in development mode makes up what is missing.
+    pub fn resolve(&self) -> Result<Settings, ConfigError> {
+        let halls = if self.hall_files.is_empty() {
+            vec![Hall::sample()]
+        } else {
+            self.hall_files
+                .iter()
+                .map(|path| Hall::load(path))
+                .collect::<Result<_, _>>()?
+        };
+        let mut tokens = match &self.tokens {
+            Some(spec) => TokenBook::parse(spec)?,
+            None => TokenBook::default(),
+        };
+        if let Some(path) = &self.tokens_file {
+            let text = std::fs::read_to_string(path).map_err(ConfigError::TokensFile)?;
+            for (hash, caller) in TokenBook::parse(&text)?.entries() {
+                tokens.insert_hash(&hash, caller);
+            }
+        }
+        let mut dev_tokens = Vec::new();
+        if self.dev {
+            for role in Role::ALL {
+                let token = generate_token();
+                tokens.insert_token(
+                    &token,
+                    Caller {
+                        name: format!("dev-{role}"),
+                        role,
+                    },
+                );
+                dev_tokens.push((role, token));
+            }
+        }
+        let service_token = match (
+            &self.service_token,
+            dev_tokens.iter().find(|(role, _)| *role == Role::Service),
+        ) {
+            (Some(token), _) => token.clone(),
+            (None, Some((_, token))) => token.clone(),
+            // Without a service token, calls to peers fail and wait in the outbox.
+            (None, None) => SecretString::from(String::new()),
+        };
+        if tokens.is_empty() {
+            return Err(ConfigError::NoTokens);
+        }
+        let id_hash_key = match (&self.id_hash_key, self.dev) {
+            (Some(key), _) => key.clone(),
+            (None, true) => SecretString::from("development-only-id-hash-key"),
+            (None, false) => return Err(ConfigError::NoIdHashKey),
+        };
+        Ok(Settings {
+            database_url: self.database_url.clone(),
+            halls: Halls::new(halls)?,
+            tokens,
+            service_token,
+            id_hash_key,
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            max_message_bytes: self.max_message_mib.max(1) * 1024 * 1024,
+            dev_tokens,
+        })
+    }
+}

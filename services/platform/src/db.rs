@@ -1,0 +1,171 @@
+//! The database pool: SQLite (the embedded default, one file per service under ./data)
+//! or PostgreSQL (one schema per service). Queries are written once in portable SQL with
+//! `$N` placeholders, epoch-millisecond times and TEXT ids, and run on both backends.
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+
+/// What can go wrong opening the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// The URL names a backend we do not support.
+    #[error("unsupported database url scheme (use sqlite:// or postgres://)")]
+    UnsupportedScheme,
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The data directory could not be created.
+    #[error("cannot create data directory: {0}")]
+    DataDir(#[from] std::io::Error),
+}
+
+/// Which backend a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool plus the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// The pool.
+    pub pool: AnyPool,
+    /// The backend.
+    pub backend: Backend,
+}
+
+/// Where a service's data lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseTarget {
+    /// `sqlite://` or `postgres://` URL. For SQLite a directory URL is allowed:
+    /// `sqlite://data` puts each service in `data/<service>.db`.
+    pub url: String,
+    /// PostgreSQL schema or SQLite file name; usually the service name.
+    pub namespace: String,
+}
+
+impl Database {
+    /// Opens the pool and runs the platform's and then the service's migrations
+    /// (`sqlx::migrate!` of the service crate; versions 100 and up, as the platform uses 1-99).
+    pub async fn open(
+        target: &DatabaseTarget,
+        service_migrations: Option<Migrator>,
+    ) -> Result<Self, DatabaseError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = resolve(target)?;
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let pool_options = AnyPoolOptions::new().max_connections(match backend {
+            // SQLite allows one writer; a small pool avoids lock contention.
+            Backend::Sqlite => 4,
+            Backend::Postgres => 10,
+        });
+        let pool = match backend {
+            Backend::Sqlite => {
+                pool_options
+                    .after_connect(|connection, _| {
+                        Box::pin(async move {
+                            connection
+                                .execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                let schema = quote_identifier(&target.namespace);
+                let mut connection = sqlx::AnyConnection::connect_with(&options).await?;
+                connection
+                    .execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                    .await?;
+                connection.close().await?;
+                pool_options
+                    .after_connect(move |connection, _| {
+                        let statement = format!("SET search_path TO {schema}");
+                        Box::pin(async move {
+                            connection.execute(statement.as_str()).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        // The platform's tables (the outbox) and the service's share one migrations table;
+        // each migrator skips the other's versions.
+        let mut platform: Migrator = sqlx::migrate!("./migrations");
+        platform.set_ignore_missing(true);
+        platform.run(&pool).await?;
+        if let Some(mut service) = service_migrations {
+            service.set_ignore_missing(true);
+            service.run(&pool).await?;
+        }
+        Ok(Self { pool, backend })
+    }
+}
+
+fn resolve(target: &DatabaseTarget) -> Result<(Backend, String), DatabaseError> {
+    let url = target.url.trim();
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or_default();
+        let file = if path.ends_with(".db") || path == ":memory:" {
+            std::path::PathBuf::from(path)
+        } else {
+            std::path::Path::new(if path.is_empty() { "data" } else { path })
+                .join(format!("{}.db", target.namespace))
+        };
+        if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        return Ok((Backend::Sqlite, format!("sqlite://{}?mode=rwc", file.display())));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    Err(DatabaseError::UnsupportedScheme)
+}
+
+/// Schema names come from our own service names and test ids; quoting keeps them inert.
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', ""))
+}
+
+/// Whether an error is a unique-constraint violation (a duplicate key).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_directory_url_gives_one_file_per_service() {
+        let target = DatabaseTarget {
+            url: "sqlite://data".into(),
+            namespace: "screening".into(),
+        };
+        let (backend, url) = resolve(&target).unwrap();
+        assert_eq!(backend, Backend::Sqlite);
+        assert_eq!(url, "sqlite://data/screening.db?mode=rwc");
+    }
+
+    #[test]
+    fn unknown_scheme_is_refused() {
+        let target = DatabaseTarget {
+            url: "mysql://x".into(),
+            namespace: "s".into(),
+        };
+        assert!(matches!(resolve(&target), Err(DatabaseError::UnsupportedScheme)));
+    }
+}

@@ -1,0 +1,345 @@
+//! The hall model read from a TOML hall file: gates, zones, canteen tables, isolation
+//! rooms, the response organisation and the screening rules. The built-in sample hall
+//! means nothing has to be written before the first start.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The sample hall compiled into the binary (`halls/sample.toml`).
+pub const SAMPLE_HALL_TOML: &str = include_str!("../halls/sample.toml");
+
+/// What can be wrong with a hall file.
+#[derive(Debug, thiserror::Error)]
+pub enum HallError {
+    /// The file could not be read.
+    #[error("cannot read hall file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML does not describe a hall.
+    #[error("hall file is not valid: {0}")]
+    Parse(#[from] toml::de::Error),
+    /// The hall contradicts itself.
+    #[error("hall {site_id}: {message}")]
+    Inconsistent {
+        /// The hall.
+        site_id: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One hall (site).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hall {
+    /// Stable id carried by every record of this hall.
+    pub site_id: String,
+    /// Readable name.
+    pub name: String,
+    /// Offset of local time from UTC, in minutes.
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+    /// Opening time, local "HH:MM".
+    pub opens_at: String,
+    /// Closing time, local "HH:MM"; open visits are closed at this time.
+    pub closes_at: String,
+    /// Screening rules.
+    pub screening: ScreeningRules,
+    /// Retention limits.
+    #[serde(default)]
+    pub retention: Retention,
+    /// One-way gates.
+    pub gates: Vec<Gate>,
+    /// Zones.
+    pub zones: Vec<Zone>,
+    /// The staff canteen.
+    pub canteen: Canteen,
+    /// Isolation rooms.
+    pub isolation_rooms: Vec<IsolationRoom>,
+    /// The response organisation.
+    pub groups: Vec<Group>,
+}
+
+/// Screening rules: configuration, not code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningRules {
+    /// At or above this temperature a person has a fever.
+    pub fever_threshold_celsius: f64,
+    /// At or above this temperature a fever with a red code or risk travel is a suspected case.
+    pub suspected_case_fever_celsius: f64,
+    /// How far back travel to a risk area counts.
+    pub risk_lookback_days: u32,
+    /// Version label recorded with every decision.
+    pub rules_version: String,
+}
+
+/// How long personal data is kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Presence and screening records are deleted after this many days.
+    pub presence_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self { presence_days: 28 }
+    }
+}
+
+/// Which way a gate lets people through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateDirection {
+    /// In only.
+    Entrance,
+    /// Out only.
+    Exit,
+}
+
+/// A one-way gate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// Gate id.
+    pub id: String,
+    /// In or out.
+    pub direction: GateDirection,
+    /// The infrared thermometer at this gate, if any.
+    #[serde(default)]
+    pub thermometer_id: Option<String>,
+}
+
+/// What a zone is used for; exposure and disinfection rules depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneKind {
+    /// A public hall zone.
+    Public,
+    /// A meeting room, disinfected after each use.
+    MeetingRoom,
+    /// The canteen.
+    Canteen,
+    /// An isolation room.
+    Isolation,
+    /// Staff-only office space.
+    Office,
+}
+
+/// A zone of the hall.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    /// Zone id.
+    pub id: String,
+    /// Readable name.
+    pub name: String,
+    /// What it is.
+    pub kind: ZoneKind,
+    /// 1 is disinfected first.
+    #[serde(default = "default_priority")]
+    pub disinfection_priority: u8,
+}
+
+fn default_priority() -> u8 {
+    2
+}
+
+/// The canteen layout and meal window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Canteen {
+    /// Tables of two facing sides.
+    pub tables: Vec<Table>,
+    /// Length of one meal slot.
+    pub slot_minutes: u32,
+    /// Start of the first slot, local "HH:MM".
+    pub first_slot: String,
+    /// End of the last slot, local "HH:MM".
+    pub last_slot_end: String,
+}
+
+/// A canteen table: two sides facing each other.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// Table id.
+    pub id: String,
+    /// Seats along each side.
+    pub seats_per_side: u32,
+}
+
+/// An isolation room.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IsolationRoom {
+    /// Room id.
+    pub id: String,
+    /// Its zone.
+    pub zone_id: String,
+}
+
+/// A group of the response organisation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Group id.
+    pub id: String,
+    /// Readable name.
+    pub name: String,
+    /// Leader's staff id.
+    pub leader: String,
+    /// Members' staff ids.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+impl Hall {
+    /// The built-in sample hall.
+    pub fn sample() -> Self {
+        #[allow(clippy::expect_used)]
+        Self::from_toml(SAMPLE_HALL_TOML).expect("the built-in sample hall is valid")
+    }
+
+    /// Reads and checks a hall file.
+    pub fn load(path: &Path) -> Result<Self, HallError> {
+        let text = std::fs::read_to_string(path).map_err(|source| HallError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text)
+    }
+
+    /// Parses and checks a hall description.
+    pub fn from_toml(text: &str) -> Result<Self, HallError> {
+        let hall: Hall = toml::from_str(text)?;
+        hall.check()?;
+        Ok(hall)
+    }
+
+    /// The gate with this id.
+    pub fn gate(&self, gate_id: &str) -> Option<&Gate> {
+        self.gates.iter().find(|gate| gate.id == gate_id)
+    }
+
+    /// The zone with this id.
+    pub fn zone(&self, zone_id: &str) -> Option<&Zone> {
+        self.zones.iter().find(|zone| zone.id == zone_id)
+    }
+
+    fn check(&self) -> Result<(), HallError> {
+        let fail = |message: String| HallError::Inconsistent {
+            site_id: self.site_id.clone(),
+            message,
+        };
+        if self.site_id.trim().is_empty() {
+            return Err(fail("site_id is empty".into()));
+        }
+        let mut ids = HashSet::new();
+        for id in self
+            .gates
+            .iter()
+            .map(|g| &g.id)
+            .chain(self.zones.iter().map(|z| &z.id))
+        {
+            if !ids.insert(id.as_str()) {
+                return Err(fail(format!("id {id} is used twice among gates and zones")));
+            }
+        }
+        if !self.gates.iter().any(|g| g.direction == GateDirection::Entrance)
+            || !self.gates.iter().any(|g| g.direction == GateDirection::Exit)
+        {
+            return Err(fail(
+                "a hall needs at least one entrance and one exit gate".into(),
+            ));
+        }
+        for room in &self.isolation_rooms {
+            if self.zone(&room.zone_id).is_none() {
+                return Err(fail(format!(
+                    "isolation room {} names unknown zone {}",
+                    room.id, room.zone_id
+                )));
+            }
+        }
+        let rules = &self.screening;
+        if !(30.0..=45.0).contains(&rules.fever_threshold_celsius)
+            || rules.suspected_case_fever_celsius < rules.fever_threshold_celsius
+        {
+            return Err(fail(
+                "fever thresholds must lie in 30-45 °C, suspected-case threshold not below the fever threshold".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Every hall a deployment serves, by site id.
+#[derive(Debug, Clone)]
+pub struct Halls {
+    halls: Vec<Hall>,
+}
+
+impl Halls {
+    /// Wraps the halls; site ids must be unique.
+    pub fn new(halls: Vec<Hall>) -> Result<Self, HallError> {
+        let mut seen = HashSet::new();
+        for hall in &halls {
+            if !seen.insert(hall.site_id.clone()) {
+                return Err(HallError::Inconsistent {
+                    site_id: hall.site_id.clone(),
+                    message: "two hall files share this site id".into(),
+                });
+            }
+        }
+        Ok(Self { halls })
+    }
+
+    /// The hall with this site id.
+    pub fn get(&self, site_id: &str) -> Option<&Hall> {
+        self.halls.iter().find(|hall| hall.site_id == site_id)
+    }
+
+    /// Every hall.
+    pub fn iter(&self) -> impl Iterator<Item = &Hall> {
+        self.halls.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_hall_is_valid_and_has_one_way_gates() {
+        let hall = Hall::sample();
+        assert_eq!(hall.site_id, "riverside-hall");
+        assert_eq!(
+            hall.gate("gate-east-in").map(|g| g.direction),
+            Some(GateDirection::Entrance)
+        );
+        assert_eq!(
+            hall.gate("gate-south-out").map(|g| g.direction),
+            Some(GateDirection::Exit)
+        );
+        assert_eq!(hall.groups.len(), 7);
+    }
+
+    #[test]
+    fn isolation_room_in_unknown_zone_is_rejected() {
+        let text = SAMPLE_HALL_TOML.replace("zone_id = \"isolation-room-1\"", "zone_id = \"nowhere\"");
+        let error = Hall::from_toml(&text).unwrap_err();
+        assert!(error.to_string().contains("unknown zone nowhere"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_sites_are_rejected() {
+        assert!(Halls::new(vec![Hall::sample(), Hall::sample()]).is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! What every hallguard service shares.
+//!
+//! - [`config`]: flags and `HALLGUARD_*` environment, resolved into [`config::Settings`].
+//! - [`hall`]: the hall model from a TOML hall file (or the built-in sample hall).
+//! - [`db`]: the sqlx pool for SQLite or PostgreSQL, with embedded migrations.
+//! - [`outbox`]: the transactional outbox and its delivery worker.
+//! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
+//! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
+//! - [`status`]: building `tonic::Status` values with field violations.
+//! - [`telemetry`]: logs, traces, OTLP export and W3C propagation.
+//! - [`pseudonym`]: keyed hashing of ID numbers.
+//! - [`time`]: epoch milliseconds and protobuf timestamps.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod hall;
+pub mod outbox;
+mod outbox_admin;
+pub mod pseudonym;
+pub mod server;
+pub mod status;
+pub mod telemetry;
+pub mod testing;
+pub mod time;

@@ -1,0 +1,299 @@
+//! The transactional outbox. A service writes a cross-service call into its own
+//! `outbox` table in the same transaction as the change that causes it; the
+//! [`OutboxWorker`] delivers it later with retries, exponential backoff and the message's
+//! idempotency key, so a peer that is down delays work and never loses it, and a
+//! delivery retried after a lost acknowledgement has no second effect at the receiver.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use sqlx::{Any, AnyPool, Row, Transaction};
+use tokio::sync::Notify;
+
+use crate::time::now_millis;
+
+/// A message to deliver, as written by the service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// The hall the change belongs to.
+    pub site_id: String,
+    /// The receiving service, e.g. "incident".
+    pub destination: String,
+    /// What the message asks for, e.g. "open_incident".
+    pub kind: String,
+    /// Key the receiver uses to apply the message once; also unique in the outbox.
+    pub idempotency_key: String,
+    /// The encoded request (protobuf bytes).
+    pub payload: Vec<u8>,
+}
+
+/// A message read back for delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingMessage {
+    /// Outbox row id.
+    pub id: String,
+    /// The hall.
+    pub site_id: String,
+    /// The receiving service.
+    pub destination: String,
+    /// What it asks for.
+    pub kind: String,
+    /// The receiver's deduplication key.
+    pub idempotency_key: String,
+    /// The encoded request.
+    pub payload: Vec<u8>,
+    /// W3C traceparent of the transaction that wrote it, so the delivery joins its trace.
+    pub traceparent: Option<String>,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+/// Why a delivery did not go through.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DeliveryError {
+    /// The receiver is down or busy: try again later.
+    #[error("retryable: {0}")]
+    Retryable(String),
+    /// The receiver rejected the message: retrying cannot help; kept for an operator.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+/// Sends outbox messages to their destination.
+pub trait Deliver: Send + Sync + 'static {
+    /// Delivers one message; the receiver must deduplicate by its idempotency key.
+    fn deliver(&self, message: &PendingMessage) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+}
+
+/// Undelivered messages for one destination and kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacklogEntry {
+    /// Receiving service.
+    pub destination: String,
+    /// Message kind.
+    pub kind: String,
+    /// Messages waiting (including rejected ones awaiting an operator).
+    pub pending: u64,
+    /// Of those, how many have failed at least once.
+    pub retrying: u64,
+    /// Creation time of the oldest waiting message, epoch ms.
+    pub oldest_created_at: i64,
+    /// An error message from a failed attempt, if any.
+    pub last_error: Option<String>,
+}
+
+/// Writes a message inside the caller's transaction. A second message with the same
+/// idempotency key is ignored, so a retried request never queues twice.
+pub async fn enqueue(
+    transaction: &mut Transaction<'_, Any>,
+    message: &NewMessage,
+) -> Result<(), sqlx::Error> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO outbox (id, site_id, destination, kind, idempotency_key, payload, traceparent, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(&message.site_id)
+    .bind(&message.destination)
+    .bind(&message.kind)
+    .bind(&message.idempotency_key)
+    .bind(BASE64.encode(&message.payload))
+    .bind(crate::telemetry::current_traceparent())
+    .bind(now)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// The backlog per destination and kind.
+pub async fn backlog(pool: &AnyPool) -> Result<Vec<BacklogEntry>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT destination, kind, COUNT(*) AS pending,
+                SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) AS retrying,
+                MIN(created_at) AS oldest,
+                MAX(last_error) AS last_error
+         FROM outbox WHERE delivered_at IS NULL
+         GROUP BY destination, kind ORDER BY destination, kind",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(BacklogEntry {
+                destination: row.try_get("destination")?,
+                kind: row.try_get("kind")?,
+                pending: u64::try_from(row.try_get::<i64, _>("pending")?).unwrap_or(0),
+                retrying: u64::try_from(row.try_get::<i64, _>("retrying")?).unwrap_or(0),
+                oldest_created_at: row.try_get("oldest")?,
+                last_error: row.try_get("last_error")?,
+            })
+        })
+        .collect()
+}
+
+/// Retry timing.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// Delay after the first failure.
+    pub initial: Duration,
+    /// Longest delay.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay before attempt `attempts + 1`, doubling each time up to the maximum.
+    pub fn delay(&self, attempts: i64) -> Duration {
+        let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+        self.initial
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.max)
+    }
+}
+
+/// Delivers the outbox of one service's database. One worker per process; when several
+/// replicas run, a message may be sent twice and the receiver's idempotency key absorbs it.
+#[derive(Debug)]
+pub struct OutboxWorker<D> {
+    pool: AnyPool,
+    deliver: D,
+    backoff: Backoff,
+    wake: Arc<Notify>,
+    poll_interval: Duration,
+}
+
+impl<D: Deliver> OutboxWorker<D> {
+    /// A worker over this pool.
+    pub fn new(pool: AnyPool, deliver: D) -> Self {
+        Self {
+            pool,
+            deliver,
+            backoff: Backoff::default(),
+            wake: Arc::new(Notify::new()),
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+
+    /// Changes the retry timing.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Changes how often the table is polled when nothing wakes the worker.
+    pub fn with_poll_interval(mut self, poll_interval: Duration) -> Self {
+        self.poll_interval = poll_interval;
+        self
+    }
+
+    /// A handle that wakes the worker right after a commit.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Runs until `shutdown` resolves.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            match self.deliver_due().await {
+                Ok(delivered) if delivered > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "outbox poll failed"),
+            }
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.poll_interval) => {}
+            }
+        }
+    }
+
+    /// Attempts every message that is due once; returns how many were delivered.
+    pub async fn deliver_due(&self) -> Result<usize, sqlx::Error> {
+        let now = now_millis();
+        let rows = sqlx::query(
+            "SELECT id, site_id, destination, kind, idempotency_key, payload, traceparent, attempts, next_attempt_at
+             FROM outbox
+             WHERE delivered_at IS NULL AND failed_at IS NULL
+             ORDER BY created_at, id LIMIT 500",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut delivered = 0;
+        // A destination that failed waits for its next attempt; later messages to it keep
+        // their order behind the failed one, other destinations go on.
+        let mut blocked = std::collections::HashSet::new();
+        for row in rows {
+            let destination: String = row.try_get("destination")?;
+            let next_attempt_at: i64 = row.try_get("next_attempt_at")?;
+            if next_attempt_at > now {
+                blocked.insert(destination);
+                continue;
+            }
+            if blocked.contains(&destination) {
+                continue;
+            }
+            let payload: String = row.try_get("payload")?;
+            let message = PendingMessage {
+                id: row.try_get("id")?,
+                site_id: row.try_get("site_id")?,
+                destination,
+                kind: row.try_get("kind")?,
+                idempotency_key: row.try_get("idempotency_key")?,
+                payload: BASE64
+                    .decode(payload)
+                    .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+                traceparent: row.try_get("traceparent")?,
+                attempts: row.try_get("attempts")?,
+            };
+            let span = tracing::info_span!("outbox.deliver", destination = %message.destination, kind = %message.kind, attempts = message.attempts);
+            crate::telemetry::set_parent_from_traceparent(&span, message.traceparent.as_deref());
+            let outcome = tracing::Instrument::instrument(self.deliver.deliver(&message), span).await;
+            match outcome {
+                Ok(()) => {
+                    sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2")
+                        .bind(now_millis())
+                        .bind(&message.id)
+                        .execute(&self.pool)
+                        .await?;
+                    delivered += 1;
+                }
+                Err(DeliveryError::Retryable(error)) => {
+                    let delay =
+                        i64::try_from(self.backoff.delay(message.attempts).as_millis()).unwrap_or(i64::MAX);
+                    tracing::info!(destination = %message.destination, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox delivery failed, will retry");
+                    sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                        .bind(now_millis().saturating_add(delay))
+                        .bind(&error)
+                        .bind(&message.id)
+                        .execute(&self.pool)
+                        .await?;
+                    blocked.insert(message.destination.clone());
+                }
+                Err(DeliveryError::Rejected(error)) => {
+                    tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver");
+                    sqlx::query("UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3")
+                        .bind(now_millis())
+                        .bind(&error)
+                        .bind(&message.id)
+                        .execute(&self.pool)
+                        .await?;
+                }
+            }
+        }
+        Ok(delivered)
+    }
+}

@@ -1,0 +1,138 @@
+//! Running a gRPC server the same way for every service: auth, trace context extraction,
+//! request timeouts, health checking (tonic-health), reflection (tonic-reflection), the
+//! outbox backlog service, and graceful shutdown.
+
+use std::future::Future;
+use std::time::Duration;
+
+use hallguard_proto::platform::v1::outbox_admin_server::OutboxAdminServer;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+
+use crate::auth::{AuthLayer, AuthPolicy, Role, RpcRoles, TokenBook};
+use crate::outbox_admin::OutboxAdminService;
+
+/// One service's gRPC surface, ready to serve.
+#[derive(Debug)]
+pub struct ServiceParts {
+    /// Short name for logs, e.g. "screening".
+    pub name: &'static str,
+    /// The service's gRPC services.
+    pub routes: Routes,
+    /// Fully-qualified names reported SERVING by the health service.
+    pub service_names: Vec<&'static str>,
+    /// Which roles may call each RPC.
+    pub roles: RpcRoles,
+    /// The database, for the outbox backlog RPC.
+    pub pool: sqlx::AnyPool,
+}
+
+/// Transport settings.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Accepted tokens.
+    pub tokens: TokenBook,
+    /// Unary call timeout.
+    pub request_timeout: Duration,
+}
+
+/// The roles of the platform's own RPCs.
+pub fn platform_roles() -> RpcRoles {
+    RpcRoles::default().service(
+        "hallguard.platform.v1.OutboxAdmin",
+        &[("GetOutboxBacklog", &[Role::DutyOfficer, Role::Service])],
+    )
+}
+
+/// Serves `parts` on `listener` until `shutdown` resolves, then drains in-flight calls.
+pub async fn run(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    parts: ServiceParts,
+    options: ServerOptions,
+) -> Result<(), tonic::transport::Error> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    for name in &parts.service_names {
+        health_reporter
+            .set_service_status(*name, ServingStatus::Serving)
+            .await;
+    }
+    health_reporter
+        .set_service_status("", ServingStatus::Serving)
+        .await;
+
+    // Reflection lists only what this server serves, not every package of the contracts.
+    let mut reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(hallguard_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("hallguard.platform.v1.OutboxAdmin");
+    for name in &parts.service_names {
+        reflection = reflection.with_service_name(*name);
+    }
+    let reflection = reflection.build_v1();
+    let mut routes = parts
+        .routes
+        .add_service(health_service)
+        .add_service(OutboxAdminServer::new(OutboxAdminService::new(
+            parts.pool.clone(),
+        )));
+    match reflection {
+        Ok(reflection) => routes = routes.add_service(reflection),
+        Err(error) => tracing::warn!(%error, "server reflection disabled"),
+    }
+
+    let policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()));
+    let address = listener.local_addr().ok();
+    tracing::info!(service = parts.name, ?address, "serving");
+    tonic::transport::Server::builder()
+        .timeout(options.request_timeout)
+        .trace_fn(|request: &http::Request<()>| {
+            let span = tracing::info_span!("grpc.request", rpc = %request.uri().path());
+            crate::telemetry::set_parent_from_headers(&span, request.headers());
+            span
+        })
+        .layer(AuthLayer::new(policy))
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            shutdown.await;
+            // Tell load balancers first, then let tonic drain in-flight calls.
+            health_reporter
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+        })
+        .await?;
+    tracing::info!(service = parts.name, "stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (Kubernetes' stop signal).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for sigterm");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested");
+}

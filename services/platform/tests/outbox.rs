@@ -1,0 +1,163 @@
+//! The outbox against a real database (SQLite, or PostgreSQL when
+//! HALLGUARD_TEST_DATABASE_URL is set) and a fake receiver that can be down or lose acks.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use hallguard_platform::db::Database;
+use hallguard_platform::outbox::{
+    self, Backoff, Deliver, DeliveryError, NewMessage, OutboxWorker, PendingMessage,
+};
+use hallguard_platform::testing::TestDatabase;
+
+/// A receiver that applies each idempotency key once, like a real peer's unique key.
+#[derive(Default)]
+struct FakeReceiver {
+    down: AtomicBool,
+    lose_next_ack: AtomicBool,
+    seen_keys: Mutex<HashSet<String>>,
+    effects: AtomicUsize,
+    calls: AtomicUsize,
+}
+
+impl Deliver for &'static FakeReceiver {
+    async fn deliver(&self, message: &PendingMessage) -> Result<(), DeliveryError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.down.load(Ordering::SeqCst) {
+            return Err(DeliveryError::Retryable("connection refused".into()));
+        }
+        if self
+            .seen_keys
+            .lock()
+            .unwrap()
+            .insert(message.idempotency_key.clone())
+        {
+            self.effects.fetch_add(1, Ordering::SeqCst);
+        }
+        if self.lose_next_ack.swap(false, Ordering::SeqCst) {
+            return Err(DeliveryError::Retryable("deadline exceeded".into()));
+        }
+        Ok(())
+    }
+}
+
+fn message(key: &str) -> NewMessage {
+    NewMessage {
+        site_id: "riverside-hall".into(),
+        destination: "incident".into(),
+        kind: "open_incident".into(),
+        idempotency_key: key.into(),
+        payload: vec![1, 2, 3],
+    }
+}
+
+async fn setup() -> (TestDatabase, Database) {
+    let test_db = TestDatabase::new();
+    let database = Database::open(&test_db.target("outbox-test"), None)
+        .await
+        .unwrap();
+    (test_db, database)
+}
+
+fn worker(database: &Database, receiver: &'static FakeReceiver) -> OutboxWorker<&'static FakeReceiver> {
+    OutboxWorker::new(database.pool.clone(), receiver).with_backoff(Backoff {
+        initial: Duration::from_millis(1),
+        max: Duration::from_millis(5),
+    })
+}
+
+async fn enqueue(database: &Database, key: &str) {
+    let mut transaction = database.pool.begin().await.unwrap();
+    outbox::enqueue(&mut transaction, &message(key)).await.unwrap();
+    transaction.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn delivery_resumes_when_the_receiver_comes_back() {
+    let (test_db, database) = setup().await;
+    let receiver: &'static FakeReceiver = Box::leak(Box::default());
+    receiver.down.store(true, Ordering::SeqCst);
+    enqueue(&database, "check-in-1").await;
+    enqueue(&database, "check-in-2").await;
+    let worker = worker(&database, receiver);
+
+    assert_eq!(worker.deliver_due().await.unwrap(), 0);
+    let backlog = outbox::backlog(&database.pool).await.unwrap();
+    assert_eq!(backlog.len(), 1);
+    assert_eq!((backlog[0].pending, backlog[0].retrying), (2, 1));
+    assert_eq!(backlog[0].last_error.as_deref(), Some("connection refused"));
+
+    receiver.down.store(false, Ordering::SeqCst);
+    let mut delivered = 0;
+    for _ in 0..50 {
+        delivered += worker.deliver_due().await.unwrap();
+        if delivered == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(delivered, 2);
+    assert_eq!(receiver.effects.load(Ordering::SeqCst), 2);
+    assert!(outbox::backlog(&database.pool).await.unwrap().is_empty());
+    test_db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_retry_after_a_lost_ack_has_no_second_effect() {
+    let (test_db, database) = setup().await;
+    let receiver: &'static FakeReceiver = Box::leak(Box::default());
+    receiver.lose_next_ack.store(true, Ordering::SeqCst);
+    enqueue(&database, "suspected-case-7").await;
+    let worker = worker(&database, receiver);
+
+    assert_eq!(worker.deliver_due().await.unwrap(), 0);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(worker.deliver_due().await.unwrap(), 1);
+
+    assert_eq!(receiver.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(receiver.effects.load(Ordering::SeqCst), 1);
+    assert!(outbox::backlog(&database.pool).await.unwrap().is_empty());
+    test_db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_same_key_is_queued_once_and_a_rolled_back_change_queues_nothing() {
+    let (test_db, database) = setup().await;
+    enqueue(&database, "k1").await;
+    enqueue(&database, "k1").await;
+    let mut transaction = database.pool.begin().await.unwrap();
+    outbox::enqueue(&mut transaction, &message("k2")).await.unwrap();
+    transaction.rollback().await.unwrap();
+
+    let backlog = outbox::backlog(&database.pool).await.unwrap();
+    assert_eq!(backlog[0].pending, 1);
+    test_db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_worker_delivers_in_the_background_and_stops_on_shutdown() {
+    let (test_db, database) = setup().await;
+    let receiver: &'static FakeReceiver = Box::leak(Box::default());
+    let worker = worker(&database, receiver).with_poll_interval(Duration::from_millis(10));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(worker.run(async {
+        let _ = stopped.await;
+    }));
+    enqueue(&database, "bg-1").await;
+    for _ in 0..200 {
+        if receiver.effects.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(receiver.effects.load(Ordering::SeqCst), 1);
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .unwrap()
+        .unwrap();
+    test_db.cleanup().await;
+}
