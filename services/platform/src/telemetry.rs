@@ -122,3 +122,44 @@ impl Extractor for HeaderExtractor<'_> {
         self.0.keys().map(|key| key.as_str()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::TraceContextExt;
+
+    #[test]
+    fn a_traceparent_written_by_one_span_parents_a_span_elsewhere() {
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        tracing::subscriber::with_default(subscriber, || {
+            let check_in = tracing::info_span!("check_in");
+            let traceparent = check_in.in_scope(current_traceparent).expect("a traceparent");
+            let sent_trace = check_in.context().span().span_context().trace_id();
+            assert!(traceparent.contains(&sent_trace.to_string()), "{traceparent}");
+
+            let delivery = tracing::info_span!("outbox.deliver");
+            set_parent_from_traceparent(&delivery, Some(&traceparent));
+            let received_trace = delivery.context().span().span_context().trace_id();
+            assert_eq!(received_trace, sent_trace);
+
+            let mut metadata = tonic::metadata::MetadataMap::new();
+            delivery.in_scope(|| inject_into_metadata(&mut metadata));
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                "traceparent",
+                metadata
+                    .get("traceparent")
+                    .expect("injected")
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap(),
+            );
+            let server = tracing::info_span!("grpc.request");
+            set_parent_from_headers(&server, &headers);
+            assert_eq!(server.context().span().span_context().trace_id(), sent_trace);
+        });
+    }
+}
