@@ -1,0 +1,29 @@
+//! The tracing engine: presence intervals in, close contacts out, with evidence.
+//!
+//! A pure library (no tonic, no sqlx, no tokio), so it is easy to test, bench and reuse.
+//!
+//! - [`model`]: people, places, presence intervals and the interners that give them
+//!   compact indices.
+//! - [`rules`]: exposure rules as data (thresholds per place kind, categories).
+//! - [`geometry`]: which canteen seats are adjacent or facing.
+//! - [`sweep`]: per place and day, a sweep over sorted interval endpoints that yields
+//!   every overlapping pair once (never an all-pairs loop).
+//! - [`graph`]: the co-presence graph (petgraph), built in parallel with rayon, grown
+//!   incrementally, expired by retention.
+//! - [`queries`]: close and secondary contacts, trajectories, who was where.
+//! - [`clusters`]: connected clusters and time-respecting transmission chains.
+
+pub mod clusters;
+pub mod geometry;
+pub mod graph;
+pub mod model;
+pub mod queries;
+pub mod rules;
+pub mod sweep;
+
+pub use graph::{CoPresenceGraph, EngineConfig};
+pub use model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence, PresenceError};
+pub use rules::{ExposureRule, Rules};
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;

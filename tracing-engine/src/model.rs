@@ -1,0 +1,171 @@
+//! People, places and presence intervals, and the interners that map them to compact
+//! `u32` indices: the graph and the sweeps work on indices only, which keeps pair keys
+//! to one `u64` and the hot loops cache-friendly.
+
+use std::collections::HashMap;
+
+use crate::Millis;
+
+/// Visitor or staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PersonKind {
+    /// A visitor at the gates.
+    Visitor,
+    /// A member of staff.
+    Staff,
+}
+
+/// A person as the services know them (the id is already a pseudonym).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PersonKey {
+    /// The hall.
+    pub site_id: String,
+    /// Visitor or staff.
+    pub kind: PersonKind,
+    /// Pseudonymous id within the site.
+    pub person_id: String,
+}
+
+/// The kind of place, which decides the exposure rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlaceKind {
+    /// A hall zone: shared air, masks worn.
+    Zone,
+    /// A gate's entry queue.
+    EntryQueue,
+    /// A canteen seat.
+    CanteenSeat,
+}
+
+/// A place in a hall.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlaceKey {
+    /// The hall.
+    pub site_id: String,
+    /// Zone, entry queue or seat.
+    pub kind: PlaceKind,
+    /// Zone id, gate id or seat id.
+    pub place_id: String,
+}
+
+/// One presence interval as ingested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    /// Who.
+    pub person: PersonKey,
+    /// Where.
+    pub place: PlaceKey,
+    /// From (inclusive).
+    pub start: Millis,
+    /// Until (exclusive); `None` while open: closed at the hall's closing time that day.
+    pub end: Option<Millis>,
+    /// For entry queues, the 1-based place in the queue; 0 otherwise.
+    pub queue_position: u32,
+}
+
+/// Why an interval cannot be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PresenceError {
+    /// An id is empty.
+    #[error("{0} is empty")]
+    EmptyId(&'static str),
+    /// The interval ends before it starts.
+    #[error("end is before start")]
+    EndBeforeStart,
+    /// A person in an entry queue needs their position.
+    #[error("queue_position is required for entry queues")]
+    MissingQueuePosition,
+}
+
+impl Presence {
+    /// Checks the interval on its own.
+    pub fn validate(&self) -> Result<(), PresenceError> {
+        if self.person.site_id.is_empty() {
+            return Err(PresenceError::EmptyId("person.site_id"));
+        }
+        if self.person.person_id.is_empty() {
+            return Err(PresenceError::EmptyId("person.person_id"));
+        }
+        if self.place.place_id.is_empty() {
+            return Err(PresenceError::EmptyId("place.place_id"));
+        }
+        if self.end.is_some_and(|end| end < self.start) {
+            return Err(PresenceError::EndBeforeStart);
+        }
+        if self.place.kind == PlaceKind::EntryQueue && self.queue_position == 0 {
+            return Err(PresenceError::MissingQueuePosition);
+        }
+        Ok(())
+    }
+}
+
+/// Compact index of a person.
+pub type PersonIdx = u32;
+/// Compact index of a place.
+pub type PlaceIdx = u32;
+/// Compact index of a site.
+pub type SiteIdx = u32;
+
+/// Maps keys to dense indices and back.
+#[derive(Debug, Clone)]
+pub struct Interner<K> {
+    by_key: HashMap<K, u32>,
+    keys: Vec<K>,
+}
+
+impl<K> Default for Interner<K> {
+    fn default() -> Self {
+        Self {
+            by_key: HashMap::new(),
+            keys: Vec::new(),
+        }
+    }
+}
+
+impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
+    /// The index of `key`, adding it if new.
+    pub fn intern(&mut self, key: &K) -> u32 {
+        if let Some(&index) = self.by_key.get(key) {
+            return index;
+        }
+        let index = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.by_key.insert(key.clone(), index);
+        self.keys.push(key.clone());
+        index
+    }
+
+    /// The index of `key`, if known.
+    pub fn get(&self, key: &K) -> Option<u32> {
+        self.by_key.get(key).copied()
+    }
+
+    /// The key of an index.
+    pub fn key(&self, index: u32) -> &K {
+        &self.keys[index as usize]
+    }
+
+    /// How many keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// An interval in compact form, as the graph stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stay {
+    /// Who.
+    pub person: PersonIdx,
+    /// Where.
+    pub place: PlaceIdx,
+    /// From.
+    pub start: Millis,
+    /// Until (always closed).
+    pub end: Millis,
+    /// Queue position (entry queues) or 0.
+    pub queue_position: u32,
+}

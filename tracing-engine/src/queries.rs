@@ -1,0 +1,231 @@
+//! Queries over the co-presence graph: close contacts (ring 1) with evidence, secondary
+//! contacts (ring 2, time-respecting), trajectories and who was in a place.
+
+use std::collections::{BTreeMap, HashMap};
+
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+
+use crate::Millis;
+use crate::graph::{CoPresenceGraph, Edge};
+use crate::model::{PersonIdx, PlaceIdx, Stay};
+use crate::rules::{ExposureRule, Rules};
+
+/// A time window `[start, end)`.
+pub type Window = (Millis, Millis);
+
+/// The window of `days` before an anchor (symptom onset or sampling) until the anchor.
+pub fn days_before(anchor: Millis, days: u32) -> Window {
+    (anchor - i64::from(days) * 86_400_000, anchor)
+}
+
+/// Spans, total overlap and whether a queue meeting was near enough, per place pair.
+type Tally = (Vec<(Millis, Millis)>, Millis, bool);
+
+/// One qualifying exposure, seen from the person queried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exposure {
+    /// The rule that made it count.
+    pub rule: ExposureRule,
+    /// The queried person's place (their seat, in the canteen).
+    pub place: PlaceIdx,
+    /// The other person's place.
+    pub other_place: PlaceIdx,
+    /// The overlapping spans inside the window.
+    pub spans: Vec<(Millis, Millis)>,
+    /// Total overlap inside the window (0 for the queue).
+    pub total_ms: Millis,
+}
+
+/// A close contact with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Who.
+    pub person: PersonIdx,
+    /// The exposures that qualified.
+    pub exposures: Vec<Exposure>,
+    /// Sum of the exposures' overlap.
+    pub total_ms: Millis,
+    /// Start of the earliest qualifying span.
+    pub first_exposure: Millis,
+    /// From the closest rule, e.g. "canteen-unmasked".
+    pub category: &'static str,
+}
+
+/// A secondary contact and how they link to the index case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondaryContact {
+    /// Who.
+    pub person: PersonIdx,
+    /// The close contact linking them.
+    pub via: PersonIdx,
+    /// When the close contact was first exposed to the index case.
+    pub via_first_exposure: Millis,
+    /// Their exposures with the close contact, after that time.
+    pub contact: Contact,
+}
+
+impl CoPresenceGraph {
+    /// Whether the evidence on an edge, clipped to `window`, qualifies under `rules`;
+    /// `from_low` says whether the queried person is the edge's lower index.
+    pub(crate) fn qualify_edge(edge: &Edge, from_low: bool, window: Window, rules: &Rules) -> Vec<Exposure> {
+        // Sum clipped overlap per (rule, place pair) across days, as thresholds are cumulative.
+        let mut by_place: BTreeMap<(ExposureRule, PlaceIdx, PlaceIdx), Tally> = BTreeMap::new();
+        for (_, evidence) in &edge.evidence {
+            let (place, other) = if from_low {
+                (evidence.place_low, evidence.place_high)
+            } else {
+                (evidence.place_high, evidence.place_low)
+            };
+            let entry = by_place.entry((evidence.rule, place, other)).or_default();
+            for (index, &(start, end)) in evidence.spans.iter().enumerate() {
+                if evidence.rule == ExposureRule::EntryQueue {
+                    // A queue meeting is in the window when the later check-in is.
+                    let (places, gap) = evidence
+                        .queue_gaps
+                        .get(index)
+                        .copied()
+                        .unwrap_or((u32::MAX, Millis::MAX));
+                    let near = places <= rules.queue_max_places || gap <= rules.queue_max_ms;
+                    if near && end >= window.0 && end < window.1 {
+                        entry.0.push((start, end));
+                        entry.2 = true;
+                    }
+                    continue;
+                }
+                let clipped = (start.max(window.0), end.min(window.1));
+                if clipped.1 > clipped.0 {
+                    entry.0.push(clipped);
+                    entry.1 += clipped.1 - clipped.0;
+                }
+            }
+        }
+        by_place
+            .into_iter()
+            .filter(|((rule, _, _), (spans, total, near))| match rule {
+                ExposureRule::SameZone => *total >= rules.zone_min_overlap_ms && !spans.is_empty(),
+                ExposureRule::CanteenAdjacent | ExposureRule::CanteenFacing => {
+                    *total >= rules.canteen_min_overlap_ms && !spans.is_empty()
+                }
+                ExposureRule::EntryQueue => *near,
+            })
+            .map(|((rule, place, other_place), (mut spans, total_ms, _))| {
+                spans.sort_unstable();
+                Exposure {
+                    rule,
+                    place,
+                    other_place,
+                    spans,
+                    total_ms,
+                }
+            })
+            .collect()
+    }
+
+    fn contact_from(person: PersonIdx, exposures: Vec<Exposure>) -> Option<Contact> {
+        let first_exposure = exposures
+            .iter()
+            .filter_map(|e| e.spans.first().map(|s| s.0))
+            .min()?;
+        let closest = exposures
+            .iter()
+            .map(|e| e.rule)
+            .max_by_key(|rule| rule.closeness())?;
+        Some(Contact {
+            person,
+            total_ms: exposures.iter().map(|e| e.total_ms).sum(),
+            first_exposure,
+            category: closest.category(),
+            exposures,
+        })
+    }
+
+    /// The neighbours of `person` that qualify within `window`, most exposed first.
+    pub fn close_contacts(&self, person: PersonIdx, window: Window, rules: &Rules) -> Vec<Contact> {
+        let node = NodeIndex::new(person as usize);
+        if !self.graph.contains_node(node) {
+            return Vec::new();
+        }
+        let mut contacts: Vec<Contact> = self
+            .graph
+            .edges(node)
+            .filter_map(|edge| {
+                let other = if edge.source() == node {
+                    edge.target()
+                } else {
+                    edge.source()
+                };
+                let other = other.index() as PersonIdx;
+                let exposures = Self::qualify_edge(edge.weight(), person < other, window, rules);
+                if exposures.is_empty() {
+                    return None;
+                }
+                Self::contact_from(other, exposures)
+            })
+            .collect();
+        contacts.sort_unstable_by(|a, b| b.total_ms.cmp(&a.total_ms).then(a.person.cmp(&b.person)));
+        contacts
+    }
+
+    /// Secondary contacts: people a close contact met after their first exposure to the
+    /// index case and before they were isolated (`isolated_at`) or the window ended.
+    /// Each comes once, through the close contact who met them first.
+    pub fn secondary_contacts(
+        &self,
+        index: PersonIdx,
+        close: &[Contact],
+        window: Window,
+        isolated_at: &HashMap<PersonIdx, Millis>,
+        rules: &Rules,
+    ) -> Vec<SecondaryContact> {
+        let mut found: HashMap<PersonIdx, SecondaryContact> = HashMap::new();
+        let ring1: std::collections::HashSet<PersonIdx> = close.iter().map(|c| c.person).collect();
+        for via in close {
+            let until = isolated_at.get(&via.person).copied().unwrap_or(window.1);
+            if until <= via.first_exposure {
+                continue;
+            }
+            for contact in self.close_contacts(via.person, (via.first_exposure, until), rules) {
+                if contact.person == index || ring1.contains(&contact.person) {
+                    continue;
+                }
+                let better = found.get(&contact.person).is_none_or(|known| {
+                    (contact.first_exposure, via.person) < (known.contact.first_exposure, known.via)
+                });
+                if better {
+                    found.insert(
+                        contact.person,
+                        SecondaryContact {
+                            person: contact.person,
+                            via: via.person,
+                            via_first_exposure: via.first_exposure,
+                            contact,
+                        },
+                    );
+                }
+            }
+        }
+        let mut out: Vec<SecondaryContact> = found.into_values().collect();
+        out.sort_unstable_by_key(|s| (s.contact.first_exposure, s.person));
+        out
+    }
+
+    /// The person's stays overlapping `window`, in time order.
+    pub fn trajectory(&self, person: PersonIdx, window: Window) -> Vec<Stay> {
+        let Some(stays) = self.person_stays.get(person as usize) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Stay> = stays
+            .iter()
+            .filter(|s| s.start < window.1 && (s.end > window.0 || s.start >= window.0))
+            .copied()
+            .collect();
+        out.sort_unstable_by_key(|s| (s.start, s.end, s.place));
+        out
+    }
+
+    /// Everyone present in `place` during `window`, by arrival.
+    pub fn who_was_there(&self, place: PlaceIdx, window: Window) -> Vec<Stay> {
+        self.stays_at(place, window.0, window.1)
+    }
+}

@@ -1,0 +1,288 @@
+//! The engine's behaviour on the cases the domain names: thresholds, touching and
+//! zero-length intervals, open intervals, two places at once, queue and canteen rules,
+//! secondary contacts in time order, incremental adds and expiry.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};
+use hallguard_tracing_engine::model::Presence;
+use hallguard_tracing_engine::queries::Window;
+use hallguard_tracing_engine::rules::{ExposureRule, Rules};
+
+fn graph(presences: &[Presence]) -> CoPresenceGraph {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    graph.relate_seats(SITE, "t1-a1", "t1-a2", ExposureRule::CanteenAdjacent);
+    graph.relate_seats(SITE, "t1-a1", "t1-b1", ExposureRule::CanteenFacing);
+    graph.add(presences).unwrap();
+    graph
+}
+
+fn day() -> Window {
+    (DAY0, DAY0 + 24 * 60 * MINUTE)
+}
+
+fn contacts_of(graph: &CoPresenceGraph, who: &str, rules: &Rules) -> Vec<(String, i64, &'static str)> {
+    let index = graph.person_index(&person(who)).unwrap();
+    graph
+        .close_contacts(index, day(), rules)
+        .into_iter()
+        .map(|c| {
+            (
+                graph.person(c.person).person_id.clone(),
+                c.total_ms / MINUTE,
+                c.category,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn zone_threshold_is_cumulative_and_changeable_at_query_time() {
+    let graph = graph(&[
+        zone("index", "tax-area", 0, 60),
+        zone("long", "tax-area", 10, 30),
+        zone("long", "tax-area", 40, 45),
+        zone("short", "tax-area", 50, 60),
+    ]);
+    let default = contacts_of(&graph, "index", &Rules::default());
+    assert_eq!(default, vec![("long".to_string(), 25, "zone-masked")]);
+    let lax = Rules {
+        zone_min_overlap_ms: 5 * MINUTE,
+        ..Rules::default()
+    };
+    assert_eq!(contacts_of(&graph, "index", &lax).len(), 2);
+}
+
+#[test]
+fn touching_and_zero_length_intervals_share_no_time() {
+    let graph = graph(&[
+        zone("index", "tax-area", 0, 30),
+        zone("after", "tax-area", 30, 60),
+        zone("blink", "tax-area", 10, 10),
+    ]);
+    let rules = Rules {
+        zone_min_overlap_ms: 0,
+        ..Rules::default()
+    };
+    assert!(contacts_of(&graph, "index", &rules).is_empty());
+}
+
+#[test]
+fn duplicate_presence_is_not_counted_twice() {
+    let graph = graph(&[
+        zone("index", "tax-area", 0, 20),
+        zone("index", "tax-area", 5, 20),
+        zone("other", "tax-area", 0, 20),
+    ]);
+    assert_eq!(
+        contacts_of(&graph, "index", &Rules::default()),
+        vec![("other".to_string(), 20, "zone-masked")]
+    );
+}
+
+#[test]
+fn an_open_interval_is_closed_at_the_halls_closing_time() {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    // Closes at 17:30 local, UTC+8.
+    graph.set_site_clock(
+        SITE,
+        SiteClock {
+            utc_offset_ms: 8 * 60 * MINUTE,
+            closes_at_ms: (17 * 60 + 30) * MINUTE,
+        },
+    );
+    // 08:00 UTC is 16:00 local: open until 17:30 local = 09:30 UTC.
+    let mut open = zone("index", "rest-area", 8 * 60, 0);
+    open.end = None;
+    graph
+        .add(&[open, zone("late", "rest-area", 9 * 60, 11 * 60)])
+        .unwrap();
+    let index = graph.person_index(&person("index")).unwrap();
+    let trajectory = graph.trajectory(index, day());
+    assert_eq!(trajectory[0].end, DAY0 + (9 * 60 + 30) * MINUTE);
+    let contacts = graph.close_contacts(index, day(), &Rules::default());
+    assert_eq!(contacts[0].total_ms, 30 * MINUTE);
+}
+
+#[test]
+fn one_person_in_two_places_at_once_meets_people_in_both() {
+    let graph = graph(&[
+        zone("index", "tax-area", 0, 30),
+        zone("index", "licensing-area", 0, 30),
+        zone("a", "tax-area", 0, 30),
+        zone("b", "licensing-area", 0, 30),
+    ]);
+    let found: Vec<String> = contacts_of(&graph, "index", &Rules::default())
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(found, vec!["a".to_string(), "b".to_string()]);
+}
+
+#[test]
+fn a_person_never_seen_has_no_contacts_and_no_trajectory() {
+    let graph = graph(&[zone("a", "tax-area", 0, 30)]);
+    assert!(graph.person_index(&person("ghost")).is_none());
+    assert!(graph.close_contacts(9_999, day(), &Rules::default()).is_empty());
+    assert!(graph.trajectory(9_999, day()).is_empty());
+}
+
+#[test]
+fn queue_neighbours_by_places_or_seconds() {
+    let graph = graph(&[
+        queue("index", "gate-east-in", 100, 10),
+        queue("next", "gate-east-in", 102, 11),
+        queue("two-back", "gate-east-in", 103, 12),
+        queue("far", "gate-east-in", 104, 16),
+        queue("other-gate", "gate-west-in", 100, 10),
+    ]);
+    let found: Vec<String> = contacts_of(&graph, "index", &Rules::default())
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(found, vec!["next".to_string(), "two-back".to_string()]);
+    let by_time = Rules {
+        queue_max_places: 0,
+        queue_max_ms: 5 * MINUTE,
+        ..Rules::default()
+    };
+    assert_eq!(contacts_of(&graph, "index", &by_time).len(), 3);
+}
+
+#[test]
+fn canteen_adjacent_and_facing_seats_are_unmasked_contacts() {
+    let graph = graph(&[
+        seat("index", "t1-a1", 0, 20),
+        seat("beside", "t1-a2", 10, 30),
+        seat("across", "t1-b1", 19, 40),
+        seat("far", "t1-b6", 0, 20),
+    ]);
+    let contacts = contacts_of(&graph, "index", &Rules::default());
+    assert_eq!(
+        contacts,
+        vec![
+            ("beside".to_string(), 10, "canteen-unmasked"),
+            ("across".to_string(), 1, "canteen-unmasked")
+        ]
+    );
+    let index = graph.person_index(&person("index")).unwrap();
+    let evidence = &graph.close_contacts(index, day(), &Rules::default())[1].exposures[0];
+    assert_eq!(evidence.rule, ExposureRule::CanteenFacing);
+    assert_eq!(graph.place(evidence.place).place_id, "t1-a1");
+    assert_eq!(graph.place(evidence.other_place).place_id, "t1-b1");
+}
+
+#[test]
+fn secondary_contacts_respect_time_order_and_isolation() {
+    let graph = graph(&[
+        zone("index", "tax-area", 60, 90),
+        zone("close", "tax-area", 60, 90),
+        // Met the close contact before their exposure: not a secondary contact.
+        zone("before", "rest-area", 0, 40),
+        zone("close", "rest-area", 0, 40),
+        // After the exposure: a secondary contact.
+        zone("after", "licensing-area", 100, 130),
+        zone("close", "licensing-area", 100, 130),
+        // After isolation: not a secondary contact.
+        zone("isolated", "lifts", 200, 230),
+        zone("close", "lifts", 200, 230),
+    ]);
+    let index = graph.person_index(&person("index")).unwrap();
+    let close_idx = graph.person_index(&person("close")).unwrap();
+    let rules = Rules::default();
+    let close = graph.close_contacts(index, day(), &rules);
+    assert_eq!(close.len(), 1);
+    let isolated_at = HashMap::from([(close_idx, DAY0 + 150 * MINUTE)]);
+    let secondary = graph.secondary_contacts(index, &close, day(), &isolated_at, &rules);
+    let names: Vec<&str> = secondary
+        .iter()
+        .map(|s| graph.person(s.person).person_id.as_str())
+        .collect();
+    assert_eq!(names, vec!["after"]);
+    assert_eq!(secondary[0].via, close_idx);
+    assert_eq!(secondary[0].via_first_exposure, DAY0 + 60 * MINUTE);
+}
+
+#[test]
+fn incremental_adds_equal_a_full_build_and_expiry_forgets_old_days() {
+    let all = [
+        zone("a", "tax-area", 0, 30),
+        zone("b", "tax-area", 0, 30),
+        zone("c", "tax-area", 10, 30),
+        zone("a", "tax-area", 24 * 60, 24 * 60 + 30),
+        zone("d", "tax-area", 24 * 60, 24 * 60 + 30),
+    ];
+    let full = graph(&all);
+    let mut incremental = graph(&all[..2]);
+    incremental.add(&all[2..]).unwrap();
+    let two_days = (DAY0, DAY0 + 2 * 24 * 60 * MINUTE);
+    let a_full = full.person_index(&person("a")).unwrap();
+    let a_inc = incremental.person_index(&person("a")).unwrap();
+    let names = |g: &CoPresenceGraph, i| -> Vec<String> {
+        g.close_contacts(i, two_days, &Rules::default())
+            .iter()
+            .map(|c| g.person(c.person).person_id.clone())
+            .collect()
+    };
+    assert_eq!(names(&full, a_full), names(&incremental, a_inc));
+    assert_eq!(names(&full, a_full), vec!["b", "d", "c"]);
+
+    incremental.expire_before(DAY0 + 24 * 60 * MINUTE);
+    assert_eq!(names(&incremental, a_inc), vec!["d"]);
+    assert_eq!(incremental.stats().stays, 2);
+}
+
+#[test]
+fn invalid_intervals_are_refused_and_nothing_is_added() {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    let mut backwards = zone("a", "tax-area", 30, 0);
+    backwards.end = Some(DAY0);
+    let result = graph.add(&[zone("b", "tax-area", 0, 30), backwards]);
+    assert_eq!(result.unwrap_err().0, 1);
+    assert_eq!(graph.stats().stays, 0);
+}
+
+#[test]
+fn who_was_there_lists_a_place_during_a_span() {
+    let graph = graph(&[
+        zone("a", "tax-area", 0, 30),
+        zone("b", "tax-area", 40, 50),
+        zone("c", "rest-area", 0, 60),
+    ]);
+    let tax = graph
+        .place_lookup(&place(hallguard_tracing_engine::PlaceKind::Zone, "tax-area"))
+        .unwrap();
+    let there = graph.who_was_there(tax, (DAY0 + 20 * MINUTE, DAY0 + 45 * MINUTE));
+    let names: Vec<&str> = there
+        .iter()
+        .map(|s| graph.person(s.person).person_id.as_str())
+        .collect();
+    assert_eq!(names, vec!["a", "b"]);
+}
+
+#[test]
+fn clusters_and_chains_follow_qualifying_edges_in_time_order() {
+    let graph = graph(&[
+        zone("p1", "tax-area", 0, 30),
+        zone("p2", "tax-area", 0, 30),
+        zone("p2", "rest-area", 60, 90),
+        zone("p3", "rest-area", 60, 90),
+        zone("q1", "lifts", 0, 30),
+        zone("q2", "lifts", 0, 30),
+    ]);
+    let clusters = graph.clusters(day(), &Rules::default(), 2);
+    assert_eq!(clusters.len(), 2);
+    assert_eq!(clusters[0].members.len(), 3);
+    let p1 = graph.person_index(&person("p1")).unwrap();
+    let p3 = graph.person_index(&person("p3")).unwrap();
+    let chains = graph.transmission_chains(&[(p1, DAY0), (p3, DAY0)], &Rules::default());
+    let from_p1: Vec<_> = chains.iter().filter(|c| c.path[0] == p1).collect();
+    assert_eq!(from_p1.len(), 1);
+    assert_eq!(from_p1[0].path.len(), 3);
+    // p3 met p2 only after p2 met p1; the reverse path p3 -> p2 -> p1 is not time-respecting.
+    assert!(chains.iter().all(|c| c.path[0] != p3));
+}
