@@ -1,0 +1,224 @@
+//! Property tests: on random halls, the engine's close contacts and their overlap equal
+//! a brute-force reference that compares every pair of intervals, and adding intervals
+//! in two batches gives the same answers as one build.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
+use hallguard_tracing_engine::model::{PlaceKind, Presence};
+use hallguard_tracing_engine::queries::Window;
+use hallguard_tracing_engine::rules::{ExposureRule, Floors, Rules};
+use proptest::prelude::*;
+
+const SEATS: [(&str, &str, ExposureRule); 3] = [
+    ("s0", "s1", ExposureRule::CanteenAdjacent),
+    ("s0", "s2", ExposureRule::CanteenFacing),
+    ("s1", "s3", ExposureRule::CanteenFacing),
+];
+const DAY: i64 = 24 * 60 * MINUTE;
+
+fn presence_strategy() -> impl Strategy<Value = Presence> {
+    (0..8u32, 0..3u8, 0..4u8, 0..2i64, 0..120i64, 0..40i64, 1..30u32).prop_map(
+        |(who, kind, place_no, day, start, length, position)| {
+            let who = format!("p{who}");
+            let from = day * 24 * 60 + start;
+            match kind {
+                0 => zone(&who, &format!("z{}", place_no % 3), from, from + length),
+                1 => seat(&who, &format!("s{place_no}"), from, from + length),
+                _ => queue(&who, "g0", from, position),
+            }
+        },
+    )
+}
+
+fn build(presences: &[Presence]) -> CoPresenceGraph {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    for (a, b, rule) in SEATS {
+        graph.relate_seats(SITE, a, b, rule);
+    }
+    graph.add(presences).unwrap();
+    graph
+}
+
+fn merged(mut spans: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    spans.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (start, end) in spans {
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+/// Every pair of intervals compared directly; per place (pair) and day, the floor; then
+/// the window and the query thresholds.
+fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+    let floors = Floors::default();
+    let day_of = |t: i64| (t - DAY0).div_euclid(DAY);
+    let spans_of = |who: &str, kind: PlaceKind, place: &str, day: i64| -> Vec<(i64, i64)> {
+        merged(
+            presences
+                .iter()
+                .filter(|p| {
+                    p.person.person_id == who
+                        && p.place.kind == kind
+                        && p.place.place_id == place
+                        && day_of(p.start) == day
+                })
+                .map(|p| (p.start, p.end.unwrap()))
+                .collect(),
+        )
+    };
+    let overlap_total = |mine: &[(i64, i64)], theirs: &[(i64, i64)]| -> (i64, i64) {
+        let (mut total, mut clipped) = (0, 0);
+        for a in mine {
+            for b in theirs {
+                let (start, end) = (a.0.max(b.0), a.1.min(b.1));
+                if end > start {
+                    total += end - start;
+                    clipped += (end.min(window.1) - start.max(window.0)).max(0);
+                }
+            }
+        }
+        (total, clipped)
+    };
+    let mut people: Vec<String> = presences.iter().map(|p| p.person.person_id.clone()).collect();
+    people.sort();
+    people.dedup();
+    let mut out = BTreeMap::new();
+    for other in people.iter().filter(|o| o.as_str() != index) {
+        let mut qualifies = false;
+        let mut sum = 0;
+        // Zones, and seat pairs in both directions.
+        let mut place_pairs: Vec<(PlaceKind, String, String, i64)> = (0..3)
+            .map(|z| {
+                (
+                    PlaceKind::Zone,
+                    format!("z{z}"),
+                    format!("z{z}"),
+                    rules.zone_min_overlap_ms,
+                )
+            })
+            .collect();
+        for (a, b, _) in SEATS {
+            place_pairs.push((
+                PlaceKind::CanteenSeat,
+                a.into(),
+                b.into(),
+                rules.canteen_min_overlap_ms,
+            ));
+            place_pairs.push((
+                PlaceKind::CanteenSeat,
+                b.into(),
+                a.into(),
+                rules.canteen_min_overlap_ms,
+            ));
+        }
+        for (kind, mine, theirs, threshold) in place_pairs {
+            let mut clipped_sum = 0;
+            for day in 0..2 {
+                let (total, clipped) = overlap_total(
+                    &spans_of(index, kind, &mine, day),
+                    &spans_of(other, kind, &theirs, day),
+                );
+                if total >= floors.min_overlap_ms {
+                    clipped_sum += clipped;
+                }
+            }
+            if clipped_sum > 0 && clipped_sum >= threshold {
+                qualifies = true;
+                sum += clipped_sum;
+            }
+        }
+        let queue = |who: &str| -> Vec<&Presence> {
+            presences
+                .iter()
+                .filter(|p| p.person.person_id == who && p.place.kind == PlaceKind::EntryQueue)
+                .collect()
+        };
+        for mine in queue(index) {
+            for theirs in queue(other) {
+                let gap = (mine.start - theirs.start).abs();
+                let later = mine.start.max(theirs.start);
+                let near = mine.queue_position.abs_diff(theirs.queue_position) <= rules.queue_max_places
+                    || gap <= rules.queue_max_ms;
+                if day_of(mine.start) == day_of(theirs.start)
+                    && gap <= floors.queue_window_ms
+                    && near
+                    && later >= window.0
+                    && later < window.1
+                {
+                    qualifies = true;
+                }
+            }
+        }
+        if qualifies {
+            out.insert(other.clone(), sum);
+        }
+    }
+    out
+}
+
+fn engine(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+    let Some(person) = graph.person_index(&common::person(index)) else {
+        return BTreeMap::new();
+    };
+    graph
+        .close_contacts(person, window, rules)
+        .into_iter()
+        .map(|c| (graph.person(c.person).person_id.clone(), c.total_ms))
+        .collect()
+}
+
+fn rules_strategy() -> impl Strategy<Value = Rules> {
+    (0..30i64, 0..4u32, 0..4i64, 0..5i64).prop_map(|(zone, places, queue_min, canteen)| Rules {
+        zone_min_overlap_ms: zone * MINUTE,
+        queue_max_places: places,
+        queue_max_ms: queue_min * MINUTE,
+        canteen_min_overlap_ms: canteen * MINUTE,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn close_contacts_equal_the_brute_force_reference(
+        presences in prop::collection::vec(presence_strategy(), 0..60),
+        index in 0..8u32,
+        window_start in 0..(2 * 24 * 60i64),
+        window_length in 1..(2 * 24 * 60i64),
+        rules in rules_strategy(),
+    ) {
+        let graph = build(&presences);
+        let index = format!("p{index}");
+        let window = (DAY0 + window_start * MINUTE, DAY0 + (window_start + window_length) * MINUTE);
+        prop_assert_eq!(engine(&graph, &index, window, &rules), reference(&presences, &index, window, &rules));
+    }
+
+    #[test]
+    fn two_batches_answer_like_one_build(
+        presences in prop::collection::vec(presence_strategy(), 0..60),
+        split in 0..60usize,
+    ) {
+        let whole = build(&presences);
+        let split = split.min(presences.len());
+        let mut batches = build(&presences[..split]);
+        batches.add(&presences[split..]).unwrap();
+        let window = (DAY0, DAY0 + 2 * DAY);
+        for index in 0..8 {
+            let index = format!("p{index}");
+            prop_assert_eq!(
+                engine(&whole, &index, window, &Rules::default()),
+                engine(&batches, &index, window, &Rules::default())
+            );
+        }
+        prop_assert_eq!(whole.stats().pairs, batches.stats().pairs);
+    }
+}
