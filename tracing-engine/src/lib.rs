@@ -12,6 +12,7 @@
 //!   incrementally, expired by retention.
 //! - [`queries`]: close and secondary contacts, trajectories, who was where.
 //! - [`clusters`]: connected clusters and time-respecting transmission chains.
+//! - [`synthetic`]: a deterministic generator of realistic hall days.
 
 pub mod clusters;
 pub mod geometry;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod queries;
 pub mod rules;
 pub mod sweep;
+pub mod synthetic;
 
 pub use graph::{CoPresenceGraph, EngineConfig};
 pub use model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence, PresenceError};

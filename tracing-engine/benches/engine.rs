@@ -1,0 +1,118 @@
+//! Engine figures on generated halls: full build, incremental ingest, ring-1 and ring-2
+//! query latency (p50/p99), clusters. Prints one table; run with
+//! `cargo bench -p hallguard-tracing-engine --bench engine -- 100000 1000000`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
+use hallguard_tracing_engine::model::Presence;
+use hallguard_tracing_engine::queries::days_before;
+use hallguard_tracing_engine::rules::Rules;
+use hallguard_tracing_engine::synthetic::{self, HallShape, FIRST_DAY};
+
+fn new_graph(shape: &HallShape) -> CoPresenceGraph {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    for site in 0..shape.sites {
+        for table in 0..shape.tables {
+            for (a, b, rule) in synthetic::table_relations(table) {
+                graph.relate_seats(&synthetic::site_id(site), &a, &b, rule);
+            }
+        }
+    }
+    graph
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let sizes: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain(std::iter::empty())
+        .collect();
+    let sizes = if sizes.is_empty() { vec![100_000] } else { sizes };
+    println!("threads: {}", rayon::current_num_threads());
+    for size in sizes {
+        let shape = HallShape::with_intervals(size, 42);
+        let presences: Vec<Presence> = synthetic::generate(&shape);
+        println!("\n== {} intervals ({} sites x {} days)", presences.len(), shape.sites, shape.days);
+
+        let mut graph = new_graph(&shape);
+        let started = Instant::now();
+        graph.add(&presences).unwrap();
+        let build = started.elapsed();
+        let stats = graph.stats();
+        println!(
+            "full build: {:>8.1} ms  ({} people, {} pairs, {} place-days)",
+            build.as_secs_f64() * 1e3,
+            stats.people,
+            stats.pairs,
+            stats.groups
+        );
+
+        // Live ingest: one site-day at a time into a graph that already holds the rest.
+        let mut live = new_graph(&shape);
+        let (head, tail) = presences.split_at(presences.len() * 9 / 10);
+        live.add(head).unwrap();
+        let batch = 10_000;
+        let started = Instant::now();
+        for chunk in tail.chunks(batch) {
+            live.add(chunk).unwrap();
+        }
+        let ingest = started.elapsed();
+        println!(
+            "live ingest: {:>8.0} intervals/s  ({} intervals in batches of {batch} into a graph of {})",
+            tail.len() as f64 / ingest.as_secs_f64(),
+            tail.len(),
+            head.len()
+        );
+
+        let rules = Rules::default();
+        let last_day = FIRST_DAY + i64::from(shape.days) * 86_400_000;
+        let window = days_before(last_day, 4);
+        let people = stats.people as u32;
+        let mut ring1 = Vec::new();
+        let mut ring2 = Vec::new();
+        let mut contacts_found = 0usize;
+        let mut secondary_found = 0usize;
+        for sample in 0..1_000u32 {
+            let person = sample.wrapping_mul(2_654_435_761) % people;
+            let started = Instant::now();
+            let close = graph.close_contacts(person, window, &rules);
+            ring1.push(started.elapsed());
+            contacts_found += close.len();
+            let started = Instant::now();
+            let secondary = graph.secondary_contacts(person, &close, window, &HashMap::new(), &rules);
+            ring2.push(started.elapsed() + ring1[ring1.len() - 1]);
+            secondary_found += secondary.len();
+        }
+        ring1.sort_unstable();
+        ring2.sort_unstable();
+        println!(
+            "ring 1: p50 {:>7.1} us  p99 {:>7.1} us  (mean {:.1} contacts)",
+            percentile(&ring1, 0.5).as_secs_f64() * 1e6,
+            percentile(&ring1, 0.99).as_secs_f64() * 1e6,
+            contacts_found as f64 / 1000.0
+        );
+        println!(
+            "ring 2: p50 {:>7.1} us  p99 {:>7.1} us  (mean {:.1} secondary contacts)",
+            percentile(&ring2, 0.5).as_secs_f64() * 1e6,
+            percentile(&ring2, 0.99).as_secs_f64() * 1e6,
+            secondary_found as f64 / 1000.0
+        );
+        let started = Instant::now();
+        let clusters = graph.clusters((FIRST_DAY, last_day), &rules, 2);
+        println!(
+            "clusters: {:>8.1} ms  ({} clusters, largest {})",
+            started.elapsed().as_secs_f64() * 1e3,
+            clusters.len(),
+            clusters.first().map_or(0, |c| c.members.len())
+        );
+    }
+}
