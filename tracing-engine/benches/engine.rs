@@ -10,7 +10,7 @@ use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
 use hallguard_tracing_engine::model::Presence;
 use hallguard_tracing_engine::queries::days_before;
 use hallguard_tracing_engine::rules::Rules;
-use hallguard_tracing_engine::synthetic::{self, HallShape, FIRST_DAY};
+use hallguard_tracing_engine::synthetic::{self, FIRST_DAY, HallShape};
 
 fn new_graph(shape: &HallShape) -> CoPresenceGraph {
     let mut graph = CoPresenceGraph::new(EngineConfig::default());
@@ -29,19 +29,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let sizes: Vec<u64> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .chain(std::iter::empty())
-        .collect();
+    // `cargo bench` passes `--bench`; sizes are the numeric arguments.
+    let sizes: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![100_000] } else { sizes };
     println!("threads: {}", rayon::current_num_threads());
     for size in sizes {
         let shape = HallShape::with_intervals(size, 42);
         let presences: Vec<Presence> = synthetic::generate(&shape);
-        println!("\n== {} intervals ({} sites x {} days)", presences.len(), shape.sites, shape.days);
+        println!(
+            "\n== {} intervals ({} sites x {} days)",
+            presences.len(),
+            shape.sites,
+            shape.days
+        );
 
         let mut graph = new_graph(&shape);
         let started = Instant::now();

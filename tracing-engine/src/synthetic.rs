@@ -41,7 +41,16 @@ impl HallShape {
         let site_days = intervals.div_ceil(per_site_day).max(1);
         let days = site_days.min(28) as u32;
         let sites = site_days.div_ceil(u64::from(days)) as u32;
-        Self { sites, days, visitors_per_day: 1_500, staff: 80, zones: 10, gates: 2, tables: 4, seed }
+        Self {
+            sites,
+            days,
+            visitors_per_day: 1_500,
+            staff: 80,
+            zones: 10,
+            gates: 2,
+            tables: 4,
+            seed,
+        }
     }
 }
 
@@ -83,7 +92,11 @@ pub fn table_relations(table: u32) -> Vec<(String, String, ExposureRule)> {
         for position in 0..6 {
             let seat = seat_id(table, side, position);
             if position + 1 < 6 {
-                out.push((seat.clone(), seat_id(table, side, position + 1), ExposureRule::CanteenAdjacent));
+                out.push((
+                    seat.clone(),
+                    seat_id(table, side, position + 1),
+                    ExposureRule::CanteenAdjacent,
+                ));
             }
             if side == 0 {
                 out.push((seat, seat_id(table, 1, position), ExposureRule::CanteenFacing));
@@ -104,13 +117,22 @@ pub fn site_id(site: u32) -> String {
 
 /// Generates the presences of one site and day, in arrival order.
 pub fn site_day(shape: &HallShape, site: u32, day: u32) -> Vec<Presence> {
-    let mut rng = Rng(shape.seed ^ (u64::from(site) << 32) ^ u64::from(day).wrapping_mul(0x51_7CC1_B727_220A));
+    let mut rng =
+        Rng(shape.seed ^ (u64::from(site) << 32) ^ u64::from(day).wrapping_mul(0x51_7CC1_B727_220A));
     let site_name = site_id(site);
     let day_start = FIRST_DAY + i64::from(day) * DAY;
     let opens = day_start + (8 * 60 + 30) * MINUTE;
     let closes = day_start + (17 * 60 + 30) * MINUTE;
-    let place = |kind, id: String| PlaceKey { site_id: site_name.clone(), kind, place_id: id };
-    let person = |kind, id: String| PersonKey { site_id: site_name.clone(), kind, person_id: id };
+    let place = |kind, id: String| PlaceKey {
+        site_id: site_name.clone(),
+        kind,
+        place_id: id,
+    };
+    let person = |kind, id: String| PersonKey {
+        site_id: site_name.clone(),
+        kind,
+        person_id: id,
+    };
     let mut out = Vec::new();
 
     // Visitors: arrivals spread over the day, more in the morning.
@@ -175,7 +197,7 @@ pub fn site_day(shape: &HallShape, site: u32, day: u32) -> Vec<Presence> {
         let lunch_length = (20 + rng.below(8) as Millis) * MINUTE;
         out.push(Presence {
             person: staff.clone(),
-            place: place(PlaceKind::CanteenSeat, seat_id(table, side as u32, position)),
+            place: place(PlaceKind::CanteenSeat, seat_id(table, side, position)),
             start: lunch,
             end: Some(lunch + lunch_length),
             queue_position: 0,
