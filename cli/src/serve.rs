@@ -69,7 +69,9 @@ pub async fn start(
         ServiceRole::Screening => hallguard_screening::build(&target, limit).await,
         ServiceRole::StaffHealth => hallguard_staff_health::build(&target, limit).await,
         ServiceRole::Incident => hallguard_incident::build(&target, limit).await,
-        ServiceRole::ContactTracing => hallguard_contact_tracing::build(&target, limit).await,
+        ServiceRole::ContactTracing => {
+            hallguard_contact_tracing::build(&target, limit, &settings.halls).await
+        }
     };
     let parts = parts.map_err(|source| StartError::Database {
         service: role.name(),

@@ -31,9 +31,13 @@ pub struct TestHall {
 }
 
 impl TestHall {
-    /// Starts all four services on the built-in sample hall.
+    /// Starts all four services on the built-in sample hall over a fresh database.
     pub async fn start() -> Self {
-        let database = TestDatabase::new();
+        Self::start_on(TestDatabase::new()).await
+    }
+
+    /// Starts all four services over an existing test database (a restart).
+    pub async fn start_on(database: TestDatabase) -> Self {
         let mut book = TokenBook::default();
         let mut tokens = HashMap::new();
         for role in Role::ALL {
@@ -107,6 +111,11 @@ impl TestHall {
 
     /// Stops every server, waits for them to drain, and drops the test's database.
     pub async fn stop(self) {
+        self.stop_keeping_database().await.cleanup().await;
+    }
+
+    /// Stops every server and hands back the database for a restart.
+    pub async fn stop_keeping_database(self) -> TestDatabase {
         let _ = self.stop.send(true);
         for handle in self.handles {
             tokio::time::timeout(Duration::from_secs(10), handle)
@@ -115,6 +124,6 @@ impl TestHall {
                 .unwrap()
                 .unwrap();
         }
-        self.database.cleanup().await;
+        self.database
     }
 }

@@ -3,21 +3,80 @@
 //!
 //! - [`roles`]: which roles may call each RPC.
 //! - [`service`]: the gRPC handlers.
+//! - [`convert`]: proto to engine types and back, with validation.
+//! - [`store`]: the presence table.
+//! - [`error`]: the service's error type and its mapping to `tonic::Status`.
 
+pub mod convert;
+pub mod error;
 pub mod roles;
 pub mod service;
+pub mod store;
+
+use std::time::Instant;
 
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
+use hallguard_platform::hall::Halls;
 use hallguard_platform::server::ServiceParts;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracingServer;
+use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};
+use hallguard_tracing_engine::rules::ExposureRule;
 
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "contact-tracing";
 
-/// Opens the database and assembles the gRPC surface.
-pub async fn build(target: &DatabaseTarget, max_message_bytes: usize) -> Result<ServiceParts, DatabaseError> {
-    let database = Database::open(target, None).await?;
-    let server = ContactTracingServer::new(service::ContactTracingService::default())
+/// A graph that knows the halls' clocks and canteen geometry.
+pub fn empty_graph(halls: &Halls) -> CoPresenceGraph {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    for hall in halls.iter() {
+        let minutes = |text: &str| -> i64 {
+            let mut parts = text.split(':').map(|p| p.parse::<i64>().unwrap_or(0));
+            parts.next().unwrap_or(0) * 60 + parts.next().unwrap_or(0)
+        };
+        graph.set_site_clock(
+            &hall.site_id,
+            SiteClock {
+                utc_offset_ms: i64::from(hall.utc_offset_minutes) * 60_000,
+                closes_at_ms: minutes(&hall.closes_at) * 60_000,
+            },
+        );
+        for relation in hall.seat_relations() {
+            let rule = if relation.facing {
+                ExposureRule::CanteenFacing
+            } else {
+                ExposureRule::CanteenAdjacent
+            };
+            graph.relate_seats(&hall.site_id, &relation.seat, &relation.other, rule);
+        }
+    }
+    graph
+}
+
+/// Opens the database, rebuilds the graph from every stored interval, and assembles the
+/// gRPC surface; the service reports SERVING only after this returns.
+pub async fn build(
+    target: &DatabaseTarget,
+    max_message_bytes: usize,
+    halls: &Halls,
+) -> Result<ServiceParts, DatabaseError> {
+    let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
+    let started = Instant::now();
+    let mut presences = store::load_all(&database.pool).await?;
+    // Rows were validated on the way in; one damaged row must not empty the graph.
+    presences.retain(|presence| presence.validate().is_ok());
+    let mut graph = empty_graph(halls);
+    if let Err((index, error)) = graph.add(&presences) {
+        tracing::error!(index, %error, "stored intervals rejected by the engine");
+    }
+    let last_build_millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        intervals = presences.len(),
+        millis = last_build_millis,
+        "contact graph rebuilt"
+    );
+    let service =
+        service::ContactTracingService::new(database.pool.clone(), graph, halls.clone(), last_build_millis);
+    let server = ContactTracingServer::new(service)
         .max_decoding_message_size(max_message_bytes)
         .max_encoding_message_size(max_message_bytes);
     Ok(ServiceParts {

@@ -1,11 +1,258 @@
-//! The contact-tracing gRPC handlers. The RPCs are specified in the contract and built
-//! with the tracing engine; until then the generated defaults answer UNIMPLEMENTED.
+//! The contact-tracing gRPC handlers: ingest (persist, then add to the graph) and the
+//! queries. Engine work runs on the blocking pool so the async workers stay free.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use hallguard_platform::hall::Halls;
+use hallguard_platform::status::FieldViolation;
+use hallguard_platform::time::{millis_to_timestamp, timestamp_to_millis};
+use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracing;
+use hallguard_tracing_engine::CoPresenceGraph;
+use hallguard_tracing_engine::queries::days_before;
+use tonic::{Request, Response, Status, Streaming};
 
-/// The contact-tracing service state.
-#[derive(Debug, Default)]
-pub struct ContactTracingService {}
+use crate::convert;
+use crate::error::ContactTracingError;
+use crate::store;
+
+/// Default look-back before symptom onset or sampling, as in the national protocol.
+const DEFAULT_DAYS_BEFORE: u32 = 4;
+
+/// The service: the database and the in-memory graph.
+#[derive(Debug, Clone)]
+pub struct ContactTracingService {
+    pool: sqlx::AnyPool,
+    graph: Arc<RwLock<CoPresenceGraph>>,
+    halls: Arc<Halls>,
+    last_build_millis: u64,
+}
+
+impl ContactTracingService {
+    /// A service over a graph already rebuilt from `pool`.
+    pub fn new(pool: sqlx::AnyPool, graph: CoPresenceGraph, halls: Halls, last_build_millis: u64) -> Self {
+        Self {
+            pool,
+            graph: Arc::new(RwLock::new(graph)),
+            halls: Arc::new(halls),
+            last_build_millis,
+        }
+    }
+
+    async fn ingest(
+        &self,
+        intervals: &[pb::PresenceInterval],
+    ) -> Result<pb::IngestPresenceResponse, ContactTracingError> {
+        let mut checked = Vec::with_capacity(intervals.len());
+        for (index, interval) in intervals.iter().enumerate() {
+            let field = format!("intervals[{index}]");
+            let ingested = convert::ingested(interval, &field)?;
+            if self.halls.get(&ingested.presence.person.site_id).is_none() {
+                return Err(ContactTracingError::NotFound(FieldViolation::new(
+                    format!("{field}.person.site_id"),
+                    "is not a hall this deployment serves",
+                )));
+            }
+            checked.push(ingested);
+        }
+        let total = checked.len();
+        let accepted = store::insert(&self.pool, checked).await?;
+        let accepted_count = accepted.len();
+        let graph = self.graph.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut graph = graph
+                .write()
+                .map_err(|_| ContactTracingError::Engine("graph lock poisoned".into()))?;
+            // Already validated: an error here would be a bug, reported as internal.
+            graph
+                .add(&accepted)
+                .map_err(|(_, error)| ContactTracingError::Engine(error.to_string()))
+        })
+        .await
+        .map_err(|error| ContactTracingError::Engine(error.to_string()))??;
+        tracing::info!(
+            accepted = accepted_count,
+            duplicates = total - accepted_count,
+            "presence ingested"
+        );
+        Ok(pb::IngestPresenceResponse {
+            accepted: accepted_count as u64,
+            duplicates: (total - accepted_count) as u64,
+        })
+    }
+
+    async fn with_graph<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&CoPresenceGraph) -> Result<T, ContactTracingError> + Send + 'static,
+    ) -> Result<T, ContactTracingError> {
+        let graph = self.graph.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let graph = graph
+                .read()
+                .map_err(|_| ContactTracingError::Engine("graph lock poisoned".into()))?;
+            work(&graph)
+        })
+        .await
+        .map_err(|error| ContactTracingError::Engine(error.to_string()))?
+    }
+}
+
+fn find_contacts(
+    graph: &CoPresenceGraph,
+    request: &pb::FindContactsRequest,
+) -> Result<pb::FindContactsResponse, ContactTracingError> {
+    let person = convert::person_key(request.person.as_ref(), "person")?;
+    let window = match &request.window {
+        Some(pb::find_contacts_request::Window::Span(span)) => convert::window(Some(span), "span")?,
+        Some(pb::find_contacts_request::Window::DaysBefore(before)) => {
+            let anchor = before
+                .anchor
+                .as_ref()
+                .map(timestamp_to_millis)
+                .ok_or_else(|| ContactTracingError::invalid("days_before.anchor", "is required"))?;
+            let days = if before.days == 0 {
+                DEFAULT_DAYS_BEFORE
+            } else {
+                before.days
+            };
+            days_before(anchor, days)
+        }
+        None => return Err(ContactTracingError::invalid("window", "give span or days_before")),
+    };
+    let rings = match request.rings {
+        0 | 1 => 1,
+        2 => 2,
+        _ => return Err(ContactTracingError::invalid("rings", "must be 1 or 2")),
+    };
+    let rules = convert::rules(request.overrides.as_ref());
+    let Some(index) = graph.person_index(&person) else {
+        return Ok(pb::FindContactsResponse {
+            window: Some(convert::window_message(window)),
+            index_seen: false,
+            ..Default::default()
+        });
+    };
+    let close = graph.close_contacts(index, window, &rules);
+    let secondary = if rings == 2 {
+        let mut isolated_at = HashMap::new();
+        for (person_id, at) in &request.isolated_at {
+            let key = hallguard_tracing_engine::PersonKey {
+                person_id: person_id.clone(),
+                ..person.clone()
+            };
+            // Isolation times are keyed by person id within the index case's site; try both kinds.
+            for kind in [
+                hallguard_tracing_engine::PersonKind::Visitor,
+                hallguard_tracing_engine::PersonKind::Staff,
+            ] {
+                if let Some(contact) =
+                    graph.person_index(&hallguard_tracing_engine::PersonKey { kind, ..key.clone() })
+                {
+                    isolated_at.insert(contact, timestamp_to_millis(at));
+                }
+            }
+        }
+        graph.secondary_contacts(index, &close, window, &isolated_at, &rules)
+    } else {
+        Vec::new()
+    };
+    Ok(pb::FindContactsResponse {
+        close_contacts: close.iter().map(|c| convert::contact_message(graph, c)).collect(),
+        secondary_contacts: secondary
+            .iter()
+            .map(|s| convert::secondary_message(graph, s))
+            .collect(),
+        window: Some(convert::window_message(window)),
+        index_seen: true,
+    })
+}
 
 #[tonic::async_trait]
-impl ContactTracing for ContactTracingService {}
+impl ContactTracing for ContactTracingService {
+    #[tracing::instrument(skip_all)]
+    async fn ingest_presence(
+        &self,
+        request: Request<Streaming<pb::IngestPresenceRequest>>,
+    ) -> Result<Response<pb::IngestPresenceResponse>, Status> {
+        let mut stream = request.into_inner();
+        let mut total = pb::IngestPresenceResponse::default();
+        // Each message is stored on its own: what arrived before a bad message is kept.
+        while let Some(message) = stream.message().await? {
+            let outcome = self.ingest(&message.intervals).await?;
+            total.accepted += outcome.accepted;
+            total.duplicates += outcome.duplicates;
+        }
+        Ok(Response::new(total))
+    }
+
+    #[tracing::instrument(skip_all, fields(intervals = request.get_ref().intervals.len()))]
+    async fn ingest_presence_batch(
+        &self,
+        request: Request<pb::IngestPresenceBatchRequest>,
+    ) -> Result<Response<pb::IngestPresenceResponse>, Status> {
+        Ok(Response::new(self.ingest(&request.into_inner().intervals).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_contacts(
+        &self,
+        request: Request<pb::FindContactsRequest>,
+    ) -> Result<Response<pb::FindContactsResponse>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(
+            self.with_graph(move |graph| find_contacts(graph, &request))
+                .await?,
+        ))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_trajectory(
+        &self,
+        request: Request<pb::GetTrajectoryRequest>,
+    ) -> Result<Response<pb::GetTrajectoryResponse>, Status> {
+        let request = request.into_inner();
+        let response = self
+            .with_graph(move |graph| {
+                let person = convert::person_key(request.person.as_ref(), "person")?;
+                let window = convert::window(request.window.as_ref(), "window")?;
+                let stops = match graph.person_index(&person) {
+                    Some(index) => graph
+                        .trajectory(index, window)
+                        .iter()
+                        .map(|stay| pb::TrajectoryStop {
+                            place: Some(convert::place_message(graph.place(stay.place))),
+                            start: Some(millis_to_timestamp(stay.start)),
+                            end: Some(millis_to_timestamp(stay.end)),
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                Ok(pb::GetTrajectoryResponse { stops })
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_graph_stats(
+        &self,
+        _request: Request<pb::GetGraphStatsRequest>,
+    ) -> Result<Response<pb::GetGraphStatsResponse>, Status> {
+        let last_build_millis = self.last_build_millis;
+        let response = self
+            .with_graph(move |graph| {
+                let stats = graph.stats();
+                Ok(pb::GetGraphStatsResponse {
+                    intervals: stats.stays as u64,
+                    people: stats.people as u64,
+                    pairs: stats.pairs as u64,
+                    last_build_millis,
+                })
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+}

@@ -234,6 +234,46 @@ impl Hall {
         self.zones.iter().find(|zone| zone.id == zone_id)
     }
 
+    /// Every canteen seat's id: `<table>-<side><position>`, side `a` or `b`, position
+    /// from 1, e.g. `t1-a3`. Staff-health assigns these; contact tracing relates them.
+    pub fn seat_ids(&self) -> Vec<String> {
+        let mut seats = Vec::new();
+        for table in &self.canteen.tables {
+            for side in ["a", "b"] {
+                for position in 1..=table.seats_per_side {
+                    seats.push(format!("{}-{side}{position}", table.id));
+                }
+            }
+        }
+        seats
+    }
+
+    /// Pairs of seats next to each other (same side, neighbouring positions) or facing
+    /// each other (same position, other side), derived from the layout.
+    pub fn seat_relations(&self) -> Vec<SeatRelation> {
+        let mut relations = Vec::new();
+        for table in &self.canteen.tables {
+            let seat = |side: &str, position: u32| format!("{}-{side}{position}", table.id);
+            for position in 1..=table.seats_per_side {
+                for side in ["a", "b"] {
+                    if position < table.seats_per_side {
+                        relations.push(SeatRelation {
+                            seat: seat(side, position),
+                            other: seat(side, position + 1),
+                            facing: false,
+                        });
+                    }
+                }
+                relations.push(SeatRelation {
+                    seat: seat("a", position),
+                    other: seat("b", position),
+                    facing: true,
+                });
+            }
+        }
+        relations
+    }
+
     fn check(&self) -> Result<(), HallError> {
         let fail = |message: String| HallError::Inconsistent {
             site_id: self.site_id.clone(),
@@ -278,6 +318,17 @@ impl Hall {
         }
         Ok(())
     }
+}
+
+/// Two canteen seats that are adjacent or facing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatRelation {
+    /// One seat.
+    pub seat: String,
+    /// The other seat.
+    pub other: String,
+    /// Across the table (else side by side).
+    pub facing: bool,
 }
 
 /// Every hall a deployment serves, by site id.
@@ -336,6 +387,23 @@ mod tests {
         let text = SAMPLE_HALL_TOML.replace("zone_id = \"isolation-room-1\"", "zone_id = \"nowhere\"");
         let error = Hall::from_toml(&text).unwrap_err();
         assert!(error.to_string().contains("unknown zone nowhere"), "{error}");
+    }
+
+    #[test]
+    fn seat_relations_come_from_the_layout() {
+        let hall = Hall::sample();
+        assert_eq!(hall.seat_ids().len(), 4 * 2 * 6);
+        let relations = hall.seat_relations();
+        let has = |a: &str, b: &str, facing: bool| {
+            relations
+                .iter()
+                .any(|r| r.seat == a && r.other == b && r.facing == facing)
+        };
+        assert!(has("t1-a1", "t1-a2", false));
+        assert!(has("t1-a6", "t1-b6", true));
+        assert!(!has("t1-a6", "t2-a1", false));
+        // Per table: 2 sides x 5 neighbour pairs + 6 facing pairs.
+        assert_eq!(relations.len(), 4 * (2 * 5 + 6));
     }
 
     #[test]

@@ -1,0 +1,274 @@
+//! Proto messages to engine types and back. Validation happens here, once, naming the
+//! field at fault; the engine and the store never see a proto type.
+
+use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_proto::common::v1 as common;
+use hallguard_proto::contact_tracing::v1 as pb;
+use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
+use hallguard_tracing_engine::queries::{Contact, Exposure, SecondaryContact};
+use hallguard_tracing_engine::rules::{ExposureRule, Rules};
+use hallguard_tracing_engine::{CoPresenceGraph, Millis};
+
+use crate::error::ContactTracingError;
+
+/// Clock skew tolerated for times in the future.
+const MAX_FUTURE_MS: Millis = 5 * 60_000;
+
+/// A validated interval with its source event id.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// Deduplication key.
+    pub source_event_id: String,
+    /// The interval.
+    pub presence: Presence,
+}
+
+/// Checks a person reference; `field` is the path used in errors.
+pub fn person_key(person: Option<&common::PersonRef>, field: &str) -> Result<PersonKey, ContactTracingError> {
+    let person = person.ok_or_else(|| ContactTracingError::invalid(field, "is required"))?;
+    if person.site_id.trim().is_empty() {
+        return Err(ContactTracingError::invalid(
+            format!("{field}.site_id"),
+            "is empty",
+        ));
+    }
+    if person.person_id.trim().is_empty() {
+        return Err(ContactTracingError::invalid(
+            format!("{field}.person_id"),
+            "is empty",
+        ));
+    }
+    let kind = match common::PersonKind::try_from(person.kind) {
+        Ok(common::PersonKind::Visitor) => PersonKind::Visitor,
+        Ok(common::PersonKind::Staff) => PersonKind::Staff,
+        _ => {
+            return Err(ContactTracingError::invalid(
+                format!("{field}.kind"),
+                "must be VISITOR or STAFF",
+            ));
+        }
+    };
+    Ok(PersonKey {
+        site_id: person.site_id.clone(),
+        kind,
+        person_id: person.person_id.clone(),
+    })
+}
+
+/// An engine person as a proto reference.
+pub fn person_ref(person: &PersonKey) -> common::PersonRef {
+    common::PersonRef {
+        site_id: person.site_id.clone(),
+        kind: match person.kind {
+            PersonKind::Visitor => common::PersonKind::Visitor,
+            PersonKind::Staff => common::PersonKind::Staff,
+        } as i32,
+        person_id: person.person_id.clone(),
+    }
+}
+
+fn place_kind(kind: i32, field: &str) -> Result<PlaceKind, ContactTracingError> {
+    match pb::PlaceKind::try_from(kind) {
+        Ok(pb::PlaceKind::Zone) => Ok(PlaceKind::Zone),
+        Ok(pb::PlaceKind::EntryQueue) => Ok(PlaceKind::EntryQueue),
+        Ok(pb::PlaceKind::CanteenSeat) => Ok(PlaceKind::CanteenSeat),
+        _ => Err(ContactTracingError::invalid(
+            field,
+            "must be ZONE, ENTRY_QUEUE or CANTEEN_SEAT",
+        )),
+    }
+}
+
+/// A place as a proto message.
+pub fn place_message(place: &PlaceKey) -> pb::Place {
+    pb::Place {
+        kind: match place.kind {
+            PlaceKind::Zone => pb::PlaceKind::Zone,
+            PlaceKind::EntryQueue => pb::PlaceKind::EntryQueue,
+            PlaceKind::CanteenSeat => pb::PlaceKind::CanteenSeat,
+        } as i32,
+        place_id: place.place_id.clone(),
+    }
+}
+
+/// Validates one interval of an ingest request.
+pub fn ingested(interval: &pb::PresenceInterval, field: &str) -> Result<Ingested, ContactTracingError> {
+    if interval.source_event_id.trim().is_empty() {
+        return Err(ContactTracingError::invalid(
+            format!("{field}.source_event_id"),
+            "is empty",
+        ));
+    }
+    let person = person_key(interval.person.as_ref(), &format!("{field}.person"))?;
+    let place = interval
+        .place
+        .as_ref()
+        .ok_or_else(|| ContactTracingError::invalid(format!("{field}.place"), "is required"))?;
+    let kind = place_kind(place.kind, &format!("{field}.place.kind"))?;
+    if place.place_id.trim().is_empty() {
+        return Err(ContactTracingError::invalid(
+            format!("{field}.place.place_id"),
+            "is empty",
+        ));
+    }
+    let start = interval
+        .start
+        .as_ref()
+        .map(timestamp_to_millis)
+        .ok_or_else(|| ContactTracingError::invalid(format!("{field}.start"), "is required"))?;
+    let latest = now_millis() + MAX_FUTURE_MS;
+    if start > latest {
+        return Err(ContactTracingError::invalid(
+            format!("{field}.start"),
+            "is in the future",
+        ));
+    }
+    let end = interval.end.as_ref().map(timestamp_to_millis);
+    if let Some(end) = end {
+        if end < start {
+            return Err(ContactTracingError::invalid(
+                format!("{field}.end"),
+                "is before start",
+            ));
+        }
+        if end > latest {
+            return Err(ContactTracingError::invalid(
+                format!("{field}.end"),
+                "is in the future",
+            ));
+        }
+    }
+    if kind == PlaceKind::EntryQueue && interval.queue_position == 0 {
+        return Err(ContactTracingError::invalid(
+            format!("{field}.queue_position"),
+            "is required for an entry queue",
+        ));
+    }
+    let presence = Presence {
+        place: PlaceKey {
+            site_id: person.site_id.clone(),
+            kind,
+            place_id: place.place_id.clone(),
+        },
+        person,
+        start,
+        end,
+        queue_position: if kind == PlaceKind::EntryQueue {
+            interval.queue_position
+        } else {
+            0
+        },
+    };
+    Ok(Ingested {
+        source_event_id: interval.source_event_id.clone(),
+        presence,
+    })
+}
+
+/// The default rules with a call's overrides.
+pub fn rules(overrides: Option<&pb::RuleOverrides>) -> Rules {
+    let mut rules = Rules::default();
+    if let Some(overrides) = overrides {
+        if let Some(seconds) = overrides.zone_min_overlap_seconds {
+            rules.zone_min_overlap_ms = i64::from(seconds) * 1000;
+        }
+        if let Some(places) = overrides.queue_max_places {
+            rules.queue_max_places = places;
+        }
+        if let Some(seconds) = overrides.queue_max_seconds {
+            rules.queue_max_ms = i64::from(seconds) * 1000;
+        }
+        if let Some(seconds) = overrides.canteen_min_overlap_seconds {
+            rules.canteen_min_overlap_ms = i64::from(seconds) * 1000;
+        }
+    }
+    rules
+}
+
+/// A time window message, checked.
+pub fn window(
+    window: Option<&common::TimeWindow>,
+    field: &str,
+) -> Result<(Millis, Millis), ContactTracingError> {
+    let window = window.ok_or_else(|| ContactTracingError::invalid(field, "is required"))?;
+    let start = window
+        .start
+        .as_ref()
+        .map(timestamp_to_millis)
+        .ok_or_else(|| ContactTracingError::invalid(format!("{field}.start"), "is required"))?;
+    let end = window
+        .end
+        .as_ref()
+        .map(timestamp_to_millis)
+        .ok_or_else(|| ContactTracingError::invalid(format!("{field}.end"), "is required"))?;
+    if end <= start {
+        return Err(ContactTracingError::invalid(
+            format!("{field}.end"),
+            "must be after start",
+        ));
+    }
+    Ok((start, end))
+}
+
+/// A window as a message.
+pub fn window_message(window: (Millis, Millis)) -> common::TimeWindow {
+    common::TimeWindow {
+        start: Some(millis_to_timestamp(window.0)),
+        end: Some(millis_to_timestamp(window.1)),
+    }
+}
+
+fn rule_message(rule: ExposureRule) -> pb::ExposureRule {
+    match rule {
+        ExposureRule::SameZone => pb::ExposureRule::SameZone,
+        ExposureRule::EntryQueue => pb::ExposureRule::EntryQueue,
+        ExposureRule::CanteenAdjacent => pb::ExposureRule::CanteenAdjacent,
+        ExposureRule::CanteenFacing => pb::ExposureRule::CanteenFacing,
+    }
+}
+
+/// An exposure as a message.
+pub fn exposure_message(graph: &CoPresenceGraph, exposure: &Exposure) -> pb::Exposure {
+    pb::Exposure {
+        place: Some(place_message(graph.place(exposure.place))),
+        rule: rule_message(exposure.rule) as i32,
+        spans: exposure.spans.iter().map(|&span| window_message(span)).collect(),
+        seconds: u64::try_from(exposure.total_ms / 1000).unwrap_or(0),
+        other_place_id: if exposure.other_place == exposure.place {
+            String::new()
+        } else {
+            graph.place(exposure.other_place).place_id.clone()
+        },
+    }
+}
+
+/// A close contact as a message.
+pub fn contact_message(graph: &CoPresenceGraph, contact: &Contact) -> pb::Contact {
+    pb::Contact {
+        person: Some(person_ref(graph.person(contact.person))),
+        category: contact.category.to_string(),
+        exposures: contact
+            .exposures
+            .iter()
+            .map(|e| exposure_message(graph, e))
+            .collect(),
+        total_seconds: u64::try_from(contact.total_ms / 1000).unwrap_or(0),
+        first_exposure: Some(millis_to_timestamp(contact.first_exposure)),
+    }
+}
+
+/// A secondary contact as a message.
+pub fn secondary_message(graph: &CoPresenceGraph, secondary: &SecondaryContact) -> pb::SecondaryContact {
+    pb::SecondaryContact {
+        person: Some(person_ref(graph.person(secondary.person))),
+        via: Some(person_ref(graph.person(secondary.via))),
+        via_first_exposure: Some(millis_to_timestamp(secondary.via_first_exposure)),
+        exposures: secondary
+            .contact
+            .exposures
+            .iter()
+            .map(|e| exposure_message(graph, e))
+            .collect(),
+        category: secondary.contact.category.to_string(),
+    }
+}

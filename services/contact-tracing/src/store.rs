@@ -1,0 +1,99 @@
+//! The presence table: intervals are stored once per source event, and read back in
+//! full at start to rebuild the graph. Portable SQL for SQLite and PostgreSQL.
+
+use hallguard_platform::time::now_millis;
+use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
+use sqlx::{AnyPool, Row};
+
+use crate::convert::Ingested;
+
+fn person_kind_name(kind: PersonKind) -> &'static str {
+    match kind {
+        PersonKind::Visitor => "visitor",
+        PersonKind::Staff => "staff",
+    }
+}
+
+fn place_kind_name(kind: PlaceKind) -> &'static str {
+    match kind {
+        PlaceKind::Zone => "zone",
+        PlaceKind::EntryQueue => "entry_queue",
+        PlaceKind::CanteenSeat => "canteen_seat",
+    }
+}
+
+/// Stores the intervals in one transaction; returns those that were new (a source
+/// event seen before, in this batch or earlier, is skipped).
+pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Presence>, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let mut accepted = Vec::with_capacity(intervals.len());
+    let now = now_millis();
+    for interval in intervals {
+        let presence = &interval.presence;
+        let inserted = sqlx::query(
+            "INSERT INTO presence (source_event_id, site_id, person_kind, person_id, place_kind, place_id,
+                                   start_ms, end_ms, queue_position, ingested_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (source_event_id) DO NOTHING",
+        )
+        .bind(&interval.source_event_id)
+        .bind(&presence.person.site_id)
+        .bind(person_kind_name(presence.person.kind))
+        .bind(&presence.person.person_id)
+        .bind(place_kind_name(presence.place.kind))
+        .bind(&presence.place.place_id)
+        .bind(presence.start)
+        .bind(presence.end)
+        .bind(i64::from(presence.queue_position))
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            accepted.push(interval.presence);
+        }
+    }
+    transaction.commit().await?;
+    Ok(accepted)
+}
+
+/// Every stored interval, oldest first.
+pub async fn load_all(pool: &AnyPool) -> Result<Vec<Presence>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT site_id, person_kind, person_id, place_kind, place_id, start_ms, end_ms, queue_position
+         FROM presence ORDER BY start_ms",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let site_id: String = row.try_get("site_id")?;
+        let person_kind: String = row.try_get("person_kind")?;
+        let place_kind: String = row.try_get("place_kind")?;
+        let queue_position: i64 = row.try_get("queue_position")?;
+        out.push(Presence {
+            person: PersonKey {
+                site_id: site_id.clone(),
+                kind: if person_kind == "staff" {
+                    PersonKind::Staff
+                } else {
+                    PersonKind::Visitor
+                },
+                person_id: row.try_get("person_id")?,
+            },
+            place: PlaceKey {
+                site_id,
+                kind: match place_kind.as_str() {
+                    "entry_queue" => PlaceKind::EntryQueue,
+                    "canteen_seat" => PlaceKind::CanteenSeat,
+                    _ => PlaceKind::Zone,
+                },
+                place_id: row.try_get("place_id")?,
+            },
+            start: row.try_get("start_ms")?,
+            end: row.try_get("end_ms")?,
+            queue_position: u32::try_from(queue_position).unwrap_or(0),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,287 @@
+//! Contact tracing over gRPC against a real database: ingest (idempotent, validated),
+//! close and secondary contacts with evidence, and the graph rebuilt after a restart.
+#![allow(clippy::unwrap_used)]
+
+use hallguard::ServiceRole;
+use hallguard_platform::auth::Role;
+use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
+use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+use hallguard_proto::contact_tracing::v1::{
+    ExposureRule, FindContactsRequest, GetGraphStatsRequest, GetTrajectoryRequest,
+    IngestPresenceBatchRequest, IngestPresenceRequest, Place, PlaceKind, PresenceInterval, RuleOverrides,
+    find_contacts_request,
+};
+use hallguard_tests::TestHall;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+const SITE: &str = "riverside-hall";
+const MINUTE: i64 = 60_000;
+
+fn visitor(id: &str) -> PersonRef {
+    PersonRef {
+        site_id: SITE.into(),
+        kind: PersonKind::Visitor as i32,
+        person_id: id.into(),
+    }
+}
+
+/// Minutes after a base two hours ago, so nothing is in the future.
+fn interval(
+    event: &str,
+    who: &str,
+    kind: PlaceKind,
+    place: &str,
+    from: i64,
+    to: i64,
+    base: i64,
+) -> PresenceInterval {
+    PresenceInterval {
+        person: Some(visitor(who)),
+        place: Some(Place {
+            kind: kind as i32,
+            place_id: place.into(),
+        }),
+        start: Some(millis_to_timestamp(base + from * MINUTE)),
+        end: Some(millis_to_timestamp(base + to * MINUTE)),
+        source_event_id: event.into(),
+        queue_position: 0,
+    }
+}
+
+fn day_window(base: i64) -> TimeWindow {
+    TimeWindow {
+        start: Some(millis_to_timestamp(base - 60 * MINUTE)),
+        end: Some(millis_to_timestamp(now_millis())),
+    }
+}
+
+fn find(who: &str, base: i64, rings: u32) -> FindContactsRequest {
+    FindContactsRequest {
+        person: Some(visitor(who)),
+        window: Some(find_contacts_request::Window::Span(day_window(base))),
+        rings,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn ingest_is_idempotent_and_contacts_come_with_their_evidence() {
+    let hall = TestHall::start().await;
+    let base = now_millis() - 120 * MINUTE;
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    let batch = IngestPresenceBatchRequest {
+        intervals: vec![
+            interval("e1", "index", PlaceKind::Zone, "tax-area", 0, 30, base),
+            interval("e2", "close", PlaceKind::Zone, "tax-area", 10, 40, base),
+            interval("e3", "close", PlaceKind::Zone, "rest-area", 50, 80, base),
+            interval("e4", "second", PlaceKind::Zone, "rest-area", 50, 80, base),
+            interval("e5", "brief", PlaceKind::Zone, "tax-area", 25, 30, base),
+        ],
+    };
+    let first = ingest
+        .ingest_presence_batch(batch.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((first.accepted, first.duplicates), (5, 0));
+    let again = ingest.ingest_presence_batch(batch).await.unwrap().into_inner();
+    assert_eq!((again.accepted, again.duplicates), (0, 5));
+
+    let mut analyst =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let found = analyst
+        .find_contacts(find("index", base, 2))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(found.index_seen);
+    assert_eq!(found.close_contacts.len(), 1);
+    let close = &found.close_contacts[0];
+    assert_eq!(close.person.as_ref().unwrap().person_id, "close");
+    assert_eq!(close.total_seconds, 20 * 60);
+    assert_eq!(close.category, "zone-masked");
+    let exposure = &close.exposures[0];
+    assert_eq!(exposure.rule(), ExposureRule::SameZone);
+    assert_eq!(exposure.place.as_ref().unwrap().place_id, "tax-area");
+    assert_eq!(exposure.seconds, 20 * 60);
+    assert_eq!(found.secondary_contacts.len(), 1);
+    let secondary = &found.secondary_contacts[0];
+    assert_eq!(secondary.person.as_ref().unwrap().person_id, "second");
+    assert_eq!(secondary.via.as_ref().unwrap().person_id, "close");
+
+    // A threshold changed for this call only: the brief 5-minute contact now counts.
+    let mut lax = find("index", base, 1);
+    lax.overrides = Some(RuleOverrides {
+        zone_min_overlap_seconds: Some(5 * 60),
+        ..Default::default()
+    });
+    let found = analyst.find_contacts(lax).await.unwrap().into_inner();
+    assert_eq!(found.close_contacts.len(), 2);
+
+    let unknown = analyst
+        .find_contacts(find("never-seen", base, 1))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!unknown.index_seen && unknown.close_contacts.is_empty());
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn bad_intervals_name_their_field_and_store_nothing() {
+    let hall = TestHall::start().await;
+    let base = now_millis() - 120 * MINUTE;
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    let good = interval("g1", "a", PlaceKind::Zone, "tax-area", 0, 30, base);
+    let cases = [
+        (
+            "intervals[1].end",
+            interval("b1", "b", PlaceKind::Zone, "tax-area", 30, 10, base),
+        ),
+        (
+            "intervals[1].place.kind",
+            interval("b2", "b", PlaceKind::Unspecified, "tax-area", 0, 10, base),
+        ),
+        (
+            "intervals[1].start",
+            interval("b3", "b", PlaceKind::Zone, "tax-area", 60 * 24, 60 * 25, base),
+        ),
+        (
+            "intervals[1].source_event_id",
+            interval("", "b", PlaceKind::Zone, "tax-area", 0, 10, base),
+        ),
+        (
+            "intervals[1].person.person_id",
+            interval("b5", "", PlaceKind::Zone, "tax-area", 0, 10, base),
+        ),
+        (
+            "intervals[1].queue_position",
+            interval("b6", "b", PlaceKind::EntryQueue, "gate-east-in", 0, 0, base),
+        ),
+    ];
+    for (field, bad) in cases {
+        let status = ingest
+            .ingest_presence_batch(IngestPresenceBatchRequest {
+                intervals: vec![good.clone(), bad],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{field}");
+        let details = status.get_error_details();
+        assert_eq!(details.bad_request().unwrap().field_violations[0].field, field);
+    }
+    let mut unknown_site = good.clone();
+    unknown_site.person.as_mut().unwrap().site_id = "no-such-hall".into();
+    let status = ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![unknown_site],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+
+    let stats = ingest
+        .get_graph_stats(GetGraphStatsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stats.intervals, 0);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn the_graph_is_rebuilt_from_the_database_after_a_restart() {
+    let hall = TestHall::start().await;
+    let base = now_millis() - 120 * MINUTE;
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    let stream = tokio_stream::iter([
+        IngestPresenceRequest {
+            intervals: vec![interval(
+                "s1",
+                "index",
+                PlaceKind::CanteenSeat,
+                "t1-a1",
+                0,
+                20,
+                base,
+            )],
+        },
+        IngestPresenceRequest {
+            intervals: vec![interval(
+                "s2",
+                "beside",
+                PlaceKind::CanteenSeat,
+                "t1-a2",
+                5,
+                25,
+                base,
+            )],
+        },
+        IngestPresenceRequest {
+            intervals: vec![interval(
+                "s3",
+                "across",
+                PlaceKind::CanteenSeat,
+                "t1-b1",
+                10,
+                30,
+                base,
+            )],
+        },
+        IngestPresenceRequest {
+            intervals: vec![interval(
+                "s4",
+                "far",
+                PlaceKind::CanteenSeat,
+                "t1-a5",
+                0,
+                20,
+                base,
+            )],
+        },
+    ]);
+    let outcome = ingest.ingest_presence(stream).await.unwrap().into_inner();
+    assert_eq!(outcome.accepted, 4);
+
+    let database = hall.stop_keeping_database().await;
+    let hall = TestHall::start_on(database).await;
+    let mut analyst =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let stats = analyst
+        .get_graph_stats(GetGraphStatsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((stats.intervals, stats.people), (4, 4));
+    let found = analyst
+        .find_contacts(find("index", base, 1))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut names: Vec<(String, String)> = found
+        .close_contacts
+        .iter()
+        .map(|c| (c.person.as_ref().unwrap().person_id.clone(), c.category.clone()))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            ("across".into(), "canteen-unmasked".into()),
+            ("beside".into(), "canteen-unmasked".into())
+        ]
+    );
+    let trajectory = analyst
+        .get_trajectory(GetTrajectoryRequest {
+            person: Some(visitor("index")),
+            window: Some(day_window(base)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(trajectory.stops.len(), 1);
+    assert_eq!(trajectory.stops[0].place.as_ref().unwrap().place_id, "t1-a1");
+    hall.stop().await;
+}
