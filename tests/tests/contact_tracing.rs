@@ -8,6 +8,9 @@ use hallguard_platform::time::{millis_to_timestamp, now_millis};
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
+    Case, ExportSubgraphRequest, FindClustersRequest, FindTransmissionChainsRequest, WhoWasThereRequest,
+};
+use hallguard_proto::contact_tracing::v1::{
     ExposureRule, FindContactsRequest, GetGraphStatsRequest, GetTrajectoryRequest,
     IngestPresenceBatchRequest, IngestPresenceRequest, Place, PlaceKind, PresenceInterval, RuleOverrides,
     find_contacts_request,
@@ -283,5 +286,100 @@ async fn the_graph_is_rebuilt_from_the_database_after_a_restart() {
         .into_inner();
     assert_eq!(trajectory.stops.len(), 1);
     assert_eq!(trajectory.stops[0].place.as_ref().unwrap().place_id, "t1-a1");
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn clusters_chains_who_was_there_and_export_over_grpc() {
+    let hall = TestHall::start().await;
+    let base = now_millis() - 120 * MINUTE;
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    let intervals = vec![
+        interval("c1", "case-a", PlaceKind::Zone, "tax-area", 0, 30, base),
+        interval("c2", "link", PlaceKind::Zone, "tax-area", 0, 30, base),
+        interval("c3", "link", PlaceKind::Zone, "rest-area", 40, 70, base),
+        interval("c4", "case-b", PlaceKind::Zone, "rest-area", 40, 70, base),
+        interval("c5", "loner-1", PlaceKind::Zone, "lifts", 0, 30, base),
+        interval("c6", "loner-2", PlaceKind::Zone, "lifts", 0, 30, base),
+    ];
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest { intervals })
+        .await
+        .unwrap();
+    let mut analyst =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+
+    let clusters = analyst
+        .find_clusters(FindClustersRequest {
+            site_id: SITE.into(),
+            window: Some(day_window(base)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .clusters;
+    let sizes: Vec<usize> = clusters.iter().map(|c| c.members.len()).collect();
+    assert_eq!(sizes, vec![3, 2]);
+
+    let case = |who: &str| Case {
+        person: Some(visitor(who)),
+        infectious_from: Some(millis_to_timestamp(base)),
+    };
+    let chains = analyst
+        .find_transmission_chains(FindTransmissionChainsRequest {
+            cases: vec![case("case-a"), case("case-b")],
+            overrides: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .chains;
+    let paths: Vec<Vec<String>> = chains
+        .iter()
+        .map(|c| c.path.iter().map(|p| p.person_id.clone()).collect())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![vec!["case-a".to_string(), "link".into(), "case-b".into()]]
+    );
+
+    let mut there = analyst
+        .who_was_there(WhoWasThereRequest {
+            site_id: SITE.into(),
+            place: Some(Place {
+                kind: PlaceKind::Zone as i32,
+                place_id: "rest-area".into(),
+            }),
+            window: Some(day_window(base)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut people = Vec::new();
+    while let Some(chunk) = there.message().await.unwrap() {
+        people.extend(chunk.presences.into_iter().map(|p| p.person.unwrap().person_id));
+    }
+    people.sort();
+    assert_eq!(people, vec!["case-b".to_string(), "link".into()]);
+
+    let export = analyst
+        .export_subgraph(ExportSubgraphRequest {
+            query: Some(find("case-a", base, 2)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let rings: Vec<(String, u32)> = export
+        .nodes
+        .iter()
+        .map(|n| (n.person.as_ref().unwrap().person_id.clone(), n.ring))
+        .collect();
+    assert_eq!(
+        rings,
+        vec![("case-a".into(), 0), ("link".into(), 1), ("case-b".into(), 2)]
+    );
+    let edges: Vec<(u32, u32)> = export.edges.iter().map(|e| (e.from, e.to)).collect();
+    assert_eq!(edges, vec![(0, 1), (1, 2)]);
     hall.stop().await;
 }

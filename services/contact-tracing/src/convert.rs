@@ -67,7 +67,8 @@ pub fn person_ref(person: &PersonKey) -> common::PersonRef {
     }
 }
 
-fn place_kind(kind: i32, field: &str) -> Result<PlaceKind, ContactTracingError> {
+/// A place kind from its proto number; `field` names it in errors.
+pub fn place_kind(kind: i32, field: &str) -> Result<PlaceKind, ContactTracingError> {
     match pb::PlaceKind::try_from(kind) {
         Ok(pb::PlaceKind::Zone) => Ok(PlaceKind::Zone),
         Ok(pb::PlaceKind::EntryQueue) => Ok(PlaceKind::EntryQueue),

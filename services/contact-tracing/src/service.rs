@@ -17,6 +17,11 @@ use crate::convert;
 use crate::error::ContactTracingError;
 use crate::store;
 
+/// The stream type the generated server expects for WhoWasThere.
+type WhoWasThereStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = Result<pb::WhoWasThereResponse, Status>> + Send + 'static>,
+>;
+
 /// Default look-back before symptom onset or sampling, as in the national protocol.
 const DEFAULT_DAYS_BEFORE: u32 = 4;
 
@@ -170,6 +175,54 @@ fn find_contacts(
     })
 }
 
+/// The people of a contact query as nodes (index, ring 1, ring 2) and their exposures
+/// as edges: index to each close contact, each close contact to their secondary contacts.
+fn subgraph(
+    index: &hallguard_tracing_engine::PersonKey,
+    found: &pb::FindContactsResponse,
+) -> pb::ExportSubgraphResponse {
+    let mut nodes = vec![pb::SubgraphNode {
+        person: Some(convert::person_ref(index)),
+        ring: 0,
+    }];
+    let mut edges = Vec::new();
+    let mut position: HashMap<String, u32> = HashMap::new();
+    let node_key = |person: &Option<hallguard_proto::common::v1::PersonRef>| {
+        person
+            .as_ref()
+            .map(|p| format!("{}/{}/{}", p.site_id, p.kind, p.person_id))
+            .unwrap_or_default()
+    };
+    for contact in &found.close_contacts {
+        let at = nodes.len() as u32;
+        position.insert(node_key(&contact.person), at);
+        nodes.push(pb::SubgraphNode {
+            person: contact.person.clone(),
+            ring: 1,
+        });
+        edges.push(pb::SubgraphEdge {
+            from: 0,
+            to: at,
+            exposures: contact.exposures.clone(),
+        });
+    }
+    for secondary in &found.secondary_contacts {
+        let at = nodes.len() as u32;
+        nodes.push(pb::SubgraphNode {
+            person: secondary.person.clone(),
+            ring: 2,
+        });
+        if let Some(&via) = position.get(&node_key(&secondary.via)) {
+            edges.push(pb::SubgraphEdge {
+                from: via,
+                to: at,
+                exposures: secondary.exposures.clone(),
+            });
+        }
+    }
+    pb::ExportSubgraphResponse { nodes, edges }
+}
+
 #[tonic::async_trait]
 impl ContactTracing for ContactTracingService {
     #[tracing::instrument(skip_all)]
@@ -231,6 +284,161 @@ impl ContactTracing for ContactTracingService {
                     None => Vec::new(),
                 };
                 Ok(pb::GetTrajectoryResponse { stops })
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_clusters(
+        &self,
+        request: Request<pb::FindClustersRequest>,
+    ) -> Result<Response<pb::FindClustersResponse>, Status> {
+        let request = request.into_inner();
+        let response = self
+            .with_graph(move |graph| {
+                let window = convert::window(request.window.as_ref(), "window")?;
+                let rules = convert::rules(request.overrides.as_ref());
+                let min_size = if request.min_size == 0 {
+                    2
+                } else {
+                    request.min_size as usize
+                };
+                let clusters = graph
+                    .clusters(window, &rules, min_size)
+                    .into_iter()
+                    .filter(|cluster| {
+                        // Co-presence never crosses sites; an empty site id means every hall.
+                        request.site_id.is_empty()
+                            || cluster
+                                .members
+                                .first()
+                                .is_some_and(|m| graph.person(*m).site_id == request.site_id)
+                    })
+                    .map(|cluster| pb::Cluster {
+                        members: cluster
+                            .members
+                            .iter()
+                            .map(|m| convert::person_ref(graph.person(*m)))
+                            .collect(),
+                        edges: cluster.edges as u64,
+                    })
+                    .collect();
+                Ok(pb::FindClustersResponse { clusters })
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_transmission_chains(
+        &self,
+        request: Request<pb::FindTransmissionChainsRequest>,
+    ) -> Result<Response<pb::FindTransmissionChainsResponse>, Status> {
+        let request = request.into_inner();
+        let response = self
+            .with_graph(move |graph| {
+                let rules = convert::rules(request.overrides.as_ref());
+                let mut cases = Vec::new();
+                for (index, case) in request.cases.iter().enumerate() {
+                    let person =
+                        convert::person_key(case.person.as_ref(), &format!("cases[{index}].person"))?;
+                    let from = case
+                        .infectious_from
+                        .as_ref()
+                        .map(timestamp_to_millis)
+                        .ok_or_else(|| {
+                            ContactTracingError::invalid(
+                                format!("cases[{index}].infectious_from"),
+                                "is required",
+                            )
+                        })?;
+                    if let Some(person) = graph.person_index(&person) {
+                        cases.push((person, from));
+                    }
+                }
+                let chains = graph
+                    .transmission_chains(&cases, &rules)
+                    .into_iter()
+                    .map(|chain| pb::Chain {
+                        path: chain
+                            .path
+                            .iter()
+                            .map(|p| convert::person_ref(graph.person(*p)))
+                            .collect(),
+                        hops: chain
+                            .hops
+                            .iter()
+                            .map(|e| convert::exposure_message(graph, e))
+                            .collect(),
+                    })
+                    .collect();
+                Ok(pb::FindTransmissionChainsResponse { chains })
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn who_was_there(
+        &self,
+        request: Request<pb::WhoWasThereRequest>,
+    ) -> Result<Response<WhoWasThereStream>, Status> {
+        let request = request.into_inner();
+        let chunks = self
+            .with_graph(move |graph| {
+                if request.site_id.trim().is_empty() {
+                    return Err(ContactTracingError::invalid("site_id", "is empty"));
+                }
+                let place = request
+                    .place
+                    .as_ref()
+                    .ok_or_else(|| ContactTracingError::invalid("place", "is required"))?;
+                let key = hallguard_tracing_engine::PlaceKey {
+                    site_id: request.site_id.clone(),
+                    kind: convert::place_kind(place.kind, "place.kind")?,
+                    place_id: place.place_id.clone(),
+                };
+                let window = convert::window(request.window.as_ref(), "window")?;
+                let stays = match graph.place_lookup(&key) {
+                    Some(place) => graph.who_was_there(place, window),
+                    None => Vec::new(),
+                };
+                // Streamed in chunks: a busy zone on a busy day is thousands of people.
+                Ok(stays
+                    .chunks(500)
+                    .map(|chunk| {
+                        Ok(pb::WhoWasThereResponse {
+                            presences: chunk
+                                .iter()
+                                .map(|stay| pb::Presence {
+                                    person: Some(convert::person_ref(graph.person(stay.person))),
+                                    start: Some(millis_to_timestamp(stay.start)),
+                                    end: Some(millis_to_timestamp(stay.end)),
+                                })
+                                .collect(),
+                        })
+                    })
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn export_subgraph(
+        &self,
+        request: Request<pb::ExportSubgraphRequest>,
+    ) -> Result<Response<pb::ExportSubgraphResponse>, Status> {
+        let request = request.into_inner();
+        let response = self
+            .with_graph(move |graph| {
+                let query = request
+                    .query
+                    .ok_or_else(|| ContactTracingError::invalid("query", "is required"))?;
+                let found = find_contacts(graph, &query)?;
+                let index = convert::person_key(query.person.as_ref(), "query.person")?;
+                Ok(subgraph(&index, &found))
             })
             .await?;
         Ok(Response::new(response))
