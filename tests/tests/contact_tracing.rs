@@ -383,3 +383,33 @@ async fn clusters_chains_who_was_there_and_export_over_grpc() {
     assert_eq!(edges, vec![(0, 1), (1, 2)]);
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn presence_past_retention_is_deleted_at_restart() {
+    let hall = TestHall::start().await;
+    let now = now_millis();
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    let old = now - 40 * 24 * 60 * MINUTE;
+    let recent = now - 120 * MINUTE;
+    let intervals = vec![
+        interval("old-1", "a", PlaceKind::Zone, "tax-area", 0, 30, old),
+        interval("old-2", "b", PlaceKind::Zone, "tax-area", 0, 30, old),
+        interval("new-1", "a", PlaceKind::Zone, "tax-area", 0, 30, recent),
+    ];
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest { intervals })
+        .await
+        .unwrap();
+
+    let database = hall.stop_keeping_database().await;
+    let hall = TestHall::start_on(database).await;
+    let mut analyst =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let stats = analyst
+        .get_graph_stats(GetGraphStatsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stats.intervals, 1, "the sample hall keeps 28 days");
+    hall.stop().await;
+}

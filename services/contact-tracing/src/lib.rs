@@ -6,9 +6,11 @@
 //! - [`convert`]: proto to engine types and back, with validation.
 //! - [`store`]: the presence table.
 //! - [`error`]: the service's error type and its mapping to `tonic::Status`.
+//! - [`retention`]: deleting presence data past the hall's retention limit.
 
 pub mod convert;
 pub mod error;
+pub mod retention;
 pub mod roles;
 pub mod service;
 pub mod store;
@@ -18,6 +20,7 @@ use std::time::Instant;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
 use hallguard_platform::hall::Halls;
 use hallguard_platform::server::ServiceParts;
+use hallguard_platform::time::now_millis;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracingServer;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};
 use hallguard_tracing_engine::rules::ExposureRule;
@@ -60,6 +63,10 @@ pub async fn build(
     halls: &Halls,
 ) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
+    let purged = retention::purge_database(&database.pool, retention::cutoff(halls, now_millis())).await?;
+    if purged > 0 {
+        tracing::info!(purged, "presence past retention deleted at start");
+    }
     let started = Instant::now();
     let mut presences = store::load_all(&database.pool).await?;
     // Rows were validated on the way in; one damaged row must not empty the graph.

@@ -1,0 +1,63 @@
+//! Retention: presence data is health data and is kept only as long as the hall's
+//! configured limit (default 28 days). Old rows are deleted at start and every hour, and
+//! the same days leave the in-memory graph.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use hallguard_platform::hall::Halls;
+use hallguard_platform::time::now_millis;
+use hallguard_tracing_engine::{CoPresenceGraph, Millis};
+use sqlx::AnyPool;
+
+const DAY_MS: Millis = 86_400_000;
+
+/// The oldest time still kept. With several halls the shortest limit applies to all,
+/// erring on the side of keeping less.
+pub fn cutoff(halls: &Halls, now: Millis) -> Millis {
+    let days = halls
+        .iter()
+        .map(|hall| hall.retention.presence_days)
+        .min()
+        .unwrap_or(28);
+    now - i64::from(days) * DAY_MS
+}
+
+/// Deletes stored intervals that ended before `cutoff`; returns how many.
+pub async fn purge_database(pool: &AnyPool, cutoff: Millis) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM presence WHERE COALESCE(end_ms, start_ms) < $1")
+        .bind(cutoff)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok(deleted)
+}
+
+/// Every hour: purge the database, then expire the same days from the graph.
+pub fn spawn_hourly(pool: AnyPool, graph: Arc<RwLock<CoPresenceGraph>>, halls: Halls) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        every_hour.tick().await;
+        loop {
+            every_hour.tick().await;
+            let cutoff = cutoff(&halls, now_millis());
+            match purge_database(&pool, cutoff).await {
+                Ok(deleted) => tracing::info!(deleted, "presence retention applied"),
+                Err(error) => {
+                    tracing::warn!(%error, "presence retention failed; will retry in an hour");
+                    continue;
+                }
+            }
+            let graph = graph.clone();
+            let expired = tokio::task::spawn_blocking(move || {
+                if let Ok(mut graph) = graph.write() {
+                    graph.expire_before(cutoff);
+                }
+            })
+            .await;
+            if let Err(error) = expired {
+                tracing::warn!(%error, "graph expiry failed");
+            }
+        }
+    });
+}
