@@ -315,6 +315,29 @@ impl CoPresenceGraph {
         }
     }
 
+    /// Every piece of evidence with its pair (lower index first) and group, for exports
+    /// and cross-checks against other tools.
+    pub fn evidence(&self) -> Vec<(PersonIdx, PersonIdx, GroupKey, &Evidence)> {
+        let mut out = Vec::new();
+        for edge in self.graph.edge_indices() {
+            let (Some((a, b)), Some(weight)) =
+                (self.graph.edge_endpoints(edge), self.graph.edge_weight(edge))
+            else {
+                continue;
+            };
+            let (low, high) = (
+                a.index().min(b.index()) as PersonIdx,
+                a.index().max(b.index()) as PersonIdx,
+            );
+            for (group, evidence) in &weight.evidence {
+                if let Some(key) = self.groups[*group as usize].key {
+                    out.push((low, high, key, evidence));
+                }
+            }
+        }
+        out
+    }
+
     /// Size figures.
     pub fn stats(&self) -> GraphStats {
         GraphStats {
