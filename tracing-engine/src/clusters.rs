@@ -45,7 +45,7 @@ impl CoPresenceGraph {
             .filter_map(|&edge| {
                 let (a, b) = self.graph.edge_endpoints(edge)?;
                 let weight = self.graph.edge_weight(edge)?;
-                let qualifies = !Self::qualifying(weight, true, window, rules).is_empty();
+                let qualifies = !Self::qualify_edge(weight, true, window, rules).is_empty();
                 qualifies.then_some((a.index(), b.index()))
             })
             .collect();
@@ -86,10 +86,6 @@ impl CoPresenceGraph {
                 .then(a.members.cmp(&b.members))
         });
         clusters
-    }
-
-    fn qualifying(edge: &crate::graph::Edge, from_low: bool, window: Window, rules: &Rules) -> Vec<Exposure> {
-        Self::qualify_edge(edge, from_low, window, rules)
     }
 
     /// For each case, the earliest-arrival time-respecting paths to the other cases:

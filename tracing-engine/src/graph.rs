@@ -163,17 +163,14 @@ impl CoPresenceGraph {
         (at + self.clock(place).utc_offset_ms).div_euclid(DAY_MS)
     }
 
-    fn group_key(&self, stay: &Stay) -> GroupKey {
-        let kind = self.places.key(stay.place).kind;
+    /// The group of a place on a local day: the place itself, or a seat's table.
+    fn group_key(&self, place: PlaceIdx, day: i64) -> GroupKey {
+        let kind = self.places.key(place).kind;
         let anchor = match kind {
-            PlaceKind::CanteenSeat => self.geometry.table(stay.place),
-            PlaceKind::Zone | PlaceKind::EntryQueue => stay.place,
+            PlaceKind::CanteenSeat => self.geometry.table(place),
+            PlaceKind::Zone | PlaceKind::EntryQueue => place,
         };
-        GroupKey {
-            anchor,
-            kind,
-            day: self.day_of(stay.place, stay.start),
-        }
+        GroupKey { anchor, kind, day }
     }
 
     /// Adds presence intervals and updates the graph: only the groups they touch are
@@ -190,10 +187,10 @@ impl CoPresenceGraph {
                 self.graph.add_node(());
             }
             let place = self.place_index(&presence.place);
+            let day = self.day_of(place, presence.start);
             let end = presence.end.unwrap_or_else(|| {
                 // Still open: closed at the hall's closing time that day (never before start).
                 let clock = self.clock(place);
-                let day = self.day_of(place, presence.start);
                 (day * DAY_MS - clock.utc_offset_ms + clock.closes_at_ms).max(presence.start)
             });
             let stay = Stay {
@@ -203,8 +200,7 @@ impl CoPresenceGraph {
                 end,
                 queue_position: presence.queue_position,
             };
-            let key = self.group_key(&stay);
-            let group = self.group_id(key);
+            let group = self.group_id(self.group_key(place, day));
             self.groups[group as usize].stays.push(stay);
             self.person_stays[person as usize].push(stay);
             touched.insert(group);
@@ -350,14 +346,9 @@ impl CoPresenceGraph {
 
     /// The stays in the groups of `place` whose day overlaps `[from, to)`.
     pub(crate) fn stays_at(&self, place: PlaceIdx, from: Millis, to: Millis) -> Vec<Stay> {
-        let kind = self.places.key(place).kind;
-        let anchor = match kind {
-            PlaceKind::CanteenSeat => self.geometry.table(place),
-            _ => place,
-        };
         let mut out: Vec<Stay> = Vec::new();
         for day in self.day_of(place, from)..=self.day_of(place, to) {
-            if let Some(&id) = self.group_ids.get(&GroupKey { anchor, kind, day }) {
+            if let Some(&id) = self.group_ids.get(&self.group_key(place, day)) {
                 out.extend(
                     self.groups[id as usize]
                         .stays
