@@ -6,23 +6,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
 use hallguard_tracing_engine::model::Presence;
 use hallguard_tracing_engine::queries::days_before;
 use hallguard_tracing_engine::rules::Rules;
 use hallguard_tracing_engine::synthetic::{self, FIRST_DAY, HallShape};
-
-fn new_graph(shape: &HallShape) -> CoPresenceGraph {
-    let mut graph = CoPresenceGraph::new(EngineConfig::default());
-    for site in 0..shape.sites {
-        for table in 0..shape.tables {
-            for (a, b, rule) in synthetic::table_relations(table) {
-                graph.relate_seats(&synthetic::site_id(site), &a, &b, rule);
-            }
-        }
-    }
-    graph
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -43,7 +30,7 @@ fn main() {
             shape.days
         );
 
-        let mut graph = new_graph(&shape);
+        let mut graph = synthetic::empty_graph(&shape);
         let started = Instant::now();
         graph.add(&presences).unwrap();
         let build = started.elapsed();
@@ -57,7 +44,7 @@ fn main() {
         );
 
         // Live ingest: one site-day at a time into a graph that already holds the rest.
-        let mut live = new_graph(&shape);
+        let mut live = synthetic::empty_graph(&shape);
         let (head, tail) = presences.split_at(presences.len() * 9 / 10);
         live.add(head).unwrap();
         let batch = 10_000;

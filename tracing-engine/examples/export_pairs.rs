@@ -6,7 +6,6 @@
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
-use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
 use hallguard_tracing_engine::model::{PersonKind, PlaceKind};
 use hallguard_tracing_engine::synthetic::{self, HallShape};
 
@@ -39,7 +38,7 @@ fn main() {
     }
     out.flush().unwrap();
 
-    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    let mut graph = synthetic::empty_graph(&shape);
     let started = Instant::now();
     graph.add(&presences).unwrap();
     let build = started.elapsed();

@@ -213,6 +213,19 @@ pub fn site_day(shape: &HallShape, site: u32, day: u32) -> Vec<Presence> {
     out
 }
 
+/// An empty graph that knows every generated hall's canteen seats.
+pub fn empty_graph(shape: &HallShape) -> crate::CoPresenceGraph {
+    let mut graph = crate::CoPresenceGraph::new(crate::EngineConfig::default());
+    for site in 0..shape.sites {
+        for table in 0..shape.tables {
+            for (a, b, rule) in table_relations(table) {
+                graph.relate_seats(&site_id(site), &a, &b, rule);
+            }
+        }
+    }
+    graph
+}
+
 /// Every site and day of a shape.
 pub fn generate(shape: &HallShape) -> Vec<Presence> {
     let mut out = Vec::new();
