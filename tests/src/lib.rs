@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hallguard::{ServiceRole, start};
-use hallguard_platform::auth::{Caller, PeerInterceptor, Role, TokenBook, generate_token};
+use hallguard_platform::auth::{PeerInterceptor, Role, TokenBook};
 use hallguard_platform::config::Settings;
 use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::testing::TestDatabase;
@@ -39,18 +39,7 @@ impl TestHall {
     /// Starts all four services over an existing test database (a restart).
     pub async fn start_on(database: TestDatabase) -> Self {
         let mut book = TokenBook::default();
-        let mut tokens = HashMap::new();
-        for role in Role::ALL {
-            let token = generate_token();
-            book.insert_token(
-                &token,
-                Caller {
-                    name: format!("test-{role}"),
-                    role,
-                },
-            );
-            tokens.insert(role, token);
-        }
+        let tokens: HashMap<Role, SecretString> = book.generate_per_role("test").into_iter().collect();
         let settings = Settings {
             database_url: database.url.clone(),
             halls: Halls::new(vec![Hall::sample()]).unwrap(),

@@ -113,6 +113,25 @@ impl TokenBook {
         self.insert_hash(&hash_token(token.expose_secret()), caller);
     }
 
+    /// Generates one token per role, registers each as `<prefix>-<role>`, and returns them
+    /// (development mode and tests).
+    pub fn generate_per_role(&mut self, prefix: &str) -> Vec<(Role, SecretString)> {
+        Role::ALL
+            .into_iter()
+            .map(|role| {
+                let token = generate_token();
+                self.insert_token(
+                    &token,
+                    Caller {
+                        name: format!("{prefix}-{role}"),
+                        role,
+                    },
+                );
+                (role, token)
+            })
+            .collect()
+    }
+
     /// Parses `role:name:sha256hex` entries separated by commas or newlines.
     pub fn parse(spec: &str) -> Result<Self, TokenSpecError> {
         let mut book = Self::default();

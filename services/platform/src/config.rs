@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::auth::{Caller, Role, TokenBook, generate_token};
+use crate::auth::{Role, TokenBook};
 use crate::hall::{Hall, HallError, Halls};
 
 /// Flags shared by every `hallguard serve` role.
@@ -117,20 +117,11 @@ impl CommonArgs {
                 tokens.insert_hash(&hash, caller);
             }
         }
-        let mut dev_tokens = Vec::new();
-        if self.dev {
-            for role in Role::ALL {
-                let token = generate_token();
-                tokens.insert_token(
-                    &token,
-                    Caller {
-                        name: format!("dev-{role}"),
-                        role,
-                    },
-                );
-                dev_tokens.push((role, token));
-            }
-        }
+        let dev_tokens = if self.dev {
+            tokens.generate_per_role("dev")
+        } else {
+            Vec::new()
+        };
         let service_token = match (
             &self.service_token,
             dev_tokens.iter().find(|(role, _)| *role == Role::Service),
