@@ -32,15 +32,11 @@ pub const NAME: &str = "contact-tracing";
 pub fn empty_graph(halls: &Halls) -> CoPresenceGraph {
     let mut graph = CoPresenceGraph::new(EngineConfig::default());
     for hall in halls.iter() {
-        let minutes = |text: &str| -> i64 {
-            let mut parts = text.split(':').map(|p| p.parse::<i64>().unwrap_or(0));
-            parts.next().unwrap_or(0) * 60 + parts.next().unwrap_or(0)
-        };
         graph.set_site_clock(
             &hall.site_id,
             SiteClock {
                 utc_offset_ms: i64::from(hall.utc_offset_minutes) * 60_000,
-                closes_at_ms: minutes(&hall.closes_at) * 60_000,
+                closes_at_ms: i64::from(hall.closes_at_minutes()) * 60_000,
             },
         );
         for relation in hall.seat_relations() {

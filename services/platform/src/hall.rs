@@ -234,6 +234,11 @@ impl Hall {
         self.zones.iter().find(|zone| zone.id == zone_id)
     }
 
+    /// Closing time as minutes after local midnight (checked when the hall is loaded).
+    pub fn closes_at_minutes(&self) -> u32 {
+        local_time_minutes(&self.closes_at).unwrap_or(24 * 60)
+    }
+
     /// Every canteen seat's id: `<table>-<side><position>`, side `a` or `b`, position
     /// from 1, e.g. `t1-a3`. Staff-health assigns these; contact tracing relates them.
     pub fn seat_ids(&self) -> Vec<String> {
@@ -308,6 +313,16 @@ impl Hall {
                 )));
             }
         }
+        for (field, text) in [
+            ("opens_at", &self.opens_at),
+            ("closes_at", &self.closes_at),
+            ("canteen.first_slot", &self.canteen.first_slot),
+            ("canteen.last_slot_end", &self.canteen.last_slot_end),
+        ] {
+            if local_time_minutes(text).is_none() {
+                return Err(fail(format!("{field} must be a local time HH:MM, not {text:?}")));
+            }
+        }
         let rules = &self.screening;
         if !(30.0..=45.0).contains(&rules.fever_threshold_celsius)
             || rules.suspected_case_fever_celsius < rules.fever_threshold_celsius
@@ -318,6 +333,13 @@ impl Hall {
         }
         Ok(())
     }
+}
+
+/// Minutes after midnight of a local "HH:MM" time, if it is one.
+fn local_time_minutes(text: &str) -> Option<u32> {
+    let (hours, minutes) = text.split_once(':')?;
+    let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (hours < 24 && minutes < 60).then_some(hours * 60 + minutes)
 }
 
 /// Two canteen seats that are adjacent or facing.
@@ -404,6 +426,14 @@ mod tests {
         assert!(!has("t1-a6", "t2-a1", false));
         // Per table: 2 sides x 5 neighbour pairs + 6 facing pairs.
         assert_eq!(relations.len(), 4 * (2 * 5 + 6));
+    }
+
+    #[test]
+    fn hours_must_be_local_times() {
+        assert_eq!(Hall::sample().closes_at_minutes(), 17 * 60 + 30);
+        let text = SAMPLE_HALL_TOML.replace("closes_at = \"17:30\"", "closes_at = \"5pm\"");
+        let error = Hall::from_toml(&text).unwrap_err();
+        assert!(error.to_string().contains("closes_at"), "{error}");
     }
 
     #[test]
