@@ -103,6 +103,11 @@ impl TestHall {
         self.stop_keeping_database().await.cleanup().await;
     }
 
+    /// Stops every server and starts them again over the same database.
+    pub async fn restart(self) -> Self {
+        Self::start_on(self.stop_keeping_database().await).await
+    }
+
     /// Stops every server and hands back the database for a restart.
     pub async fn stop_keeping_database(self) -> TestDatabase {
         let _ = self.stop.send(true);

@@ -248,8 +248,7 @@ async fn the_graph_is_rebuilt_from_the_database_after_a_restart() {
     let outcome = ingest.ingest_presence(stream).await.unwrap().into_inner();
     assert_eq!(outcome.accepted, 4);
 
-    let database = hall.stop_keeping_database().await;
-    let hall = TestHall::start_on(database).await;
+    let hall = hall.restart().await;
     let mut analyst =
         ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
     let stats = analyst
@@ -401,8 +400,7 @@ async fn presence_past_retention_is_deleted_at_restart() {
         .await
         .unwrap();
 
-    let database = hall.stop_keeping_database().await;
-    let hall = TestHall::start_on(database).await;
+    let hall = hall.restart().await;
     let mut analyst =
         ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
     let stats = analyst
