@@ -4,16 +4,15 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use petgraph::stable_graph::NodeIndex;
 use petgraph::unionfind::UnionFind;
-use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
 
 use crate::Millis;
 use crate::graph::CoPresenceGraph;
 use crate::model::PersonIdx;
 use crate::queries::{Exposure, Window};
-use crate::rules::Rules;
+use crate::rules::{ExposureRule, Rules};
+use crate::sweep::{GroupEvidence, pair_key};
 
 /// A connected group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,51 +32,80 @@ pub struct Chain {
     pub hops: Vec<Exposure>,
 }
 
+/// A record that does not qualify on its own day but may with the pair's other days.
+#[derive(Debug, Clone, Copy)]
+struct Partial {
+    key: u64,
+    rule: ExposureRule,
+    places: (u32, u32),
+    clipped_ms: i64,
+}
+
+/// What one group gives the cluster pass.
+#[derive(Debug, Default)]
+struct GroupLinks {
+    /// A spanning forest of the group's qualifying records: enough to connect the same
+    /// people as all of them, at most one link per person.
+    forest: Vec<(PersonIdx, PersonIdx)>,
+    /// Per local component: one member and its qualifying records.
+    edge_counts: Vec<(PersonIdx, usize)>,
+    partials: Vec<Partial>,
+}
+
 impl CoPresenceGraph {
     /// Connected components of the qualifying edges in `window` with at least `min_size`
-    /// members, largest first. Edges are checked in parallel.
+    /// members, largest first; `edges` counts the qualifying evidence records inside.
+    /// Groups are reduced to spanning forests in parallel, so the sequential union-find
+    /// sees at most one link per stay rather than every pair.
     pub fn clusters(&self, window: Window, rules: &Rules, min_size: usize) -> Vec<Cluster> {
-        let edges: Vec<(usize, usize)> = self
-            .graph
-            .edge_indices()
-            .collect::<Vec<_>>()
-            .par_iter()
-            .filter_map(|&edge| {
-                let (a, b) = self.graph.edge_endpoints(edge)?;
-                let weight = self.graph.edge_weight(edge)?;
-                let qualifies = !Self::qualify_edge(weight, true, window, rules).is_empty();
-                qualifies.then_some((a.index(), b.index()))
-            })
+        let returning = self.returning_people(window);
+        let links: Vec<GroupLinks> = self
+            .all_evidence()
+            .map(|group| group_links(group, window, rules, &returning))
             .collect();
-        let people = self.people.len();
-        let mut union = UnionFind::<usize>::new(people);
-        for &(a, b) in &edges {
-            union.union(a, b);
+        let mut union = UnionFind::<usize>::new(self.people.len());
+        let mut linked = vec![false; self.people.len()];
+        let mut link = |a: PersonIdx, b: PersonIdx, union: &mut UnionFind<usize>| {
+            union.union(a as usize, b as usize);
+            linked[a as usize] = true;
+            linked[b as usize] = true;
+        };
+        for group in &links {
+            for &(a, b) in &group.forest {
+                link(a, b, &mut union);
+            }
+        }
+        // Pairs that qualify only with their overlap summed over several days.
+        let mut partials: Vec<Partial> = links.iter().flat_map(|g| g.partials.iter().copied()).collect();
+        partials.par_sort_unstable_by_key(|p| (p.key, p.rule, p.places));
+        let mut summed_edges: Vec<(PersonIdx, usize)> = Vec::new();
+        for same in partials.chunk_by(|a, b| (a.key, a.rule, a.places) == (b.key, b.rule, b.places)) {
+            let total: i64 = same.iter().map(|p| p.clipped_ms).sum();
+            if total >= rules.min_overlap_ms(same[0].rule) {
+                let (a, b) = crate::sweep::pair_of(same[0].key);
+                link(a, b, &mut union);
+                summed_edges.push((a, 1));
+            }
+        }
+        let labels = union.into_labeling();
+        let mut edge_counts: HashMap<usize, usize> = HashMap::new();
+        for &(member, count) in links.iter().flat_map(|g| &g.edge_counts).chain(&summed_edges) {
+            *edge_counts.entry(labels[member as usize]).or_default() += count;
         }
         let mut members: HashMap<usize, Vec<PersonIdx>> = HashMap::new();
-        let mut counts: HashMap<usize, usize> = HashMap::new();
-        for &(a, _) in &edges {
-            *counts.entry(union.find(a)).or_default() += 1;
-        }
-        for &(a, b) in &edges {
-            for person in [a, b] {
-                members
-                    .entry(union.find(person))
-                    .or_default()
-                    .push(person as PersonIdx);
-            }
+        for (person, _) in linked.iter().enumerate().filter(|(_, linked)| **linked) {
+            members
+                .entry(labels[person])
+                .or_default()
+                .push(person as PersonIdx);
         }
         let mut clusters: Vec<Cluster> = members
             .into_iter()
-            .map(|(root, mut members)| {
-                members.sort_unstable();
-                members.dedup();
-                Cluster {
-                    members,
-                    edges: counts.get(&root).copied().unwrap_or(0),
-                }
+            .filter(|(_, members)| members.len() >= min_size.max(2))
+            .map(|(root, members)| Cluster {
+                members,
+                edges: edge_counts.get(&root).copied().unwrap_or(0),
             })
-            .filter(|c| c.members.len() >= min_size.max(2))
             .collect();
         clusters.sort_unstable_by(|a, b| {
             b.members
@@ -86,6 +114,22 @@ impl CoPresenceGraph {
                 .then(a.members.cmp(&b.members))
         });
         clusters
+    }
+
+    /// Whether each person was seen on more than one day in `window`: only their pairs
+    /// can add up overlap across days.
+    fn returning_people(&self, window: Window) -> Vec<bool> {
+        self.person_stays
+            .par_iter()
+            .map(|stays| {
+                let mut days = stays
+                    .iter()
+                    .filter(|s| s.start < window.1 && s.end > window.0)
+                    .map(|s| self.day_of(s.place, s.start));
+                let first = days.next();
+                days.any(|day| Some(day) != first)
+            })
+            .collect()
     }
 
     /// For each case, the earliest-arrival time-respecting paths to the other cases:
@@ -101,17 +145,13 @@ impl CoPresenceGraph {
                 if arrival.get(&person).is_some_and(|&best| best < at) {
                     continue;
                 }
-                let node = NodeIndex::new(person as usize);
-                for edge in self.graph.edges(node) {
-                    let other = if edge.source() == node {
-                        edge.target()
-                    } else {
-                        edge.source()
-                    };
-                    let other = other.index() as PersonIdx;
-                    let exposures =
-                        Self::qualify_edge(edge.weight(), person < other, (at, Millis::MAX), rules);
-                    let Some(hop) = exposures.into_iter().min_by_key(|e| e.spans.first().map(|s| s.0)) else {
+                for contact in self.close_contacts(person, (at, Millis::MAX), rules) {
+                    let other = contact.person;
+                    let Some(hop) = contact
+                        .exposures
+                        .into_iter()
+                        .min_by_key(|e| e.spans.first().map(|s| s.0))
+                    else {
                         continue;
                     };
                     let reached = hop.spans.first().map_or(at, |s| s.0.max(at));
@@ -143,5 +183,64 @@ impl CoPresenceGraph {
             }
         }
         chains
+    }
+}
+
+/// One group's part of the cluster pass.
+fn group_links(group: &GroupEvidence, window: Window, rules: &Rules, returning: &[bool]) -> GroupLinks {
+    let mut qualifying: Vec<(PersonIdx, PersonIdx)> = Vec::new();
+    let mut partials = Vec::new();
+    for record in group.records() {
+        if record.rule == ExposureRule::EntryQueue {
+            let near = group
+                .spans(record)
+                .zip(group.queue_gaps(record))
+                .any(|((_, end), (places, gap))| {
+                    (places <= rules.queue_max_places || gap <= rules.queue_max_ms)
+                        && end >= window.0
+                        && end < window.1
+                });
+            if near {
+                qualifying.push((record.low, record.high));
+            }
+            continue;
+        }
+        let clipped_ms: i64 = group
+            .spans(record)
+            .map(|(start, end)| (end.min(window.1) - start.max(window.0)).max(0))
+            .sum();
+        if clipped_ms == 0 {
+            continue;
+        }
+        if clipped_ms >= rules.min_overlap_ms(record.rule) {
+            qualifying.push((record.low, record.high));
+        } else if returning[record.low as usize] && returning[record.high as usize] {
+            partials.push(Partial {
+                key: pair_key(record.low, record.high),
+                rule: record.rule,
+                places: (record.place_low, record.place_high),
+                clipped_ms,
+            });
+        }
+    }
+    let mut people: Vec<PersonIdx> = qualifying.iter().flat_map(|&(a, b)| [a, b]).collect();
+    people.sort_unstable();
+    people.dedup();
+    let local = |person: PersonIdx| people.partition_point(|&p| p < person);
+    let mut union = UnionFind::<usize>::new(people.len());
+    let mut forest = Vec::new();
+    for &(a, b) in &qualifying {
+        if union.union(local(a), local(b)) {
+            forest.push((a, b));
+        }
+    }
+    let mut counts: HashMap<usize, (PersonIdx, usize)> = HashMap::new();
+    for &(a, _) in &qualifying {
+        counts.entry(union.find_mut(local(a))).or_insert((a, 0)).1 += 1;
+    }
+    GroupLinks {
+        forest,
+        edge_counts: counts.into_values().collect(),
+        partials,
     }
 }

@@ -1,11 +1,13 @@
-//! The co-presence graph. Stays are kept in groups (a zone or a gate's queue on one day,
-//! or a canteen table on one day); each group is swept on its own, in parallel with
-//! rayon, and its pairs become evidence on the edges of a petgraph graph whose nodes are
-//! people. Adding stays re-sweeps only the groups they touch; expiring drops whole days.
+//! The co-presence graph. Nodes are people; an edge is a pair of people who shared a
+//! place, and its evidence is held where it was found: stays are kept in groups (a zone
+//! or a gate's queue on one day, or a canteen table on one day), each group is swept on
+//! its own, in parallel with rayon, and keeps its pairs as flat sorted arrays
+//! ([`GroupEvidence`]). A person's edges are found through the groups of their stays, so
+//! there is no global edge map to update: building is one parallel pass, adding stays
+//! re-sweeps only the groups they touch, and expiring drops whole days.
 
 use std::collections::{HashMap, HashSet};
 
-use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableUnGraph};
 use rayon::prelude::*;
 
 use crate::Millis;
@@ -14,7 +16,7 @@ use crate::model::{
     Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, Stay,
 };
 use crate::rules::{ExposureRule, Floors};
-use crate::sweep::{Evidence, pair_of, sweep_group};
+use crate::sweep::{GroupEvidence, PairRecord, Scratch, sweep_group};
 
 const DAY_MS: Millis = 86_400_000;
 
@@ -58,14 +60,24 @@ pub struct GroupKey {
 struct Group {
     key: Option<GroupKey>,
     stays: Vec<Stay>,
-    edges: Vec<EdgeIndex>,
+    evidence: GroupEvidence,
 }
 
-/// One edge: every piece of evidence two people share, tagged by the group it came from.
-#[derive(Debug, Clone, Default)]
-pub struct Edge {
-    /// (group id, evidence).
-    pub evidence: Vec<(u32, Evidence)>,
+/// What one pair of people shared in one group, with its spans in absolute time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// The rule.
+    pub rule: ExposureRule,
+    /// The lower-indexed person's place (their seat, for the canteen).
+    pub place_low: PlaceIdx,
+    /// The higher-indexed person's place.
+    pub place_high: PlaceIdx,
+    /// The overlapping spans, in time order (for the queue: both check-ins).
+    pub spans: Vec<(Millis, Millis)>,
+    /// Sum of the spans' lengths (0 for the queue).
+    pub total_ms: Millis,
+    /// For the queue, per span: the difference in positions and in check-in times.
+    pub queue_gaps: Vec<(u32, Millis)>,
 }
 
 /// Size figures.
@@ -75,10 +87,12 @@ pub struct GraphStats {
     pub stays: usize,
     /// People known.
     pub people: usize,
-    /// Linked pairs.
+    /// Evidence records: linked pairs per place and day.
     pub pairs: usize,
     /// Groups (place-days).
     pub groups: usize,
+    /// Bytes held by the evidence arrays.
+    pub evidence_bytes: usize,
 }
 
 /// The co-presence graph with its stays.
@@ -91,8 +105,6 @@ pub struct CoPresenceGraph {
     clocks: Vec<SiteClock>,
     place_site: Vec<u32>,
     pub(crate) geometry: SeatGeometry,
-    pub(crate) graph: StableUnGraph<(), Edge>,
-    pair_edges: HashMap<u64, EdgeIndex>,
     groups: Vec<Group>,
     group_ids: HashMap<GroupKey, u32>,
     free_groups: Vec<u32>,
@@ -159,7 +171,7 @@ impl CoPresenceGraph {
     }
 
     /// Local day of a time at a place.
-    fn day_of(&self, place: PlaceIdx, at: Millis) -> i64 {
+    pub(crate) fn day_of(&self, place: PlaceIdx, at: Millis) -> i64 {
         (at + self.clock(place).utc_offset_ms).div_euclid(DAY_MS)
     }
 
@@ -173,25 +185,29 @@ impl CoPresenceGraph {
         GroupKey { anchor, kind, day }
     }
 
+    /// The UTC time at which a group's local day starts.
+    fn day_start(&self, place: PlaceIdx, day: i64) -> Millis {
+        day * DAY_MS - self.clock(place).utc_offset_ms
+    }
+
     /// Adds presence intervals and updates the graph: only the groups they touch are
     /// swept again, in parallel. Nothing is added if any interval is invalid.
     pub fn add(&mut self, presences: &[Presence]) -> Result<(), (usize, PresenceError)> {
-        for (index, presence) in presences.iter().enumerate() {
-            presence.validate().map_err(|error| (index, error))?;
-        }
+        presences
+            .par_iter()
+            .enumerate()
+            .try_for_each(|(index, presence)| presence.validate().map_err(|error| (index, error)))?;
         let mut touched = HashSet::new();
         for presence in presences {
             let person = self.people.intern(&presence.person);
             if self.person_stays.len() <= person as usize {
                 self.person_stays.push(Vec::new());
-                self.graph.add_node(());
             }
             let place = self.place_index(&presence.place);
             let day = self.day_of(place, presence.start);
             let end = presence.end.unwrap_or_else(|| {
                 // Still open: closed at the hall's closing time that day (never before start).
-                let clock = self.clock(place);
-                (day * DAY_MS - clock.utc_offset_ms + clock.closes_at_ms).max(presence.start)
+                (self.day_start(place, day) + self.clock(place).closes_at_ms).max(presence.start)
             });
             let stay = Stay {
                 person,
@@ -222,69 +238,32 @@ impl CoPresenceGraph {
         };
         self.groups[id as usize] = Group {
             key: Some(key),
-            stays: Vec::new(),
-            edges: Vec::new(),
+            ..Group::default()
         };
         self.group_ids.insert(key, id);
         id
     }
 
+    /// Sweeps the groups again, in parallel, biggest first so the cores finish together.
     fn resweep(&mut self, mut group_ids: Vec<u32>) {
-        group_ids.sort_unstable();
-        for &id in &group_ids {
-            self.clear_group_edges(id);
-        }
+        group_ids.sort_unstable_by_key(|&id| std::cmp::Reverse(self.groups[id as usize].stays.len()));
         let floors = self.config.floors;
-        let geometry = &self.geometry;
-        let groups = &self.groups;
-        let swept: Vec<(u32, Vec<(u64, Evidence)>)> = group_ids
+        let this = &*self;
+        let swept: Vec<(u32, GroupEvidence)> = group_ids
             .par_iter()
-            .filter_map(|&id| {
-                let group = &groups[id as usize];
+            .with_max_len(1)
+            .map_init(Scratch::default, |scratch, &id| {
+                let group = &this.groups[id as usize];
                 let key = group.key?;
-                Some((id, sweep_group(key.kind, &group.stays, geometry, &floors)))
+                let anchor = group.stays.first()?.place;
+                let base = this.day_start(anchor, key.day);
+                let evidence = sweep_group(key.kind, base, &group.stays, &this.geometry, &floors, scratch);
+                Some((id, evidence))
             })
+            .flatten()
             .collect();
-        for (id, pairs) in swept {
-            let mut edges = Vec::with_capacity(pairs.len());
-            for (key, evidence) in pairs {
-                let edge = match self.pair_edges.get(&key) {
-                    Some(&edge) => edge,
-                    None => {
-                        let (low, high) = pair_of(key);
-                        let edge = self.graph.add_edge(
-                            NodeIndex::new(low as usize),
-                            NodeIndex::new(high as usize),
-                            Edge::default(),
-                        );
-                        self.pair_edges.insert(key, edge);
-                        edge
-                    }
-                };
-                if let Some(weight) = self.graph.edge_weight_mut(edge) {
-                    weight.evidence.push((id, evidence));
-                }
-                edges.push(edge);
-            }
-            self.groups[id as usize].edges = edges;
-        }
-    }
-
-    fn clear_group_edges(&mut self, id: u32) {
-        let edges = std::mem::take(&mut self.groups[id as usize].edges);
-        for edge in edges {
-            let now_empty = match self.graph.edge_weight_mut(edge) {
-                Some(weight) => {
-                    weight.evidence.retain(|(group, _)| *group != id);
-                    weight.evidence.is_empty()
-                }
-                None => false,
-            };
-            if now_empty && let Some((a, b)) = self.graph.edge_endpoints(edge) {
-                self.graph.remove_edge(edge);
-                let key = crate::sweep::pair_key(a.index() as PersonIdx, b.index() as PersonIdx);
-                self.pair_edges.remove(&key);
-            }
+        for (id, evidence) in swept {
+            self.groups[id as usize].evidence = evidence;
         }
     }
 
@@ -299,36 +278,64 @@ impl CoPresenceGraph {
             .map(|(id, _)| u32::try_from(id).unwrap_or(u32::MAX))
             .collect();
         for id in expired {
-            self.clear_group_edges(id);
-            if let Some(key) = self.groups[id as usize].key.take() {
+            let group = std::mem::take(&mut self.groups[id as usize]);
+            if let Some(key) = group.key {
                 self.group_ids.remove(&key);
             }
-            self.groups[id as usize].stays = Vec::new();
             self.free_groups.push(id);
         }
-        for stays in &mut self.person_stays {
-            stays.retain(|s| s.end >= cutoff);
-        }
+        self.person_stays
+            .par_iter_mut()
+            .for_each(|stays| stays.retain(|s| s.end >= cutoff));
+    }
+
+    /// The groups a person's stays fall in whose day may hold evidence in `window`.
+    pub(crate) fn groups_of(
+        &self,
+        person: PersonIdx,
+        window: (Millis, Millis),
+    ) -> Vec<(GroupKey, &GroupEvidence)> {
+        let Some(stays) = self.person_stays.get(person as usize) else {
+            return Vec::new();
+        };
+        // A queue meeting's later check-in may come up to the queue window after a stay.
+        let slack = self.config.floors.queue_window_ms;
+        let mut ids: Vec<u32> = stays
+            .iter()
+            .filter(|s| s.start < window.1 && s.end.max(s.start + slack) >= window.0)
+            .filter_map(|s| {
+                let key = self.group_key(s.place, self.day_of(s.place, s.start));
+                self.group_ids.get(&key).copied()
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|id| {
+                let group = &self.groups[id as usize];
+                Some((group.key?, &group.evidence))
+            })
+            .collect()
+    }
+
+    /// Every group's key and evidence, for whole-graph passes.
+    pub(crate) fn all_evidence(&self) -> impl ParallelIterator<Item = &GroupEvidence> {
+        self.groups
+            .par_iter()
+            .filter(|g| g.key.is_some())
+            .map(|g| &g.evidence)
     }
 
     /// Every piece of evidence with its pair (lower index first) and group, for exports
     /// and cross-checks against other tools.
-    pub fn evidence(&self) -> Vec<(PersonIdx, PersonIdx, GroupKey, &Evidence)> {
+    pub fn evidence(&self) -> Vec<(PersonIdx, PersonIdx, GroupKey, Evidence)> {
         let mut out = Vec::new();
-        for edge in self.graph.edge_indices() {
-            let (Some((a, b)), Some(weight)) =
-                (self.graph.edge_endpoints(edge), self.graph.edge_weight(edge))
-            else {
+        for group in &self.groups {
+            let Some(key) = group.key else {
                 continue;
             };
-            let (low, high) = (
-                a.index().min(b.index()) as PersonIdx,
-                a.index().max(b.index()) as PersonIdx,
-            );
-            for (group, evidence) in &weight.evidence {
-                if let Some(key) = self.groups[*group as usize].key {
-                    out.push((low, high, key, evidence));
-                }
+            for record in group.evidence.records() {
+                out.push((record.low, record.high, key, materialize(&group.evidence, record)));
             }
         }
         out
@@ -339,8 +346,9 @@ impl CoPresenceGraph {
         GraphStats {
             stays: self.groups.iter().map(|g| g.stays.len()).sum(),
             people: self.people.len(),
-            pairs: self.graph.edge_count(),
+            pairs: self.groups.iter().map(|g| g.evidence.records().len()).sum(),
             groups: self.group_ids.len(),
+            evidence_bytes: self.groups.iter().map(|g| g.evidence.heap_bytes()).sum(),
         }
     }
 
@@ -359,6 +367,18 @@ impl CoPresenceGraph {
         }
         out.sort_unstable_by_key(|s| (s.start, s.person));
         out
+    }
+}
+
+/// A record with its spans, as an owned value.
+pub(crate) fn materialize(group: &GroupEvidence, record: &PairRecord) -> Evidence {
+    Evidence {
+        rule: record.rule,
+        place_low: record.place_low,
+        place_high: record.place_high,
+        spans: group.spans(record).collect(),
+        total_ms: Millis::from(record.total_ms),
+        queue_gaps: group.queue_gaps(record).collect(),
     }
 }
 

@@ -3,13 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use petgraph::stable_graph::NodeIndex;
-use petgraph::visit::EdgeRef;
-
 use crate::Millis;
-use crate::graph::{CoPresenceGraph, Edge};
+use crate::graph::CoPresenceGraph;
 use crate::model::{PersonIdx, PlaceIdx, Stay};
 use crate::rules::{ExposureRule, Rules};
+use crate::sweep::{GroupEvidence, PairRecord};
 
 /// A time window `[start, end)`.
 pub type Window = (Millis, Millis);
@@ -66,33 +64,35 @@ pub struct SecondaryContact {
 }
 
 impl CoPresenceGraph {
-    /// Whether the evidence on an edge, clipped to `window`, qualifies under `rules`;
-    /// `from_low` says whether the queried person is the edge's lower index.
-    pub(crate) fn qualify_edge(edge: &Edge, from_low: bool, window: Window, rules: &Rules) -> Vec<Exposure> {
+    /// Which of the evidence two people share (seen from `person`) qualifies under
+    /// `rules` once clipped to `window`.
+    pub(crate) fn qualify(
+        person: PersonIdx,
+        evidence: &[(&GroupEvidence, &PairRecord)],
+        window: Window,
+        rules: &Rules,
+    ) -> Vec<Exposure> {
         // Sum clipped overlap per (rule, place pair) across days, as thresholds are cumulative.
         let mut by_place: BTreeMap<(ExposureRule, PlaceIdx, PlaceIdx), Tally> = BTreeMap::new();
-        for (_, evidence) in &edge.evidence {
-            let (place, other) = if from_low {
-                (evidence.place_low, evidence.place_high)
+        for &(group, record) in evidence {
+            let (place, other) = if record.low == person {
+                (record.place_low, record.place_high)
             } else {
-                (evidence.place_high, evidence.place_low)
+                (record.place_high, record.place_low)
             };
-            let entry = by_place.entry((evidence.rule, place, other)).or_default();
-            for (index, &(start, end)) in evidence.spans.iter().enumerate() {
-                if evidence.rule == ExposureRule::EntryQueue {
+            let entry = by_place.entry((record.rule, place, other)).or_default();
+            if record.rule == ExposureRule::EntryQueue {
+                for ((start, end), (places, gap)) in group.spans(record).zip(group.queue_gaps(record)) {
                     // A queue meeting is in the window when the later check-in is.
-                    let (places, gap) = evidence
-                        .queue_gaps
-                        .get(index)
-                        .copied()
-                        .unwrap_or((u32::MAX, Millis::MAX));
                     let near = places <= rules.queue_max_places || gap <= rules.queue_max_ms;
                     if near && end >= window.0 && end < window.1 {
                         entry.0.push((start, end));
                         entry.2 = true;
                     }
-                    continue;
                 }
+                continue;
+            }
+            for (start, end) in group.spans(record) {
                 let clipped = (start.max(window.0), end.min(window.1));
                 if clipped.1 > clipped.0 {
                     entry.0.push(clipped);
@@ -103,11 +103,8 @@ impl CoPresenceGraph {
         by_place
             .into_iter()
             .filter(|((rule, _, _), (spans, total, near))| match rule {
-                ExposureRule::SameZone => *total >= rules.zone_min_overlap_ms && !spans.is_empty(),
-                ExposureRule::CanteenAdjacent | ExposureRule::CanteenFacing => {
-                    *total >= rules.canteen_min_overlap_ms && !spans.is_empty()
-                }
                 ExposureRule::EntryQueue => *near,
+                _ => !spans.is_empty() && *total >= rules.min_overlap_ms(*rule),
             })
             .map(|((rule, place, other_place), (mut spans, total_ms, _))| {
                 spans.sort_unstable();
@@ -142,25 +139,28 @@ impl CoPresenceGraph {
 
     /// The neighbours of `person` that qualify within `window`, most exposed first.
     pub fn close_contacts(&self, person: PersonIdx, window: Window, rules: &Rules) -> Vec<Contact> {
-        let node = NodeIndex::new(person as usize);
-        if !self.graph.contains_node(node) {
-            return Vec::new();
-        }
-        let mut contacts: Vec<Contact> = self
-            .graph
-            .edges(node)
-            .filter_map(|edge| {
-                let other = if edge.source() == node {
-                    edge.target()
+        let mut seen: Vec<(PersonIdx, &GroupEvidence, &PairRecord)> = Vec::new();
+        for (_, group) in self.groups_of(person, window) {
+            for record in group.records_of(person) {
+                let other = if record.low == person {
+                    record.high
                 } else {
-                    edge.source()
+                    record.low
                 };
-                let other = other.index() as PersonIdx;
-                let exposures = Self::qualify_edge(edge.weight(), person < other, window, rules);
+                seen.push((other, group, record));
+            }
+        }
+        seen.sort_by_key(|s| s.0);
+        let mut contacts: Vec<Contact> = seen
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|shared| {
+                let evidence: Vec<(&GroupEvidence, &PairRecord)> =
+                    shared.iter().map(|&(_, group, record)| (group, record)).collect();
+                let exposures = Self::qualify(person, &evidence, window, rules);
                 if exposures.is_empty() {
                     return None;
                 }
-                Self::contact_from(other, exposures)
+                Self::contact_from(shared[0].0, exposures)
             })
             .collect();
         contacts.sort_unstable_by(|a, b| b.total_ms.cmp(&a.total_ms).then(a.person.cmp(&b.person)));

@@ -48,6 +48,17 @@ pub struct Rules {
     pub canteen_min_overlap_ms: i64,
 }
 
+impl Rules {
+    /// The cumulative overlap a rule needs (0 for the queue, which counts meetings).
+    pub fn min_overlap_ms(&self, rule: ExposureRule) -> i64 {
+        match rule {
+            ExposureRule::SameZone => self.zone_min_overlap_ms,
+            ExposureRule::CanteenAdjacent | ExposureRule::CanteenFacing => self.canteen_min_overlap_ms,
+            ExposureRule::EntryQueue => 0,
+        }
+    }
+}
+
 impl Default for Rules {
     fn default() -> Self {
         Self {

@@ -1,30 +1,15 @@
 //! The sweep: within one group (a zone or a gate's queue on one day, or a canteen table
 //! on one day), every pair of people present at the same time is found by sorting the
 //! stays by start and keeping the set of stays still open: O(n log n + pairs), never an
-//! all-pairs loop. Pairs are then aggregated per pair by sorting compact `u64` keys,
-//! which is cache-friendly and needs no shared map, so groups run in parallel freely.
+//! all-pairs loop. Pairs are aggregated by sorting compact `u64` pair keys inside the
+//! group, which stays in cache and needs no shared map, so groups run in parallel freely.
+//!
+//! The result is the group's [`GroupEvidence`]: flat arrays, no allocation per pair.
 
 use crate::Millis;
 use crate::geometry::SeatGeometry;
 use crate::model::{PersonIdx, PlaceIdx, PlaceKind, Stay};
 use crate::rules::{ExposureRule, Floors};
-
-/// What one pair of people shared in one group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Evidence {
-    /// The rule.
-    pub rule: ExposureRule,
-    /// The lower-indexed person's place (their seat, for the canteen).
-    pub place_low: PlaceIdx,
-    /// The higher-indexed person's place.
-    pub place_high: PlaceIdx,
-    /// The overlapping spans, in time order (for the queue: both check-ins).
-    pub spans: Vec<(Millis, Millis)>,
-    /// Sum of the spans' lengths (0 for the queue).
-    pub total_ms: Millis,
-    /// For the queue, per span: the difference in positions and in check-in times.
-    pub queue_gaps: Vec<(u32, Millis)>,
-}
 
 /// The `u64` key of an unordered pair: lower index in the high half.
 pub fn pair_key(a: PersonIdx, b: PersonIdx) -> u64 {
@@ -37,129 +22,298 @@ pub fn pair_of(key: u64) -> (PersonIdx, PersonIdx) {
     ((key >> 32) as PersonIdx, (key & 0xFFFF_FFFF) as PersonIdx)
 }
 
-/// Finds and aggregates every pair in one group; returns `(pair key, evidence)` sorted by key.
-pub fn sweep_group(
-    kind: PlaceKind,
-    stays: &[Stay],
-    geometry: &SeatGeometry,
-    floors: &Floors,
-) -> Vec<(u64, Evidence)> {
-    match kind {
-        PlaceKind::EntryQueue => queue_pairs(stays, floors),
-        PlaceKind::Zone | PlaceKind::CanteenSeat => overlap_pairs(kind, stays, geometry, floors),
+/// What one pair of people shared in one group, in 32 bytes; its spans live in the
+/// group's span array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairRecord {
+    /// The lower-indexed person.
+    pub low: PersonIdx,
+    /// The higher-indexed person.
+    pub high: PersonIdx,
+    /// The lower-indexed person's place (their seat, for the canteen).
+    pub place_low: PlaceIdx,
+    /// The higher-indexed person's place.
+    pub place_high: PlaceIdx,
+    /// Sum of the spans' lengths in ms (0 for the queue).
+    pub total_ms: u32,
+    first_span: u32,
+    span_count: u32,
+    /// The rule.
+    pub rule: ExposureRule,
+}
+
+/// A span as offsets in ms from the group's day start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// Every pair found in one group: records sorted by `(low, high)`, an index of them by
+/// `high`, and their spans.
+#[derive(Debug, Clone, Default)]
+pub struct GroupEvidence {
+    base: Millis,
+    records: Vec<PairRecord>,
+    by_high: Vec<u32>,
+    spans: Vec<Span>,
+    /// For queue groups, parallel to `spans`: the difference in queue positions.
+    queue_places: Vec<u32>,
+}
+
+impl GroupEvidence {
+    /// All records, sorted by `(low, high)`.
+    pub fn records(&self) -> &[PairRecord] {
+        &self.records
+    }
+
+    /// The records that involve `person`.
+    pub fn records_of(&self, person: PersonIdx) -> impl Iterator<Item = &PairRecord> {
+        let from = self.records.partition_point(|r| r.low < person);
+        let as_low = self.records[from..].iter().take_while(move |r| r.low == person);
+        let from = self
+            .by_high
+            .partition_point(|&i| self.records[i as usize].high < person);
+        let as_high = self.by_high[from..]
+            .iter()
+            .map(|&i| &self.records[i as usize])
+            .take_while(move |r| r.high == person);
+        as_low.chain(as_high)
+    }
+
+    /// A record's spans in absolute time, in time order (for the queue: both check-ins).
+    pub fn spans(&self, record: &PairRecord) -> impl Iterator<Item = (Millis, Millis)> + '_ {
+        let range = record.first_span as usize..(record.first_span + record.span_count) as usize;
+        self.spans[range]
+            .iter()
+            .map(|s| (self.base + Millis::from(s.start), self.base + Millis::from(s.end)))
+    }
+
+    /// For a queue record, per span: the difference in queue positions and in check-in times.
+    pub fn queue_gaps(&self, record: &PairRecord) -> impl Iterator<Item = (u32, Millis)> + '_ {
+        let range = record.first_span as usize..(record.first_span + record.span_count) as usize;
+        self.spans[range.clone()]
+            .iter()
+            .zip(self.queue_places.get(range).unwrap_or_default())
+            .map(|(s, &places)| (places, Millis::from(s.end - s.start)))
+    }
+
+    /// Bytes held, for size figures.
+    pub fn heap_bytes(&self) -> usize {
+        self.records.capacity() * size_of::<PairRecord>()
+            + self.by_high.capacity() * 4
+            + self.spans.capacity() * size_of::<Span>()
+            + self.queue_places.capacity() * 4
+    }
+
+    fn offset(&self, at: Millis) -> u32 {
+        // Stays longer than 49 days saturate; a hall closes every night.
+        u32::try_from((at - self.base).max(0)).unwrap_or(u32::MAX)
+    }
+
+    fn finish(&mut self, keys: &mut Vec<u64>) {
+        keys.clear();
+        keys.extend(
+            self.records
+                .iter()
+                .enumerate()
+                .map(|(index, r)| (u64::from(r.high) << 32) | index as u64),
+        );
+        keys.sort_unstable();
+        self.by_high = keys.iter().map(|&k| k as u32).collect();
+        self.records.shrink_to_fit();
+        self.spans.shrink_to_fit();
+        self.queue_places.shrink_to_fit();
     }
 }
 
+/// Working memory a sweep reuses from group to group: allocating it afresh for every
+/// group costs more in page faults than the sweep itself.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    stays: Vec<Stay>,
+    zone_raw: Vec<(u128, u32)>,
+    keys: Vec<u64>,
+}
+
+/// Finds and aggregates every pair in one group whose day starts at `base`.
+pub fn sweep_group(
+    kind: PlaceKind,
+    base: Millis,
+    stays: &[Stay],
+    geometry: &SeatGeometry,
+    floors: &Floors,
+    scratch: &mut Scratch,
+) -> GroupEvidence {
+    let mut evidence = GroupEvidence {
+        base,
+        ..GroupEvidence::default()
+    };
+    match kind {
+        PlaceKind::EntryQueue => queue_pairs(&mut evidence, stays, floors),
+        PlaceKind::Zone => zone_pairs(&mut evidence, stays, floors, scratch),
+        PlaceKind::CanteenSeat => seat_pairs(&mut evidence, stays, geometry, floors, scratch),
+    }
+    evidence.finish(&mut scratch.keys);
+    evidence
+}
+
 /// A person's stays in one place merged where they overlap or touch, so that twice
-/// recorded presence never counts twice.
-fn merged(stays: &[Stay]) -> Vec<Stay> {
-    let mut sorted = stays.to_vec();
-    sorted.sort_unstable_by_key(|s| (s.person, s.place, s.start, s.end));
-    let mut out: Vec<Stay> = Vec::with_capacity(sorted.len());
-    for stay in sorted {
-        match out.last_mut() {
+/// recorded presence never counts twice; zero-length stays (which overlap nobody) dropped;
+/// sorted by start.
+fn merged<'a>(stays: &[Stay], out: &'a mut Vec<Stay>) -> &'a [Stay] {
+    out.clear();
+    out.extend_from_slice(stays);
+    out.sort_unstable_by_key(|s| (s.person, s.place, s.start));
+    let mut kept: usize = 0;
+    for index in 0..out.len() {
+        let stay = out[index];
+        match kept.checked_sub(1).map(|last| &mut out[last]) {
             Some(last)
                 if last.person == stay.person && last.place == stay.place && stay.start <= last.end =>
             {
                 last.end = last.end.max(stay.end);
             }
-            _ => out.push(stay),
+            _ => {
+                out[kept] = stay;
+                kept += 1;
+            }
         }
     }
+    out.truncate(kept);
+    out.retain(|s| s.end > s.start);
+    out.sort_unstable_by_key(|s| s.start);
     out
 }
 
-struct RawOverlap {
-    key: u64,
-    rule: ExposureRule,
-    place_low: PlaceIdx,
-    place_high: PlaceIdx,
-    start: Millis,
-    end: Millis,
-}
-
-fn overlap_pairs(
-    kind: PlaceKind,
-    stays: &[Stay],
-    geometry: &SeatGeometry,
-    floors: &Floors,
-) -> Vec<(u64, Evidence)> {
-    let mut stays = merged(stays);
-    // Zero-length stays overlap nobody.
-    stays.retain(|s| s.end > s.start);
-    stays.sort_unstable_by_key(|s| (s.start, s.end));
+/// Calls `found(earlier, later, overlap end)` for every two stays that share time:
+/// half-open intervals, so a stay that ended exactly at a start shares nothing.
+fn for_each_overlap(stays: &[Stay], mut found: impl FnMut(&Stay, &Stay, Millis)) {
     let mut open: Vec<Stay> = Vec::new();
-    let mut raw: Vec<RawOverlap> = Vec::new();
-    for stay in &stays {
-        // Half-open intervals: a stay that ended exactly now shares no time.
+    for stay in stays {
         open.retain(|o| o.end > stay.start);
         for other in &open {
-            if other.person == stay.person {
-                continue;
+            if other.person != stay.person {
+                found(other, stay, stay.end.min(other.end));
             }
-            let rule = match kind {
-                PlaceKind::Zone => ExposureRule::SameZone,
-                _ => match geometry.relation(other.place, stay.place) {
-                    Some(rule) => rule,
-                    None => continue,
-                },
-            };
-            let (low, high) = if other.person < stay.person {
-                (other, stay)
-            } else {
-                (stay, other)
-            };
-            raw.push(RawOverlap {
-                key: pair_key(low.person, high.person),
-                rule,
-                place_low: low.place,
-                place_high: high.place,
-                start: stay.start,
-                end: stay.end.min(other.end),
-            });
         }
         open.push(*stay);
     }
-    raw.sort_unstable_by_key(|r| (r.key, r.rule, r.place_low, r.place_high, r.start));
-    let mut out = Vec::new();
-    let mut index = 0;
-    while index < raw.len() {
-        let first = &raw[index];
-        let mut spans = Vec::new();
-        let mut total = 0;
-        let mut next = index;
-        while next < raw.len()
-            && raw[next].key == first.key
-            && raw[next].rule == first.rule
-            && raw[next].place_low == first.place_low
-            && raw[next].place_high == first.place_high
-        {
-            spans.push((raw[next].start, raw[next].end));
-            total += raw[next].end - raw[next].start;
-            next += 1;
-        }
-        if total >= floors.min_overlap_ms {
-            out.push((
-                first.key,
-                Evidence {
-                    rule: first.rule,
-                    place_low: first.place_low,
-                    place_high: first.place_high,
-                    spans,
-                    total_ms: total,
-                    queue_gaps: Vec::new(),
-                },
-            ));
-        }
-        index = next;
-    }
-    out
 }
 
-fn queue_pairs(stays: &[Stay], floors: &Floors) -> Vec<(u64, Evidence)> {
+/// Zones: one place, one rule; pairs sorted by `(key, start)` packed in a `u128`.
+fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
+    let stays = merged(stays, &mut scratch.stays);
+    let Some(place) = stays.first().map(|s| s.place) else {
+        return;
+    };
+    let raw = &mut scratch.zone_raw;
+    raw.clear();
+    for_each_overlap(stays, |earlier, later, end| {
+        let key = pair_key(earlier.person, later.person);
+        let start = evidence.offset(later.start);
+        raw.push(((u128::from(key) << 32) | u128::from(start), evidence.offset(end)));
+    });
+    raw.sort_unstable_by_key(|r| r.0);
+    let mut index = 0;
+    while index < raw.len() {
+        let key = (raw[index].0 >> 32) as u64;
+        let first_span = evidence.spans.len() as u32;
+        let mut total: u64 = 0;
+        while index < raw.len() && (raw[index].0 >> 32) as u64 == key {
+            let start = raw[index].0 as u32;
+            let end = raw[index].1;
+            evidence.spans.push(Span { start, end });
+            total += u64::from(end - start);
+            index += 1;
+        }
+        if total >= floors.min_overlap_ms.max(0) as u64 {
+            let (low, high) = pair_of(key);
+            evidence.records.push(PairRecord {
+                low,
+                high,
+                place_low: place,
+                place_high: place,
+                total_ms: u32::try_from(total).unwrap_or(u32::MAX),
+                first_span,
+                span_count: evidence.spans.len() as u32 - first_span,
+                rule: ExposureRule::SameZone,
+            });
+        } else {
+            evidence.spans.truncate(first_span as usize);
+        }
+    }
+}
+
+/// Canteen tables: seats related by the geometry; a pair may meet on several seat pairs.
+fn seat_pairs(
+    evidence: &mut GroupEvidence,
+    stays: &[Stay],
+    geometry: &SeatGeometry,
+    floors: &Floors,
+    scratch: &mut Scratch,
+) {
+    let stays = merged(stays, &mut scratch.stays);
+    let mut raw: Vec<(u64, ExposureRule, PlaceIdx, PlaceIdx, u32, u32)> = Vec::new();
+    for_each_overlap(stays, |earlier, later, end| {
+        let Some(rule) = geometry.relation(earlier.place, later.place) else {
+            return;
+        };
+        let (low, high) = if earlier.person < later.person {
+            (earlier, later)
+        } else {
+            (later, earlier)
+        };
+        raw.push((
+            pair_key(low.person, high.person),
+            rule,
+            low.place,
+            high.place,
+            evidence.offset(later.start),
+            evidence.offset(end),
+        ));
+    });
+    raw.sort_unstable();
+    let mut index = 0;
+    while index < raw.len() {
+        let (key, rule, place_low, place_high, _, _) = raw[index];
+        let first_span = evidence.spans.len() as u32;
+        let mut total: u64 = 0;
+        while index < raw.len()
+            && raw[index].0 == key
+            && raw[index].1 == rule
+            && raw[index].2 == place_low
+            && raw[index].3 == place_high
+        {
+            let (start, end) = (raw[index].4, raw[index].5);
+            evidence.spans.push(Span { start, end });
+            total += u64::from(end - start);
+            index += 1;
+        }
+        if total >= floors.min_overlap_ms.max(0) as u64 {
+            let (low, high) = pair_of(key);
+            evidence.records.push(PairRecord {
+                low,
+                high,
+                place_low,
+                place_high,
+                total_ms: u32::try_from(total).unwrap_or(u32::MAX),
+                first_span,
+                span_count: evidence.spans.len() as u32 - first_span,
+                rule,
+            });
+        } else {
+            evidence.spans.truncate(first_span as usize);
+        }
+    }
+}
+
+/// Entry queues: everyone who checked in within the queue window of each other; each
+/// meeting keeps both check-ins and the difference in positions.
+fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors) {
     let mut stays = stays.to_vec();
     stays.sort_unstable_by_key(|s| (s.start, s.queue_position));
-    let mut raw: Vec<(u64, u32, Millis, Millis, Millis, PlaceIdx)> = Vec::new();
+    let mut raw: Vec<(u64, u32, u32, u32, PlaceIdx)> = Vec::new();
     let mut window_start = 0;
     for (index, stay) in stays.iter().enumerate() {
         while stays[window_start].start < stay.start - floors.queue_window_ms {
@@ -169,38 +323,37 @@ fn queue_pairs(stays: &[Stay], floors: &Floors) -> Vec<(u64, Evidence)> {
             if other.person == stay.person {
                 continue;
             }
-            let places = other.queue_position.abs_diff(stay.queue_position);
-            let gap = stay.start - other.start;
             raw.push((
                 pair_key(other.person, stay.person),
-                places,
-                gap,
-                other.start,
-                stay.start,
+                evidence.offset(other.start),
+                evidence.offset(stay.start),
+                other.queue_position.abs_diff(stay.queue_position),
                 stay.place,
             ));
         }
     }
-    raw.sort_unstable_by_key(|r| (r.0, r.3, r.4));
-    let mut out: Vec<(u64, Evidence)> = Vec::new();
-    for (key, places, gap, first, second, place) in raw {
-        match out.last_mut() {
-            Some((last, evidence)) if *last == key => {
-                evidence.spans.push((first, second));
-                evidence.queue_gaps.push((places, gap));
-            }
-            _ => out.push((
-                key,
-                Evidence {
-                    rule: ExposureRule::EntryQueue,
+    raw.sort_unstable();
+    for (key, first, second, places, place) in raw {
+        evidence.spans.push(Span {
+            start: first,
+            end: second,
+        });
+        evidence.queue_places.push(places);
+        match evidence.records.last_mut() {
+            Some(last) if pair_key(last.low, last.high) == key => last.span_count += 1,
+            _ => {
+                let (low, high) = pair_of(key);
+                evidence.records.push(PairRecord {
+                    low,
+                    high,
                     place_low: place,
                     place_high: place,
-                    spans: vec![(first, second)],
                     total_ms: 0,
-                    queue_gaps: vec![(places, gap)],
-                },
-            )),
+                    first_span: evidence.spans.len() as u32 - 1,
+                    span_count: 1,
+                    rule: ExposureRule::EntryQueue,
+                });
+            }
         }
     }
-    out
 }

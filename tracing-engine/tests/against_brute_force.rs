@@ -221,4 +221,41 @@ proptest! {
         }
         prop_assert_eq!(whole.stats().pairs, batches.stats().pairs);
     }
+
+    #[test]
+    fn clusters_are_the_components_of_close_contact(
+        presences in prop::collection::vec(presence_strategy(), 0..60),
+        window_start in 0..(2 * 24 * 60i64),
+        window_length in 1..(2 * 24 * 60i64),
+        rules in rules_strategy(),
+    ) {
+        let graph = build(&presences);
+        let window = (DAY0 + window_start * MINUTE, DAY0 + (window_start + window_length) * MINUTE);
+        // Reference: flood fill over each person's close contacts.
+        let people = graph.stats().people as u32;
+        let mut seen = vec![false; people as usize];
+        let mut expected: Vec<Vec<u32>> = Vec::new();
+        for start in 0..people {
+            if seen[start as usize] || graph.close_contacts(start, window, &rules).is_empty() {
+                continue;
+            }
+            let mut component = vec![start];
+            seen[start as usize] = true;
+            let mut next = 0;
+            while next < component.len() {
+                for contact in graph.close_contacts(component[next], window, &rules) {
+                    if !seen[contact.person as usize] {
+                        seen[contact.person as usize] = true;
+                        component.push(contact.person);
+                    }
+                }
+                next += 1;
+            }
+            component.sort_unstable();
+            expected.push(component);
+        }
+        expected.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let clusters: Vec<Vec<u32>> = graph.clusters(window, &rules, 2).into_iter().map(|c| c.members).collect();
+        prop_assert_eq!(clusters, expected);
+    }
 }

@@ -286,3 +286,20 @@ fn clusters_and_chains_follow_qualifying_edges_in_time_order() {
     // p3 met p2 only after p2 met p1; the reverse path p3 -> p2 -> p1 is not time-respecting.
     assert!(chains.iter().all(|c| c.path[0] != p3));
 }
+
+#[test]
+fn clusters_add_up_a_pairs_overlap_across_days() {
+    const DAY_MINUTES: i64 = 24 * 60;
+    // Ten minutes on each of two days: no single day reaches fifteen, the two together do.
+    let graph = graph(&[
+        zone("p1", "tax-area", 0, 10),
+        zone("p2", "tax-area", 0, 10),
+        zone("p1", "tax-area", DAY_MINUTES, DAY_MINUTES + 10),
+        zone("p2", "tax-area", DAY_MINUTES, DAY_MINUTES + 10),
+    ]);
+    let two_days = (DAY0, DAY0 + 2 * DAY_MINUTES * MINUTE);
+    let clusters = graph.clusters(two_days, &Rules::default(), 2);
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0].members.len(), 2);
+    assert!(graph.clusters(day(), &Rules::default(), 2).is_empty());
+}
