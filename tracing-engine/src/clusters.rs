@@ -9,10 +9,10 @@ use rayon::prelude::*;
 
 use crate::Millis;
 use crate::graph::CoPresenceGraph;
-use crate::model::PersonIdx;
+use crate::model::{PersonIdx, SiteIdx};
 use crate::queries::{Exposure, Window};
 use crate::rules::{ExposureRule, Rules};
-use crate::sweep::{GroupEvidence, pair_key};
+use crate::sweep::{GroupEvidence, PairRecord, pair_key, pair_of};
 
 /// A connected group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,70 +41,19 @@ struct Partial {
     clipped_ms: i64,
 }
 
-/// What one group gives the cluster pass.
-#[derive(Debug, Default)]
-struct GroupLinks {
-    /// A spanning forest of the group's qualifying records: enough to connect the same
-    /// people as all of them, at most one link per person.
-    forest: Vec<(PersonIdx, PersonIdx)>,
-    /// Per local component: one member and its qualifying records.
-    edge_counts: Vec<(PersonIdx, usize)>,
-    partials: Vec<Partial>,
-}
-
 impl CoPresenceGraph {
     /// Connected components of the qualifying edges in `window` with at least `min_size`
     /// members, largest first; `edges` counts the qualifying evidence records inside.
-    /// Groups are reduced to spanning forests in parallel, so the sequential union-find
-    /// sees at most one link per stay rather than every pair.
+    /// Co-presence never crosses sites, so each site is its own union-find over its
+    /// people's dense indices, small enough to stay in cache, and sites run in parallel.
     pub fn clusters(&self, window: Window, rules: &Rules, min_size: usize) -> Vec<Cluster> {
         let returning = self.returning_people(window);
-        let links: Vec<GroupLinks> = self
-            .all_evidence()
-            .map(|group| group_links(group, window, rules, &returning))
-            .collect();
-        let mut union = UnionFind::<usize>::new(self.people.len());
-        let mut linked = vec![false; self.people.len()];
-        let mut link = |a: PersonIdx, b: PersonIdx, union: &mut UnionFind<usize>| {
-            union.union(a as usize, b as usize);
-            linked[a as usize] = true;
-            linked[b as usize] = true;
-        };
-        for group in &links {
-            for &(a, b) in &group.forest {
-                link(a, b, &mut union);
-            }
-        }
-        // Pairs that qualify only with their overlap summed over several days.
-        let mut partials: Vec<Partial> = links.iter().flat_map(|g| g.partials.iter().copied()).collect();
-        partials.par_sort_unstable_by_key(|p| (p.key, p.rule, p.places));
-        let mut summed_edges: Vec<(PersonIdx, usize)> = Vec::new();
-        for same in partials.chunk_by(|a, b| (a.key, a.rule, a.places) == (b.key, b.rule, b.places)) {
-            let total: i64 = same.iter().map(|p| p.clipped_ms).sum();
-            if total >= rules.min_overlap_ms(same[0].rule) {
-                let (a, b) = crate::sweep::pair_of(same[0].key);
-                link(a, b, &mut union);
-                summed_edges.push((a, 1));
-            }
-        }
-        let labels = union.into_labeling();
-        let mut edge_counts: HashMap<usize, usize> = HashMap::new();
-        for &(member, count) in links.iter().flat_map(|g| &g.edge_counts).chain(&summed_edges) {
-            *edge_counts.entry(labels[member as usize]).or_default() += count;
-        }
-        let mut members: HashMap<usize, Vec<PersonIdx>> = HashMap::new();
-        for (person, _) in linked.iter().enumerate().filter(|(_, linked)| **linked) {
-            members
-                .entry(labels[person])
-                .or_default()
-                .push(person as PersonIdx);
-        }
-        let mut clusters: Vec<Cluster> = members
-            .into_iter()
-            .filter(|(_, members)| members.len() >= min_size.max(2))
-            .map(|(root, members)| Cluster {
-                members,
-                edges: edge_counts.get(&root).copied().unwrap_or(0),
+        let mut clusters: Vec<Cluster> = self
+            .evidence_by_site()
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(site, groups)| {
+                self.site_clusters(site as SiteIdx, groups, window, rules, &returning, min_size)
             })
             .collect();
         clusters.sort_unstable_by(|a, b| {
@@ -114,6 +63,72 @@ impl CoPresenceGraph {
                 .then(a.members.cmp(&b.members))
         });
         clusters
+    }
+
+    fn site_clusters(
+        &self,
+        site: SiteIdx,
+        groups: &[&GroupEvidence],
+        window: Window,
+        rules: &Rules,
+        returning: &[bool],
+        min_size: usize,
+    ) -> Vec<Cluster> {
+        let people = &self.site_people[site as usize];
+        let local = |person: PersonIdx| self.person_site[person as usize].1 as usize;
+        let mut union = UnionFind::<u32>::new(people.len());
+        let mut linked = vec![false; people.len()];
+        let mut edges = vec![0usize; people.len()];
+        let mut link = |low: PersonIdx, high: PersonIdx, union: &mut UnionFind<u32>| {
+            let (low, high) = (local(low), local(high));
+            union.union(low as u32, high as u32);
+            linked[low] = true;
+            linked[high] = true;
+            edges[low] += 1;
+        };
+        let mut partials = Vec::new();
+        for group in groups {
+            for record in group.records() {
+                match record_in_window(group, record, window, rules) {
+                    InWindow::Qualifies => link(record.low, record.high, &mut union),
+                    InWindow::Partly(clipped_ms)
+                        if returning[record.low as usize] && returning[record.high as usize] =>
+                    {
+                        partials.push(Partial {
+                            key: pair_key(record.low, record.high),
+                            rule: record.rule,
+                            places: group.places(record),
+                            clipped_ms,
+                        });
+                    }
+                    InWindow::Partly(_) | InWindow::No => {}
+                }
+            }
+        }
+        // Pairs that qualify only with their overlap summed over several days.
+        partials.sort_unstable_by_key(|p| (p.key, p.rule, p.places));
+        for same in partials.chunk_by(|a, b| (a.key, a.rule, a.places) == (b.key, b.rule, b.places)) {
+            let total: i64 = same.iter().map(|p| p.clipped_ms).sum();
+            if total >= rules.min_overlap_ms(same[0].rule) {
+                let (low, high) = pair_of(same[0].key);
+                link(low, high, &mut union);
+            }
+        }
+        let labels = union.into_labeling();
+        let mut by_label: Vec<(u32, u32)> = (0..people.len())
+            .filter(|&person| linked[person])
+            .map(|person| (labels[person], person as u32))
+            .collect();
+        by_label.sort_unstable();
+        by_label
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|members| members.len() >= min_size.max(2))
+            .map(|members| Cluster {
+                // Local order follows global order: people are numbered as they arrive.
+                members: members.iter().map(|&(_, m)| people[m as usize]).collect(),
+                edges: members.iter().map(|&(_, m)| edges[m as usize]).sum(),
+            })
+            .collect()
     }
 
     /// Whether each person was seen on more than one day in `window`: only their pairs
@@ -186,61 +201,40 @@ impl CoPresenceGraph {
     }
 }
 
-/// One group's part of the cluster pass.
-fn group_links(group: &GroupEvidence, window: Window, rules: &Rules, returning: &[bool]) -> GroupLinks {
-    let mut qualifying: Vec<(PersonIdx, PersonIdx)> = Vec::new();
-    let mut partials = Vec::new();
-    for record in group.records() {
-        if record.rule == ExposureRule::EntryQueue {
-            let near = group
-                .spans(record)
-                .zip(group.queue_gaps(record))
-                .any(|((_, end), (places, gap))| {
-                    (places <= rules.queue_max_places || gap <= rules.queue_max_ms)
-                        && end >= window.0
-                        && end < window.1
-                });
-            if near {
-                qualifying.push((record.low, record.high));
-            }
-            continue;
-        }
-        let clipped_ms: i64 = group
+/// How a record fares in a window.
+enum InWindow {
+    Qualifies,
+    /// Some overlap in the window, below the threshold: other days may add to it.
+    Partly(i64),
+    No,
+}
+
+fn record_in_window(group: &GroupEvidence, record: &PairRecord, window: Window, rules: &Rules) -> InWindow {
+    if record.rule == ExposureRule::EntryQueue {
+        let near = group
+            .spans(record)
+            .zip(group.queue_gaps(record))
+            .any(|((_, end), (places, gap))| {
+                (places <= rules.queue_max_places || gap <= rules.queue_max_ms)
+                    && end >= window.0
+                    && end < window.1
+            });
+        return if near { InWindow::Qualifies } else { InWindow::No };
+    }
+    // Most groups lie wholly inside the window: their totals need no clipping.
+    let clipped_ms = if group.lies_within(window) {
+        i64::from(record.total_ms)
+    } else {
+        group
             .spans(record)
             .map(|(start, end)| (end.min(window.1) - start.max(window.0)).max(0))
-            .sum();
-        if clipped_ms == 0 {
-            continue;
-        }
-        if clipped_ms >= rules.min_overlap_ms(record.rule) {
-            qualifying.push((record.low, record.high));
-        } else if returning[record.low as usize] && returning[record.high as usize] {
-            partials.push(Partial {
-                key: pair_key(record.low, record.high),
-                rule: record.rule,
-                places: (record.place_low, record.place_high),
-                clipped_ms,
-            });
-        }
-    }
-    let mut people: Vec<PersonIdx> = qualifying.iter().flat_map(|&(a, b)| [a, b]).collect();
-    people.sort_unstable();
-    people.dedup();
-    let local = |person: PersonIdx| people.partition_point(|&p| p < person);
-    let mut union = UnionFind::<usize>::new(people.len());
-    let mut forest = Vec::new();
-    for &(a, b) in &qualifying {
-        if union.union(local(a), local(b)) {
-            forest.push((a, b));
-        }
-    }
-    let mut counts: HashMap<usize, (PersonIdx, usize)> = HashMap::new();
-    for &(a, _) in &qualifying {
-        counts.entry(union.find_mut(local(a))).or_insert((a, 0)).1 += 1;
-    }
-    GroupLinks {
-        forest,
-        edge_counts: counts.into_values().collect(),
-        partials,
+            .sum()
+    };
+    if clipped_ms == 0 {
+        InWindow::No
+    } else if clipped_ms >= rules.min_overlap_ms(record.rule) {
+        InWindow::Qualifies
+    } else {
+        InWindow::Partly(clipped_ms)
     }
 }

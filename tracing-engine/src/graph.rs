@@ -6,14 +6,14 @@
 //! there is no global edge map to update: building is one parallel pass, adding stays
 //! re-sweeps only the groups they touch, and expiring drops whole days.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use crate::Millis;
 use crate::geometry::SeatGeometry;
 use crate::model::{
-    Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, Stay,
+    Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, SiteIdx, Stay,
 };
 use crate::rules::{ExposureRule, Floors};
 use crate::sweep::{GroupEvidence, PairRecord, Scratch, sweep_group};
@@ -102,6 +102,11 @@ pub struct CoPresenceGraph {
     pub(crate) people: Interner<PersonKey>,
     pub(crate) places: Interner<PlaceKey>,
     sites: Interner<String>,
+    /// Per person: their site and their index among the site's people, so whole-graph
+    /// passes can work site by site on small dense arrays.
+    pub(crate) person_site: Vec<(SiteIdx, u32)>,
+    /// Per site: its people, ascending.
+    pub(crate) site_people: Vec<Vec<PersonIdx>>,
     clocks: Vec<SiteClock>,
     place_site: Vec<u32>,
     pub(crate) geometry: SeatGeometry,
@@ -202,6 +207,13 @@ impl CoPresenceGraph {
             let person = self.people.intern(&presence.person);
             if self.person_stays.len() <= person as usize {
                 self.person_stays.push(Vec::new());
+                let site = self.sites.intern(&presence.person.site_id);
+                if self.site_people.len() <= site as usize {
+                    self.site_people.resize_with(site as usize + 1, Vec::new);
+                }
+                let people = &mut self.site_people[site as usize];
+                self.person_site.push((site, people.len() as u32));
+                people.push(person);
             }
             let place = self.place_index(&presence.place);
             let day = self.day_of(place, presence.start);
@@ -318,12 +330,18 @@ impl CoPresenceGraph {
             .collect()
     }
 
-    /// Every group's key and evidence, for whole-graph passes.
-    pub(crate) fn all_evidence(&self) -> impl ParallelIterator<Item = &GroupEvidence> {
-        self.groups
-            .par_iter()
-            .filter(|g| g.key.is_some())
-            .map(|g| &g.evidence)
+    /// Every group's evidence, by site (co-presence never crosses sites).
+    pub(crate) fn evidence_by_site(&self) -> Vec<Vec<&GroupEvidence>> {
+        let mut by_site: Vec<Vec<&GroupEvidence>> = vec![Vec::new(); self.site_people.len()];
+        for group in &self.groups {
+            let (Some(_), Some(stay)) = (group.key, group.stays.first()) else {
+                continue;
+            };
+            if let Some(site) = by_site.get_mut(self.place_site[stay.place as usize] as usize) {
+                site.push(&group.evidence);
+            }
+        }
+        by_site
     }
 
     /// Every piece of evidence with its pair (lower index first) and group, for exports
@@ -374,8 +392,8 @@ impl CoPresenceGraph {
 pub(crate) fn materialize(group: &GroupEvidence, record: &PairRecord) -> Evidence {
     Evidence {
         rule: record.rule,
-        place_low: record.place_low,
-        place_high: record.place_high,
+        place_low: group.places(record).0,
+        place_high: group.places(record).1,
         spans: group.spans(record).collect(),
         total_ms: Millis::from(record.total_ms),
         queue_gaps: group.queue_gaps(record).collect(),

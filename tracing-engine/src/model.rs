@@ -2,7 +2,9 @@
 //! `u32` indices: the graph and the sweeps work on indices only, which keeps pair keys
 //! to one `u64` and the hot loops cache-friendly.
 
-use std::collections::HashMap;
+// foldhash (hashbrown's default) rather than SipHash: interning is the sequential part
+// of a build.
+use hashbrown::HashMap;
 
 use crate::Millis;
 
@@ -72,6 +74,9 @@ pub enum PresenceError {
     /// The interval ends before it starts.
     #[error("end is before start")]
     EndBeforeStart,
+    /// People and places belong to one hall: co-presence never crosses sites.
+    #[error("place.site_id differs from person.site_id")]
+    SiteMismatch,
     /// A person in an entry queue needs their position.
     #[error("queue_position is required for entry queues")]
     MissingQueuePosition,
@@ -88,6 +93,9 @@ impl Presence {
         }
         if self.place.place_id.is_empty() {
             return Err(PresenceError::EmptyId("place.place_id"));
+        }
+        if self.place.site_id != self.person.site_id {
+            return Err(PresenceError::SiteMismatch);
         }
         if self.end.is_some_and(|end| end < self.start) {
             return Err(PresenceError::EndBeforeStart);

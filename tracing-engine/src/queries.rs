@@ -75,10 +75,11 @@ impl CoPresenceGraph {
         // Sum clipped overlap per (rule, place pair) across days, as thresholds are cumulative.
         let mut by_place: BTreeMap<(ExposureRule, PlaceIdx, PlaceIdx), Tally> = BTreeMap::new();
         for &(group, record) in evidence {
+            let (low_place, high_place) = group.places(record);
             let (place, other) = if record.low == person {
-                (record.place_low, record.place_high)
+                (low_place, high_place)
             } else {
-                (record.place_high, record.place_low)
+                (high_place, low_place)
             };
             let entry = by_place.entry((record.rule, place, other)).or_default();
             if record.rule == ExposureRule::EntryQueue {

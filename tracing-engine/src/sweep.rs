@@ -22,25 +22,25 @@ pub fn pair_of(key: u64) -> (PersonIdx, PersonIdx) {
     ((key >> 32) as PersonIdx, (key & 0xFFFF_FFFF) as PersonIdx)
 }
 
-/// What one pair of people shared in one group, in 32 bytes; its spans live in the
-/// group's span array.
+/// What one pair of people shared in one group, in 24 bytes (a 10M-interval city holds
+/// over 100M of them): places are indices into the group's few places, and the spans
+/// live in the group's span array, from `first_span` to the next record's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PairRecord {
     /// The lower-indexed person.
     pub low: PersonIdx,
     /// The higher-indexed person.
     pub high: PersonIdx,
-    /// The lower-indexed person's place (their seat, for the canteen).
-    pub place_low: PlaceIdx,
-    /// The higher-indexed person's place.
-    pub place_high: PlaceIdx,
     /// Sum of the spans' lengths in ms (0 for the queue).
     pub total_ms: u32,
     first_span: u32,
-    span_count: u32,
+    place_low: u16,
+    place_high: u16,
     /// The rule.
     pub rule: ExposureRule,
 }
+
+const _: () = assert!(size_of::<PairRecord>() == 24);
 
 /// A span as offsets in ms from the group's day start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,9 @@ struct Span {
 #[derive(Debug, Clone, Default)]
 pub struct GroupEvidence {
     base: Millis,
+    /// The latest span end, as an offset.
+    last_end: u32,
+    places: Vec<PlaceIdx>,
     records: Vec<PairRecord>,
     by_high: Vec<u32>,
     spans: Vec<Span>,
@@ -81,17 +84,46 @@ impl GroupEvidence {
         as_low.chain(as_high)
     }
 
+    /// Whether every span of the group lies inside `window`.
+    pub fn lies_within(&self, window: (Millis, Millis)) -> bool {
+        self.base >= window.0 && self.base + Millis::from(self.last_end) <= window.1
+    }
+
+    /// The group's day start: spans are stored as offsets from it.
+    pub fn base(&self) -> Millis {
+        self.base
+    }
+
+    /// A record's places: the lower-indexed person's, then the other's (seats, in the
+    /// canteen; the zone or queue twice otherwise).
+    pub fn places(&self, record: &PairRecord) -> (PlaceIdx, PlaceIdx) {
+        (
+            self.places[usize::from(record.place_low)],
+            self.places[usize::from(record.place_high)],
+        )
+    }
+
+    fn span_range(&self, record: &PairRecord) -> std::ops::Range<usize> {
+        // Records are stored in span order, so a record's spans end where the next begins.
+        let position =
+            (record as *const PairRecord as usize - self.records.as_ptr() as usize) / size_of::<PairRecord>();
+        let end = self
+            .records
+            .get(position + 1)
+            .map_or(self.spans.len(), |next| next.first_span as usize);
+        record.first_span as usize..end
+    }
+
     /// A record's spans in absolute time, in time order (for the queue: both check-ins).
     pub fn spans(&self, record: &PairRecord) -> impl Iterator<Item = (Millis, Millis)> + '_ {
-        let range = record.first_span as usize..(record.first_span + record.span_count) as usize;
-        self.spans[range]
+        self.spans[self.span_range(record)]
             .iter()
             .map(|s| (self.base + Millis::from(s.start), self.base + Millis::from(s.end)))
     }
 
     /// For a queue record, per span: the difference in queue positions and in check-in times.
     pub fn queue_gaps(&self, record: &PairRecord) -> impl Iterator<Item = (u32, Millis)> + '_ {
-        let range = record.first_span as usize..(record.first_span + record.span_count) as usize;
+        let range = self.span_range(record);
         self.spans[range.clone()]
             .iter()
             .zip(self.queue_places.get(range).unwrap_or_default())
@@ -112,6 +144,7 @@ impl GroupEvidence {
     }
 
     fn finish(&mut self, keys: &mut Vec<u64>) {
+        self.last_end = self.spans.iter().map(|s| s.end).max().unwrap_or(0);
         keys.clear();
         keys.extend(
             self.records
@@ -121,9 +154,10 @@ impl GroupEvidence {
         );
         keys.sort_unstable();
         self.by_high = keys.iter().map(|&k| k as u32).collect();
-        self.records.shrink_to_fit();
-        self.spans.shrink_to_fit();
-        self.queue_places.shrink_to_fit();
+        // Shrinking copies; only worth it when much is unused.
+        if self.spans.capacity() > self.spans.len() + self.spans.len() / 4 {
+            self.spans.shrink_to_fit();
+        }
     }
 }
 
@@ -207,6 +241,7 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
     let Some(place) = stays.first().map(|s| s.place) else {
         return;
     };
+    evidence.places.push(place);
     let raw = &mut scratch.zone_raw;
     raw.clear();
     for_each_overlap(stays, |earlier, later, end| {
@@ -215,6 +250,9 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
         raw.push(((u128::from(key) << 32) | u128::from(start), evidence.offset(end)));
     });
     raw.sort_unstable_by_key(|r| r.0);
+    let pairs = 1 + raw.windows(2).filter(|w| w[0].0 >> 32 != w[1].0 >> 32).count();
+    evidence.records.reserve_exact(pairs);
+    evidence.spans.reserve_exact(raw.len());
     let mut index = 0;
     while index < raw.len() {
         let key = (raw[index].0 >> 32) as u64;
@@ -232,11 +270,10 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
             evidence.records.push(PairRecord {
                 low,
                 high,
-                place_low: place,
-                place_high: place,
                 total_ms: u32::try_from(total).unwrap_or(u32::MAX),
                 first_span,
-                span_count: evidence.spans.len() as u32 - first_span,
+                place_low: 0,
+                place_high: 0,
                 rule: ExposureRule::SameZone,
             });
         } else {
@@ -254,7 +291,14 @@ fn seat_pairs(
     scratch: &mut Scratch,
 ) {
     let stays = merged(stays, &mut scratch.stays);
-    let mut raw: Vec<(u64, ExposureRule, PlaceIdx, PlaceIdx, u32, u32)> = Vec::new();
+    evidence.places = stays.iter().map(|s| s.place).collect();
+    evidence.places.sort_unstable();
+    evidence.places.dedup();
+    let local = |place: PlaceIdx| {
+        let index = evidence.places.partition_point(|&p| p < place);
+        u16::try_from(index).unwrap_or(u16::MAX)
+    };
+    let mut raw: Vec<(u64, ExposureRule, u16, u16, u32, u32)> = Vec::new();
     for_each_overlap(stays, |earlier, later, end| {
         let Some(rule) = geometry.relation(earlier.place, later.place) else {
             return;
@@ -267,8 +311,8 @@ fn seat_pairs(
         raw.push((
             pair_key(low.person, high.person),
             rule,
-            low.place,
-            high.place,
+            local(low.place),
+            local(high.place),
             evidence.offset(later.start),
             evidence.offset(end),
         ));
@@ -295,11 +339,10 @@ fn seat_pairs(
             evidence.records.push(PairRecord {
                 low,
                 high,
-                place_low,
-                place_high,
                 total_ms: u32::try_from(total).unwrap_or(u32::MAX),
                 first_span,
-                span_count: evidence.spans.len() as u32 - first_span,
+                place_low,
+                place_high,
                 rule,
             });
         } else {
@@ -313,7 +356,8 @@ fn seat_pairs(
 fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors) {
     let mut stays = stays.to_vec();
     stays.sort_unstable_by_key(|s| (s.start, s.queue_position));
-    let mut raw: Vec<(u64, u32, u32, u32, PlaceIdx)> = Vec::new();
+    evidence.places.extend(stays.first().map(|s| s.place));
+    let mut raw: Vec<(u64, u32, u32, u32)> = Vec::new();
     let mut window_start = 0;
     for (index, stay) in stays.iter().enumerate() {
         while stays[window_start].start < stay.start - floors.queue_window_ms {
@@ -328,29 +372,27 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors) {
                 evidence.offset(other.start),
                 evidence.offset(stay.start),
                 other.queue_position.abs_diff(stay.queue_position),
-                stay.place,
             ));
         }
     }
     raw.sort_unstable();
-    for (key, first, second, places, place) in raw {
+    for (key, first, second, places) in raw {
         evidence.spans.push(Span {
             start: first,
             end: second,
         });
         evidence.queue_places.push(places);
         match evidence.records.last_mut() {
-            Some(last) if pair_key(last.low, last.high) == key => last.span_count += 1,
+            Some(last) if pair_key(last.low, last.high) == key => {}
             _ => {
                 let (low, high) = pair_of(key);
                 evidence.records.push(PairRecord {
                     low,
                     high,
-                    place_low: place,
-                    place_high: place,
                     total_ms: 0,
                     first_span: evidence.spans.len() as u32 - 1,
-                    span_count: 1,
+                    place_low: 0,
+                    place_high: 0,
                     rule: ExposureRule::EntryQueue,
                 });
             }
