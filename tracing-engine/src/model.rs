@@ -4,7 +4,8 @@
 
 // foldhash (hashbrown's default) rather than SipHash: interning is the sequential part
 // of a build.
-use hashbrown::HashMap;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
 
 use crate::Millis;
 
@@ -114,18 +115,27 @@ pub type PlaceIdx = u32;
 /// Compact index of a site.
 pub type SiteIdx = u32;
 
-/// Maps keys to dense indices and back.
-#[derive(Debug, Clone)]
+/// Maps keys to dense indices and back. Each key is stored once: the table holds
+/// indices and hashes through the key list (a city has millions of people).
+#[derive(Clone)]
 pub struct Interner<K> {
-    by_key: HashMap<K, u32>,
+    table: HashTable<u32>,
     keys: Vec<K>,
+    hasher: DefaultHashBuilder,
+}
+
+impl<K> std::fmt::Debug for Interner<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner").field("len", &self.keys.len()).finish()
+    }
 }
 
 impl<K> Default for Interner<K> {
     fn default() -> Self {
         Self {
-            by_key: HashMap::new(),
+            table: HashTable::new(),
             keys: Vec::new(),
+            hasher: DefaultHashBuilder::default(),
         }
     }
 }
@@ -133,18 +143,23 @@ impl<K> Default for Interner<K> {
 impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
     /// The index of `key`, adding it if new.
     pub fn intern(&mut self, key: &K) -> u32 {
-        if let Some(&index) = self.by_key.get(key) {
+        let hash = self.hasher.hash_one(key);
+        let keys = &self.keys;
+        if let Some(&index) = self.table.find(hash, |&i| keys[i as usize] == *key) {
             return index;
         }
         let index = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-        self.by_key.insert(key.clone(), index);
         self.keys.push(key.clone());
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table
+            .insert_unique(hash, index, |&i| hasher.hash_one(&keys[i as usize]));
         index
     }
 
     /// The index of `key`, if known.
     pub fn get(&self, key: &K) -> Option<u32> {
-        self.by_key.get(key).copied()
+        let hash = self.hasher.hash_one(key);
+        self.table.find(hash, |&i| self.keys[i as usize] == *key).copied()
     }
 
     /// The key of an index.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use common::*;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};
-use hallguard_tracing_engine::model::Presence;
+use hallguard_tracing_engine::model::{Presence, PresenceError};
 use hallguard_tracing_engine::queries::Window;
 use hallguard_tracing_engine::rules::{ExposureRule, Rules};
 
@@ -243,6 +243,10 @@ fn invalid_intervals_are_refused_and_nothing_is_added() {
     backwards.end = Some(DAY0);
     let result = graph.add(&[zone("b", "tax-area", 0, 30), backwards]);
     assert_eq!(result.unwrap_err().0, 1);
+    let mut elsewhere = zone("c", "tax-area", 0, 30);
+    elsewhere.place.site_id = "another-hall".into();
+    let result = graph.add(&[zone("b", "tax-area", 0, 30), elsewhere]);
+    assert_eq!(result.unwrap_err(), (1, PresenceError::SiteMismatch));
     assert_eq!(graph.stats().stays, 0);
 }
 

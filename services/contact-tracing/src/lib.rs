@@ -51,6 +51,9 @@ pub fn empty_graph(halls: &Halls) -> CoPresenceGraph {
     graph
 }
 
+/// Rows per page when the graph is rebuilt at start.
+const REBUILD_PAGE_ROWS: i64 = 100_000;
+
 /// Opens the database, rebuilds the graph from every stored interval, and assembles the
 /// gRPC surface; the service reports SERVING only after this returns.
 pub async fn build(
@@ -64,19 +67,24 @@ pub async fn build(
         tracing::info!(purged, "presence past retention deleted at start");
     }
     let started = Instant::now();
-    let mut presences = store::load_all(&database.pool).await?;
-    // Rows were validated on the way in; one damaged row must not empty the graph.
-    presences.retain(|presence| presence.validate().is_ok());
     let mut graph = empty_graph(halls);
-    if let Err((index, error)) = graph.add(&presences) {
-        tracing::error!(index, %error, "stored intervals rejected by the engine");
+    let mut intervals = 0usize;
+    let mut after = None;
+    loop {
+        let (mut page, end) = store::load_page(&database.pool, after.as_ref(), REBUILD_PAGE_ROWS).await?;
+        // Rows were validated on the way in; one damaged row must not empty the graph.
+        page.retain(|presence| presence.validate().is_ok());
+        intervals += page.len();
+        if let Err((index, error)) = graph.add(&page) {
+            tracing::error!(index, %error, "stored intervals rejected by the engine");
+        }
+        match end {
+            Some(end) => after = Some(end),
+            None => break,
+        }
     }
     let last_build_millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(
-        intervals = presences.len(),
-        millis = last_build_millis,
-        "contact graph rebuilt"
-    );
+    tracing::info!(intervals, millis = last_build_millis, "contact graph rebuilt");
     let service =
         service::ContactTracingService::new(database.pool.clone(), graph, halls.clone(), last_build_millis);
     let server = ContactTracingServer::new(service)

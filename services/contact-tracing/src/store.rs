@@ -57,14 +57,34 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Pres
     Ok(accepted)
 }
 
-/// Every stored interval, oldest first.
-pub async fn load_all(pool: &AnyPool) -> Result<Vec<Presence>, sqlx::Error> {
+/// Where a page of stored intervals ends: the next page starts after it.
+pub type PageEnd = (i64, String);
+
+/// Up to `limit` stored intervals after `after`, oldest first, with where the page ends
+/// (`None` once no rows are left). Paging keeps a rebuild's memory to one page of rows.
+pub async fn load_page(
+    pool: &AnyPool,
+    after: Option<&PageEnd>,
+    limit: i64,
+) -> Result<(Vec<Presence>, Option<PageEnd>), sqlx::Error> {
+    let (after_start, after_event) = after.cloned().unwrap_or((i64::MIN, String::new()));
     let rows = sqlx::query(
-        "SELECT site_id, person_kind, person_id, place_kind, place_id, start_ms, end_ms, queue_position
-         FROM presence ORDER BY start_ms",
+        "SELECT source_event_id, site_id, person_kind, person_id, place_kind, place_id, start_ms,
+                end_ms, queue_position
+         FROM presence
+         WHERE start_ms > $1 OR (start_ms = $1 AND source_event_id > $2)
+         ORDER BY start_ms, source_event_id
+         LIMIT $3",
     )
+    .bind(after_start)
+    .bind(after_event)
+    .bind(limit)
     .fetch_all(pool)
     .await?;
+    let end = match rows.last() {
+        Some(row) => Some((row.try_get("start_ms")?, row.try_get("source_event_id")?)),
+        None => None,
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let site_id: String = row.try_get("site_id")?;
@@ -95,5 +115,5 @@ pub async fn load_all(pool: &AnyPool) -> Result<Vec<Presence>, sqlx::Error> {
             queue_position: u32::try_from(queue_position).unwrap_or(0),
         });
     }
-    Ok(out)
+    Ok((out, end))
 }
