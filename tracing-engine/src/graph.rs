@@ -202,6 +202,7 @@ impl CoPresenceGraph {
             .par_iter()
             .enumerate()
             .try_for_each(|(index, presence)| presence.validate().map_err(|error| (index, error)))?;
+        self.people.reserve(presences.len());
         let mut touched = HashSet::new();
         for presence in presences {
             let person = self.people.intern(&presence.person);

@@ -156,6 +156,14 @@ impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
         index
     }
 
+    /// Makes room for `additional` new keys without rehashing (the table holds only
+    /// indices, so room is cheap).
+    pub fn reserve(&mut self, additional: usize) {
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table
+            .reserve(additional, |&i| hasher.hash_one(&keys[i as usize]));
+    }
+
     /// The index of `key`, if known.
     pub fn get(&self, key: &K) -> Option<u32> {
         let hash = self.hasher.hash_one(key);

@@ -145,6 +145,19 @@ impl GroupEvidence {
 
     fn finish(&mut self, keys: &mut Vec<u64>) {
         self.last_end = self.spans.iter().map(|s| s.end).max().unwrap_or(0);
+        if self.by_high.len() != self.records.len() {
+            self.index_by_high(keys);
+        }
+        // Shrinking copies; only worth it when much is unused.
+        if self.spans.capacity() > self.spans.len() + self.spans.len() / 4 {
+            self.spans.shrink_to_fit();
+        }
+        if self.records.capacity() > self.records.len() + self.records.len() / 4 {
+            self.records.shrink_to_fit();
+        }
+    }
+
+    fn index_by_high(&mut self, keys: &mut Vec<u64>) {
         keys.clear();
         keys.extend(
             self.records
@@ -154,10 +167,6 @@ impl GroupEvidence {
         );
         keys.sort_unstable();
         self.by_high = keys.iter().map(|&k| k as u32).collect();
-        // Shrinking copies; only worth it when much is unused.
-        if self.spans.capacity() > self.spans.len() + self.spans.len() / 4 {
-            self.spans.shrink_to_fit();
-        }
     }
 }
 
@@ -166,7 +175,13 @@ impl GroupEvidence {
 #[derive(Debug, Default)]
 pub struct Scratch {
     stays: Vec<Stay>,
-    zone_raw: Vec<(u128, u32)>,
+    people: Vec<PersonIdx>,
+    locals: Vec<u32>,
+    zone_raw: Vec<(u32, u64, u32)>,
+    zone_sorted: Vec<(u64, u32)>,
+    bucket_starts: Vec<u32>,
+    bucket_next: Vec<u32>,
+    record_highs: Vec<u32>,
     keys: Vec<u64>,
 }
 
@@ -235,50 +250,112 @@ fn for_each_overlap(stays: &[Stay], mut found: impl FnMut(&Stay, &Stay, Millis))
     }
 }
 
-/// Zones: one place, one rule; pairs sorted by `(key, start)` packed in a `u128`.
+/// Zones: one place, one rule. People get local ids in person order, so that
+/// `(local low, local high)` sorts like the pair key; overlaps are bucketed by local low
+/// with a counting sort (one pass, no comparisons) and only each person's small bucket
+/// is sorted, by `(high, start)`. Sorting all of a group's overlaps at once was most of
+/// a build.
 fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
     let stays = merged(stays, &mut scratch.stays);
     let Some(place) = stays.first().map(|s| s.place) else {
         return;
     };
     evidence.places.push(place);
+    let people = &mut scratch.people;
+    people.clear();
+    people.extend(stays.iter().map(|s| s.person));
+    people.sort_unstable();
+    people.dedup();
+    let locals = &mut scratch.locals;
+    locals.clear();
+    locals.extend(
+        stays
+            .iter()
+            .map(|s| people.partition_point(|&p| p < s.person) as u32),
+    );
+
+    // The sweep, over stay indices; each overlap is (local low, (local high, start), end).
     let raw = &mut scratch.zone_raw;
     raw.clear();
-    for_each_overlap(stays, |earlier, later, end| {
-        let key = pair_key(earlier.person, later.person);
-        let start = evidence.offset(later.start);
-        raw.push(((u128::from(key) << 32) | u128::from(start), evidence.offset(end)));
-    });
-    raw.sort_unstable_by_key(|r| r.0);
-    let pairs = 1 + raw.windows(2).filter(|w| w[0].0 >> 32 != w[1].0 >> 32).count();
-    evidence.records.reserve_exact(pairs);
+    let bucket_starts = &mut scratch.bucket_starts;
+    bucket_starts.clear();
+    bucket_starts.resize(people.len() + 1, 0);
+    let mut open: Vec<usize> = Vec::new();
+    for (index, stay) in stays.iter().enumerate() {
+        open.retain(|&o| stays[o].end > stay.start);
+        for &other in &open {
+            let (a, b) = (locals[other], locals[index]);
+            if a == b {
+                continue;
+            }
+            let (low, high) = (a.min(b), a.max(b));
+            let start = evidence.offset(stay.start);
+            let end = evidence.offset(stay.end.min(stays[other].end));
+            raw.push((low, (u64::from(high) << 32) | u64::from(start), end));
+            bucket_starts[low as usize + 1] += 1;
+        }
+        open.push(index);
+    }
+    for index in 1..bucket_starts.len() {
+        bucket_starts[index] += bucket_starts[index - 1];
+    }
+    let sorted = &mut scratch.zone_sorted;
+    sorted.clear();
+    sorted.resize(raw.len(), (0, 0));
+    let next = &mut scratch.bucket_next;
+    next.clear();
+    next.extend_from_slice(&bucket_starts[..people.len()]);
+    for &(low, key, end) in raw.iter() {
+        sorted[next[low as usize] as usize] = (key, end);
+        next[low as usize] += 1;
+    }
+
     evidence.spans.reserve_exact(raw.len());
-    let mut index = 0;
-    while index < raw.len() {
-        let key = (raw[index].0 >> 32) as u64;
-        let first_span = evidence.spans.len() as u32;
-        let mut total: u64 = 0;
-        while index < raw.len() && (raw[index].0 >> 32) as u64 == key {
-            let start = raw[index].0 as u32;
-            let end = raw[index].1;
-            evidence.spans.push(Span { start, end });
-            total += u64::from(end - start);
-            index += 1;
+    evidence.records.reserve_exact(raw.len());
+    let record_highs = &mut scratch.record_highs;
+    record_highs.clear();
+    for low in 0..people.len() {
+        let bucket = &mut sorted[bucket_starts[low] as usize..bucket_starts[low + 1] as usize];
+        bucket.sort_unstable();
+        for same in bucket.chunk_by(|a, b| a.0 >> 32 == b.0 >> 32) {
+            let first_span = evidence.spans.len() as u32;
+            let mut total: u64 = 0;
+            for &(key, end) in same {
+                let start = key as u32;
+                evidence.spans.push(Span { start, end });
+                total += u64::from(end - start);
+            }
+            if total >= floors.min_overlap_ms.max(0) as u64 {
+                let high = (same[0].0 >> 32) as u32;
+                record_highs.push(high);
+                evidence.records.push(PairRecord {
+                    low: people[low],
+                    high: people[high as usize],
+                    total_ms: u32::try_from(total).unwrap_or(u32::MAX),
+                    first_span,
+                    place_low: 0,
+                    place_high: 0,
+                    rule: ExposureRule::SameZone,
+                });
+            } else {
+                evidence.spans.truncate(first_span as usize);
+            }
         }
-        if total >= floors.min_overlap_ms.max(0) as u64 {
-            let (low, high) = pair_of(key);
-            evidence.records.push(PairRecord {
-                low,
-                high,
-                total_ms: u32::try_from(total).unwrap_or(u32::MAX),
-                first_span,
-                place_low: 0,
-                place_high: 0,
-                rule: ExposureRule::SameZone,
-            });
-        } else {
-            evidence.spans.truncate(first_span as usize);
-        }
+    }
+    // The index by high, by counting too: records come in low order, so each high's
+    // run stays in low order.
+    next.clear();
+    next.resize(people.len() + 1, 0);
+    for &high in record_highs.iter() {
+        next[high as usize + 1] += 1;
+    }
+    for index in 1..next.len() {
+        next[index] += next[index - 1];
+    }
+    evidence.by_high.resize(record_highs.len(), 0);
+    for (record, &high) in record_highs.iter().enumerate() {
+        evidence.by_high[next[high as usize] as usize] = record as u32;
+        next[high as usize] += 1;
     }
 }
 
