@@ -77,7 +77,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = args.common.resolve()?;
+    let mut settings = args.common.resolve()?;
     let roles: Vec<ServiceRole> = match args.target {
         ServeTarget::Screening => vec![ServiceRole::Screening],
         ServeTarget::StaffHealth => vec![ServiceRole::StaffHealth],
@@ -96,6 +96,21 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     for (role, token) in &settings.dev_tokens {
         // Development mode only: the operator needs these to call the server.
         println!("dev token for role {role}: {}", token.expose_secret());
+    }
+
+    if roles.len() > 1 {
+        // One process serves every role: each finds its peers on this process's ports.
+        let mut own = args.listen;
+        if own.ip().is_unspecified() {
+            own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        for (offset, role) in roles.iter().enumerate() {
+            if settings.peers.url(role.name()).is_none() {
+                let mut address = own;
+                address.set_port(own.port() + u16::try_from(offset)?);
+                settings.peers.set(role.name(), format!("http://{address}"));
+            }
+        }
     }
 
     let (stop, stopped) = watch::channel(false);

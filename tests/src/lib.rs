@@ -12,6 +12,7 @@ use hallguard::{ServiceRole, start};
 use hallguard_platform::auth::{PeerInterceptor, Role, TokenBook};
 use hallguard_platform::config::Settings;
 use hallguard_platform::hall::{Hall, Halls};
+use hallguard_platform::peers::Peers;
 use hallguard_platform::testing::TestDatabase;
 use secrecy::SecretString;
 use tokio::sync::watch;
@@ -40,7 +41,7 @@ impl TestHall {
     pub async fn start_on(database: TestDatabase) -> Self {
         let mut book = TokenBook::default();
         let tokens: HashMap<Role, SecretString> = book.generate_per_role("test").into_iter().collect();
-        let settings = Settings {
+        let mut settings = Settings {
             database_url: database.url.clone(),
             halls: Halls::new(vec![Hall::sample()]).unwrap(),
             tokens: book,
@@ -49,13 +50,21 @@ impl TestHall {
             request_timeout: Duration::from_secs(10),
             max_message_bytes: 16 * 1024 * 1024,
             dev_tokens: Vec::new(),
+            peers: Peers::default(),
         };
-        let (stop, stopped) = watch::channel(false);
+        let mut listeners = Vec::new();
         let mut addresses = HashMap::new();
-        let mut handles = Vec::new();
         for role in ServiceRole::ALL {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             addresses.insert(role, listener.local_addr().unwrap());
+            settings
+                .peers
+                .set(role.name(), format!("http://{}", listener.local_addr().unwrap()));
+            listeners.push((role, listener));
+        }
+        let (stop, stopped) = watch::channel(false);
+        let mut handles = Vec::new();
+        for (role, listener) in listeners {
             let mut stopped = stopped.clone();
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;

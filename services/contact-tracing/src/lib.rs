@@ -96,5 +96,6 @@ pub async fn build(
         service_names: vec!["hallguard.contact_tracing.v1.ContactTracing"],
         roles: roles::rpc_roles(),
         pool: database.pool,
+        outbox_worker: None,
     })
 }

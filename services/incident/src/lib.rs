@@ -31,5 +31,6 @@ pub async fn build(target: &DatabaseTarget, max_message_bytes: usize) -> Result<
         service_names: vec!["hallguard.incident.v1.Incidents", "hallguard.incident.v1.Hygiene"],
         roles: roles::rpc_roles(),
         pool: database.pool,
+        outbox_worker: None,
     })
 }

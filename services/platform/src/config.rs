@@ -8,6 +8,7 @@ use secrecy::SecretString;
 
 use crate::auth::{Role, TokenBook};
 use crate::hall::{Hall, HallError, Halls};
+use crate::peers::Peers;
 
 /// Flags shared by every `hallguard serve` role.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,6 +54,23 @@ pub struct CommonArgs {
     /// Largest request or response message, in MiB.
     #[arg(long, env = "HALLGUARD_MAX_MESSAGE_MIB", default_value_t = 16)]
     pub max_message_mib: usize,
+
+    /// gRPC URL of the screening service, for its peers (e.g. `http://screening:50051`).
+    /// `serve all` points every peer at its own ports.
+    #[arg(long, env = "HALLGUARD_SCREENING_URL")]
+    pub screening_url: Option<String>,
+
+    /// gRPC URL of the staff-health service.
+    #[arg(long, env = "HALLGUARD_STAFF_HEALTH_URL")]
+    pub staff_health_url: Option<String>,
+
+    /// gRPC URL of the incident service.
+    #[arg(long, env = "HALLGUARD_INCIDENT_URL")]
+    pub incident_url: Option<String>,
+
+    /// gRPC URL of the contact-tracing service.
+    #[arg(long, env = "HALLGUARD_CONTACT_TRACING_URL")]
+    pub contact_tracing_url: Option<String>,
 }
 
 /// Why settings could not be turned into a working configuration.
@@ -94,9 +112,26 @@ pub struct Settings {
     pub max_message_bytes: usize,
     /// Tokens generated in development mode, by role, to print at start.
     pub dev_tokens: Vec<(Role, SecretString)>,
+    /// Where the peer services are.
+    pub peers: Peers,
 }
 
 impl CommonArgs {
+    fn peers(&self) -> Peers {
+        let mut peers = Peers::default();
+        for (name, url) in [
+            ("screening", &self.screening_url),
+            ("staff-health", &self.staff_health_url),
+            ("incident", &self.incident_url),
+            ("contact-tracing", &self.contact_tracing_url),
+        ] {
+            if let Some(url) = url {
+                peers.set(name, url.clone());
+            }
+        }
+        peers
+    }
+
     /// Reads hall files and tokens; in development mode makes up what is missing.
     pub fn resolve(&self) -> Result<Settings, ConfigError> {
         let halls = if self.hall_files.is_empty() {
@@ -148,6 +183,7 @@ impl CommonArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_message_bytes: self.max_message_mib.max(1) * 1024 * 1024,
             dev_tokens,
+            peers: self.peers(),
         })
     }
 }

@@ -4,6 +4,7 @@
 //! - [`hall`]: the hall model from a TOML hall file (or the built-in sample hall).
 //! - [`db`]: the sqlx pool for SQLite or PostgreSQL, with embedded migrations.
 //! - [`outbox`]: the transactional outbox and its delivery worker.
+//! - [`peers`]: delivering outbox messages to peer services over gRPC.
 //! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`status`]: building `tonic::Status` values with field violations.
@@ -16,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod hall;
 pub mod outbox;
+pub mod peers;
 mod outbox_admin;
 pub mod pseudonym;
 pub mod server;

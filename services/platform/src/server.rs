@@ -12,7 +12,9 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use crate::auth::{AuthLayer, AuthPolicy, Role, RpcRoles, TokenBook};
+use crate::outbox::OutboxWorker;
 use crate::outbox_admin::OutboxAdminService;
+use crate::peers::PeerDeliver;
 
 /// One service's gRPC surface, ready to serve.
 #[derive(Debug)]
@@ -27,6 +29,8 @@ pub struct ServiceParts {
     pub roles: RpcRoles,
     /// The database, for the outbox backlog RPC.
     pub pool: sqlx::AnyPool,
+    /// The service's outbox worker, run beside the server and stopped with it.
+    pub outbox_worker: Option<OutboxWorker<PeerDeliver>>,
 }
 
 /// Transport settings.
@@ -84,6 +88,14 @@ pub async fn run(
         Err(error) => tracing::warn!(%error, "server reflection disabled"),
     }
 
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    if let Some(worker) = parts.outbox_worker {
+        let mut stopped = worker_stopped;
+        tokio::spawn(worker.run(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }));
+    }
+
     let policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()));
     let address = listener.local_addr().ok();
     tracing::info!(service = parts.name, ?address, "serving");
@@ -98,6 +110,7 @@ pub async fn run(
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             shutdown.await;
+            let _ = stop_worker.send(true);
             // Tell load balancers first, then let tonic drain in-flight calls.
             health_reporter
                 .set_service_status("", ServingStatus::NotServing)

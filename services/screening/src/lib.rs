@@ -27,5 +27,6 @@ pub async fn build(target: &DatabaseTarget, max_message_bytes: usize) -> Result<
         service_names: vec!["hallguard.screening.v1.Screening"],
         roles: roles::rpc_roles(),
         pool: database.pool,
+        outbox_worker: None,
     })
 }

@@ -1,0 +1,176 @@
+//! Delivering outbox messages to peer services over gRPC. A message's kind is the full
+//! path of the RPC it calls (e.g. `/hallguard.incident.v1.Incident/OpenIncident`) and its
+//! payload the encoded request, so one deliverer serves every service and kind: the bytes
+//! go out as they were stored, with the service token and the writer's trace context.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bytes::{Buf, BufMut};
+use secrecy::{ExposeSecret, SecretString};
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use crate::outbox::{Deliver, DeliveryError, PendingMessage};
+
+/// Peer services by name ("incident", "contact-tracing", ...) and their gRPC URLs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Peers {
+    urls: HashMap<String, String>,
+}
+
+impl Peers {
+    /// Adds or replaces a peer's URL.
+    pub fn set(&mut self, name: &str, url: impl Into<String>) {
+        self.urls.insert(name.to_string(), url.into());
+    }
+
+    /// A peer's URL, if configured.
+    pub fn url(&self, name: &str) -> Option<&str> {
+        self.urls.get(name).map(String::as_str)
+    }
+}
+
+/// Sends outbox messages to peers. Channels connect lazily, so a peer that is down at
+/// start only delays its messages.
+#[derive(Debug, Clone)]
+pub struct PeerDeliver {
+    channels: HashMap<String, Channel>,
+    authorization: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>,
+    timeout: Duration,
+}
+
+impl PeerDeliver {
+    /// A deliverer presenting `token` to every peer in `peers`.
+    pub fn new(peers: &Peers, token: &SecretString, timeout: Duration) -> Self {
+        let channels = peers
+            .urls
+            .iter()
+            .filter_map(|(name, url)| {
+                let endpoint = Endpoint::from_shared(url.clone()).ok()?;
+                Some((
+                    name.clone(),
+                    endpoint.connect_timeout(Duration::from_secs(5)).connect_lazy(),
+                ))
+            })
+            .collect();
+        let authorization = format!("Bearer {}", token.expose_secret()).parse().ok();
+        Self {
+            channels,
+            authorization,
+            timeout,
+        }
+    }
+}
+
+impl Deliver for PeerDeliver {
+    async fn deliver(&self, message: &PendingMessage) -> Result<(), DeliveryError> {
+        let Some(channel) = self.channels.get(&message.destination) else {
+            // Not configured (yet): keep the message until an operator sets the peer's URL.
+            return Err(DeliveryError::Retryable(format!(
+                "no URL configured for peer {}",
+                message.destination
+            )));
+        };
+        let path = http::uri::PathAndQuery::try_from(message.kind.as_str())
+            .map_err(|error| DeliveryError::Rejected(format!("kind is not an RPC path: {error}")))?;
+        let mut grpc = tonic::client::Grpc::new(channel.clone());
+        grpc.ready()
+            .await
+            .map_err(|error| DeliveryError::Retryable(format!("{} unreachable: {error}", message.destination)))?;
+        let mut request = tonic::Request::new(message.payload.clone());
+        request.set_timeout(self.timeout);
+        if let Some(authorization) = &self.authorization {
+            request
+                .metadata_mut()
+                .insert("authorization", authorization.clone());
+        }
+        if let Some(traceparent) = message.traceparent.as_deref().and_then(|t| t.parse().ok()) {
+            request.metadata_mut().insert("traceparent", traceparent);
+        }
+        match grpc.unary(request, path, RawCodec).await {
+            Ok(_) => Ok(()),
+            Err(status) => classify(&status),
+        }
+    }
+}
+
+/// What a peer's answer means for the message: delivered, try again later, or park it
+/// for an operator because retrying cannot help.
+pub fn classify(status: &Status) -> Result<(), DeliveryError> {
+    let detail = format!("{:?}: {}", status.code(), status.message());
+    match status.code() {
+        Code::Ok | Code::AlreadyExists => Ok(()),
+        Code::InvalidArgument
+        | Code::NotFound
+        | Code::FailedPrecondition
+        | Code::OutOfRange
+        | Code::PermissionDenied => Err(DeliveryError::Rejected(detail)),
+        // Down, overloaded, not yet upgraded (UNIMPLEMENTED) or misconfigured tokens:
+        // all pass, and the message must still arrive afterwards.
+        _ => Err(DeliveryError::Retryable(detail)),
+    }
+}
+
+/// A codec that passes encoded messages through untouched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawCodec;
+
+impl Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Self::Item, dst: &mut EncodeBuf<'_>) -> Result<(), Self::Error> {
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Self::Error> {
+        let mut bytes = vec![0; src.remaining()];
+        src.copy_to_slice(&mut bytes);
+        Ok(Some(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_sorted_into_delivered_retry_and_park() {
+        assert!(classify(&Status::already_exists("opened before")).is_ok());
+        for code in [Code::Unavailable, Code::Unimplemented, Code::DeadlineExceeded, Code::Unauthenticated] {
+            assert!(matches!(
+                classify(&Status::new(code, "x")),
+                Err(DeliveryError::Retryable(_))
+            ));
+        }
+        for code in [Code::InvalidArgument, Code::NotFound, Code::FailedPrecondition] {
+            assert!(matches!(
+                classify(&Status::new(code, "x")),
+                Err(DeliveryError::Rejected(_))
+            ));
+        }
+    }
+}
