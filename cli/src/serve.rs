@@ -66,7 +66,7 @@ pub async fn start(
 ) -> Result<JoinHandle<Result<(), tonic::transport::Error>>, StartError> {
     let limit = settings.max_message_bytes;
     let parts: Result<ServiceParts, DatabaseError> = match role {
-        ServiceRole::Screening => hallguard_screening::build(&target, limit).await,
+        ServiceRole::Screening => hallguard_screening::build(&target, settings).await,
         ServiceRole::StaffHealth => hallguard_staff_health::build(&target, limit).await,
         ServiceRole::Incident => hallguard_incident::build(&target, limit).await,
         ServiceRole::ContactTracing => {

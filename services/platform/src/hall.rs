@@ -72,12 +72,39 @@ pub struct Hall {
 pub struct ScreeningRules {
     /// At or above this temperature a person has a fever.
     pub fever_threshold_celsius: f64,
-    /// At or above this temperature a fever with a red code or risk travel is a suspected case.
+    /// At or above this temperature a fever together with one of `suspected_case_with`
+    /// makes a suspected case.
     pub suspected_case_fever_celsius: f64,
+    /// Which findings, with such a fever, make a suspected case: any of `red_code`,
+    /// `yellow_code`, `risk_area_travel`, `no_mask`. Default: red code or risk-area travel
+    /// (the plan's scenario 1).
+    #[serde(default = "default_suspected_case_with")]
+    pub suspected_case_with: Vec<SuspectedCaseFinding>,
     /// How far back travel to a risk area counts.
     pub risk_lookback_days: u32,
     /// Version label recorded with every decision.
     pub rules_version: String,
+}
+
+/// A finding that, with a high fever, makes a suspected case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspectedCaseFinding {
+    /// Red health code.
+    RedCode,
+    /// Yellow health code.
+    YellowCode,
+    /// Travel to a medium- or high-risk area in the look-back window.
+    RiskAreaTravel,
+    /// No mask.
+    NoMask,
+}
+
+fn default_suspected_case_with() -> Vec<SuspectedCaseFinding> {
+    vec![
+        SuspectedCaseFinding::RedCode,
+        SuspectedCaseFinding::RiskAreaTravel,
+    ]
 }
 
 /// How long personal data is kept.
@@ -222,6 +249,11 @@ impl Hall {
         let hall: Hall = toml::from_str(text)?;
         hall.check()?;
         Ok(hall)
+    }
+
+    /// The local day number (days since the epoch in the hall's time zone) of a time.
+    pub fn local_day(&self, at_millis: i64) -> i64 {
+        (at_millis + i64::from(self.utc_offset_minutes) * 60_000).div_euclid(86_400_000)
     }
 
     /// The gate with this id.

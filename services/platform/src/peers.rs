@@ -76,9 +76,9 @@ impl Deliver for PeerDeliver {
         let path = http::uri::PathAndQuery::try_from(message.kind.as_str())
             .map_err(|error| DeliveryError::Rejected(format!("kind is not an RPC path: {error}")))?;
         let mut grpc = tonic::client::Grpc::new(channel.clone());
-        grpc.ready()
-            .await
-            .map_err(|error| DeliveryError::Retryable(format!("{} unreachable: {error}", message.destination)))?;
+        grpc.ready().await.map_err(|error| {
+            DeliveryError::Retryable(format!("{} unreachable: {error}", message.destination))
+        })?;
         let mut request = tonic::Request::new(message.payload.clone());
         request.set_timeout(self.timeout);
         if let Some(authorization) = &self.authorization {
@@ -160,7 +160,12 @@ mod tests {
     #[test]
     fn answers_are_sorted_into_delivered_retry_and_park() {
         assert!(classify(&Status::already_exists("opened before")).is_ok());
-        for code in [Code::Unavailable, Code::Unimplemented, Code::DeadlineExceeded, Code::Unauthenticated] {
+        for code in [
+            Code::Unavailable,
+            Code::Unimplemented,
+            Code::DeadlineExceeded,
+            Code::Unauthenticated,
+        ] {
             assert!(matches!(
                 classify(&Status::new(code, "x")),
                 Err(DeliveryError::Retryable(_))

@@ -2,31 +2,69 @@
 //! itinerary, mask), no-code registration, risk areas, quarantine holds, visitor zone
 //! presence and the duty-desk feed.
 //!
-//! - [`roles`]: which roles may call each RPC.
-//! - [`service`]: the gRPC handlers.
+//! - [`decision`]: the gate decision, pure rules from the hall's configuration.
+//! - [`risk`]: matching travel against risk-area listings by region code prefix (pure).
+//! - [`validate`]: request checks naming the field.
+//! - [`gate`]: check-in and check-out transactions; [`zones`]: zone stays.
+//! - [`registrations`]: people without a code and community reports.
+//! - [`risk_areas`], [`holds`]: the risk-area list and quarantine holds as stored.
+//! - [`outbound`]: outbox messages to the incident and contact-tracing services.
+//! - [`feed`]: the duty-desk feed; [`statistics`]: per gate and hour.
+//! - [`service`]: the gRPC handlers; [`roles`]: who may call them; [`error`]: the errors.
 
+pub mod decision;
+pub mod error;
+pub mod feed;
+pub mod gate;
+pub mod holds;
+pub mod outbound;
+pub mod registrations;
+pub mod risk;
+pub mod risk_areas;
 pub mod roles;
 pub mod service;
+pub mod statistics;
+pub mod validate;
+pub mod zones;
 
+use hallguard_platform::config::Settings;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
+use hallguard_platform::outbox::OutboxWorker;
+use hallguard_platform::peers::PeerDeliver;
+use hallguard_platform::pseudonym::Pseudonymizer;
 use hallguard_platform::server::ServiceParts;
 use hallguard_proto::screening::v1::screening_server::ScreeningServer;
 
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "screening";
 
-/// Opens the database and assembles the gRPC surface.
-pub async fn build(target: &DatabaseTarget, max_message_bytes: usize) -> Result<ServiceParts, DatabaseError> {
-    let database = Database::open(target, None).await?;
-    let server = ScreeningServer::new(service::ScreeningService::default())
-        .max_decoding_message_size(max_message_bytes)
-        .max_encoding_message_size(max_message_bytes);
+/// A new record id: a prefix and a time-ordered UUID.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
+}
+
+/// Opens the database and assembles the gRPC surface with its outbox worker.
+pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
+    let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
+    let worker = OutboxWorker::new(
+        database.pool.clone(),
+        PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
+    );
+    let service = service::ScreeningService::new(
+        database.pool.clone(),
+        settings.halls.clone(),
+        Pseudonymizer::new(settings.id_hash_key.clone()),
+        worker.waker(),
+    );
+    let server = ScreeningServer::new(service)
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
     Ok(ServiceParts {
         name: NAME,
         routes: tonic::service::Routes::new(server),
         service_names: vec!["hallguard.screening.v1.Screening"],
         roles: roles::rpc_roles(),
         pool: database.pool,
-        outbox_worker: None,
+        outbox_worker: Some(worker),
     })
 }

@@ -1,11 +1,505 @@
-//! The screening gRPC handlers. The RPCs are specified in the contract and built in the
-//! screening issue; until then the generated defaults answer UNIMPLEMENTED.
+//! The screening gRPC handlers: validate, call the module that owns the change, publish
+//! to the duty desk, wake the outbox. Errors map to `Status` in one place (`error.rs`).
 
+use std::sync::Arc;
+
+use hallguard_platform::auth::Caller;
+use hallguard_platform::hall::Halls;
+use hallguard_platform::pseudonym::Pseudonymizer;
+use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_proto::common::v1::{HealthCodeColour, PageRequest, PageResponse, PersonKind};
+use hallguard_proto::screening::v1 as pb;
 use hallguard_proto::screening::v1::screening_server::Screening;
+use sqlx::AnyPool;
+use tokio::sync::Notify;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use tonic::{Request, Response, Status};
+
+use crate::decision::Outcome;
+use crate::error::{Result, ScreeningError};
+use crate::feed::Feed;
+use crate::gate::{self, CheckIn, CheckOut};
+use crate::registrations::{self, Registration};
+use crate::risk_areas::{self, NewArea};
+use crate::{holds, risk, statistics, validate, zones};
+
+type DutyDeskStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = std::result::Result<pb::DutyDeskEvent, Status>> + Send + 'static>,
+>;
 
 /// The screening service state.
-#[derive(Debug, Default)]
-pub struct ScreeningService {}
+#[derive(Debug, Clone)]
+pub struct ScreeningService {
+    pool: AnyPool,
+    halls: Halls,
+    pseudonyms: Pseudonymizer,
+    feed: Feed,
+    outbox: Arc<Notify>,
+}
+
+/// Who is at the gate, resolved.
+struct Identity {
+    person_id: String,
+    display_name: String,
+    registration_id: Option<String>,
+}
+
+impl ScreeningService {
+    /// The service over its database; `outbox` wakes the outbox worker after a commit.
+    pub fn new(pool: AnyPool, halls: Halls, pseudonyms: Pseudonymizer, outbox: Arc<Notify>) -> Self {
+        Self {
+            pool,
+            halls,
+            pseudonyms,
+            feed: Feed::default(),
+            outbox,
+        }
+    }
+
+    /// The person id every record uses: a keyed hash of the ID number (never the number
+    /// itself), or the registration id of a person without a code.
+    fn identity(&self, visitor: Option<&pb::VisitorIdentity>, need_name: bool) -> Result<Identity> {
+        match visitor.and_then(|v| v.identity.as_ref()) {
+            Some(pb::visitor_identity::Identity::HealthCode(code)) => {
+                let id_number = validate::required(&code.id_number, "visitor.health_code.id_number")?;
+                let display_name = if need_name {
+                    validate::required(&code.display_name, "visitor.health_code.display_name")?.to_string()
+                } else {
+                    code.display_name.trim().to_string()
+                };
+                Ok(Identity {
+                    person_id: format!("hc-{}", self.pseudonyms.pseudonym(id_number)),
+                    display_name,
+                    registration_id: None,
+                })
+            }
+            Some(pb::visitor_identity::Identity::RegistrationId(id)) => {
+                let id = validate::required(id, "visitor.registration_id")?;
+                Ok(Identity {
+                    person_id: id.to_string(),
+                    display_name: String::new(),
+                    registration_id: Some(id.to_string()),
+                })
+            }
+            None => Err(ScreeningError::invalid("visitor", "is required")),
+        }
+    }
+
+    fn publish(&self, site_id: &str, gate_id: &str, at: i64, event: pb::duty_desk_event::Event) {
+        self.feed.publish(
+            site_id,
+            pb::DutyDeskEvent {
+                occurred_at: Some(millis_to_timestamp(at)),
+                event: Some(event),
+                gate_id: gate_id.to_string(),
+            },
+        );
+    }
+}
+
+/// Offset and limit from a page request; the token is the offset of the next item.
+fn page(page: Option<&PageRequest>) -> Result<(i64, i64)> {
+    let size = page.map_or(0, |p| p.page_size);
+    let limit = if size == 0 { 100 } else { size.min(1000) };
+    let offset = match page.map(|p| p.page_token.as_str()).filter(|t| !t.is_empty()) {
+        Some(token) => token
+            .parse::<i64>()
+            .ok()
+            .filter(|offset| *offset >= 0)
+            .ok_or_else(|| {
+                ScreeningError::invalid("page.page_token", "is not a token from a previous page")
+            })?,
+        None => 0,
+    };
+    Ok((offset, i64::from(limit)))
+}
+
+fn next_page(offset: i64, limit: i64, returned: usize) -> PageResponse {
+    PageResponse {
+        next_page_token: if returned as i64 == limit {
+            (offset + limit).to_string()
+        } else {
+            String::new()
+        },
+    }
+}
 
 #[tonic::async_trait]
-impl Screening for ScreeningService {}
+impl Screening for ScreeningService {
+    #[tracing::instrument(skip_all)]
+    async fn check_in(
+        &self,
+        request: Request<pb::CheckInRequest>,
+    ) -> std::result::Result<Response<pb::CheckInResponse>, Status> {
+        let request = request.into_inner();
+        let now = now_millis();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let identity = self.identity(request.visitor.as_ref(), true)?;
+        let itinerary = request.itinerary.clone().unwrap_or_default();
+        let check = CheckIn {
+            site_id: hall.site_id.clone(),
+            gate_id: request.gate_id.clone(),
+            temperature_celsius: validate::temperature(request.temperature_celsius, "temperature_celsius")?,
+            colour: validate::colour(
+                request.health_code_colour,
+                identity.registration_id.is_some(),
+                "health_code_colour",
+            )?,
+            colour_value: HealthCodeColour::try_from(request.health_code_colour).unwrap_or_default(),
+            itinerary: validate::visits(&itinerary.places, now, "itinerary.places")?,
+            itinerary_risk_flag: itinerary.risk_flag,
+            mask_worn: request.mask_worn,
+            at: validate::time(request.checked_at.as_ref(), now, "checked_at")?,
+            idempotency_key: validate::idempotency_key(&request.idempotency_key, "idempotency_key")?
+                .to_string(),
+            person_id: identity.person_id,
+            display_name: identity.display_name,
+            registration_id: identity.registration_id,
+        };
+        let (record, new) = gate::check_in(&self.pool, hall, &check).await?;
+        let response = gate::response(&record);
+        if new {
+            self.outbox.notify_one();
+            tracing::info!(gate = %record.gate_id, decision = record.outcome.name(), "check-in");
+            match record.outcome {
+                Outcome::Admitted => {}
+                Outcome::Refused => self.publish(
+                    &hall.site_id,
+                    &record.gate_id,
+                    record.at,
+                    pb::duty_desk_event::Event::Refusal(response.clone()),
+                ),
+                Outcome::SuspectedCase => self.publish(
+                    &hall.site_id,
+                    &record.gate_id,
+                    record.at,
+                    pb::duty_desk_event::Event::SuspectedCase(response.clone()),
+                ),
+            }
+        }
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn check_out(
+        &self,
+        request: Request<pb::CheckOutRequest>,
+    ) -> std::result::Result<Response<pb::CheckOutResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let identity = self.identity(request.visitor.as_ref(), false)?;
+        let check = CheckOut {
+            gate_id: request.gate_id.clone(),
+            person_id: identity.person_id,
+            at: validate::time(request.checked_out_at.as_ref(), now_millis(), "checked_out_at")?,
+            idempotency_key: validate::idempotency_key(&request.idempotency_key, "idempotency_key")?
+                .to_string(),
+        };
+        let closed = gate::check_out(&self.pool, hall, &check).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::CheckOutResponse {
+            visit_id: closed.visit_id,
+            checked_in_at: Some(millis_to_timestamp(closed.checked_in_at)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enter_zone(
+        &self,
+        request: Request<pb::EnterZoneRequest>,
+    ) -> std::result::Result<Response<pb::EnterZoneResponse>, Status> {
+        let request = request.into_inner();
+        let zone = request
+            .zone
+            .as_ref()
+            .ok_or_else(|| ScreeningError::invalid("zone", "is required"))?;
+        let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
+        validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
+        let person_id = validate::required(&request.person_id, "person_id")?;
+        let at = validate::time(request.entered_at.as_ref(), now_millis(), "entered_at")?;
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let stay_id = zones::enter(&self.pool, &hall.site_id, &zone.zone_id, person_id, at, key).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::EnterZoneResponse { stay_id }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn leave_zone(
+        &self,
+        request: Request<pb::LeaveZoneRequest>,
+    ) -> std::result::Result<Response<pb::LeaveZoneResponse>, Status> {
+        let request = request.into_inner();
+        let zone = request
+            .zone
+            .as_ref()
+            .ok_or_else(|| ScreeningError::invalid("zone", "is required"))?;
+        let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
+        validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
+        let person_id = validate::required(&request.person_id, "person_id")?;
+        let at = validate::time(request.left_at.as_ref(), now_millis(), "left_at")?;
+        let stay_id = zones::leave(&self.pool, &hall.site_id, &zone.zone_id, person_id, at).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::LeaveZoneResponse { stay_id }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn register_without_code(
+        &self,
+        request: Request<pb::RegisterWithoutCodeRequest>,
+    ) -> std::result::Result<Response<pb::RegisterWithoutCodeResponse>, Status> {
+        let request = request.into_inner();
+        let now = now_millis();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let registration = Registration {
+            name: validate::required(&request.name, "name")?.to_string(),
+            phone: validate::phone(&request.phone, "phone")?,
+            residence: validate::required(&request.residence, "residence")?.to_string(),
+            residence_region_code: validate::region_code(
+                &request.residence_region_code,
+                "residence_region_code",
+            )?,
+            travel: validate::visits(&request.travel_history, now, "travel_history")?,
+            at: validate::time(request.registered_at.as_ref(), now, "registered_at")?,
+            idempotency_key: validate::idempotency_key(&request.idempotency_key, "idempotency_key")?
+                .to_string(),
+        };
+        let registered = registrations::register(&self.pool, hall, &registration).await?;
+        if let Some(report) = &registered.community_report {
+            self.publish(
+                &hall.site_id,
+                "",
+                registration.at,
+                pb::duty_desk_event::Event::CommunityReport(report.clone()),
+            );
+        }
+        Ok(Response::new(pb::RegisterWithoutCodeResponse {
+            registration_id: registered.registration_id,
+            entry_paused: registered.entry_paused,
+            community_report_id: registered
+                .community_report
+                .map(|report| report.report_id)
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn list_community_reports(
+        &self,
+        request: Request<pb::ListCommunityReportsRequest>,
+    ) -> std::result::Result<Response<pb::ListCommunityReportsResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let (offset, limit) = page(request.page.as_ref())?;
+        let reports =
+            registrations::list(&self.pool, &hall.site_id, request.open_only, offset, limit).await?;
+        Ok(Response::new(pb::ListCommunityReportsResponse {
+            page: Some(next_page(offset, limit, reports.len())),
+            reports,
+        }))
+    }
+
+    async fn acknowledge_community_report(
+        &self,
+        request: Request<pb::AcknowledgeCommunityReportRequest>,
+    ) -> std::result::Result<Response<pb::AcknowledgeCommunityReportResponse>, Status> {
+        let caller = request.extensions().get::<Caller>().map(|c| c.name.clone());
+        let request = request.into_inner();
+        let report_id = validate::required(&request.report_id, "report_id")?;
+        let by = match request.acknowledged_by.trim() {
+            "" => caller.ok_or_else(|| ScreeningError::invalid("acknowledged_by", "is empty"))?,
+            name => name.to_string(),
+        };
+        let report = registrations::acknowledge(&self.pool, report_id, &by, now_millis()).await?;
+        Ok(Response::new(pb::AcknowledgeCommunityReportResponse {
+            report: Some(report),
+        }))
+    }
+
+    async fn add_risk_area(
+        &self,
+        request: Request<pb::AddRiskAreaRequest>,
+    ) -> std::result::Result<Response<pb::AddRiskAreaResponse>, Status> {
+        let area = request
+            .into_inner()
+            .area
+            .ok_or_else(|| ScreeningError::invalid("area", "is required"))?;
+        if !risk::is_region_prefix(area.region_code_prefix.trim()) {
+            return Err(
+                ScreeningError::invalid("area.region_code_prefix", "must be 2, 4 or 6 digits").into(),
+            );
+        }
+        let level = match pb::RiskLevel::try_from(area.level) {
+            Ok(level @ (pb::RiskLevel::Medium | pb::RiskLevel::High)) => level,
+            _ => return Err(ScreeningError::invalid("area.level", "must be MEDIUM or HIGH").into()),
+        };
+        let from = area
+            .effective_from
+            .as_ref()
+            .map(timestamp_to_millis)
+            .ok_or_else(|| ScreeningError::invalid("area.effective_from", "is required"))?;
+        let until = area.effective_until.as_ref().map(timestamp_to_millis);
+        if until.is_some_and(|until| until < from) {
+            return Err(ScreeningError::invalid("area.effective_until", "is before effective_from").into());
+        }
+        let stored = risk_areas::add(
+            &self.pool,
+            &NewArea {
+                prefix: area.region_code_prefix.trim().to_string(),
+                name: validate::required(&area.name, "area.name")?.to_string(),
+                level,
+                from,
+                until,
+            },
+        )
+        .await?;
+        Ok(Response::new(pb::AddRiskAreaResponse { area: Some(stored) }))
+    }
+
+    async fn expire_risk_area(
+        &self,
+        request: Request<pb::ExpireRiskAreaRequest>,
+    ) -> std::result::Result<Response<pb::ExpireRiskAreaResponse>, Status> {
+        let request = request.into_inner();
+        let id = validate::required(&request.risk_area_id, "risk_area_id")?;
+        let until = request
+            .effective_until
+            .as_ref()
+            .map_or_else(now_millis, timestamp_to_millis);
+        let area = risk_areas::expire(&self.pool, id, until).await?;
+        Ok(Response::new(pb::ExpireRiskAreaResponse { area: Some(area) }))
+    }
+
+    async fn list_risk_areas(
+        &self,
+        request: Request<pb::ListRiskAreasRequest>,
+    ) -> std::result::Result<Response<pb::ListRiskAreasResponse>, Status> {
+        let request = request.into_inner();
+        let as_of = request
+            .as_of
+            .as_ref()
+            .map_or_else(now_millis, timestamp_to_millis);
+        let areas = risk_areas::list(&self.pool, as_of, request.include_all).await?;
+        Ok(Response::new(pb::ListRiskAreasResponse { areas }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn place_quarantine_hold(
+        &self,
+        request: Request<pb::PlaceQuarantineHoldRequest>,
+    ) -> std::result::Result<Response<pb::PlaceQuarantineHoldResponse>, Status> {
+        let request = request.into_inner();
+        let person = request
+            .person
+            .as_ref()
+            .ok_or_else(|| ScreeningError::invalid("person", "is required"))?;
+        validate::hall(&self.halls, &person.site_id, "person.site_id")?;
+        validate::required(&person.person_id, "person.person_id")?;
+        if !matches!(
+            PersonKind::try_from(person.kind),
+            Ok(PersonKind::Visitor | PersonKind::Staff)
+        ) {
+            return Err(ScreeningError::invalid("person.kind", "must be VISITOR or STAFF").into());
+        }
+        let incident_id = validate::required(&request.incident_id, "incident_id")?;
+        let reason = validate::required(&request.reason, "reason")?;
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let hold = holds::place(&self.pool, person, incident_id, reason, key, now_millis()).await?;
+        Ok(Response::new(pb::PlaceQuarantineHoldResponse {
+            hold: Some(hold),
+        }))
+    }
+
+    async fn lift_quarantine_hold(
+        &self,
+        request: Request<pb::LiftQuarantineHoldRequest>,
+    ) -> std::result::Result<Response<pb::LiftQuarantineHoldResponse>, Status> {
+        let request = request.into_inner();
+        let hold_id = validate::required(&request.hold_id, "hold_id")?;
+        let reason = validate::required(&request.reason, "reason")?;
+        let hold = holds::lift(&self.pool, hold_id, reason, now_millis()).await?;
+        Ok(Response::new(pb::LiftQuarantineHoldResponse { hold: Some(hold) }))
+    }
+
+    async fn list_quarantine_holds(
+        &self,
+        request: Request<pb::ListQuarantineHoldsRequest>,
+    ) -> std::result::Result<Response<pb::ListQuarantineHoldsResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let (offset, limit) = page(request.page.as_ref())?;
+        let holds = holds::list(&self.pool, &hall.site_id, request.active_only, offset, limit).await?;
+        Ok(Response::new(pb::ListQuarantineHoldsResponse {
+            page: Some(next_page(offset, limit, holds.len())),
+            holds,
+        }))
+    }
+
+    async fn watch_duty_desk(
+        &self,
+        request: Request<pb::WatchDutyDeskRequest>,
+    ) -> std::result::Result<Response<DutyDeskStream>, Status> {
+        let site_id = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?
+            .site_id
+            .clone();
+        let events = BroadcastStream::new(self.feed.subscribe()).filter_map(move |item| match item {
+            Ok((site, event)) if site == site_id => Some(Ok(event)),
+            Ok(_) => None,
+            Err(skipped) => {
+                tracing::warn!(%skipped, "duty-desk watcher fell behind");
+                None
+            }
+        });
+        Ok(Response::new(Box::pin(events)))
+    }
+
+    async fn get_gate_statistics(
+        &self,
+        request: Request<pb::GetGateStatisticsRequest>,
+    ) -> std::result::Result<Response<pb::GetGateStatisticsResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let window = request
+            .window
+            .as_ref()
+            .ok_or_else(|| ScreeningError::invalid("window", "is required"))?;
+        let from = window
+            .start
+            .as_ref()
+            .map(timestamp_to_millis)
+            .ok_or_else(|| ScreeningError::invalid("window.start", "is required"))?;
+        let to = window
+            .end
+            .as_ref()
+            .map(timestamp_to_millis)
+            .ok_or_else(|| ScreeningError::invalid("window.end", "is required"))?;
+        if to <= from {
+            return Err(ScreeningError::invalid("window.end", "is not after window.start").into());
+        }
+        let rows = statistics::gate_hours(
+            &self.pool,
+            &hall.site_id,
+            from,
+            to,
+            hall.screening.fever_threshold_celsius,
+        )
+        .await?;
+        Ok(Response::new(pb::GetGateStatisticsResponse { rows }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn close_open_visits(
+        &self,
+        request: Request<pb::CloseOpenVisitsRequest>,
+    ) -> std::result::Result<Response<pb::CloseOpenVisitsResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let closed_at = validate::time(request.closed_at.as_ref(), now_millis(), "closed_at")?;
+        let (visits_closed, zone_stays_closed) =
+            gate::close_open_visits(&self.pool, &hall.site_id, closed_at).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::CloseOpenVisitsResponse {
+            visits_closed,
+            zone_stays_closed,
+        }))
+    }
+}

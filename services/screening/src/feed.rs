@@ -1,0 +1,35 @@
+//! The duty-desk feed: refusals, suspected cases and community reports as they happen,
+//! to every watcher of the hall. Events are published after their transaction commits;
+//! a watcher that falls behind skips what it missed (the records stay queryable).
+
+use hallguard_proto::screening::v1::DutyDeskEvent;
+use tokio::sync::broadcast;
+
+/// Events waiting per slow watcher before it starts to skip.
+const CAPACITY: usize = 1024;
+
+/// The publisher side.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    sender: broadcast::Sender<(String, DutyDeskEvent)>,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(CAPACITY).0,
+        }
+    }
+}
+
+impl Feed {
+    /// Publishes an event of a hall (nobody watching is fine).
+    pub fn publish(&self, site_id: &str, event: DutyDeskEvent) {
+        let _ = self.sender.send((site_id.to_string(), event));
+    }
+
+    /// A new watcher.
+    pub fn subscribe(&self) -> broadcast::Receiver<(String, DutyDeskEvent)> {
+        self.sender.subscribe()
+    }
+}
