@@ -97,5 +97,6 @@ pub async fn build(
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: None,
+        on_shutdown: Vec::new(),
     })
 }

@@ -17,7 +17,6 @@ use crate::outbox_admin::OutboxAdminService;
 use crate::peers::PeerDeliver;
 
 /// One service's gRPC surface, ready to serve.
-#[derive(Debug)]
 pub struct ServiceParts {
     /// Short name for logs, e.g. "screening".
     pub name: &'static str,
@@ -31,6 +30,18 @@ pub struct ServiceParts {
     pub pool: sqlx::AnyPool,
     /// The service's outbox worker, run beside the server and stopped with it.
     pub outbox_worker: Option<OutboxWorker<PeerDeliver>>,
+    /// Called when shutdown begins, e.g. to end server streams that would otherwise keep
+    /// a connection open and the graceful shutdown waiting.
+    pub on_shutdown: Vec<Box<dyn FnOnce() + Send + 'static>>,
+}
+
+impl std::fmt::Debug for ServiceParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceParts")
+            .field("name", &self.name)
+            .field("service_names", &self.service_names)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Transport settings.
@@ -88,6 +99,7 @@ pub async fn run(
         Err(error) => tracing::warn!(%error, "server reflection disabled"),
     }
 
+    let on_shutdown = parts.on_shutdown;
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     if let Some(worker) = parts.outbox_worker {
         let mut stopped = worker_stopped;
@@ -111,6 +123,9 @@ pub async fn run(
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             shutdown.await;
             let _ = stop_worker.send(true);
+            for hook in on_shutdown {
+                hook();
+            }
             // Tell load balancers first, then let tonic drain in-flight calls.
             health_reporter
                 .set_service_status("", ServingStatus::NotServing)

@@ -10,7 +10,7 @@
 //!   time, marked `closing`.
 //! - Queue positions count per gate and local day; two gates never share a queue.
 
-use hallguard_platform::db::is_unique_violation;
+use hallguard_platform::db::{begin_write, is_unique_violation};
 use hallguard_platform::hall::{GateDirection, Hall};
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
@@ -124,7 +124,7 @@ pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(C
     // Two gates devices may take the same queue position at once; the unique index
     // refuses the second, which then takes the next one.
     for _ in 0..8 {
-        let mut transaction = pool.begin().await?;
+        let mut transaction = begin_write(pool).await?;
         match try_check_in(&mut transaction, hall, check).await {
             Ok(record) => {
                 transaction.commit().await?;
@@ -386,7 +386,7 @@ pub async fn check_out(pool: &AnyPool, hall: &Hall, check: &CheckOut) -> Result<
             checked_in_at: row.try_get("checked_in_at")?,
         });
     }
-    let mut transaction = pool.begin().await?;
+    let mut transaction = begin_write(pool).await?;
     let closed = close_open_visit(
         &mut transaction,
         &hall.site_id,
@@ -406,7 +406,7 @@ pub async fn check_out(pool: &AnyPool, hall: &Hall, check: &CheckOut) -> Result<
 /// Closes every visit (and zone stay) still open in the hall at `closed_at`; returns
 /// (visits, zone stays) closed.
 pub async fn close_open_visits(pool: &AnyPool, site_id: &str, closed_at: i64) -> Result<(u32, u32)> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = begin_write(pool).await?;
     let stays = crate::zones::close_all_open_stays(&mut transaction, site_id, closed_at).await?;
     let visits = sqlx::query(
         "UPDATE visits SET checked_out_at = CASE WHEN checked_in_at > $1 THEN checked_in_at ELSE $1 END,

@@ -56,6 +56,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         Pseudonymizer::new(settings.id_hash_key.clone()),
         worker.waker(),
     );
+    let feed = service.feed();
     let server = ScreeningServer::new(service)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);
@@ -66,5 +67,6 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: Some(worker),
+        on_shutdown: vec![Box::new(move || feed.close())],
     })
 }

@@ -1,6 +1,7 @@
 //! People without a health code (无码人员), registered by hand; and the reports for their
 //! community when recent travel to a risk area pauses their entry.
 
+use hallguard_platform::db::begin_write;
 use hallguard_platform::hall::Hall;
 use hallguard_platform::time::millis_to_timestamp;
 use hallguard_proto::screening::v1 as pb;
@@ -84,7 +85,7 @@ pub async fn register(pool: &AnyPool, hall: &Hall, registration: &Registration) 
             community_report,
         });
     }
-    let mut transaction = pool.begin().await?;
+    let mut transaction = begin_write(pool).await?;
     let listings = risk_areas::listings(&mut *transaction).await?;
     let risk_regions = risk::risk_regions_visited(
         &listings,

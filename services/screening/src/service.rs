@@ -13,7 +13,7 @@ use hallguard_proto::screening::v1::screening_server::Screening;
 use sqlx::AnyPool;
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use tonic::{Request, Response, Status};
 
 use crate::decision::Outcome;
@@ -55,6 +55,11 @@ impl ScreeningService {
             feed: Feed::default(),
             outbox,
         }
+    }
+
+    /// The duty-desk feed, to close at shutdown.
+    pub fn feed(&self) -> Feed {
+        self.feed.clone()
     }
 
     /// The person id every record uses: a keyed hash of the ID number (never the number
@@ -441,14 +446,21 @@ impl Screening for ScreeningService {
         let site_id = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?
             .site_id
             .clone();
-        let events = BroadcastStream::new(self.feed.subscribe()).filter_map(move |item| match item {
-            Ok((site, event)) if site == site_id => Some(Ok(event)),
+        let (receiver, closed) = self.feed.subscribe();
+        let events = BroadcastStream::new(receiver).filter_map(move |item| match item {
+            Ok((site, event)) if site == site_id => Some(Some(event)),
             Ok(_) => None,
             Err(skipped) => {
                 tracing::warn!(%skipped, "duty-desk watcher fell behind");
                 None
             }
         });
+        // The stream ends when the feed closes, so shutdown does not wait for watchers.
+        let closing = WatchStream::new(closed).filter_map(|closed| closed.then_some(None));
+        let events = events
+            .merge(closing)
+            .take_while(Option::is_some)
+            .filter_map(|event| event.map(Ok));
         Ok(Response::new(Box::pin(events)))
     }
 

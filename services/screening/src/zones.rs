@@ -2,6 +2,7 @@
 //! zone at a time: entering a zone closes a stay still open in another at that moment.
 //! Every closed stay goes to contact tracing.
 
+use hallguard_platform::db::begin_write;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
@@ -26,7 +27,7 @@ pub async fn enter(
     {
         return Ok(row.try_get("stay_id")?);
     }
-    let mut transaction = pool.begin().await?;
+    let mut transaction = begin_write(pool).await?;
     let visit = sqlx::query(
         "SELECT visit_id, checked_in_at FROM visits WHERE site_id = $1 AND person_id = $2 AND checked_out_at IS NULL",
     )
@@ -65,7 +66,7 @@ pub async fn enter(
 /// Closes the visitor's open stay in `zone_id`; returns its id. Leaving twice returns
 /// the stay closed the first time.
 pub async fn leave(pool: &AnyPool, site_id: &str, zone_id: &str, person_id: &str, at: i64) -> Result<String> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = begin_write(pool).await?;
     let closed = close_open_stays(&mut transaction, site_id, person_id, Some(zone_id), at).await?;
     transaction.commit().await?;
     if let Some(stay_id) = closed.into_iter().next() {

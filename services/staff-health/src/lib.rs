@@ -28,5 +28,6 @@ pub async fn build(target: &DatabaseTarget, max_message_bytes: usize) -> Result<
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: None,
+        on_shutdown: Vec::new(),
     })
 }

@@ -1,0 +1,731 @@
+//! Screening over gRPC against a real database: each decision rule, scenario 1 with both
+//! of its visitors (incidents queued in the outbox, queue neighbours reaching contact
+//! tracing), one-way gates and the visit lifecycle, no-code registration, idempotent
+//! retries, bad input, the duty-desk feed and gate statistics.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use hallguard::ServiceRole;
+use hallguard_platform::auth::{PeerInterceptor, Role};
+use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow, ZoneRef};
+use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
+use hallguard_proto::platform::v1::GetOutboxBacklogRequest;
+use hallguard_proto::platform::v1::outbox_admin_client::OutboxAdminClient;
+use hallguard_proto::screening::v1::screening_client::ScreeningClient;
+use hallguard_proto::screening::v1::*;
+use hallguard_tests::TestHall;
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic_types::StatusExt;
+
+const SITE: &str = "riverside-hall";
+const ENTRANCE: &str = "gate-east-in";
+const EXIT: &str = "gate-south-out";
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+type Client = ScreeningClient<InterceptedService<Channel, PeerInterceptor>>;
+
+async fn gate(hall: &TestHall) -> Client {
+    ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::GateDevice).await)
+}
+
+async fn desk(hall: &TestHall) -> Client {
+    ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await)
+}
+
+fn health_code(id_number: &str) -> VisitorIdentity {
+    VisitorIdentity {
+        identity: Some(visitor_identity::Identity::HealthCode(HealthCodeIdentity {
+            id_number: id_number.into(),
+            display_name: format!("Visitor {id_number}"),
+        })),
+    }
+}
+
+/// A healthy, masked, green visitor at the east entrance `minutes_ago` minutes ago.
+fn check(id_number: &str, minutes_ago: i64) -> CheckInRequest {
+    CheckInRequest {
+        site_id: SITE.into(),
+        gate_id: ENTRANCE.into(),
+        visitor: Some(health_code(id_number)),
+        temperature_celsius: 36.6,
+        health_code_colour: HealthCodeColour::Green as i32,
+        itinerary: Some(Itinerary::default()),
+        mask_worn: true,
+        checked_at: Some(millis_to_timestamp(now_millis() - minutes_ago * MINUTE)),
+        idempotency_key: format!("key-{id_number}-{minutes_ago}"),
+    }
+}
+
+fn travel(region_code: &str, days_ago: i64) -> PlaceVisit {
+    PlaceVisit {
+        region_code: region_code.into(),
+        visited_at: Some(millis_to_timestamp(now_millis() - days_ago * DAY)),
+    }
+}
+
+async fn add_high_risk_area(client: &mut Client, prefix: &str) {
+    client
+        .add_risk_area(AddRiskAreaRequest {
+            area: Some(RiskArea {
+                risk_area_id: String::new(),
+                region_code_prefix: prefix.into(),
+                name: "a listed district".into(),
+                level: RiskLevel::High as i32,
+                effective_from: Some(millis_to_timestamp(now_millis() - 30 * DAY)),
+                effective_until: None,
+            }),
+        })
+        .await
+        .unwrap();
+}
+
+fn decision_of(response: &CheckInResponse) -> (Decision, Vec<DecisionReason>) {
+    (response.decision(), response.reasons().collect())
+}
+
+#[tokio::test]
+async fn each_decision_rule_applies_with_its_reason() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let mut desk_client = desk(&hall).await;
+    add_high_risk_area(&mut desk_client, "4201").await;
+
+    let cases: Vec<(CheckInRequest, Decision, Vec<DecisionReason>)> = vec![
+        (check("A1", 30), Decision::Admitted, vec![]),
+        (
+            CheckInRequest {
+                temperature_celsius: 37.3,
+                ..check("A2", 29)
+            },
+            Decision::Refused,
+            vec![DecisionReason::Fever],
+        ),
+        (
+            CheckInRequest {
+                health_code_colour: HealthCodeColour::Yellow as i32,
+                ..check("A3", 28)
+            },
+            Decision::Refused,
+            vec![DecisionReason::YellowCode],
+        ),
+        (
+            CheckInRequest {
+                health_code_colour: HealthCodeColour::Red as i32,
+                ..check("A4", 27)
+            },
+            Decision::Refused,
+            vec![DecisionReason::RedCode],
+        ),
+        (
+            CheckInRequest {
+                mask_worn: false,
+                ..check("A5", 26)
+            },
+            Decision::Refused,
+            vec![DecisionReason::NoMask],
+        ),
+        (
+            CheckInRequest {
+                itinerary: Some(Itinerary {
+                    places: vec![travel("420106", 3)],
+                    risk_flag: false,
+                }),
+                ..check("A6", 25)
+            },
+            Decision::Refused,
+            vec![DecisionReason::RiskAreaTravel],
+        ),
+        (
+            // Outside the listed city, or longer ago than the look-back window: admitted.
+            CheckInRequest {
+                itinerary: Some(Itinerary {
+                    places: vec![travel("430100", 3), travel("420106", 20)],
+                    risk_flag: false,
+                }),
+                ..check("A7", 24)
+            },
+            Decision::Admitted,
+            vec![],
+        ),
+        (
+            CheckInRequest {
+                itinerary: Some(Itinerary {
+                    places: vec![],
+                    risk_flag: true,
+                }),
+                ..check("A8", 23)
+            },
+            Decision::Refused,
+            vec![DecisionReason::RiskAreaTravel],
+        ),
+    ];
+    for (request, decision, reasons) in cases {
+        let key = request.idempotency_key.clone();
+        let response = client.check_in(request).await.unwrap().into_inner();
+        assert_eq!(decision_of(&response), (decision, reasons), "{key}");
+        assert_eq!(response.rules_version, "2026-11-sample-1");
+        assert!(response.person_id.starts_with("hc-"));
+        assert!(!response.person_id.contains("A"), "the ID number never appears");
+        assert_eq!(response.visit_id.is_empty(), decision != Decision::Admitted);
+    }
+
+    // A quarantine hold refuses its person until it is lifted.
+    let person_id = client
+        .check_in(check("H1", 20))
+        .await
+        .unwrap()
+        .into_inner()
+        .person_id;
+    let mut incident_caller = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::Service).await);
+    let hold = incident_caller
+        .place_quarantine_hold(PlaceQuarantineHoldRequest {
+            person: Some(PersonRef {
+                site_id: SITE.into(),
+                kind: PersonKind::Visitor as i32,
+                person_id,
+            }),
+            incident_id: "inc-1".into(),
+            reason: "close contact under follow-up".into(),
+            idempotency_key: "hold-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .hold
+        .unwrap();
+    let held = client.check_in(check("H1", 10)).await.unwrap().into_inner();
+    assert_eq!(
+        decision_of(&held),
+        (Decision::Refused, vec![DecisionReason::QuarantineHold])
+    );
+    incident_caller
+        .lift_quarantine_hold(LiftQuarantineHoldRequest {
+            hold_id: hold.hold_id,
+            reason: "released".into(),
+        })
+        .await
+        .unwrap();
+    let released = client.check_in(check("H1", 5)).await.unwrap().into_inner();
+    assert_eq!(released.decision(), Decision::Admitted);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn scenario_one_both_visitors_are_held_and_their_incidents_queued() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    add_high_risk_area(&mut desk(&hall).await, "420106").await;
+
+    // Visitors queue one by one; two of them are suspected cases.
+    let before = client.check_in(check("Q1", 12)).await.unwrap().into_inner();
+    let red = client
+        .check_in(CheckInRequest {
+            temperature_celsius: 37.6,
+            health_code_colour: HealthCodeColour::Red as i32,
+            ..check("Q2", 11)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let from_risk_area = client
+        .check_in(CheckInRequest {
+            temperature_celsius: 37.9,
+            itinerary: Some(Itinerary {
+                places: vec![travel("420106", 5)],
+                risk_flag: false,
+            }),
+            ..check("Q3", 10)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for suspected in [&red, &from_risk_area] {
+        assert_eq!(suspected.decision(), Decision::SuspectedCase);
+        assert!(
+            suspected
+                .incident_source_event_id
+                .starts_with("screening/check-in/")
+        );
+        assert!(
+            suspected.visit_id.is_empty(),
+            "a suspected case is held at the gate"
+        );
+    }
+    assert_eq!(
+        (
+            before.queue_position,
+            red.queue_position,
+            from_risk_area.queue_position
+        ),
+        (1, 2, 3)
+    );
+
+    // The incident service does not answer OpenIncident yet: both requests wait in the
+    // outbox, retried, not lost.
+    let mut outbox = OutboxAdminClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
+    let mut waiting = 0;
+    for _ in 0..50 {
+        let backlog = outbox
+            .get_outbox_backlog(GetOutboxBacklogRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        let incidents = backlog.entries.iter().find(|e| e.destination == "incident");
+        if let Some(entry) = incidents.filter(|e| e.retrying == 2) {
+            waiting = entry.pending;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(waiting, 2);
+
+    // Queue intervals reached contact tracing: the red-code visitor's queue neighbours.
+    let mut tracing =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let request = FindContactsRequest {
+        person: Some(PersonRef {
+            site_id: SITE.into(),
+            kind: PersonKind::Visitor as i32,
+            person_id: red.person_id.clone(),
+        }),
+        window: Some(find_contacts_request::Window::Span(TimeWindow {
+            start: Some(millis_to_timestamp(now_millis() - DAY)),
+            end: Some(millis_to_timestamp(now_millis() + MINUTE)),
+        })),
+        rings: 1,
+        ..Default::default()
+    };
+    let mut neighbours = Vec::new();
+    for _ in 0..50 {
+        let found = tracing.find_contacts(request.clone()).await.unwrap().into_inner();
+        neighbours = found
+            .close_contacts
+            .iter()
+            .map(|c| c.person.clone().unwrap().person_id)
+            .collect();
+        if neighbours.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    neighbours.sort();
+    let mut expected = vec![before.person_id.clone(), from_risk_area.person_id.clone()];
+    expected.sort();
+    assert_eq!(neighbours, expected);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn gates_are_one_way_and_visits_close_at_exit_re_entry_or_closing() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let at_exit = client
+        .check_in(CheckInRequest {
+            gate_id: EXIT.into(),
+            ..check("V1", 60)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(at_exit.code(), Code::FailedPrecondition);
+    let no_visit = client
+        .check_out(CheckOutRequest {
+            site_id: SITE.into(),
+            gate_id: EXIT.into(),
+            visitor: Some(health_code("V1")),
+            checked_out_at: Some(millis_to_timestamp(now_millis() - 59 * MINUTE)),
+            idempotency_key: "out-0".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(no_visit.code(), Code::FailedPrecondition);
+
+    let first = client.check_in(check("V1", 60)).await.unwrap().into_inner();
+    let zone = ZoneRef {
+        site_id: SITE.into(),
+        zone_id: "tax-area".into(),
+    };
+    client
+        .enter_zone(EnterZoneRequest {
+            zone: Some(zone.clone()),
+            person_id: first.person_id.clone(),
+            entered_at: Some(millis_to_timestamp(now_millis() - 55 * MINUTE)),
+            idempotency_key: "enter-1".into(),
+        })
+        .await
+        .unwrap();
+    let unknown_zone = client
+        .enter_zone(EnterZoneRequest {
+            zone: Some(ZoneRef {
+                site_id: SITE.into(),
+                zone_id: "roof".into(),
+            }),
+            person_id: first.person_id.clone(),
+            entered_at: Some(millis_to_timestamp(now_millis() - 50 * MINUTE)),
+            idempotency_key: "enter-2".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown_zone.code(), Code::NotFound);
+    assert_eq!(
+        unknown_zone.get_details_bad_request().unwrap().field_violations[0].field,
+        "zone.zone_id"
+    );
+    let at_entrance = client
+        .check_out(CheckOutRequest {
+            site_id: SITE.into(),
+            gate_id: ENTRANCE.into(),
+            visitor: Some(health_code("V1")),
+            checked_out_at: Some(millis_to_timestamp(now_millis() - 40 * MINUTE)),
+            idempotency_key: "out-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(at_entrance.code(), Code::FailedPrecondition);
+
+    // Checking in again without having checked out closes the first visit.
+    let second = client.check_in(check("V1", 30)).await.unwrap().into_inner();
+    assert_ne!(second.visit_id, first.visit_id);
+    let out = CheckOutRequest {
+        site_id: SITE.into(),
+        gate_id: EXIT.into(),
+        visitor: Some(health_code("V1")),
+        checked_out_at: Some(millis_to_timestamp(now_millis() - 10 * MINUTE)),
+        idempotency_key: "out-2".into(),
+    };
+    let closed = client.check_out(out.clone()).await.unwrap().into_inner();
+    assert_eq!(closed.visit_id, second.visit_id);
+    // A retried check-out answers the same.
+    assert_eq!(
+        client.check_out(out).await.unwrap().into_inner().visit_id,
+        second.visit_id
+    );
+
+    // Someone still inside at closing time is checked out by the duty desk's closing.
+    let late = client.check_in(check("V2", 5)).await.unwrap().into_inner();
+    client
+        .enter_zone(EnterZoneRequest {
+            zone: Some(zone),
+            person_id: late.person_id,
+            entered_at: Some(millis_to_timestamp(now_millis() - 4 * MINUTE)),
+            idempotency_key: "enter-3".into(),
+        })
+        .await
+        .unwrap();
+    let closing = desk(&hall)
+        .await
+        .close_open_visits(CloseOpenVisitsRequest {
+            site_id: SITE.into(),
+            closed_at: Some(millis_to_timestamp(now_millis())),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((closing.visits_closed, closing.zone_stays_closed), (1, 1));
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn retried_check_ins_return_the_first_decision_and_store_nothing_twice() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let request = check("R1", 10);
+    let first = client.check_in(request.clone()).await.unwrap().into_inner();
+    let retried = client.check_in(request).await.unwrap().into_inner();
+    assert_eq!(first, retried);
+    let next = client.check_in(check("R2", 9)).await.unwrap().into_inner();
+    assert_eq!(next.queue_position, first.queue_position + 1);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_stores_nothing() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let future = millis_to_timestamp(now_millis() + 10 * MINUTE);
+    let cases: Vec<(&str, Code, CheckInRequest)> = vec![
+        (
+            "temperature_celsius",
+            Code::InvalidArgument,
+            CheckInRequest {
+                temperature_celsius: 29.9,
+                ..check("B", 1)
+            },
+        ),
+        (
+            "temperature_celsius",
+            Code::InvalidArgument,
+            CheckInRequest {
+                temperature_celsius: 45.5,
+                ..check("B", 1)
+            },
+        ),
+        (
+            "health_code_colour",
+            Code::InvalidArgument,
+            CheckInRequest {
+                health_code_colour: 9,
+                ..check("B", 1)
+            },
+        ),
+        (
+            "health_code_colour",
+            Code::InvalidArgument,
+            CheckInRequest {
+                health_code_colour: 0,
+                ..check("B", 1)
+            },
+        ),
+        (
+            "checked_at",
+            Code::InvalidArgument,
+            CheckInRequest {
+                checked_at: Some(future),
+                ..check("B", 1)
+            },
+        ),
+        (
+            "gate_id",
+            Code::NotFound,
+            CheckInRequest {
+                gate_id: "gate-north".into(),
+                ..check("B", 1)
+            },
+        ),
+        (
+            "site_id",
+            Code::NotFound,
+            CheckInRequest {
+                site_id: "elsewhere".into(),
+                ..check("B", 1)
+            },
+        ),
+        (
+            "idempotency_key",
+            Code::InvalidArgument,
+            CheckInRequest {
+                idempotency_key: " ".into(),
+                ..check("B", 1)
+            },
+        ),
+        (
+            "visitor.health_code.display_name",
+            Code::InvalidArgument,
+            CheckInRequest {
+                visitor: Some(VisitorIdentity {
+                    identity: Some(visitor_identity::Identity::HealthCode(HealthCodeIdentity {
+                        id_number: "B".into(),
+                        display_name: String::new(),
+                    })),
+                }),
+                ..check("B", 1)
+            },
+        ),
+        (
+            "itinerary.places[0].region_code",
+            Code::InvalidArgument,
+            CheckInRequest {
+                itinerary: Some(Itinerary {
+                    places: vec![travel("42x106", 1)],
+                    risk_flag: false,
+                }),
+                ..check("B", 1)
+            },
+        ),
+    ];
+    for (field, code, request) in cases {
+        let status = client.check_in(request).await.unwrap_err();
+        assert_eq!(status.code(), code, "{field}");
+        assert_eq!(
+            status.get_details_bad_request().unwrap().field_violations[0].field,
+            field
+        );
+    }
+    let registration = RegisterWithoutCodeRequest {
+        site_id: SITE.into(),
+        name: "Li Wei".into(),
+        phone: "13800138000".into(),
+        residence: "1 River Road".into(),
+        residence_region_code: "420106".into(),
+        travel_history: vec![],
+        registered_at: Some(millis_to_timestamp(now_millis())),
+        idempotency_key: "reg-bad".into(),
+    };
+    for (field, request) in [
+        (
+            "name",
+            RegisterWithoutCodeRequest {
+                name: "  ".into(),
+                ..registration.clone()
+            },
+        ),
+        (
+            "phone",
+            RegisterWithoutCodeRequest {
+                phone: "12345".into(),
+                ..registration.clone()
+            },
+        ),
+        (
+            "residence_region_code",
+            RegisterWithoutCodeRequest {
+                residence_region_code: "42".into(),
+                ..registration.clone()
+            },
+        ),
+    ] {
+        let status = client.register_without_code(request).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            status.get_details_bad_request().unwrap().field_violations[0].field,
+            field
+        );
+    }
+    // Nothing was stored: the first good check-in is first in the queue.
+    let good = client.check_in(check("B", 1)).await.unwrap().into_inner();
+    assert_eq!(good.queue_position, 1);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_without_a_code_from_a_risk_area_is_paused_and_reported() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let mut desk_client = desk(&hall).await;
+    add_high_risk_area(&mut desk_client, "4201").await;
+    let mut feed = desk_client
+        .watch_duty_desk(WatchDutyDeskRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let registered = client
+        .register_without_code(RegisterWithoutCodeRequest {
+            site_id: SITE.into(),
+            name: "Li Wei".into(),
+            phone: "138 0013 8000".into(),
+            residence: "1 River Road".into(),
+            residence_region_code: "430102".into(),
+            travel_history: vec![travel("420106", 6)],
+            registered_at: Some(millis_to_timestamp(now_millis() - 5 * MINUTE)),
+            idempotency_key: "reg-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(registered.entry_paused);
+    assert!(!registered.community_report_id.is_empty());
+    let event = tokio::time::timeout(Duration::from_secs(5), feed.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let Some(duty_desk_event::Event::CommunityReport(report)) = event.event else {
+        panic!("expected a community report, got {event:?}");
+    };
+    assert_eq!(report.community_region_code, "430102");
+    assert_eq!(report.risk_region_codes, vec!["420106".to_string()]);
+
+    let at_gate = client
+        .check_in(CheckInRequest {
+            visitor: Some(VisitorIdentity {
+                identity: Some(visitor_identity::Identity::RegistrationId(
+                    registered.registration_id.clone(),
+                )),
+            }),
+            health_code_colour: HealthCodeColour::Unspecified as i32,
+            ..check("unused", 1)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        decision_of(&at_gate),
+        (
+            Decision::Refused,
+            vec![DecisionReason::RiskAreaTravel, DecisionReason::RegistrationPaused]
+        )
+    );
+    let refusal = tokio::time::timeout(Duration::from_secs(5), feed.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(matches!(refusal.event, Some(duty_desk_event::Event::Refusal(_))));
+    assert_eq!(refusal.gate_id, ENTRANCE);
+
+    let open = desk_client
+        .list_community_reports(ListCommunityReportsRequest {
+            site_id: SITE.into(),
+            open_only: true,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(open.reports.len(), 1);
+    desk_client
+        .acknowledge_community_report(AcknowledgeCommunityReportRequest {
+            report_id: registered.community_report_id,
+            acknowledged_by: String::new(),
+        })
+        .await
+        .unwrap();
+    let open = desk_client
+        .list_community_reports(ListCommunityReportsRequest {
+            site_id: SITE.into(),
+            open_only: true,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(open.reports.is_empty());
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn gate_statistics_count_per_gate_and_hour() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    client.check_in(check("S1", 3)).await.unwrap();
+    client.check_in(check("S2", 2)).await.unwrap();
+    client
+        .check_in(CheckInRequest {
+            temperature_celsius: 37.5,
+            mask_worn: false,
+            ..check("S3", 1)
+        })
+        .await
+        .unwrap();
+    let rows = desk(&hall)
+        .await
+        .get_gate_statistics(GetGateStatisticsRequest {
+            site_id: SITE.into(),
+            window: Some(TimeWindow {
+                start: Some(millis_to_timestamp(now_millis() - DAY)),
+                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    let entries: u32 = rows.iter().map(|r| r.entries).sum();
+    let refusals: u32 = rows.iter().map(|r| r.refusals).sum();
+    let fevers: u32 = rows.iter().map(|r| r.fevers).sum();
+    assert_eq!((entries, refusals, fevers), (2, 1, 1));
+    let by_reason: Vec<(i32, u32)> = rows
+        .iter()
+        .flat_map(|r| r.refusals_by_reason.iter().map(|c| (c.reason, c.count)))
+        .collect();
+    assert!(by_reason.contains(&(DecisionReason::Fever as i32, 1)));
+    assert!(by_reason.contains(&(DecisionReason::NoMask as i32, 1)));
+    assert!(rows.iter().all(|r| r.gate_id == ENTRANCE));
+    hall.stop().await;
+}
