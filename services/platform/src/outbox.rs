@@ -173,7 +173,13 @@ pub struct OutboxWorker<D> {
     backoff: Backoff,
     wake: Arc<Notify>,
     poll_interval: Duration,
+    batched_kinds: Vec<String>,
 }
+
+/// Most messages merged into one delivery.
+const MAX_BATCH_MESSAGES: usize = 200;
+/// Largest merged payload.
+const MAX_BATCH_BYTES: usize = 2 * 1024 * 1024;
 
 impl<D: Deliver> OutboxWorker<D> {
     /// A worker over this pool.
@@ -184,7 +190,17 @@ impl<D: Deliver> OutboxWorker<D> {
             backoff: Backoff::default(),
             wake: Arc::new(Notify::new()),
             poll_interval: Duration::from_secs(1),
+            batched_kinds: Vec::new(),
         }
+    }
+
+    /// Kinds whose waiting messages to one destination are sent together as one request.
+    /// Only for requests whose fields are all repeated (e.g. a batch of intervals): two
+    /// encoded protobuf messages laid end to end decode as one with the lists joined, and
+    /// the receiver deduplicates item by item.
+    pub fn with_batched_kinds(mut self, kinds: &[&str]) -> Self {
+        self.batched_kinds = kinds.iter().map(|kind| kind.to_string()).collect();
+        self
     }
 
     /// Changes the retry timing.
@@ -232,25 +248,14 @@ impl<D: Deliver> OutboxWorker<D> {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut delivered = 0;
-        // A destination that failed waits for its next attempt; later messages to it keep
-        // their order behind the failed one, other destinations go on.
-        let mut blocked = std::collections::HashSet::new();
+        let mut messages = Vec::with_capacity(rows.len());
         for row in rows {
-            let destination: String = row.try_get("destination")?;
-            let next_attempt_at: i64 = row.try_get("next_attempt_at")?;
-            if next_attempt_at > now {
-                blocked.insert(destination);
-                continue;
-            }
-            if blocked.contains(&destination) {
-                continue;
-            }
             let payload: String = row.try_get("payload")?;
+            let next_attempt_at: i64 = row.try_get("next_attempt_at")?;
             let message = PendingMessage {
                 id: row.try_get("id")?,
                 site_id: row.try_get("site_id")?,
-                destination,
+                destination: row.try_get("destination")?,
                 kind: row.try_get("kind")?,
                 idempotency_key: row.try_get("idempotency_key")?,
                 payload: BASE64
@@ -259,41 +264,143 @@ impl<D: Deliver> OutboxWorker<D> {
                 traceparent: row.try_get("traceparent")?,
                 attempts: row.try_get("attempts")?,
             };
-            let span = tracing::info_span!("outbox.deliver", destination = %message.destination, kind = %message.kind, attempts = message.attempts);
-            crate::telemetry::set_parent_from_traceparent(&span, message.traceparent.as_deref());
-            let outcome = tracing::Instrument::instrument(self.deliver.deliver(&message), span).await;
-            match outcome {
-                Ok(()) => {
-                    sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2")
-                        .bind(now_millis())
-                        .bind(&message.id)
-                        .execute(&self.pool)
-                        .await?;
-                    delivered += 1;
-                }
-                Err(DeliveryError::Retryable(error)) => {
-                    let delay =
-                        i64::try_from(self.backoff.delay(message.attempts).as_millis()).unwrap_or(i64::MAX);
-                    tracing::info!(destination = %message.destination, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox delivery failed, will retry");
-                    sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
-                        .bind(now_millis().saturating_add(delay))
-                        .bind(&error)
-                        .bind(&message.id)
-                        .execute(&self.pool)
-                        .await?;
+            messages.push((message, next_attempt_at <= now));
+        }
+        let mut delivered = 0;
+        let mut handled = vec![false; messages.len()];
+        // A destination that failed waits for its next attempt; later messages to it keep
+        // their order behind the failed one, other destinations go on.
+        let mut blocked = std::collections::HashSet::new();
+        for index in 0..messages.len() {
+            let (message, due) = &messages[index];
+            if handled[index] || blocked.contains(&message.destination) {
+                continue;
+            }
+            if !due {
+                blocked.insert(message.destination.clone());
+                continue;
+            }
+            let batch = self.batch_from(&messages, &handled, index);
+            for &member in &batch {
+                handled[member] = true;
+            }
+            let members: Vec<&PendingMessage> = batch.iter().map(|&i| &messages[i].0).collect();
+            match self.attempt(&members).await? {
+                Attempt::Delivered => delivered += members.len(),
+                Attempt::Retry => {
                     blocked.insert(message.destination.clone());
                 }
-                Err(DeliveryError::Rejected(error)) => {
-                    tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver");
-                    sqlx::query("UPDATE outbox SET attempts = attempts + 1, failed_at = $1, last_error = $2 WHERE id = $3")
-                        .bind(now_millis())
-                        .bind(&error)
-                        .bind(&message.id)
-                        .execute(&self.pool)
-                        .await?;
+                Attempt::Rejected if members.len() > 1 => {
+                    // One bad message must not park its neighbours: try them one by one.
+                    for member in members {
+                        match self.attempt(&[member]).await? {
+                            Attempt::Delivered => delivered += 1,
+                            Attempt::Retry => {
+                                blocked.insert(message.destination.clone());
+                                break;
+                            }
+                            Attempt::Rejected => {}
+                        }
+                    }
                 }
+                Attempt::Rejected => {}
             }
         }
         Ok(delivered)
     }
+
+    /// The message at `start` and, for a batched kind, the next due messages to the same
+    /// destination of the same kind, stopping at anything else bound there (order holds).
+    fn batch_from(&self, messages: &[(PendingMessage, bool)], handled: &[bool], start: usize) -> Vec<usize> {
+        let first = &messages[start].0;
+        let mut batch = vec![start];
+        if !self.batched_kinds.contains(&first.kind) {
+            return batch;
+        }
+        let mut bytes = first.payload.len();
+        for (index, (message, due)) in messages.iter().enumerate().skip(start + 1) {
+            if handled[index] || message.destination != first.destination {
+                continue;
+            }
+            if message.kind != first.kind
+                || !due
+                || batch.len() == MAX_BATCH_MESSAGES
+                || bytes + message.payload.len() > MAX_BATCH_BYTES
+            {
+                break;
+            }
+            bytes += message.payload.len();
+            batch.push(index);
+        }
+        batch
+    }
+
+    /// Delivers messages as one request and records the outcome on each of them.
+    async fn attempt(&self, members: &[&PendingMessage]) -> Result<Attempt, sqlx::Error> {
+        let Some(first) = members.first() else {
+            return Ok(Attempt::Delivered);
+        };
+        let merged;
+        let message = if members.len() == 1 {
+            *first
+        } else {
+            merged = PendingMessage {
+                payload: members.iter().flat_map(|m| m.payload.iter().copied()).collect(),
+                attempts: members.iter().map(|m| m.attempts).max().unwrap_or(0),
+                ..(*first).clone()
+            };
+            &merged
+        };
+        let span = tracing::info_span!("outbox.deliver", destination = %message.destination, kind = %message.kind, attempts = message.attempts, messages = members.len());
+        crate::telemetry::set_parent_from_traceparent(&span, message.traceparent.as_deref());
+        let outcome = tracing::Instrument::instrument(self.deliver.deliver(message), span).await;
+        let (attempt, delivered_at, next_attempt_at, failed_at, error) = match outcome {
+            Ok(()) => (Attempt::Delivered, Some(now_millis()), None, None, None),
+            Err(DeliveryError::Retryable(error)) => {
+                let delay =
+                    i64::try_from(self.backoff.delay(message.attempts).as_millis()).unwrap_or(i64::MAX);
+                tracing::info!(destination = %message.destination, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox delivery failed, will retry");
+                (
+                    Attempt::Retry,
+                    None,
+                    Some(now_millis().saturating_add(delay)),
+                    None,
+                    Some(error),
+                )
+            }
+            Err(DeliveryError::Rejected(error)) => {
+                if members.len() == 1 {
+                    tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver");
+                    (Attempt::Rejected, None, None, Some(now_millis()), Some(error))
+                } else {
+                    // The caller retries the members one by one; nothing is recorded yet.
+                    return Ok(Attempt::Rejected);
+                }
+            }
+        };
+        for member in members {
+            sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_at = $1,
+                        next_attempt_at = COALESCE($2, next_attempt_at), failed_at = $3,
+                        last_error = COALESCE($4, last_error)
+                 WHERE id = $5",
+            )
+            .bind(delivered_at)
+            .bind(next_attempt_at)
+            .bind(failed_at)
+            .bind(&error)
+            .bind(&member.id)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(attempt)
+    }
+}
+
+/// What became of one delivery attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    Delivered,
+    Retry,
+    Rejected,
 }

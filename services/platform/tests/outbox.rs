@@ -161,3 +161,82 @@ async fn the_worker_delivers_in_the_background_and_stops_on_shutdown() {
         .unwrap();
     test_db.cleanup().await;
 }
+
+/// A receiver that records each request's payload.
+#[derive(Default)]
+struct Recorder {
+    payloads: Mutex<Vec<(String, Vec<u8>)>>,
+    reject_payload: Option<Vec<u8>>,
+}
+
+impl Deliver for &'static Recorder {
+    async fn deliver(&self, message: &PendingMessage) -> Result<(), DeliveryError> {
+        if self
+            .reject_payload
+            .as_ref()
+            .is_some_and(|bad| message.payload.windows(bad.len()).any(|w| w == bad.as_slice()))
+        {
+            return Err(DeliveryError::Rejected("bad item".into()));
+        }
+        self.payloads
+            .lock()
+            .unwrap()
+            .push((message.kind.clone(), message.payload.clone()));
+        Ok(())
+    }
+}
+
+async fn enqueue_kind(database: &Database, key: &str, kind: &str, payload: &[u8]) {
+    let mut transaction = database.pool.begin().await.unwrap();
+    let message = NewMessage {
+        kind: kind.into(),
+        payload: payload.to_vec(),
+        ..message(key)
+    };
+    outbox::enqueue(&mut transaction, &message).await.unwrap();
+    transaction.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn batched_kinds_go_as_one_request_in_order_and_others_alone() {
+    let (test_db, database) = setup().await;
+    let receiver: &'static Recorder = Box::leak(Box::default());
+    enqueue_kind(&database, "a", "batch", &[1]).await;
+    enqueue_kind(&database, "b", "batch", &[2]).await;
+    enqueue_kind(&database, "c", "single", &[3]).await;
+    enqueue_kind(&database, "d", "batch", &[4]).await;
+    enqueue_kind(&database, "e", "batch", &[5]).await;
+    let worker = OutboxWorker::new(database.pool.clone(), receiver).with_batched_kinds(&["batch"]);
+    assert_eq!(worker.deliver_due().await.unwrap(), 5);
+    let payloads = receiver.payloads.lock().unwrap().clone();
+    // The single message in between keeps the order: two batches around it.
+    assert_eq!(
+        payloads,
+        vec![
+            ("batch".to_string(), vec![1, 2]),
+            ("single".to_string(), vec![3]),
+            ("batch".to_string(), vec![4, 5]),
+        ]
+    );
+    assert!(outbox::backlog(&database.pool).await.unwrap().is_empty());
+    test_db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_rejected_batch_is_retried_one_by_one_so_only_the_bad_message_is_parked() {
+    let (test_db, database) = setup().await;
+    let receiver: &'static Recorder = Box::leak(Box::new(Recorder {
+        reject_payload: Some(vec![66]),
+        ..Recorder::default()
+    }));
+    enqueue_kind(&database, "a", "batch", &[1]).await;
+    enqueue_kind(&database, "b", "batch", &[66]).await;
+    enqueue_kind(&database, "c", "batch", &[3]).await;
+    let worker = OutboxWorker::new(database.pool.clone(), receiver).with_batched_kinds(&["batch"]);
+    assert_eq!(worker.deliver_due().await.unwrap(), 2);
+    assert_eq!(receiver.payloads.lock().unwrap().len(), 2);
+    let backlog = outbox::backlog(&database.pool).await.unwrap();
+    assert_eq!(backlog.len(), 1);
+    assert_eq!(backlog[0].pending, 1);
+    test_db.cleanup().await;
+}

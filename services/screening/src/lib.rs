@@ -49,7 +49,9 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
     let worker = OutboxWorker::new(
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
-    );
+    )
+    // Presence goes to contact tracing in batches of up to 200 events per request.
+    .with_batched_kinds(&[outbound::INGEST_PRESENCE]);
     let service = service::ScreeningService::new(
         database.pool.clone(),
         settings.halls.clone(),
