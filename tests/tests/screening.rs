@@ -729,3 +729,28 @@ async fn gate_statistics_count_per_gate_and_hour() {
     assert!(rows.iter().all(|r| r.gate_id == ENTRANCE));
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn checks_past_retention_are_deleted_at_restart() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    // 28 days is the sample hall's limit.
+    client.check_in(check("OLD", 30 * 24 * 60)).await.unwrap();
+    client.check_in(check("NEW", 5)).await.unwrap();
+    let hall = hall.restart().await;
+    let rows = desk(&hall)
+        .await
+        .get_gate_statistics(GetGateStatisticsRequest {
+            site_id: SITE.into(),
+            window: Some(TimeWindow {
+                start: Some(millis_to_timestamp(now_millis() - 60 * DAY)),
+                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    assert_eq!(rows.iter().map(|r| r.entries).sum::<u32>(), 1);
+    hall.stop().await;
+}

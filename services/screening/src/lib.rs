@@ -10,6 +10,7 @@
 //! - [`risk_areas`], [`holds`]: the risk-area list and quarantine holds as stored.
 //! - [`outbound`]: outbox messages to the incident and contact-tracing services.
 //! - [`feed`]: the duty-desk feed; [`statistics`]: per gate and hour.
+//! - [`retention`]: deleting personal data past the hall's limit.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them; [`error`]: the errors.
 
 pub mod decision;
@@ -19,6 +20,7 @@ pub mod gate;
 pub mod holds;
 pub mod outbound;
 pub mod registrations;
+pub mod retention;
 pub mod risk;
 pub mod risk_areas;
 pub mod roles;
@@ -33,6 +35,7 @@ use hallguard_platform::outbox::OutboxWorker;
 use hallguard_platform::peers::PeerDeliver;
 use hallguard_platform::pseudonym::Pseudonymizer;
 use hallguard_platform::server::ServiceParts;
+use hallguard_platform::time::now_millis;
 use hallguard_proto::screening::v1::screening_server::ScreeningServer;
 
 /// The service's name: its database namespace and its name in logs.
@@ -46,6 +49,11 @@ pub fn new_id(prefix: &str) -> String {
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
+    let purged = retention::purge(&database.pool, &settings.halls, now_millis()).await?;
+    if purged > 0 {
+        tracing::info!(purged, "screening records past retention deleted at start");
+    }
+    retention::spawn_hourly(database.pool.clone(), settings.halls.clone());
     let worker = OutboxWorker::new(
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
