@@ -754,3 +754,27 @@ async fn checks_past_retention_are_deleted_at_restart() {
     assert_eq!(rows.iter().map(|r| r.entries).sum::<u32>(), 1);
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn concurrent_check_ins_at_one_gate_get_distinct_consecutive_places() {
+    let hall = TestHall::start().await;
+    let mut calls = Vec::new();
+    for visitor in 0..16 {
+        let mut client = gate(&hall).await;
+        calls.push(tokio::spawn(async move {
+            client
+                .check_in(check(&format!("C{visitor}"), 1))
+                .await
+                .unwrap()
+                .into_inner()
+                .queue_position
+        }));
+    }
+    let mut positions = Vec::new();
+    for call in calls {
+        positions.push(call.await.unwrap());
+    }
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=16).collect::<Vec<u32>>());
+    hall.stop().await;
+}

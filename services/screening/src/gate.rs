@@ -8,7 +8,8 @@
 //!   `re_entry`, and a new visit opens.
 //! - Visits still open at closing time are closed by `CloseOpenVisits` at the closing
 //!   time, marked `closing`.
-//! - Queue positions count per gate and local day; two gates never share a queue.
+//! - Queue positions count per gate and local day (a counter row per gate and day);
+//!   two gates never share a queue.
 
 use hallguard_platform::db::{begin_write, is_unique_violation};
 use hallguard_platform::hall::{GateDirection, Hall};
@@ -121,9 +122,9 @@ pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(C
     if let Some(existing) = check_in_by_key(pool, &check.idempotency_key).await? {
         return Ok((existing, false));
     }
-    // Two gates devices may take the same queue position at once; the unique index
-    // refuses the second, which then takes the next one.
-    for _ in 0..8 {
+    // Positions come from one counter row per gate and day, so concurrent check-ins wait
+    // for each other; a unique violation here means the same key arrived twice at once.
+    for _ in 0..3 {
         let mut transaction = begin_write(pool).await?;
         match try_check_in(&mut transaction, hall, check).await {
             Ok(record) => {
@@ -182,15 +183,16 @@ async fn try_check_in(
     );
     let local_day = hall.local_day(check.at);
     let position: i64 = sqlx::query(
-        "SELECT COALESCE(MAX(queue_position), 0) + 1 AS next FROM check_ins
-         WHERE site_id = $1 AND gate_id = $2 AND local_day = $3",
+        "INSERT INTO gate_queues (site_id, gate_id, local_day, last_position) VALUES ($1, $2, $3, 1)
+         ON CONFLICT (site_id, gate_id, local_day) DO UPDATE SET last_position = gate_queues.last_position + 1
+         RETURNING last_position",
     )
     .bind(&hall.site_id)
     .bind(&check.gate_id)
     .bind(local_day)
     .fetch_one(&mut **transaction)
     .await?
-    .try_get("next")?;
+    .try_get("last_position")?;
     let check_in_id = new_id("chk");
 
     let visit_id = if decision.outcome == Outcome::Admitted {
