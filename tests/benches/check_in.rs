@@ -55,7 +55,7 @@ async fn main() {
                         })),
                     }),
                     // Every 50th visitor has a fever: refusals are part of the load.
-                    temperature_celsius: if sequence % 50 == 0 { 37.8 } else { 36.5 },
+                    temperature_celsius: if sequence.is_multiple_of(50) { 37.8 } else { 36.5 },
                     health_code_colour: HealthCodeColour::Green as i32,
                     itinerary: Some(Itinerary::default()),
                     mask_worn: true,
