@@ -54,6 +54,9 @@ pub struct Hall {
     /// Retention limits.
     #[serde(default)]
     pub retention: Retention,
+    /// Staff-health rules.
+    #[serde(default)]
+    pub staff_health: StaffHealthRules,
     /// One-way gates.
     pub gates: Vec<Gate>,
     /// Zones.
@@ -105,6 +108,43 @@ fn default_suspected_case_with() -> Vec<SuspectedCaseFinding> {
         SuspectedCaseFinding::RedCode,
         SuspectedCaseFinding::RiskAreaTravel,
     ]
+}
+
+/// Staff-health rules: configuration, not code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffHealthRules {
+    /// Local "HH:MM" by which every staff member on the roster has done the morning check.
+    pub morning_check_deadline: String,
+    /// A duty officer may take someone off focus management after this many days
+    /// without symptoms.
+    pub focus_release_symptom_free_days: u32,
+}
+
+impl Default for StaffHealthRules {
+    fn default() -> Self {
+        Self {
+            morning_check_deadline: "09:00".into(),
+            focus_release_symptom_free_days: 3,
+        }
+    }
+}
+
+impl StaffHealthRules {
+    /// The morning-check deadline in minutes after local midnight.
+    pub fn deadline_minutes(&self) -> u32 {
+        local_time_minutes(&self.morning_check_deadline).unwrap_or(9 * 60)
+    }
+}
+
+impl Canteen {
+    /// The first slot's start and the last slot's end, in minutes after local midnight.
+    pub fn slot_span_minutes(&self) -> (u32, u32) {
+        (
+            local_time_minutes(&self.first_slot).unwrap_or(11 * 60),
+            local_time_minutes(&self.last_slot_end).unwrap_or(13 * 60 + 30),
+        )
+    }
 }
 
 /// How long personal data is kept.

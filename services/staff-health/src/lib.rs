@@ -5,7 +5,10 @@
 //! - [`roles`]: which roles may call each RPC.
 //! - [`service`]: the gRPC handlers.
 
+pub mod canteen;
+pub mod health;
 pub mod roles;
+pub mod schedule;
 pub mod service;
 
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
