@@ -8,6 +8,7 @@
 //! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`status`]: building `tonic::Status` values with field violations.
+//! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
 //! - [`telemetry`]: logs, traces, OTLP export and W3C propagation.
 //! - [`pseudonym`]: keyed hashing of ID numbers.
 //! - [`time`]: epoch milliseconds and protobuf timestamps.
@@ -15,6 +16,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod error;
 pub mod hall;
 pub mod outbox;
 mod outbox_admin;
@@ -25,3 +27,4 @@ pub mod status;
 pub mod telemetry;
 pub mod testing;
 pub mod time;
+pub mod validate;

@@ -19,10 +19,11 @@ use hallguard_proto::screening::v1 as pb;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::decision::{self, CodeColour, GateCheck, Outcome, Reason};
-use crate::error::{Result, ScreeningError};
 use crate::outbound::{self, Interval, SuspectedCase};
 use crate::risk::{self, Visit};
-use crate::{holds, new_id, risk_areas, validate};
+use crate::{holds, risk_areas, validate};
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::validate::new_id;
 
 /// A validated check-in.
 #[derive(Debug, Clone)]
@@ -131,7 +132,7 @@ pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(C
                 transaction.commit().await?;
                 return Ok((record, true));
             }
-            Err(ScreeningError::Database(error)) if is_unique_violation(&error) => {
+            Err(ServiceError::Database(error)) if is_unique_violation(&error) => {
                 drop(transaction);
                 if let Some(existing) = check_in_by_key(pool, &check.idempotency_key).await? {
                     return Ok((existing, false));
@@ -140,7 +141,7 @@ pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(C
             Err(error) => return Err(error),
         }
     }
-    Err(ScreeningError::FailedPrecondition(
+    Err(ServiceError::FailedPrecondition(
         "the gate's queue is too busy; retry with the same idempotency key".into(),
     ))
 }
@@ -160,7 +161,7 @@ async fn try_check_in(
         .bind(&hall.site_id)
         .fetch_optional(&mut **transaction)
         .await?
-        .ok_or_else(|| ScreeningError::not_found("visitor.registration_id", "no such registration in this hall"))?;
+        .ok_or_else(|| ServiceError::not_found("visitor.registration_id", "no such registration in this hall"))?;
         let paused: i64 = row.try_get("entry_paused")?;
         registration_paused = paused != 0;
         let travel: String = row.try_get("travel_history")?;
@@ -339,7 +340,7 @@ pub async fn close_open_visit(
         checked_in_at: row.try_get("checked_in_at")?,
     };
     if at < visit.checked_in_at && exit.is_some() {
-        return Err(ScreeningError::invalid(
+        return Err(ServiceError::invalid(
             "checked_out_at",
             "is before the visit's check-in",
         ));
@@ -399,7 +400,7 @@ pub async fn check_out(pool: &AnyPool, hall: &Hall, check: &CheckOut) -> Result<
     )
     .await?
     .ok_or_else(|| {
-        ScreeningError::FailedPrecondition("no open visit for this person: check in first".into())
+        ServiceError::FailedPrecondition("no open visit for this person: check in first".into())
     })?;
     transaction.commit().await?;
     Ok(closed)

@@ -6,8 +6,8 @@ use hallguard_proto::common::v1::{PersonKind, PersonRef};
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};
 
-use crate::error::{Result, ScreeningError};
-use crate::new_id;
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::validate::new_id;
 
 /// Whether a hold is in force for the person.
 pub async fn active<'c, E>(executor: E, site_id: &str, person_id: &str) -> Result<bool>
@@ -52,7 +52,7 @@ pub async fn get(pool: &AnyPool, hold_id: &str) -> Result<pb::QuarantineHold> {
     .bind(hold_id)
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| ScreeningError::not_found("hold_id", "no such hold"))?;
+    .ok_or_else(|| ServiceError::not_found("hold_id", "no such hold"))?;
     hold_from_row(&row)
 }
 

@@ -11,10 +11,9 @@
 //! - [`outbound`]: outbox messages to the incident and contact-tracing services.
 //! - [`feed`]: the duty-desk feed; [`statistics`]: per gate and hour.
 //! - [`retention`]: deleting personal data past the hall's limit.
-//! - [`service`]: the gRPC handlers; [`roles`]: who may call them; [`error`]: the errors.
+//! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod decision;
-pub mod error;
 pub mod feed;
 pub mod gate;
 pub mod holds;
@@ -40,11 +39,6 @@ use hallguard_proto::screening::v1::screening_server::ScreeningServer;
 
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "screening";
-
-/// A new record id: a prefix and a time-ordered UUID.
-pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
-}
 
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {

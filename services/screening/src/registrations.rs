@@ -7,9 +7,10 @@ use hallguard_platform::time::millis_to_timestamp;
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};
 
-use crate::error::{Result, ScreeningError};
 use crate::risk::{self, Visit};
-use crate::{new_id, risk_areas};
+use crate::risk_areas;
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::validate::new_id;
 
 /// A validated registration.
 #[derive(Debug, Clone)]
@@ -179,7 +180,7 @@ pub async fn report(pool: &AnyPool, report_id: &str) -> Result<pb::CommunityRepo
     .bind(report_id)
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| ScreeningError::not_found("report_id", "no such community report"))?;
+    .ok_or_else(|| ServiceError::not_found("report_id", "no such community report"))?;
     report_from_row(&row)
 }
 

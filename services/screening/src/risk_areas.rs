@@ -5,9 +5,9 @@ use hallguard_platform::time::millis_to_timestamp;
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};
 
-use crate::error::{Result, ScreeningError};
-use crate::new_id;
 use crate::risk::Listing;
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::validate::new_id;
 
 /// Every listing (the table is small: a city lists tens of areas).
 pub async fn listings<'c, E>(executor: E) -> Result<Vec<Listing>>
@@ -84,7 +84,7 @@ pub async fn get(pool: &AnyPool, id: &str) -> Result<pb::RiskArea> {
     .bind(id)
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| ScreeningError::not_found("risk_area_id", "no such risk area"))?;
+    .ok_or_else(|| ServiceError::not_found("risk_area_id", "no such risk area"))?;
     area_from_row(&row)
 }
 
@@ -96,7 +96,7 @@ pub async fn expire(pool: &AnyPool, id: &str, until: i64) -> Result<pb::RiskArea
         .as_ref()
         .map_or(0, hallguard_platform::time::timestamp_to_millis);
     if until < from {
-        return Err(ScreeningError::invalid(
+        return Err(ServiceError::invalid(
             "effective_until",
             "is before the listing's effective_from",
         ));

@@ -7,7 +7,7 @@ use hallguard_platform::auth::Caller;
 use hallguard_platform::hall::Halls;
 use hallguard_platform::pseudonym::Pseudonymizer;
 use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
-use hallguard_proto::common::v1::{HealthCodeColour, PageRequest, PageResponse, PersonKind};
+use hallguard_proto::common::v1::{HealthCodeColour, PersonKind};
 use hallguard_proto::screening::v1 as pb;
 use hallguard_proto::screening::v1::screening_server::Screening;
 use sqlx::AnyPool;
@@ -17,12 +17,12 @@ use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use tonic::{Request, Response, Status};
 
 use crate::decision::Outcome;
-use crate::error::{Result, ScreeningError};
 use crate::feed::Feed;
 use crate::gate::{self, CheckIn, CheckOut};
 use crate::registrations::{self, Registration};
 use crate::risk_areas::{self, NewArea};
 use crate::{holds, risk, statistics, validate, zones};
+use hallguard_platform::error::{Result, ServiceError};
 
 type DutyDeskStream = std::pin::Pin<
     Box<dyn tokio_stream::Stream<Item = std::result::Result<pb::DutyDeskEvent, Status>> + Send + 'static>,
@@ -87,7 +87,7 @@ impl ScreeningService {
                     registration_id: Some(id.to_string()),
                 })
             }
-            None => Err(ScreeningError::invalid("visitor", "is required")),
+            None => Err(ServiceError::invalid("visitor", "is required")),
         }
     }
 
@@ -100,33 +100,6 @@ impl ScreeningService {
                 gate_id: gate_id.to_string(),
             },
         );
-    }
-}
-
-/// Offset and limit from a page request; the token is the offset of the next item.
-fn page(page: Option<&PageRequest>) -> Result<(i64, i64)> {
-    let size = page.map_or(0, |p| p.page_size);
-    let limit = if size == 0 { 100 } else { size.min(1000) };
-    let offset = match page.map(|p| p.page_token.as_str()).filter(|t| !t.is_empty()) {
-        Some(token) => token
-            .parse::<i64>()
-            .ok()
-            .filter(|offset| *offset >= 0)
-            .ok_or_else(|| {
-                ScreeningError::invalid("page.page_token", "is not a token from a previous page")
-            })?,
-        None => 0,
-    };
-    Ok((offset, i64::from(limit)))
-}
-
-fn next_page(offset: i64, limit: i64, returned: usize) -> PageResponse {
-    PageResponse {
-        next_page_token: if returned as i64 == limit {
-            (offset + limit).to_string()
-        } else {
-            String::new()
-        },
     }
 }
 
@@ -218,7 +191,7 @@ impl Screening for ScreeningService {
         let zone = request
             .zone
             .as_ref()
-            .ok_or_else(|| ScreeningError::invalid("zone", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("zone", "is required"))?;
         let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
         validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
         let person_id = validate::required(&request.person_id, "person_id")?;
@@ -238,7 +211,7 @@ impl Screening for ScreeningService {
         let zone = request
             .zone
             .as_ref()
-            .ok_or_else(|| ScreeningError::invalid("zone", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("zone", "is required"))?;
         let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
         validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
         let person_id = validate::required(&request.person_id, "person_id")?;
@@ -294,11 +267,11 @@ impl Screening for ScreeningService {
     ) -> std::result::Result<Response<pb::ListCommunityReportsResponse>, Status> {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
-        let (offset, limit) = page(request.page.as_ref())?;
+        let (offset, limit) = validate::page(request.page.as_ref())?;
         let reports =
             registrations::list(&self.pool, &hall.site_id, request.open_only, offset, limit).await?;
         Ok(Response::new(pb::ListCommunityReportsResponse {
-            page: Some(next_page(offset, limit, reports.len())),
+            page: Some(validate::next_page(offset, limit, reports.len())),
             reports,
         }))
     }
@@ -311,7 +284,7 @@ impl Screening for ScreeningService {
         let request = request.into_inner();
         let report_id = validate::required(&request.report_id, "report_id")?;
         let by = match request.acknowledged_by.trim() {
-            "" => caller.ok_or_else(|| ScreeningError::invalid("acknowledged_by", "is empty"))?,
+            "" => caller.ok_or_else(|| ServiceError::invalid("acknowledged_by", "is empty"))?,
             name => name.to_string(),
         };
         let report = registrations::acknowledge(&self.pool, report_id, &by, now_millis()).await?;
@@ -327,24 +300,22 @@ impl Screening for ScreeningService {
         let area = request
             .into_inner()
             .area
-            .ok_or_else(|| ScreeningError::invalid("area", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("area", "is required"))?;
         if !risk::is_region_prefix(area.region_code_prefix.trim()) {
-            return Err(
-                ScreeningError::invalid("area.region_code_prefix", "must be 2, 4 or 6 digits").into(),
-            );
+            return Err(ServiceError::invalid("area.region_code_prefix", "must be 2, 4 or 6 digits").into());
         }
         let level = match pb::RiskLevel::try_from(area.level) {
             Ok(level @ (pb::RiskLevel::Medium | pb::RiskLevel::High)) => level,
-            _ => return Err(ScreeningError::invalid("area.level", "must be MEDIUM or HIGH").into()),
+            _ => return Err(ServiceError::invalid("area.level", "must be MEDIUM or HIGH").into()),
         };
         let from = area
             .effective_from
             .as_ref()
             .map(timestamp_to_millis)
-            .ok_or_else(|| ScreeningError::invalid("area.effective_from", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("area.effective_from", "is required"))?;
         let until = area.effective_until.as_ref().map(timestamp_to_millis);
         if until.is_some_and(|until| until < from) {
-            return Err(ScreeningError::invalid("area.effective_until", "is before effective_from").into());
+            return Err(ServiceError::invalid("area.effective_until", "is before effective_from").into());
         }
         let stored = risk_areas::add(
             &self.pool,
@@ -396,14 +367,14 @@ impl Screening for ScreeningService {
         let person = request
             .person
             .as_ref()
-            .ok_or_else(|| ScreeningError::invalid("person", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("person", "is required"))?;
         validate::hall(&self.halls, &person.site_id, "person.site_id")?;
         validate::required(&person.person_id, "person.person_id")?;
         if !matches!(
             PersonKind::try_from(person.kind),
             Ok(PersonKind::Visitor | PersonKind::Staff)
         ) {
-            return Err(ScreeningError::invalid("person.kind", "must be VISITOR or STAFF").into());
+            return Err(ServiceError::invalid("person.kind", "must be VISITOR or STAFF").into());
         }
         let incident_id = validate::required(&request.incident_id, "incident_id")?;
         let reason = validate::required(&request.reason, "reason")?;
@@ -431,10 +402,10 @@ impl Screening for ScreeningService {
     ) -> std::result::Result<Response<pb::ListQuarantineHoldsResponse>, Status> {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
-        let (offset, limit) = page(request.page.as_ref())?;
+        let (offset, limit) = validate::page(request.page.as_ref())?;
         let holds = holds::list(&self.pool, &hall.site_id, request.active_only, offset, limit).await?;
         Ok(Response::new(pb::ListQuarantineHoldsResponse {
-            page: Some(next_page(offset, limit, holds.len())),
+            page: Some(validate::next_page(offset, limit, holds.len())),
             holds,
         }))
     }
@@ -473,19 +444,19 @@ impl Screening for ScreeningService {
         let window = request
             .window
             .as_ref()
-            .ok_or_else(|| ScreeningError::invalid("window", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("window", "is required"))?;
         let from = window
             .start
             .as_ref()
             .map(timestamp_to_millis)
-            .ok_or_else(|| ScreeningError::invalid("window.start", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("window.start", "is required"))?;
         let to = window
             .end
             .as_ref()
             .map(timestamp_to_millis)
-            .ok_or_else(|| ScreeningError::invalid("window.end", "is required"))?;
+            .ok_or_else(|| ServiceError::invalid("window.end", "is required"))?;
         if to <= from {
-            return Err(ScreeningError::invalid("window.end", "is not after window.start").into());
+            return Err(ServiceError::invalid("window.end", "is not after window.start").into());
         }
         let rows = statistics::gate_hours(
             &self.pool,

@@ -8,8 +8,8 @@ use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};
 
 use crate::decision::{Outcome, Reason};
-use crate::error::Result;
 use crate::gate::reason_message;
+use hallguard_platform::error::Result;
 
 const HOUR_MS: i64 = 3_600_000;
 

@@ -6,9 +6,9 @@ use hallguard_platform::db::begin_write;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::error::{Result, ScreeningError};
-use crate::new_id;
 use crate::outbound::{self, Interval};
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::validate::new_id;
 
 /// Opens a zone stay for a visitor inside the hall; returns its id (the first one's for
 /// a retried key).
@@ -35,11 +35,11 @@ pub async fn enter(
     .bind(person_id)
     .fetch_optional(&mut *transaction)
     .await?
-    .ok_or_else(|| ScreeningError::FailedPrecondition("this person has no open visit: check in at a gate first".into()))?;
+    .ok_or_else(|| ServiceError::FailedPrecondition("this person has no open visit: check in at a gate first".into()))?;
     let visit_id: String = visit.try_get("visit_id")?;
     let checked_in_at: i64 = visit.try_get("checked_in_at")?;
     if at < checked_in_at {
-        return Err(ScreeningError::invalid(
+        return Err(ServiceError::invalid(
             "entered_at",
             "is before the visit's check-in",
         ));
@@ -83,7 +83,7 @@ pub async fn leave(pool: &AnyPool, site_id: &str, zone_id: &str, person_id: &str
     .await?;
     match last {
         Some(row) => Ok(row.try_get("stay_id")?),
-        None => Err(ScreeningError::FailedPrecondition(format!(
+        None => Err(ServiceError::FailedPrecondition(format!(
             "this person is not in zone {zone_id:?}"
         ))),
     }
@@ -112,7 +112,7 @@ pub async fn close_open_stays(
         let stay_id: String = row.try_get("stay_id")?;
         let entered_at: i64 = row.try_get("entered_at")?;
         if at < entered_at && zone_id.is_some() {
-            return Err(ScreeningError::invalid("left_at", "is before the stay began"));
+            return Err(ServiceError::invalid("left_at", "is before the stay began"));
         }
         let left_at = at.max(entered_at);
         sqlx::query("UPDATE zone_stays SET left_at = $1 WHERE stay_id = $2")

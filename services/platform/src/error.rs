@@ -1,10 +1,10 @@
-//! The screening error type and its one mapping to `tonic::Status`.
+//! The error type the services' handlers share, and its one mapping to `tonic::Status`.
 
-use hallguard_platform::status::{self, FieldViolation};
+use crate::status::{self, FieldViolation};
 
-/// What can go wrong in a screening call.
+/// What can go wrong in a service call.
 #[derive(Debug, thiserror::Error)]
-pub enum ScreeningError {
+pub enum ServiceError {
     /// A request field is invalid.
     #[error("invalid {0}")]
     Invalid(FieldViolation),
@@ -20,10 +20,15 @@ pub enum ScreeningError {
     Database(#[from] sqlx::Error),
 }
 
-impl ScreeningError {
+impl ServiceError {
     /// An invalid field.
     pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
         Self::Invalid(FieldViolation::new(field, description))
+    }
+
+    /// The state does not allow the request.
+    pub fn precondition(message: impl Into<String>) -> Self {
+        Self::FailedPrecondition(message.into())
     }
 
     /// Something named by a field does not exist.
@@ -32,16 +37,16 @@ impl ScreeningError {
     }
 }
 
-impl From<ScreeningError> for tonic::Status {
-    fn from(error: ScreeningError) -> Self {
+impl From<ServiceError> for tonic::Status {
+    fn from(error: ServiceError) -> Self {
         match &error {
-            ScreeningError::Invalid(violation) => status::invalid_argument(violation),
-            ScreeningError::NotFound(violation) => status::not_found(violation),
-            ScreeningError::FailedPrecondition(message) => status::failed_precondition(message.clone()),
-            ScreeningError::Database(cause) => status::from_sqlx(cause),
+            ServiceError::Invalid(violation) => status::invalid_argument(violation),
+            ServiceError::NotFound(violation) => status::not_found(violation),
+            ServiceError::FailedPrecondition(message) => status::failed_precondition(message.clone()),
+            ServiceError::Database(cause) => status::from_sqlx(cause),
         }
     }
 }
 
 /// Shorthand for handler results.
-pub type Result<T> = std::result::Result<T, ScreeningError>;
+pub type Result<T> = std::result::Result<T, ServiceError>;

@@ -1,0 +1,122 @@
+//! Request checks the services share, each naming the offending field. Nothing is stored
+//! before they pass.
+
+use crate::error::{Result, ServiceError};
+use crate::hall::{Hall, Halls};
+use crate::time::timestamp_to_millis;
+use hallguard_proto::common::v1::{PageRequest, PageResponse};
+
+/// Clock skew tolerated for times in the future.
+pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+/// Temperatures a thermometer can honestly report for a living person.
+pub const TEMPERATURE_RANGE: (f64, f64) = (30.0, 45.0);
+
+/// The hall named by `site_id`.
+pub fn hall<'a>(halls: &'a Halls, site_id: &str, field: &str) -> Result<&'a Hall> {
+    if site_id.trim().is_empty() {
+        return Err(ServiceError::invalid(field, "is empty"));
+    }
+    halls
+        .get(site_id)
+        .ok_or_else(|| ServiceError::not_found(field, format!("no hall {site_id:?} is served here")))
+}
+
+/// A zone of the hall.
+pub fn zone(hall: &Hall, zone_id: &str, field: &str) -> Result<()> {
+    if zone_id.trim().is_empty() {
+        return Err(ServiceError::invalid(field, "is empty"));
+    }
+    hall.zone(zone_id)
+        .map(|_| ())
+        .ok_or_else(|| ServiceError::not_found(field, format!("no zone {zone_id:?} in this hall")))
+}
+
+/// A required time, not in the future beyond the clock skew.
+pub fn time(timestamp: Option<&prost_types::Timestamp>, now: i64, field: &str) -> Result<i64> {
+    let timestamp = timestamp.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    let millis = timestamp_to_millis(timestamp);
+    if millis > now + CLOCK_SKEW_MS {
+        return Err(ServiceError::invalid(field, "is in the future"));
+    }
+    Ok(millis)
+}
+
+/// A non-empty text, trimmed.
+pub fn required<'a>(value: &'a str, field: &str) -> Result<&'a str> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ServiceError::invalid(field, "is empty"));
+    }
+    Ok(trimmed)
+}
+
+/// A client's idempotency key.
+pub fn idempotency_key<'a>(value: &'a str, field: &str) -> Result<&'a str> {
+    let key = required(value, field)?;
+    if key.len() > 200 {
+        return Err(ServiceError::invalid(field, "is longer than 200 characters"));
+    }
+    Ok(key)
+}
+
+/// A temperature in the plausible range.
+pub fn temperature(celsius: f64, field: &str) -> Result<f64> {
+    if !celsius.is_finite() || celsius < TEMPERATURE_RANGE.0 || celsius > TEMPERATURE_RANGE.1 {
+        return Err(ServiceError::invalid(
+            field,
+            format!(
+                "must be between {} and {} °C",
+                TEMPERATURE_RANGE.0, TEMPERATURE_RANGE.1
+            ),
+        ));
+    }
+    Ok(celsius)
+}
+
+/// A mainland mobile number (11 digits from 1), or an international one (+ and 7-15
+/// digits); spaces and dashes are dropped.
+pub fn phone(value: &str, field: &str) -> Result<String> {
+    let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let mainland =
+        compact.len() == 11 && compact.starts_with('1') && compact.bytes().all(|b| b.is_ascii_digit());
+    let international = compact.starts_with('+')
+        && (8..=16).contains(&compact.len())
+        && compact[1..].bytes().all(|b| b.is_ascii_digit());
+    if mainland || international {
+        Ok(compact)
+    } else {
+        Err(ServiceError::invalid(field, "is not a phone number"))
+    }
+}
+
+/// Offset and limit from a page request (default 100, at most 1000); the token is the
+/// offset of the next item.
+pub fn page(page: Option<&PageRequest>) -> Result<(i64, i64)> {
+    let size = page.map_or(0, |p| p.page_size);
+    let limit = if size == 0 { 100 } else { size.min(1000) };
+    let offset = match page.map(|p| p.page_token.as_str()).filter(|t| !t.is_empty()) {
+        Some(token) => token
+            .parse::<i64>()
+            .ok()
+            .filter(|offset| *offset >= 0)
+            .ok_or_else(|| ServiceError::invalid("page.page_token", "is not a token from a previous page"))?,
+        None => 0,
+    };
+    Ok((offset, i64::from(limit)))
+}
+
+/// The page response after returning `returned` items from `offset`.
+pub fn next_page(offset: i64, limit: i64, returned: usize) -> PageResponse {
+    PageResponse {
+        next_page_token: if returned as i64 == limit {
+            (offset + limit).to_string()
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// A new record id: a prefix and a time-ordered UUID.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
+}
