@@ -5,6 +5,7 @@
 //! - [`db`]: the sqlx pool for SQLite or PostgreSQL, with embedded migrations.
 //! - [`outbox`]: the transactional outbox and its delivery worker.
 //! - [`peers`]: delivering outbox messages to peer services over gRPC.
+//! - [`outbound`]: the requests to peers every service writes (incidents, presence).
 //! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`status`]: building `tonic::Status` values with field violations.
@@ -18,6 +19,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod hall;
+pub mod outbound;
 pub mod outbox;
 mod outbox_admin;
 pub mod peers;

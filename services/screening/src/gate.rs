@@ -14,6 +14,7 @@
 use hallguard_platform::db::{begin_write, is_unique_violation};
 use hallguard_platform::hall::{GateDirection, Hall};
 use hallguard_proto::common::v1::HealthCodeColour;
+use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -280,6 +281,7 @@ async fn try_check_in(
         transaction,
         &hall.site_id,
         &[Interval {
+            person_kind: PersonKind::Visitor,
             person_id: check.person_id.clone(),
             kind: PlaceKind::EntryQueue,
             place_id: check.gate_id.clone(),

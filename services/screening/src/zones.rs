@@ -3,6 +3,7 @@
 //! Every closed stay goes to contact tracing.
 
 use hallguard_platform::db::begin_write;
+use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
@@ -121,6 +122,7 @@ pub async fn close_open_stays(
             .execute(&mut **transaction)
             .await?;
         intervals.push(Interval {
+            person_kind: PersonKind::Visitor,
             person_id: person_id.to_string(),
             kind: PlaceKind::Zone,
             place_id: row.try_get("zone_id")?,
