@@ -1,11 +1,411 @@
-//! The staff-health gRPC handlers. The RPCs are specified in the contract and built in
-//! the staff-health issue; until then the generated defaults answer UNIMPLEMENTED.
+//! The staff-health gRPC handlers: validate, call the module that owns the change, wake
+//! the outbox. Errors map to `Status` once, in the platform's error type.
 
+use std::sync::Arc;
+
+use hallguard_platform::auth::Caller;
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::hall::{Hall, Halls};
+use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis, parse_date};
+use hallguard_platform::validate;
+use hallguard_proto::common::v1::HealthCodeColour;
+use hallguard_proto::staff_health::v1 as pb;
 use hallguard_proto::staff_health::v1::staff_health_server::StaffHealth;
+use sqlx::AnyPool;
+use tokio::sync::Notify;
+use tonic::{Request, Response, Status};
+
+use crate::canteen::Layout;
+use crate::checks::{self, Readings};
+use crate::health::Symptom;
+use crate::presence::{self, Kind};
+use crate::{meals, roster};
 
 /// The staff-health service state.
-#[derive(Debug, Default)]
-pub struct StaffHealthService {}
+#[derive(Debug, Clone)]
+pub struct StaffHealthService {
+    pool: AnyPool,
+    halls: Halls,
+    outbox: Arc<Notify>,
+}
+
+impl StaffHealthService {
+    /// The service over its database; `outbox` wakes the outbox worker after a commit.
+    pub fn new(pool: AnyPool, halls: Halls, outbox: Arc<Notify>) -> Self {
+        Self { pool, halls, outbox }
+    }
+
+    fn hall(&self, site_id: &str, field: &str) -> Result<&Hall> {
+        validate::hall(&self.halls, site_id, field)
+    }
+}
+
+fn symptoms(values: &[i32], field: &str) -> Result<Vec<Symptom>> {
+    let mut out = Vec::new();
+    for (index, value) in values.iter().enumerate() {
+        let symptom = match pb::Symptom::try_from(*value) {
+            Ok(pb::Symptom::Fever) => Symptom::Fever,
+            Ok(pb::Symptom::Cough) => Symptom::Cough,
+            Ok(pb::Symptom::SoreThroat) => Symptom::SoreThroat,
+            Ok(pb::Symptom::Cold) => Symptom::Cold,
+            Ok(pb::Symptom::Fatigue) => Symptom::Fatigue,
+            Ok(pb::Symptom::Other) => Symptom::Other,
+            _ => {
+                return Err(ServiceError::invalid(
+                    format!("{field}[{index}]"),
+                    format!("{value} is not a symptom"),
+                ));
+            }
+        };
+        if !out.contains(&symptom) {
+            out.push(symptom);
+        }
+    }
+    Ok(out)
+}
+
+/// The readings of a morning check, and its working day (given, or the check's local date).
+fn morning_readings(hall: &Hall, check: &pb::MorningCheck, now: i64) -> Result<(String, Readings)> {
+    let at = validate::time(check.checked_at.as_ref(), now, "check.checked_at")?;
+    let work_date = if check.work_date.trim().is_empty() {
+        format_date(hall.local_day(at))
+    } else {
+        let day = parse_date(&check.work_date)
+            .ok_or_else(|| ServiceError::invalid("check.work_date", "must be a date YYYY-MM-DD"))?;
+        format_date(day)
+    };
+    let colour = match HealthCodeColour::try_from(check.health_code_colour) {
+        Ok(colour @ (HealthCodeColour::Green | HealthCodeColour::Yellow | HealthCodeColour::Red)) => colour,
+        _ => {
+            return Err(ServiceError::invalid(
+                "check.health_code_colour",
+                "must be GREEN, YELLOW or RED",
+            ));
+        }
+    };
+    Ok((
+        work_date,
+        Readings {
+            temperature_celsius: Some(validate::temperature(
+                check.temperature_celsius,
+                "check.temperature_celsius",
+            )?),
+            colour: Some(colour),
+            itinerary_risk: check.itinerary_risk_flag,
+            symptoms: symptoms(&check.symptoms, "check.symptoms")?,
+            at,
+            note: check.note.trim().to_string(),
+        },
+    ))
+}
+
+fn caller_or(request_value: &str, caller: Option<String>, field: &str) -> Result<String> {
+    match request_value.trim() {
+        "" => caller.ok_or_else(|| ServiceError::invalid(field, "is empty")),
+        name => Ok(name.to_string()),
+    }
+}
 
 #[tonic::async_trait]
-impl StaffHealth for StaffHealthService {}
+impl StaffHealth for StaffHealthService {
+    async fn upsert_staff_member(
+        &self,
+        request: Request<pb::UpsertStaffMemberRequest>,
+    ) -> std::result::Result<Response<pb::UpsertStaffMemberResponse>, Status> {
+        let member = request
+            .into_inner()
+            .member
+            .ok_or_else(|| ServiceError::invalid("member", "is required"))?;
+        let hall = self.hall(&member.site_id, "member.site_id")?;
+        let member = roster::upsert(&self.pool, hall, &member).await?;
+        Ok(Response::new(pb::UpsertStaffMemberResponse {
+            member: Some(member),
+        }))
+    }
+
+    async fn import_roster(
+        &self,
+        request: Request<pb::ImportRosterRequest>,
+    ) -> std::result::Result<Response<pb::ImportRosterResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let (imported, errors) = roster::import(&self.pool, hall, &request.csv).await?;
+        Ok(Response::new(pb::ImportRosterResponse { imported, errors }))
+    }
+
+    async fn list_staff(
+        &self,
+        request: Request<pb::ListStaffRequest>,
+    ) -> std::result::Result<Response<pb::ListStaffResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let (offset, limit) = validate::page(request.page.as_ref())?;
+        let members = roster::search(
+            &self.pool,
+            &hall.site_id,
+            &request.query,
+            &request.department,
+            offset,
+            limit,
+        )
+        .await?;
+        Ok(Response::new(pb::ListStaffResponse {
+            page: Some(validate::next_page(offset, limit, members.len())),
+            members,
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_morning_check(
+        &self,
+        request: Request<pb::RecordMorningCheckRequest>,
+    ) -> std::result::Result<Response<pb::RecordMorningCheckResponse>, Status> {
+        let request = request.into_inner();
+        let check = request
+            .check
+            .as_ref()
+            .ok_or_else(|| ServiceError::invalid("check", "is required"))?;
+        let hall = self.hall(&check.site_id, "check.site_id")?;
+        let staff_id = validate::required(&check.staff_id, "check.staff_id")?;
+        let (work_date, readings) = morning_readings(hall, check, now_millis())?;
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let result =
+            checks::record_morning_check(&self.pool, hall, staff_id, &work_date, &readings, key).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(result))
+    }
+
+    async fn correct_morning_check(
+        &self,
+        request: Request<pb::CorrectMorningCheckRequest>,
+    ) -> std::result::Result<Response<pb::CorrectMorningCheckResponse>, Status> {
+        let caller = request.extensions().get::<Caller>().map(|c| c.name.clone());
+        let request = request.into_inner();
+        let check_id = validate::required(&request.check_id, "check_id")?;
+        let check = request
+            .check
+            .as_ref()
+            .ok_or_else(|| ServiceError::invalid("check", "is required"))?;
+        let hall = self.hall(&check.site_id, "check.site_id")?;
+        let (_, readings) = morning_readings(hall, check, now_millis())?;
+        let reason = validate::required(&request.reason, "reason")?;
+        let by = caller_or(&request.corrected_by, caller, "corrected_by")?;
+        let (result, history) =
+            checks::correct_morning_check(&self.pool, hall, check_id, &readings, reason, &by).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::CorrectMorningCheckResponse {
+            result: Some(result),
+            history,
+        }))
+    }
+
+    async fn list_missing_morning_checks(
+        &self,
+        request: Request<pb::ListMissingMorningChecksRequest>,
+    ) -> std::result::Result<Response<pb::ListMissingMorningChecksResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let day = parse_date(&request.work_date)
+            .ok_or_else(|| ServiceError::invalid("work_date", "must be a date YYYY-MM-DD"))?;
+        let missing = checks::missing(&self.pool, &hall.site_id, &format_date(day)).await?;
+        let deadline = day * 86_400_000 - i64::from(hall.utc_offset_minutes) * 60_000
+            + i64::from(hall.staff_health.deadline_minutes()) * 60_000;
+        Ok(Response::new(pb::ListMissingMorningChecksResponse {
+            missing,
+            deadline: Some(millis_to_timestamp(deadline)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn submit_health_report(
+        &self,
+        request: Request<pb::SubmitHealthReportRequest>,
+    ) -> std::result::Result<Response<pb::SubmitHealthReportResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        let temperature = if request.temperature_celsius == 0.0 {
+            None
+        } else {
+            Some(validate::temperature(
+                request.temperature_celsius,
+                "temperature_celsius",
+            )?)
+        };
+        if !request.zone_id.trim().is_empty() {
+            validate::zone(hall, request.zone_id.trim(), "zone_id")?;
+        }
+        let readings = Readings {
+            temperature_celsius: temperature,
+            colour: None,
+            itinerary_risk: false,
+            symptoms: symptoms(&request.symptoms, "symptoms")?,
+            at: validate::time(request.reported_at.as_ref(), now_millis(), "reported_at")?,
+            note: request.note.trim().to_string(),
+        };
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let answer =
+            checks::report(&self.pool, hall, staff_id, request.zone_id.trim(), &readings, key).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(answer))
+    }
+
+    async fn list_focus_management(
+        &self,
+        request: Request<pb::ListFocusManagementRequest>,
+    ) -> std::result::Result<Response<pb::ListFocusManagementResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let entries = checks::focus_list(&self.pool, hall, request.include_released).await?;
+        Ok(Response::new(pb::ListFocusManagementResponse { entries }))
+    }
+
+    async fn release_from_focus_management(
+        &self,
+        request: Request<pb::ReleaseFromFocusManagementRequest>,
+    ) -> std::result::Result<Response<pb::ReleaseFromFocusManagementResponse>, Status> {
+        let caller = request.extensions().get::<Caller>().map(|c| c.name.clone());
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        let by = caller_or(&request.released_by, caller, "released_by")?;
+        let entry = checks::release(&self.pool, hall, staff_id, &by, now_millis()).await?;
+        Ok(Response::new(pb::ReleaseFromFocusManagementResponse {
+            entry: Some(entry),
+        }))
+    }
+
+    async fn start_temperature_sweep(
+        &self,
+        request: Request<pb::StartTemperatureSweepRequest>,
+    ) -> std::result::Result<Response<pb::StartTemperatureSweepResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let incident_id = validate::required(&request.incident_id, "incident_id")?;
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let (sweep_id, staff_on_duty) =
+            checks::start_sweep(&self.pool, &hall.site_id, incident_id, key, now_millis()).await?;
+        Ok(Response::new(pb::StartTemperatureSweepResponse {
+            sweep_id,
+            staff_on_duty,
+        }))
+    }
+
+    async fn get_temperature_sweep(
+        &self,
+        request: Request<pb::GetTemperatureSweepRequest>,
+    ) -> std::result::Result<Response<pb::GetTemperatureSweepResponse>, Status> {
+        let sweep_id = validate::required(&request.get_ref().sweep_id, "sweep_id")?;
+        Ok(Response::new(
+            checks::sweep(&self.pool, &self.halls, sweep_id).await?,
+        ))
+    }
+
+    async fn clock_in(
+        &self,
+        request: Request<pb::ClockInRequest>,
+    ) -> std::result::Result<Response<pb::ClockInResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        validate::zone(hall, request.zone_id.trim(), "zone_id")?;
+        let at = validate::time(request.at.as_ref(), now_millis(), "at")?;
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let shift_id = presence::open(
+            &self.pool,
+            Kind::Shift,
+            &hall.site_id,
+            staff_id,
+            request.zone_id.trim(),
+            at,
+            key,
+        )
+        .await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::ClockInResponse { shift_id }))
+    }
+
+    async fn clock_out(
+        &self,
+        request: Request<pb::ClockOutRequest>,
+    ) -> std::result::Result<Response<pb::ClockOutResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        let at = validate::time(request.at.as_ref(), now_millis(), "at")?;
+        let closed = presence::close(&self.pool, Kind::Shift, &hall.site_id, staff_id, at).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::ClockOutResponse {
+            shift_id: closed.id,
+            zone_id: closed.place_id,
+        }))
+    }
+
+    async fn get_canteen_layout(
+        &self,
+        request: Request<pb::GetCanteenLayoutRequest>,
+    ) -> std::result::Result<Response<pb::GetCanteenLayoutResponse>, Status> {
+        let hall = self.hall(&request.get_ref().site_id, "site_id")?;
+        Ok(Response::new(meals::layout_message(&Layout::of(hall))))
+    }
+
+    async fn generate_meal_schedule(
+        &self,
+        request: Request<pb::GenerateMealScheduleRequest>,
+    ) -> std::result::Result<Response<pb::GenerateMealScheduleResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let day = parse_date(&request.date)
+            .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
+        let slots = meals::generate(&self.pool, hall, &format_date(day), day).await?;
+        Ok(Response::new(pb::GenerateMealScheduleResponse { slots }))
+    }
+
+    async fn assign_seats(
+        &self,
+        request: Request<pb::AssignSeatsRequest>,
+    ) -> std::result::Result<Response<pb::AssignSeatsResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let slot_id = validate::required(&request.slot_id, "slot_id")?;
+        let assignments = meals::assign(&self.pool, hall, slot_id, &request.assignments).await?;
+        Ok(Response::new(pb::AssignSeatsResponse { assignments }))
+    }
+
+    async fn sit_down(
+        &self,
+        request: Request<pb::SitDownRequest>,
+    ) -> std::result::Result<Response<pb::SitDownResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        let seat_id = validate::required(&request.seat_id, "seat_id")?;
+        if Layout::of(hall).seat(seat_id).is_none() {
+            return Err(
+                ServiceError::not_found("seat_id", format!("no seat {seat_id:?} in the canteen")).into(),
+            );
+        }
+        let at = validate::time(request.at.as_ref(), now_millis(), "at")?;
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let seat_stay_id =
+            presence::open(&self.pool, Kind::Seat, &hall.site_id, staff_id, seat_id, at, key).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::SitDownResponse { seat_stay_id }))
+    }
+
+    async fn leave_seat(
+        &self,
+        request: Request<pb::LeaveSeatRequest>,
+    ) -> std::result::Result<Response<pb::LeaveSeatResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        let at = validate::time(request.at.as_ref(), now_millis(), "at")?;
+        let closed = presence::close(&self.pool, Kind::Seat, &hall.site_id, staff_id, at).await?;
+        self.outbox.notify_one();
+        Ok(Response::new(pb::LeaveSeatResponse {
+            seat_stay_id: closed.id,
+            seat_id: closed.place_id,
+        }))
+    }
+}
