@@ -550,3 +550,42 @@ async fn scenario_two_a_staff_member_at_lunch_with_fever_cough_and_sore_throat()
     );
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn health_records_past_retention_are_deleted_at_restart() {
+    let hall = TestHall::start().await;
+    with_roster(&hall).await;
+    let month_ago = 30 * 24 * 60;
+    kiosk(&hall)
+        .await
+        .record_morning_check(morning("s-001", 36.5, &[], month_ago))
+        .await
+        .unwrap();
+    kiosk(&hall)
+        .await
+        .record_morning_check(morning("s-002", 36.5, &[], 5))
+        .await
+        .unwrap();
+    let hall = hall.restart().await;
+    let sample = hallguard_platform::hall::Hall::sample();
+    let missing = |minutes_ago: i64| ListMissingMorningChecksRequest {
+        site_id: SITE.into(),
+        work_date: format_date(sample.local_day(now_millis() - minutes_ago * MINUTE)),
+    };
+    let mut client = desk(&hall).await;
+    let old_day = client
+        .list_missing_morning_checks(missing(month_ago))
+        .await
+        .unwrap()
+        .into_inner()
+        .missing;
+    assert_eq!(old_day.len(), 4, "the month-old check is gone");
+    let today = client
+        .list_missing_morning_checks(missing(5))
+        .await
+        .unwrap()
+        .into_inner()
+        .missing;
+    assert_eq!(today.len(), 3, "today's check is kept");
+    hall.stop().await;
+}

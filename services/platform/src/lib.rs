@@ -12,6 +12,7 @@
 //! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
 //! - [`telemetry`]: logs, traces, OTLP export and W3C propagation.
 //! - [`pseudonym`]: keyed hashing of ID numbers.
+//! - [`retention`]: deleting personal data past each hall's limit.
 //! - [`time`]: epoch milliseconds and protobuf timestamps.
 
 pub mod auth;
@@ -24,6 +25,7 @@ pub mod outbox;
 mod outbox_admin;
 pub mod peers;
 pub mod pseudonym;
+pub mod retention;
 pub mod server;
 pub mod status;
 pub mod telemetry;

@@ -10,7 +10,6 @@
 //! - [`risk_areas`], [`holds`]: the risk-area list and quarantine holds as stored.
 //! - [`outbound`]: outbox messages to the incident and contact-tracing services.
 //! - [`feed`]: the duty-desk feed; [`statistics`]: per gate and hour.
-//! - [`retention`]: deleting personal data past the hall's limit.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod decision;
@@ -19,7 +18,6 @@ pub mod gate;
 pub mod holds;
 pub mod outbound;
 pub mod registrations;
-pub mod retention;
 pub mod risk;
 pub mod risk_areas;
 pub mod roles;
@@ -33,21 +31,30 @@ use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
 use hallguard_platform::outbox::OutboxWorker;
 use hallguard_platform::peers::PeerDeliver;
 use hallguard_platform::pseudonym::Pseudonymizer;
+use hallguard_platform::retention;
 use hallguard_platform::server::ServiceParts;
-use hallguard_platform::time::now_millis;
 use hallguard_proto::screening::v1::screening_server::ScreeningServer;
 
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "screening";
 
+/// What retention deletes: checks, closed visits and zone stays, registrations,
+/// community reports, lifted holds and delivered outbox messages. Risk areas are not
+/// personal and stay as the record of past decisions.
+const RETENTION: &[&str] = &[
+    "DELETE FROM check_ins WHERE site_id = $1 AND checked_at < $2",
+    "DELETE FROM zone_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
+    "DELETE FROM visits WHERE site_id = $1 AND checked_out_at IS NOT NULL AND checked_out_at < $2",
+    "DELETE FROM community_reports WHERE site_id = $1 AND created_at < $2",
+    "DELETE FROM registrations WHERE site_id = $1 AND registered_at < $2",
+    "DELETE FROM quarantine_holds WHERE site_id = $1 AND lifted_at IS NOT NULL AND lifted_at < $2",
+    retention::DELIVERED_OUTBOX,
+];
+
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
-    let purged = retention::purge(&database.pool, &settings.halls, now_millis()).await?;
-    if purged > 0 {
-        tracing::info!(purged, "screening records past retention deleted at start");
-    }
-    retention::spawn_hourly(database.pool.clone(), settings.halls.clone());
+    retention::start(NAME, database.pool.clone(), settings.halls.clone(), RETENTION).await?;
     let worker = OutboxWorker::new(
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),

@@ -23,15 +23,34 @@ use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
 use hallguard_platform::outbound::INGEST_PRESENCE;
 use hallguard_platform::outbox::OutboxWorker;
 use hallguard_platform::peers::PeerDeliver;
+use hallguard_platform::retention;
 use hallguard_platform::server::ServiceParts;
 use hallguard_proto::staff_health::v1::staff_health_server::StaffHealthServer;
 
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "staff-health";
 
+/// What retention deletes: health records, presence and sweeps past the hall's limit.
+/// The roster is not health data and stays; an open focus-management entry stays until
+/// released.
+const RETENTION: &[&str] = &[
+    "DELETE FROM morning_checks WHERE site_id = $1
+         AND check_id NOT IN (SELECT check_id FROM morning_check_versions WHERE checked_at >= $2)",
+    "DELETE FROM morning_check_versions WHERE checked_at < $2
+         AND check_id NOT IN (SELECT check_id FROM morning_checks WHERE site_id <> $1)",
+    "DELETE FROM health_reports WHERE site_id = $1 AND reported_at < $2",
+    "DELETE FROM focus_entries WHERE site_id = $1 AND released_at IS NOT NULL AND released_at < $2",
+    "DELETE FROM temperature_sweeps WHERE site_id = $1 AND started_at < $2",
+    "DELETE FROM shifts WHERE site_id = $1 AND ended_at IS NOT NULL AND ended_at < $2",
+    "DELETE FROM seat_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
+    "DELETE FROM meal_slots WHERE site_id = $1 AND ends_at < $2",
+    retention::DELIVERED_OUTBOX,
+];
+
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
+    retention::start(NAME, database.pool.clone(), settings.halls.clone(), RETENTION).await?;
     let worker = OutboxWorker::new(
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),

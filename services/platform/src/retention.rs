@@ -1,0 +1,71 @@
+//! Retention: personal health data is kept only as long as each hall's limit
+//! (`retention.presence_days`, default 28). Each service names its statements (each
+//! deleting one kind of record of a site, `$1`, older than a cutoff, `$2`); they run at
+//! start and every hour. Delivered outbox messages go too: their payloads name people.
+
+use std::time::Duration;
+
+use sqlx::AnyPool;
+
+use crate::hall::Halls;
+use crate::time::now_millis;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Deletes delivered outbox messages; every service adds it to its own statements.
+pub const DELIVERED_OUTBOX: &str =
+    "DELETE FROM outbox WHERE site_id = $1 AND delivered_at IS NOT NULL AND delivered_at < $2";
+
+/// Per hall: its site id and the oldest time still kept.
+pub fn cutoffs(halls: &Halls, now: i64) -> Vec<(String, i64)> {
+    halls
+        .iter()
+        .map(|hall| {
+            (
+                hall.site_id.clone(),
+                now - i64::from(hall.retention.presence_days) * DAY_MS,
+            )
+        })
+        .collect()
+}
+
+/// Runs the statements for every hall; returns how many rows went.
+pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64, statements: &[&str]) -> Result<u64, sqlx::Error> {
+    let mut deleted = 0;
+    for (site_id, cutoff) in cutoffs(halls, now) {
+        for statement in statements {
+            deleted += sqlx::query(statement)
+                .bind(&site_id)
+                .bind(cutoff)
+                .execute(pool)
+                .await?
+                .rows_affected();
+        }
+    }
+    Ok(deleted)
+}
+
+/// Purges now, then every hour in the background; a failure waits for the next hour.
+pub async fn start(
+    service: &'static str,
+    pool: AnyPool,
+    halls: Halls,
+    statements: &'static [&'static str],
+) -> Result<(), sqlx::Error> {
+    let purged = purge(&pool, &halls, now_millis(), statements).await?;
+    if purged > 0 {
+        tracing::info!(service, purged, "records past retention deleted at start");
+    }
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        every_hour.tick().await;
+        loop {
+            every_hour.tick().await;
+            match purge(&pool, &halls, now_millis(), statements).await {
+                Ok(deleted) => tracing::info!(service, deleted, "retention applied"),
+                Err(error) => tracing::warn!(service, %error, "retention failed; will retry in an hour"),
+            }
+        }
+    });
+    Ok(())
+}
