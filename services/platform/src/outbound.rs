@@ -11,7 +11,7 @@ use crate::outbox::{self, NewMessage};
 use crate::time::millis_to_timestamp;
 
 /// The incident service's RPC that opens an incident (idempotent by source event).
-pub const OPEN_INCIDENT: &str = "/hallguard.incident.v1.Incident/OpenIncident";
+pub const OPEN_INCIDENT: &str = "/hallguard.incident.v1.Incidents/OpenIncident";
 /// Contact tracing's batch ingest (idempotent by source event id); a batched kind.
 pub const INGEST_PRESENCE: &str = "/hallguard.contact_tracing.v1.ContactTracing/IngestPresenceBatch";
 

@@ -1,5 +1,5 @@
 //! Delivering outbox messages to peer services over gRPC. A message's kind is the full
-//! path of the RPC it calls (e.g. `/hallguard.incident.v1.Incident/OpenIncident`) and its
+//! path of the RPC it calls (e.g. `/hallguard.incident.v1.Incidents/OpenIncident`) and its
 //! payload the encoded request, so one deliverer serves every service and kind: the bytes
 //! go out as they were stored, with the service token and the writer's trace context.
 
