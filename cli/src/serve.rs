@@ -68,7 +68,7 @@ pub async fn start(
     let parts: Result<ServiceParts, DatabaseError> = match role {
         ServiceRole::Screening => hallguard_screening::build(&target, settings).await,
         ServiceRole::StaffHealth => hallguard_staff_health::build(&target, settings).await,
-        ServiceRole::Incident => hallguard_incident::build(&target, limit).await,
+        ServiceRole::Incident => hallguard_incident::build(&target, settings).await,
         ServiceRole::ContactTracing => {
             hallguard_contact_tracing::build(&target, limit, &settings.halls).await
         }

@@ -1,14 +1,27 @@
 //! The incident service: the seven-step response (report, isolate, transfer, trace,
-//! report upward, disinfect, aftermath) with owners, tasks and an audit trail; the
-//! response organisation and duty roster; routine disinfection rounds and supplies.
+//! report upward, disinfect, aftermath) with owners, tasks and an audit trail, and the
+//! follow-up of contacts.
 //!
-//! - [`roles`]: which roles may call each RPC.
-//! - [`service`]: the gRPC handlers.
+//! - [`workflow`]: the steps as a state machine, which may run side by side (pure).
+//! - [`records`]: incidents, step records, tasks and the audit log as stored.
+//! - [`steps`]: each step as one transaction; [`contacts`]: follow-up, holds, linked
+//!   incidents; [`upward`]: the upward report as JSON and Markdown.
+//! - [`peers`]: the contact-tracing queries step 4 and 6 make.
+//! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
+pub mod contacts;
+pub mod peers;
+pub mod records;
 pub mod roles;
 pub mod service;
+pub mod steps;
+pub mod upward;
+pub mod workflow;
 
+use hallguard_platform::config::Settings;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
+use hallguard_platform::outbox::OutboxWorker;
+use hallguard_platform::peers::PeerDeliver;
 use hallguard_platform::server::ServiceParts;
 use hallguard_proto::incident::v1::hygiene_server::HygieneServer;
 use hallguard_proto::incident::v1::incidents_server::IncidentsServer;
@@ -16,22 +29,31 @@ use hallguard_proto::incident::v1::incidents_server::IncidentsServer;
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "incident";
 
-/// Opens the database and assembles the gRPC surface.
-pub async fn build(target: &DatabaseTarget, max_message_bytes: usize) -> Result<ServiceParts, DatabaseError> {
-    let database = Database::open(target, None).await?;
-    let incidents = IncidentsServer::new(service::IncidentService::default())
-        .max_decoding_message_size(max_message_bytes)
-        .max_encoding_message_size(max_message_bytes);
+/// Opens the database and assembles the gRPC surface with its outbox worker.
+pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
+    let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
+    let worker = OutboxWorker::new(
+        database.pool.clone(),
+        PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
+    );
+    let service = service::IncidentService::new(
+        database.pool.clone(),
+        settings.halls.clone(),
+        peers::Tracing::new(&settings.peers, &settings.service_token),
+    );
+    let incidents = IncidentsServer::new(service)
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
     let hygiene = HygieneServer::new(service::HygieneService::default())
-        .max_decoding_message_size(max_message_bytes)
-        .max_encoding_message_size(max_message_bytes);
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
     Ok(ServiceParts {
         name: NAME,
         routes: tonic::service::Routes::new(incidents).add_service(hygiene),
         service_names: vec!["hallguard.incident.v1.Incidents", "hallguard.incident.v1.Hygiene"],
         roles: roles::rpc_roles(),
         pool: database.pool,
-        outbox_worker: None,
+        outbox_worker: Some(worker),
         on_shutdown: Vec::new(),
     })
 }

@@ -1,17 +1,474 @@
-//! The incident gRPC handlers. The RPCs are specified in the contract and built in the
-//! incident issue; until then the generated defaults answer UNIMPLEMENTED.
+//! The incident gRPC handlers: validate, run the step, answer with the incident as it
+//! now stands. Organisation, duty roster, the duty-desk feed and the Hygiene service
+//! (disinfection rounds, supplies, thermometers) are not built yet and answer
+//! UNIMPLEMENTED.
 
+use hallguard_platform::auth::Caller;
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::hall::{Hall, Halls};
+use hallguard_platform::time::{now_millis, timestamp_to_millis};
+use hallguard_platform::validate;
+use hallguard_proto::common::v1::PersonKind;
+use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::hygiene_server::Hygiene;
 use hallguard_proto::incident::v1::incidents_server::Incidents;
+use sqlx::AnyPool;
+use tonic::{Request, Response, Status};
+
+use crate::peers::Tracing;
+use crate::records::{self, IncidentRow};
+use crate::{contacts, steps};
 
 /// The incident workflow state.
-#[derive(Debug, Default)]
-pub struct IncidentService {}
+#[derive(Debug, Clone)]
+pub struct IncidentService {
+    pool: AnyPool,
+    halls: Halls,
+    tracer: Tracing,
+}
+
+impl IncidentService {
+    /// The service over its database, asking contact tracing through `tracer`.
+    pub fn new(pool: AnyPool, halls: Halls, tracer: Tracing) -> Self {
+        Self { pool, halls, tracer }
+    }
+
+    fn hall_of(&self, incident: &IncidentRow) -> Result<&Hall> {
+        validate::hall(&self.halls, &incident.site_id, "incident_id")
+    }
+
+    async fn answer(
+        &self,
+        incident: &IncidentRow,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        Ok(Response::new(pb::IncidentStepResponse {
+            incident: Some(records::message(&self.pool, incident).await?),
+        }))
+    }
+}
+
+/// Who acts: the name given in the request, else the caller's token name.
+fn actor<T>(request: &Request<T>, given: &str, field: &str) -> Result<String> {
+    match given.trim() {
+        "" => request
+            .extensions()
+            .get::<Caller>()
+            .map(|caller| caller.name.clone())
+            .ok_or_else(|| ServiceError::invalid(field, "is empty")),
+        name => Ok(name.to_string()),
+    }
+}
+
+fn optional_time(timestamp: Option<&prost_types::Timestamp>) -> Option<i64> {
+    timestamp.map(timestamp_to_millis)
+}
 
 #[tonic::async_trait]
-impl Incidents for IncidentService {}
+impl Incidents for IncidentService {
+    #[tracing::instrument(skip_all)]
+    async fn open_incident(
+        &self,
+        request: Request<pb::OpenIncidentRequest>,
+    ) -> std::result::Result<Response<pb::OpenIncidentResponse>, Status> {
+        let by = actor(&request, "", "caller")?;
+        let open = request.into_inner();
+        let person = open
+            .person
+            .as_ref()
+            .ok_or_else(|| ServiceError::invalid("person", "is required"))?;
+        validate::hall(&self.halls, &person.site_id, "person.site_id")?;
+        validate::required(&person.person_id, "person.person_id")?;
+        if !matches!(
+            PersonKind::try_from(person.kind),
+            Ok(PersonKind::Visitor | PersonKind::Staff)
+        ) {
+            return Err(ServiceError::invalid("person.kind", "must be VISITOR or STAFF").into());
+        }
+        if pb::IncidentSource::try_from(open.source).unwrap_or_default() == pb::IncidentSource::Unspecified {
+            return Err(ServiceError::invalid("source", "is required").into());
+        }
+        validate::required(&open.source_event_id, "source_event_id")?;
+        if !open.parent_incident_id.is_empty() {
+            records::load(&self.pool, &open.parent_incident_id)
+                .await
+                .map_err(|_| ServiceError::not_found("parent_incident_id", "no such incident"))?;
+        }
+        let (incident_id, created) = records::open(&self.pool, &open, &by).await?;
+        if created {
+            tracing::info!(%incident_id, source = open.source, "incident opened");
+        }
+        let incident = records::load(&self.pool, &incident_id).await?;
+        Ok(Response::new(pb::OpenIncidentResponse {
+            incident: Some(records::message(&self.pool, &incident).await?),
+            created,
+        }))
+    }
 
-/// Routine hygiene and supplies.
+    async fn get_incident(
+        &self,
+        request: Request<pb::GetIncidentRequest>,
+    ) -> std::result::Result<Response<pb::GetIncidentResponse>, Status> {
+        let id = validate::required(&request.get_ref().incident_id, "incident_id")?;
+        let incident = records::load(&self.pool, id).await?;
+        Ok(Response::new(pb::GetIncidentResponse {
+            incident: Some(records::message(&self.pool, &incident).await?),
+        }))
+    }
+
+    async fn list_incidents(
+        &self,
+        request: Request<pb::ListIncidentsRequest>,
+    ) -> std::result::Result<Response<pb::ListIncidentsResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let (offset, limit) = validate::page(request.page.as_ref())?;
+        let rows = records::list(&self.pool, &hall.site_id, request.open_only, offset, limit).await?;
+        let mut incidents = Vec::with_capacity(rows.len());
+        for row in &rows {
+            incidents.push(records::message(&self.pool, row).await?);
+        }
+        Ok(Response::new(pb::ListIncidentsResponse {
+            page: Some(validate::next_page(offset, limit, incidents.len())),
+            incidents,
+        }))
+    }
+
+    async fn record_report(
+        &self,
+        request: Request<pb::RecordReportRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().reported_by, "reported_by")?;
+        let request = request.into_inner();
+        let incident = records::load(
+            &self.pool,
+            validate::required(&request.incident_id, "incident_id")?,
+        )
+        .await?;
+        let hall = self.hall_of(&incident)?;
+        if request.reported_to_groups.is_empty() {
+            return Err(ServiceError::invalid("reported_to_groups", "is empty").into());
+        }
+        let at = validate::time(request.reported_at.as_ref(), now_millis(), "reported_at")?;
+        let posts: Vec<(String, String)> = request
+            .duty_posts
+            .iter()
+            .map(|p| {
+                (
+                    pb::DutyPost::try_from(p.post)
+                        .unwrap_or_default()
+                        .as_str_name()
+                        .to_string(),
+                    p.staff_id.clone(),
+                )
+            })
+            .collect();
+        let incident = steps::report(
+            &self.pool,
+            hall,
+            &incident.incident_id,
+            &by,
+            &request.reported_to_groups,
+            at,
+            &posts,
+        )
+        .await?;
+        self.answer(&incident).await
+    }
+
+    async fn record_isolation(
+        &self,
+        request: Request<pb::RecordIsolationRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let request = request.into_inner();
+        let incident = records::load(
+            &self.pool,
+            validate::required(&request.incident_id, "incident_id")?,
+        )
+        .await?;
+        let hall = self.hall_of(&incident)?;
+        let room = validate::required(&request.isolation_room_id, "isolation_room_id")?;
+        let isolated_at = validate::time(request.isolated_at.as_ref(), now_millis(), "isolated_at")?;
+        let times = (
+            isolated_at,
+            optional_time(request.community_notified_at.as_ref()),
+            optional_time(request.prevention_center_notified_at.as_ref()),
+        );
+        let incident = steps::isolation(&self.pool, hall, &incident.incident_id, room, times, &by).await?;
+        self.answer(&incident).await
+    }
+
+    async fn record_transfer_attempt(
+        &self,
+        request: Request<pb::RecordTransferAttemptRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let request = request.into_inner();
+        let id = validate::required(&request.incident_id, "incident_id")?;
+        let requested_at = validate::time(request.requested_at.as_ref(), now_millis(), "requested_at")?;
+        let departed_at = if request.succeeded {
+            Some(validate::time(
+                request.departed_at.as_ref(),
+                now_millis(),
+                "departed_at",
+            )?)
+        } else {
+            None
+        };
+        let channel = pb::TransferChannel::try_from(request.channel).unwrap_or_default();
+        let incident = steps::transfer_attempt(
+            &self.pool,
+            id,
+            channel,
+            requested_at,
+            departed_at,
+            &request.note,
+            &by,
+        )
+        .await?;
+        self.answer(&incident).await
+    }
+
+    async fn record_tracing(
+        &self,
+        request: Request<pb::RecordTracingRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let request = request.into_inner();
+        let id = validate::required(&request.incident_id, "incident_id")?;
+        for (index, contact) in request.manual_contacts.iter().enumerate() {
+            if contact.person.is_none() && contact.name.trim().is_empty() {
+                return Err(
+                    ServiceError::invalid(format!("manual_contacts[{index}].name"), "is empty").into(),
+                );
+            }
+        }
+        let (incident, _) = steps::tracing(
+            &self.pool,
+            &self.tracer,
+            id,
+            request.rings,
+            &request.manual_contacts,
+            request.order_tests,
+            &request.transport,
+            &by,
+        )
+        .await?;
+        self.answer(&incident).await
+    }
+
+    async fn submit_upward_report(
+        &self,
+        request: Request<pb::SubmitUpwardReportRequest>,
+    ) -> std::result::Result<Response<pb::SubmitUpwardReportResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let request = request.into_inner();
+        let id = validate::required(&request.incident_id, "incident_id")?;
+        let now = now_millis();
+        let sent = (
+            validate::time(
+                request.sent_to_leadership_at.as_ref(),
+                now,
+                "sent_to_leadership_at",
+            )?,
+            validate::time(
+                request.sent_to_epidemic_command_at.as_ref(),
+                now,
+                "sent_to_epidemic_command_at",
+            )?,
+            validate::time(request.sent_to_cdc_at.as_ref(), now, "sent_to_cdc_at")?,
+        );
+        let (incident, report_json, report_markdown) =
+            steps::upward_report(&self.pool, id, request.confirmed, sent, &by).await?;
+        Ok(Response::new(pb::SubmitUpwardReportResponse {
+            incident: Some(records::message(&self.pool, &incident).await?),
+            report_json,
+            report_markdown,
+        }))
+    }
+
+    async fn order_disinfection(
+        &self,
+        request: Request<pb::OrderDisinfectionRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
+        let incident = records::load(&self.pool, &id).await?;
+        let hall = self.hall_of(&incident)?;
+        let (incident, _) = steps::order_disinfection(&self.pool, hall, &self.tracer, &id, &by).await?;
+        self.answer(&incident).await
+    }
+
+    async fn complete_disinfection(
+        &self,
+        request: Request<pb::CompleteDisinfectionRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().done_by, "done_by")?;
+        let request = request.into_inner();
+        let id = validate::required(&request.incident_id, "incident_id")?;
+        let zone = validate::required(&request.zone_id, "zone_id")?;
+        let agent = validate::required(&request.agent, "agent")?;
+        let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
+        let incident = steps::complete_disinfection(&self.pool, id, zone, &by, agent, done_at).await?;
+        self.answer(&incident).await
+    }
+
+    async fn record_aftermath(
+        &self,
+        request: Request<pb::RecordAftermathRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let request = request.into_inner();
+        let id = validate::required(&request.incident_id, "incident_id")?;
+        let notes = validate::required(&request.notes, "notes")?;
+        let incident = steps::aftermath(&self.pool, id, notes, &by).await?;
+        self.answer(&incident).await
+    }
+
+    async fn approve_statement(
+        &self,
+        request: Request<pb::ApproveStatementRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let request = request.into_inner();
+        let id = validate::required(&request.incident_id, "incident_id")?;
+        let statement = validate::required(&request.statement, "statement")?;
+        let approved_by = validate::required(&request.approved_by, "approved_by")?;
+        let incident = records::load(&self.pool, id).await?;
+        let hall = self.hall_of(&incident)?;
+        let incident = steps::approve_statement(&self.pool, hall, id, statement, approved_by).await?;
+        self.answer(&incident).await
+    }
+
+    async fn close_incident(
+        &self,
+        request: Request<pb::CloseIncidentRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = actor(&request, &request.get_ref().closed_by, "closed_by")?;
+        let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
+        let incident = steps::close(&self.pool, &id, &by).await?;
+        self.answer(&incident).await
+    }
+
+    async fn list_tasks(
+        &self,
+        request: Request<pb::ListTasksRequest>,
+    ) -> std::result::Result<Response<pb::ListTasksResponse>, Status> {
+        let request = request.into_inner();
+        let tasks = records::tasks(&self.pool, request.incident_id.trim(), request.open_only).await?;
+        Ok(Response::new(pb::ListTasksResponse { tasks }))
+    }
+
+    async fn complete_task(
+        &self,
+        request: Request<pb::CompleteTaskRequest>,
+    ) -> std::result::Result<Response<pb::CompleteTaskResponse>, Status> {
+        let by = actor(&request, &request.get_ref().done_by, "done_by")?;
+        let id = validate::required(&request.get_ref().task_id, "task_id")?.to_string();
+        let task = records::complete_task(&self.pool, &id, &by).await?;
+        Ok(Response::new(pb::CompleteTaskResponse { task: Some(task) }))
+    }
+
+    async fn list_audit_log(
+        &self,
+        request: Request<pb::ListAuditLogRequest>,
+    ) -> std::result::Result<Response<pb::ListAuditLogResponse>, Status> {
+        let request = request.into_inner();
+        let (offset, limit) = validate::page(request.page.as_ref())?;
+        let entries = records::audit_log(&self.pool, request.incident_id.trim(), offset, limit).await?;
+        Ok(Response::new(pb::ListAuditLogResponse {
+            page: Some(validate::next_page(offset, limit, entries.len())),
+            entries,
+        }))
+    }
+
+    async fn add_contact(
+        &self,
+        request: Request<pb::AddContactRequest>,
+    ) -> std::result::Result<Response<pb::ContactResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let request = request.into_inner();
+        let incident = records::load(
+            &self.pool,
+            validate::required(&request.incident_id, "incident_id")?,
+        )
+        .await?;
+        let manual = request
+            .contact
+            .ok_or_else(|| ServiceError::invalid("contact", "is required"))?;
+        if manual.person.is_none() && manual.name.trim().is_empty() {
+            return Err(ServiceError::invalid("contact.name", "is empty").into());
+        }
+        if incident.progress.state() == 7 {
+            return Err(ServiceError::precondition("the incident is closed").into());
+        }
+        let mut transaction = hallguard_platform::db::begin_write(&self.pool)
+            .await
+            .map_err(ServiceError::from)?;
+        let contact_id = contacts::add(
+            &mut transaction,
+            &incident,
+            &contacts::NewContact {
+                person: manual.person.clone(),
+                name: manual.name.clone(),
+                phone: manual.phone.clone(),
+                ring: 1,
+                evidence_json: "[]".into(),
+                category: "added-by-hand".into(),
+                note: manual.note.clone(),
+            },
+        )
+        .await?;
+        records::audit(
+            &mut transaction,
+            Some(&incident.incident_id),
+            &by,
+            "contact added",
+            &serde_json::json!({ "contact_id": contact_id, "note": manual.note }),
+        )
+        .await?;
+        transaction.commit().await.map_err(ServiceError::from)?;
+        let contact = contacts::list(&self.pool, &incident)
+            .await?
+            .into_iter()
+            .find(|c| c.contact_id == contact_id);
+        Ok(Response::new(pb::ContactResponse { contact }))
+    }
+
+    async fn list_contacts(
+        &self,
+        request: Request<pb::ListContactsRequest>,
+    ) -> std::result::Result<Response<pb::ListContactsResponse>, Status> {
+        let incident = records::load(
+            &self.pool,
+            validate::required(&request.get_ref().incident_id, "incident_id")?,
+        )
+        .await?;
+        Ok(Response::new(pb::ListContactsResponse {
+            contacts: contacts::list(&self.pool, &incident).await?,
+        }))
+    }
+
+    async fn update_contact_status(
+        &self,
+        request: Request<pb::UpdateContactStatusRequest>,
+    ) -> std::result::Result<Response<pb::ContactResponse>, Status> {
+        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let request = request.into_inner();
+        let id = validate::required(&request.contact_id, "contact_id")?;
+        let status = match pb::ContactStatus::try_from(request.status) {
+            Ok(pb::ContactStatus::Unspecified) | Err(_) => {
+                return Err(ServiceError::invalid("status", "is not a contact status").into());
+            }
+            Ok(status) => status,
+        };
+        let contact = contacts::update(&self.pool, id, status, request.note.trim(), &by).await?;
+        Ok(Response::new(pb::ContactResponse {
+            contact: Some(contact),
+        }))
+    }
+}
+
+/// Routine hygiene and supplies: not built yet.
 #[derive(Debug, Default)]
 pub struct HygieneService {}
 

@@ -15,6 +15,9 @@ pub enum ServiceError {
     /// an entrance gate, or without an open visit).
     #[error("{0}")]
     FailedPrecondition(String),
+    /// A peer service this call needs is down; retry later.
+    #[error("{0}")]
+    Unavailable(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -43,6 +46,7 @@ impl From<ServiceError> for tonic::Status {
             ServiceError::Invalid(violation) => status::invalid_argument(violation),
             ServiceError::NotFound(violation) => status::not_found(violation),
             ServiceError::FailedPrecondition(message) => status::failed_precondition(message.clone()),
+            ServiceError::Unavailable(message) => tonic::Status::unavailable(message.clone()),
             ServiceError::Database(cause) => status::from_sqlx(cause),
         }
     }

@@ -95,9 +95,19 @@ pub async fn place(
     hold_from_row(&row)
 }
 
-/// Lifts a hold; lifting twice keeps the first lifting.
+/// Lifts a hold, named by its id or by the idempotency key it was placed with (a peer
+/// that placed it through its outbox never saw the id); lifting twice keeps the first.
 pub async fn lift(pool: &AnyPool, hold_id: &str, reason: &str, at: i64) -> Result<pb::QuarantineHold> {
-    get(pool, hold_id).await?;
+    let hold_id =
+        match sqlx::query("SELECT hold_id FROM quarantine_holds WHERE hold_id = $1 OR idempotency_key = $1")
+            .bind(hold_id)
+            .fetch_optional(pool)
+            .await?
+        {
+            Some(row) => row.try_get::<String, _>("hold_id")?,
+            None => return Err(ServiceError::not_found("hold_id", "no such hold")),
+        };
+    let hold_id = hold_id.as_str();
     sqlx::query("UPDATE quarantine_holds SET lifted_at = $1, lift_reason = $2 WHERE hold_id = $3 AND lifted_at IS NULL")
         .bind(at)
         .bind(reason)

@@ -1,0 +1,541 @@
+//! The seven steps, each one transaction with its audit entry, tasks and outbox
+//! messages. Order is checked by [`crate::workflow`]; a step out of order is
+//! FAILED_PRECONDITION naming the missing step.
+
+use hallguard_platform::db::begin_write;
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::hall::Hall;
+use hallguard_platform::outbox::{self, NewMessage};
+use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_proto::common::v1::TimeWindow;
+use hallguard_proto::contact_tracing::v1 as ct;
+use hallguard_proto::incident::v1 as pb;
+use hallguard_proto::staff_health::v1 as staff_health;
+use prost::Message;
+use serde_json::json;
+use sqlx::{AnyPool, Row};
+
+use crate::contacts::{self, NewContact};
+use crate::peers::Tracing;
+use crate::records::{self, IncidentRow};
+use crate::upward;
+use crate::workflow::Step;
+
+const START_SWEEP: &str = "/hallguard.staff_health.v1.StaffHealth/StartTemperatureSweep";
+const DAY_MS: i64 = 86_400_000;
+
+/// Loads the incident and checks that `step` may be recorded now.
+async fn ready(pool: &AnyPool, incident_id: &str, step: Step) -> Result<IncidentRow> {
+    let incident = records::load(pool, incident_id).await?;
+    incident
+        .progress
+        .check(step)
+        .map_err(|error| ServiceError::precondition(error.to_string()))?;
+    Ok(incident)
+}
+
+/// Step 1: who reported to whom, when; the duty posts manned.
+pub async fn report(
+    pool: &AnyPool,
+    hall: &Hall,
+    incident_id: &str,
+    by: &str,
+    groups: &[String],
+    at: i64,
+    posts: &[(String, String)],
+) -> Result<IncidentRow> {
+    for (index, group) in groups.iter().enumerate() {
+        if !hall.groups.iter().any(|g| &g.id == group) {
+            return Err(ServiceError::not_found(
+                format!("reported_to_groups[{index}]"),
+                format!("no group {group:?} in this hall's organisation"),
+            ));
+        }
+    }
+    let mut incident = ready(pool, incident_id, Step::Report).await?;
+    let mut transaction = begin_write(pool).await?;
+    let detail = json!({
+        "reported_by": by,
+        "reported_to_groups": groups,
+        "reported_at_ms": at,
+        "duty_posts": posts.iter().map(|(post, staff)| json!({"post": post, "staff_id": staff})).collect::<Vec<_>>(),
+    });
+    records::record_step(&mut transaction, &mut incident, Step::Report, detail, by, true).await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
+
+/// Step 2: the person in an isolation room (one case per room until transfer); the
+/// community and the epidemic-prevention center told.
+pub async fn isolation(
+    pool: &AnyPool,
+    hall: &Hall,
+    incident_id: &str,
+    room_id: &str,
+    times: (i64, Option<i64>, Option<i64>),
+    by: &str,
+) -> Result<IncidentRow> {
+    if !hall.isolation_rooms.iter().any(|room| room.id == room_id) {
+        return Err(ServiceError::not_found(
+            "isolation_room_id",
+            format!("no isolation room {room_id:?} in this hall"),
+        ));
+    }
+    let mut incident = ready(pool, incident_id, Step::Isolation).await?;
+    let mut transaction = begin_write(pool).await?;
+    let occupants =
+        sqlx::query("SELECT incident_id FROM incidents WHERE isolation_room_id = $1 AND incident_id <> $2")
+            .bind(room_id)
+            .bind(incident_id)
+            .fetch_all(&mut *transaction)
+            .await?;
+    for occupant in occupants {
+        let other = records::load(&mut *transaction, &occupant.try_get::<String, _>("incident_id")?).await?;
+        if !other.progress.is_done(Step::Transfer) && other.progress.state() != 7 {
+            return Err(ServiceError::precondition(format!(
+                "isolation room {room_id} holds the case of {} until their transfer",
+                other.incident_id
+            )));
+        }
+    }
+    incident.isolation_room_id = Some(room_id.to_string());
+    let (isolated_at, community, center) = times;
+    let detail = json!({
+        "isolation_room_id": room_id,
+        "isolated_at_ms": isolated_at,
+        "community_notified_at_ms": community,
+        "prevention_center_notified_at_ms": center,
+        "spot_disinfection": "ordered",
+    });
+    records::record_step(&mut transaction, &mut incident, Step::Isolation, detail, by, true).await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
+
+/// The transfer channels in escalation order.
+fn channel_rank(channel: pb::TransferChannel) -> Option<usize> {
+    match channel {
+        pb::TransferChannel::Family => Some(0),
+        pb::TransferChannel::Ambulance120 => Some(1),
+        pb::TransferChannel::EpidemicCommand => Some(2),
+        pb::TransferChannel::Unspecified => None,
+    }
+}
+
+/// A transfer attempt in step 3. The plan escalates: family, else 120, else the
+/// epidemic command's escort; a channel is tried only after the one before it failed.
+/// A successful attempt completes the step and frees the isolation room.
+pub async fn transfer_attempt(
+    pool: &AnyPool,
+    incident_id: &str,
+    channel: pb::TransferChannel,
+    requested_at: i64,
+    departed_at: Option<i64>,
+    note: &str,
+    by: &str,
+) -> Result<IncidentRow> {
+    let rank = channel_rank(channel).ok_or_else(|| ServiceError::invalid("channel", "is required"))?;
+    let mut incident = ready(pool, incident_id, Step::Transfer).await?;
+    if incident.progress.is_done(Step::Transfer) {
+        return Err(ServiceError::precondition(
+            "the person has already been transferred",
+        ));
+    }
+    let failed: Vec<String> =
+        sqlx::query("SELECT detail_json FROM step_records WHERE incident_id = $1 AND step = 3")
+            .bind(incident_id)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .filter_map(|row| row.try_get::<String, _>("detail_json").ok())
+            .filter_map(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .filter(|detail| detail["succeeded"] == json!(false))
+            .filter_map(|detail| detail["channel"].as_str().map(str::to_string))
+            .collect();
+    let escalation = [
+        pb::TransferChannel::Family,
+        pb::TransferChannel::Ambulance120,
+        pb::TransferChannel::EpidemicCommand,
+    ];
+    if let Some(previous) = rank.checked_sub(1).map(|i| escalation[i])
+        && !failed.iter().any(|c| c == previous.as_str_name())
+    {
+        return Err(ServiceError::precondition(format!(
+            "{} is tried only after {} failed",
+            channel.as_str_name(),
+            previous.as_str_name()
+        )));
+    }
+    let succeeded = departed_at.is_some();
+    let detail = json!({
+        "channel": channel.as_str_name(),
+        "requested_at_ms": requested_at,
+        "succeeded": succeeded,
+        "departed_at_ms": departed_at,
+        "note": note,
+        "escalated_from": rank.checked_sub(1).map(|i| escalation[i].as_str_name()),
+    });
+    let mut transaction = begin_write(pool).await?;
+    records::record_step(
+        &mut transaction,
+        &mut incident,
+        Step::Transfer,
+        detail,
+        by,
+        succeeded,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
+
+fn evidence(exposures: &[ct::Exposure]) -> String {
+    let spans = |spans: &[TimeWindow]| {
+        spans
+            .iter()
+            .map(|s| {
+                json!([
+                    s.start
+                        .as_ref()
+                        .map(hallguard_platform::time::timestamp_to_millis),
+                    s.end.as_ref().map(hallguard_platform::time::timestamp_to_millis)
+                ])
+            })
+            .collect::<Vec<_>>()
+    };
+    serde_json::Value::from(
+        exposures
+            .iter()
+            .map(|e| {
+                json!({
+                    "place": e.place.as_ref().map(|p| p.place_id.clone()),
+                    "other_place": e.other_place_id,
+                    "rule": ct::ExposureRule::try_from(e.rule).unwrap_or_default().as_str_name(),
+                    "seconds": e.seconds,
+                    "spans": spans(&e.spans),
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
+}
+
+/// Step 4: contacts from contact tracing (ring 1, and ring 2 if asked) with their
+/// evidence, contacts added by hand, every on-duty staff member's temperature (a sweep
+/// at staff-health, through the outbox), tests ordered. Contact tracing is asked while
+/// the duty officer waits; when it is down the step is not recorded (UNAVAILABLE).
+#[allow(clippy::too_many_arguments)]
+pub async fn tracing(
+    pool: &AnyPool,
+    tracer: &Tracing,
+    incident_id: &str,
+    rings: u32,
+    manual: &[pb::ManualContact],
+    order_tests: bool,
+    transport: &str,
+    by: &str,
+) -> Result<(IncidentRow, usize)> {
+    let mut incident = ready(pool, incident_id, Step::Tracing).await?;
+    let anchor = incident
+        .opened
+        .occurred_at
+        .unwrap_or_else(|| millis_to_timestamp(now_millis()));
+    let found = tracer
+        .find_contacts(ct::FindContactsRequest {
+            person: Some(incident.person.clone()),
+            window: Some(ct::find_contacts_request::Window::DaysBefore(ct::DaysBefore {
+                anchor: Some(anchor),
+                days: 4,
+            })),
+            rings: rings.clamp(1, 2),
+            ..Default::default()
+        })
+        .await?;
+    let mut new_contacts: Vec<NewContact> = found
+        .close_contacts
+        .iter()
+        .map(|c| NewContact {
+            person: c.person.clone(),
+            name: String::new(),
+            phone: String::new(),
+            ring: 1,
+            evidence_json: evidence(&c.exposures),
+            category: c.category.clone(),
+            note: String::new(),
+        })
+        .collect();
+    new_contacts.extend(found.secondary_contacts.iter().map(|c| NewContact {
+        person: c.person.clone(),
+        name: String::new(),
+        phone: String::new(),
+        ring: 2,
+        evidence_json: evidence(&c.exposures),
+        category: c.category.clone(),
+        note: format!(
+            "via {}",
+            c.via.as_ref().map(|v| v.person_id.as_str()).unwrap_or_default()
+        ),
+    }));
+    new_contacts.extend(manual.iter().map(|m| NewContact {
+        person: m.person.clone().filter(|p| !p.person_id.is_empty()),
+        name: m.name.clone(),
+        phone: m.phone.clone(),
+        ring: 1,
+        evidence_json: "[]".into(),
+        category: "added-by-hand".into(),
+        note: m.note.clone(),
+    }));
+    let mut transaction = begin_write(pool).await?;
+    for contact in &new_contacts {
+        contacts::add(&mut transaction, &incident, contact).await?;
+    }
+    let sweep = staff_health::StartTemperatureSweepRequest {
+        site_id: incident.site_id.clone(),
+        incident_id: incident.incident_id.clone(),
+        idempotency_key: format!("incident/{}/sweep", incident.incident_id),
+    };
+    outbox::enqueue(
+        &mut transaction,
+        &NewMessage {
+            site_id: incident.site_id.clone(),
+            destination: "staff-health".into(),
+            kind: START_SWEEP.into(),
+            idempotency_key: sweep.idempotency_key.clone(),
+            payload: sweep.encode_to_vec(),
+        },
+    )
+    .await?;
+    let detail = json!({
+        "rings": rings.clamp(1, 2),
+        "close_contacts": found.close_contacts.len(),
+        "secondary_contacts": found.secondary_contacts.len(),
+        "added_by_hand": manual.len(),
+        "transport": transport,
+        "tests_ordered": order_tests,
+        "staff_temperature_sweep": "requested",
+        "index_seen_by_contact_tracing": found.index_seen,
+    });
+    records::record_step(&mut transaction, &mut incident, Step::Tracing, detail, by, true).await?;
+    transaction.commit().await?;
+    Ok((incident, new_contacts.len()))
+}
+
+/// Step 5: the structured report, marked sent to the leadership group, the city
+/// epidemic command and the CDC with times. Returns it as JSON and Markdown.
+pub async fn upward_report(
+    pool: &AnyPool,
+    incident_id: &str,
+    confirmed: bool,
+    sent: (i64, i64, i64),
+    by: &str,
+) -> Result<(IncidentRow, String, String)> {
+    let mut incident = ready(pool, incident_id, Step::UpwardReport).await?;
+    let message = records::message(pool, &incident).await?;
+    let follow_up = contacts::list(pool, &incident).await?;
+    let mut report = upward::json(&message, &follow_up, confirmed);
+    report["sent"] = json!({
+        "leadership_group_at_ms": sent.0,
+        "city_epidemic_command_at_ms": sent.1,
+        "cdc_at_ms": sent.2,
+    });
+    let markdown = upward::markdown(&message, &follow_up, confirmed);
+    let mut transaction = begin_write(pool).await?;
+    records::record_step(
+        &mut transaction,
+        &mut incident,
+        Step::UpwardReport,
+        report.clone(),
+        by,
+        true,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok((incident, report.to_string(), markdown))
+}
+
+/// Step 6, ordering: the isolation room's zone and every zone on the person's
+/// trajectory over the tracing window, one order each for the disinfection post.
+pub async fn order_disinfection(
+    pool: &AnyPool,
+    hall: &Hall,
+    tracer: &Tracing,
+    incident_id: &str,
+    by: &str,
+) -> Result<(IncidentRow, Vec<String>)> {
+    let mut incident = ready(pool, incident_id, Step::Disinfection).await?;
+    let occurred = incident
+        .opened
+        .occurred_at
+        .as_ref()
+        .map_or_else(now_millis, hallguard_platform::time::timestamp_to_millis);
+    let trajectory = tracer
+        .trajectory(ct::GetTrajectoryRequest {
+            person: Some(incident.person.clone()),
+            window: Some(TimeWindow {
+                start: Some(millis_to_timestamp(occurred - 4 * DAY_MS)),
+                end: Some(millis_to_timestamp(now_millis() + 60_000)),
+            }),
+        })
+        .await?;
+    let mut zones: Vec<String> = Vec::new();
+    if let Some(room) = incident
+        .isolation_room_id
+        .as_ref()
+        .and_then(|id| hall.isolation_rooms.iter().find(|r| &r.id == id))
+    {
+        zones.push(room.zone_id.clone());
+    }
+    if hall.zone(&incident.opened.location_id).is_some() {
+        zones.push(incident.opened.location_id.clone());
+    }
+    for stop in trajectory.stops {
+        if let Some(place) = stop.place.filter(|p| p.kind == ct::PlaceKind::Zone as i32) {
+            zones.push(place.place_id);
+        }
+    }
+    zones.sort();
+    zones.dedup();
+    let now = now_millis();
+    let mut transaction = begin_write(pool).await?;
+    for zone in &zones {
+        sqlx::query(
+            "INSERT INTO disinfection_orders (incident_id, zone_id, ordered_at) VALUES ($1, $2, $3)
+             ON CONFLICT (incident_id, zone_id) DO NOTHING",
+        )
+        .bind(incident_id)
+        .bind(zone)
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    records::record_step(
+        &mut transaction,
+        &mut incident,
+        Step::Disinfection,
+        json!({ "ordered_zones": zones }),
+        by,
+        zones.is_empty(),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok((incident, zones))
+}
+
+/// Step 6, closing one order; the step is done when every order is.
+pub async fn complete_disinfection(
+    pool: &AnyPool,
+    incident_id: &str,
+    zone_id: &str,
+    done_by: &str,
+    agent: &str,
+    done_at: i64,
+) -> Result<IncidentRow> {
+    let mut incident = ready(pool, incident_id, Step::Disinfection).await?;
+    let mut transaction = begin_write(pool).await?;
+    let updated = sqlx::query(
+        "UPDATE disinfection_orders SET done_by = $1, agent = $2, done_at = $3
+         WHERE incident_id = $4 AND zone_id = $5 AND done_at IS NULL",
+    )
+    .bind(done_by)
+    .bind(agent)
+    .bind(done_at)
+    .bind(incident_id)
+    .bind(zone_id)
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(ServiceError::not_found(
+            "zone_id",
+            "no open disinfection order for this zone",
+        ));
+    }
+    let open = sqlx::query(
+        "SELECT COUNT(*) AS open FROM disinfection_orders WHERE incident_id = $1 AND done_at IS NULL",
+    )
+    .bind(incident_id)
+    .fetch_one(&mut *transaction)
+    .await?
+    .try_get::<i64, _>("open")?;
+    let detail = json!({ "zone_id": zone_id, "done_by": done_by, "agent": agent, "done_at_ms": done_at, "orders_open": open });
+    records::record_step(
+        &mut transaction,
+        &mut incident,
+        Step::Disinfection,
+        detail,
+        done_by,
+        open == 0,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
+
+/// Step 7: aftermath notes.
+pub async fn aftermath(pool: &AnyPool, incident_id: &str, notes: &str, by: &str) -> Result<IncidentRow> {
+    let mut incident = ready(pool, incident_id, Step::Aftermath).await?;
+    let mut transaction = begin_write(pool).await?;
+    records::record_step(
+        &mut transaction,
+        &mut incident,
+        Step::Aftermath,
+        json!({ "notes": notes }),
+        by,
+        true,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
+
+/// Information discipline: a statement is released only once a member of the
+/// leadership group approves it, and only after the upward report.
+pub async fn approve_statement(
+    pool: &AnyPool,
+    hall: &Hall,
+    incident_id: &str,
+    statement: &str,
+    approved_by: &str,
+) -> Result<IncidentRow> {
+    let mut incident = records::load(pool, incident_id).await?;
+    if !incident.progress.is_done(Step::UpwardReport) {
+        return Err(ServiceError::precondition(
+            "step 5 (upward report) must be recorded before a statement is released",
+        ));
+    }
+    let leadership = hall.groups.iter().find(|g| g.id == "leadership");
+    let member =
+        leadership.is_some_and(|g| g.leader == approved_by || g.members.iter().any(|m| m == approved_by));
+    if !member {
+        return Err(ServiceError::precondition(format!(
+            "{approved_by} is not in the leadership group: statements are released only with its approval"
+        )));
+    }
+    let mut transaction = begin_write(pool).await?;
+    records::record_step(
+        &mut transaction,
+        &mut incident,
+        Step::Aftermath,
+        json!({ "statement": statement, "approved_by": approved_by }),
+        approved_by,
+        false,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
+
+/// Closes the incident once the aftermath is recorded.
+pub async fn close(pool: &AnyPool, incident_id: &str, by: &str) -> Result<IncidentRow> {
+    let mut incident = records::load(pool, incident_id).await?;
+    incident
+        .progress
+        .check_close()
+        .map_err(|error| ServiceError::precondition(error.to_string()))?;
+    incident.progress.close();
+    let mut transaction = begin_write(pool).await?;
+    records::save(&mut transaction, &incident).await?;
+    records::audit(&mut transaction, Some(incident_id), by, "close", &json!({})).await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
