@@ -1,6 +1,6 @@
 //! Screening over gRPC against a real database: each decision rule, scenario 1 with both
-//! of its visitors (incidents queued in the outbox, queue neighbours reaching contact
-//! tracing), one-way gates and the visit lifecycle, no-code registration, idempotent
+//! of its visitors (incidents opened through the outbox, queue neighbours reaching
+//! contact tracing), one-way gates and the visit lifecycle, no-code registration, idempotent
 //! retries, bad input, the duty-desk feed and gate statistics.
 #![allow(clippy::unwrap_used)]
 
@@ -12,8 +12,8 @@ use hallguard_platform::time::{millis_to_timestamp, now_millis};
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow, ZoneRef};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
-use hallguard_proto::platform::v1::GetOutboxBacklogRequest;
-use hallguard_proto::platform::v1::outbox_admin_client::OutboxAdminClient;
+use hallguard_proto::incident::v1::ListIncidentsRequest;
+use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::screening::v1::screening_client::ScreeningClient;
 use hallguard_proto::screening::v1::*;
 use hallguard_tests::TestHall;
@@ -217,7 +217,7 @@ async fn each_decision_rule_applies_with_its_reason() {
 }
 
 #[tokio::test]
-async fn scenario_one_both_visitors_are_held_and_their_incidents_queued() {
+async fn scenario_one_both_visitors_are_held_and_their_incidents_opened() {
     let hall = TestHall::start().await;
     let mut client = gate(&hall).await;
     add_high_risk_area(&mut desk(&hall).await, "420106").await;
@@ -266,24 +266,32 @@ async fn scenario_one_both_visitors_are_held_and_their_incidents_queued() {
         (1, 2, 3)
     );
 
-    // The incident service does not answer OpenIncident yet: both requests wait in the
-    // outbox, retried, not lost.
-    let mut outbox = OutboxAdminClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
-    let mut waiting = 0;
-    for _ in 0..50 {
-        let backlog = outbox
-            .get_outbox_backlog(GetOutboxBacklogRequest {})
+    // Both incidents reach the incident service through screening's outbox.
+    let mut incidents = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let mut opened: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        opened = incidents
+            .list_incidents(ListIncidentsRequest {
+                site_id: SITE.into(),
+                open_only: true,
+                page: None,
+            })
             .await
             .unwrap()
-            .into_inner();
-        let incidents = backlog.entries.iter().find(|e| e.destination == "incident");
-        if let Some(entry) = incidents.filter(|e| e.retrying == 2) {
-            waiting = entry.pending;
+            .into_inner()
+            .incidents
+            .iter()
+            .map(|i| i.person.clone().unwrap().person_id)
+            .collect();
+        if opened.len() == 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(waiting, 2);
+    opened.sort();
+    let mut suspected = vec![red.person_id.clone(), from_risk_area.person_id.clone()];
+    suspected.sort();
+    assert_eq!(opened, suspected);
 
     // Queue intervals reached contact tracing: the red-code visitor's queue neighbours.
     let mut tracing =

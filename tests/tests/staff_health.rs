@@ -1,7 +1,7 @@
 //! Staff health over gRPC against a real database: the roster and its CSV import,
 //! morning checks with corrections, focus management, temperature sweeps, canteen
 //! seating under the spacing rules, and scenario 2 end to end (a staff member at lunch
-//! with fever, cough and sore throat: an incident queued, canteen neighbours and zone
+//! with fever, cough and sore throat: an incident opened, canteen neighbours and zone
 //! co-workers in contact tracing).
 #![allow(clippy::unwrap_used)]
 
@@ -13,8 +13,8 @@ use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis};
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
-use hallguard_proto::platform::v1::GetOutboxBacklogRequest;
-use hallguard_proto::platform::v1::outbox_admin_client::OutboxAdminClient;
+use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
+use hallguard_proto::incident::v1::{IncidentSource, ListIncidentsRequest};
 use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 use hallguard_proto::staff_health::v1::*;
 use hallguard_tests::TestHall;
@@ -490,26 +490,29 @@ async fn scenario_two_a_staff_member_at_lunch_with_fever_cough_and_sore_throat()
             .unwrap();
     }
 
-    // The incident waits in the outbox until the incident service answers.
-    let mut outbox = OutboxAdminClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
-    let mut waiting = 0;
-    for _ in 0..50 {
-        let backlog = outbox
-            .get_outbox_backlog(GetOutboxBacklogRequest {})
+    // The incident reaches the incident service through the outbox.
+    let mut incidents = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let mut opened = Vec::new();
+    for _ in 0..100 {
+        opened = incidents
+            .list_incidents(ListIncidentsRequest {
+                site_id: SITE.into(),
+                open_only: true,
+                page: None,
+            })
             .await
             .unwrap()
-            .into_inner();
-        if let Some(entry) = backlog
-            .entries
-            .iter()
-            .find(|e| e.destination == "incident" && e.retrying == 1)
-        {
-            waiting = entry.pending;
+            .into_inner()
+            .incidents;
+        if !opened.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(waiting, 1);
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].person.clone().unwrap().person_id, "s-001");
+    assert_eq!(opened[0].source(), IncidentSource::StaffHealth);
+    assert_eq!(opened[0].readings[0].symptoms, vec!["cough", "sore throat"]);
 
     // Contact tracing has the zone co-worker and the canteen neighbour.
     let mut tracing =

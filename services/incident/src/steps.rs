@@ -236,16 +236,19 @@ pub async fn tracing(
     by: &str,
 ) -> Result<(IncidentRow, usize)> {
     let mut incident = ready(pool, incident_id, Step::Tracing).await?;
-    let anchor = incident
+    // From 4 days before the event (the national protocol) until now: people who met
+    // the person after the event, before isolation (the queue behind them), count too.
+    let occurred = incident
         .opened
         .occurred_at
-        .unwrap_or_else(|| millis_to_timestamp(now_millis()));
+        .as_ref()
+        .map_or_else(now_millis, hallguard_platform::time::timestamp_to_millis);
     let found = tracer
         .find_contacts(ct::FindContactsRequest {
             person: Some(incident.person.clone()),
-            window: Some(ct::find_contacts_request::Window::DaysBefore(ct::DaysBefore {
-                anchor: Some(anchor),
-                days: 4,
+            window: Some(ct::find_contacts_request::Window::Span(TimeWindow {
+                start: Some(millis_to_timestamp(occurred - 4 * DAY_MS)),
+                end: Some(millis_to_timestamp(now_millis() + 60_000)),
             })),
             rings: rings.clamp(1, 2),
             ..Default::default()

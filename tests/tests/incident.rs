@@ -1,0 +1,559 @@
+//! The incident response over gRPC with the real neighbouring services: scenario 1 from
+//! the gate through all seven steps (the incident opened by screening's outbox, contacts
+//! from contact tracing held at the gates, the upward report, disinfection of the
+//! trajectory, the statement approved, closed), steps out of order refused, the audit
+//! log complete, and a positive contact opening a linked incident.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use hallguard::ServiceRole;
+use hallguard_platform::auth::{PeerInterceptor, Role};
+use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef};
+use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
+use hallguard_proto::incident::v1::*;
+use hallguard_proto::screening::v1::screening_client::ScreeningClient;
+use hallguard_proto::screening::v1::{
+    CheckInRequest, HealthCodeIdentity, Itinerary, ListQuarantineHoldsRequest, VisitorIdentity,
+    visitor_identity,
+};
+use hallguard_tests::TestHall;
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+const SITE: &str = "riverside-hall";
+const MINUTE: i64 = 60_000;
+
+type Client = IncidentsClient<InterceptedService<Channel, PeerInterceptor>>;
+
+fn ago(minutes: i64) -> Option<prost_types::Timestamp> {
+    Some(millis_to_timestamp(now_millis() - minutes * MINUTE))
+}
+
+fn check(id_number: &str, minutes_ago: i64, temperature: f64, colour: HealthCodeColour) -> CheckInRequest {
+    CheckInRequest {
+        site_id: SITE.into(),
+        gate_id: "gate-east-in".into(),
+        visitor: Some(VisitorIdentity {
+            identity: Some(visitor_identity::Identity::HealthCode(HealthCodeIdentity {
+                id_number: id_number.into(),
+                display_name: format!("Visitor {id_number}"),
+            })),
+        }),
+        temperature_celsius: temperature,
+        health_code_colour: colour as i32,
+        itinerary: Some(Itinerary::default()),
+        mask_worn: true,
+        checked_at: ago(minutes_ago),
+        idempotency_key: format!("gate-{id_number}"),
+    }
+}
+
+/// Waits for the first incident opened in the hall (screening delivers it).
+async fn first_incident(client: &mut Client) -> Incident {
+    for _ in 0..100 {
+        let listed = client
+            .list_incidents(ListIncidentsRequest {
+                site_id: SITE.into(),
+                open_only: true,
+                page: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(incident) = listed.incidents.into_iter().next() {
+            return incident;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("screening's outbox never opened the incident");
+}
+
+fn state(response: tonic::Response<IncidentStepResponse>) -> IncidentState {
+    response.into_inner().incident.unwrap().state()
+}
+
+#[tokio::test]
+async fn scenario_one_through_all_seven_steps() {
+    let hall = TestHall::start().await;
+    let mut gate = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::GateDevice).await);
+    let before = gate
+        .check_in(check("N1", 30, 36.5, HealthCodeColour::Green))
+        .await
+        .unwrap()
+        .into_inner();
+    let index = gate
+        .check_in(check("X1", 29, 37.6, HealthCodeColour::Red))
+        .await
+        .unwrap()
+        .into_inner();
+    let after = gate
+        .check_in(check("N2", 29, 36.6, HealthCodeColour::Green))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        index.decision(),
+        hallguard_proto::screening::v1::Decision::SuspectedCase
+    );
+
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let incident = first_incident(&mut desk).await;
+    let id = incident.incident_id.clone();
+    assert_eq!(incident.person.as_ref().unwrap().person_id, index.person_id);
+    assert_eq!(incident.source(), IncidentSource::Screening);
+    assert_eq!(incident.state(), IncidentState::Unspecified);
+    assert_eq!(incident.readings[0].temperature_celsius, 37.6);
+
+    // Presence reaches contact tracing through screening's outbox too: wait for the
+    // queue intervals before tracing, as a duty officer minutes later would find them.
+    {
+        use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+        use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
+        let mut tracing =
+            ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+        let request = FindContactsRequest {
+            person: incident.person.clone(),
+            window: Some(find_contacts_request::Window::Span(
+                hallguard_proto::common::v1::TimeWindow {
+                    start: ago(24 * 60),
+                    end: ago(-1),
+                },
+            )),
+            rings: 1,
+            ..Default::default()
+        };
+        for _ in 0..100 {
+            let found = tracing.find_contacts(request.clone()).await.unwrap().into_inner();
+            if found.close_contacts.len() == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // Out of order: isolation before the report.
+    let early = desk
+        .record_isolation(RecordIsolationRequest {
+            incident_id: id.clone(),
+            isolation_room_id: "isolation-room-1".into(),
+            isolated_at: ago(25),
+            recorded_by: "on-site".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    assert!(early.message().contains("step 1 (report)"), "{}", early.message());
+
+    // 1. Report.
+    let reported = desk
+        .record_report(RecordReportRequest {
+            incident_id: id.clone(),
+            reported_by: "gate officer".into(),
+            reported_to_groups: vec!["leadership".into(), "assessment-handling".into()],
+            reported_at: ago(28),
+            duty_posts: vec![DutyAssignment {
+                post: DutyPost::OnSiteHandling as i32,
+                staff_id: "s-0004".into(),
+            }],
+        })
+        .await
+        .unwrap();
+    assert_eq!(state(reported), IncidentState::Reported);
+    // 2. Isolation.
+    let isolated = desk
+        .record_isolation(RecordIsolationRequest {
+            incident_id: id.clone(),
+            isolation_room_id: "isolation-room-1".into(),
+            isolated_at: ago(26),
+            community_notified_at: ago(24),
+            prevention_center_notified_at: ago(24),
+            recorded_by: "on-site".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(state(isolated), IncidentState::Isolated);
+    // 4 may run beside 3: tracing while the family is called.
+    let traced = desk
+        .record_tracing(RecordTracingRequest {
+            incident_id: id.clone(),
+            rings: 2,
+            manual_contacts: vec![ManualContact {
+                person: None,
+                name: "Bus 12 driver".into(),
+                phone: "13900000000".into(),
+                note: "came by bus 12".into(),
+            }],
+            order_tests: true,
+            recorded_by: "assessment".into(),
+            transport: "bus 12".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        state(traced),
+        IncidentState::Isolated,
+        "shown as isolated until transferred"
+    );
+    let upward_too_early = desk
+        .submit_upward_report(SubmitUpwardReportRequest {
+            incident_id: id.clone(),
+            sent_to_leadership_at: ago(1),
+            sent_to_epidemic_command_at: ago(1),
+            sent_to_cdc_at: ago(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        upward_too_early.message().contains("step 3"),
+        "{}",
+        upward_too_early.message()
+    );
+    // 3. Transfer: the family cannot come, then 120 takes them; 120 before the family
+    //    was tried is refused.
+    let skipped = desk
+        .record_transfer_attempt(RecordTransferAttemptRequest {
+            incident_id: id.clone(),
+            channel: TransferChannel::Ambulance120 as i32,
+            requested_at: ago(22),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(skipped.code(), Code::FailedPrecondition);
+    desk.record_transfer_attempt(RecordTransferAttemptRequest {
+        incident_id: id.clone(),
+        channel: TransferChannel::Family as i32,
+        requested_at: ago(22),
+        succeeded: false,
+        note: "no answer".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let transferred = desk
+        .record_transfer_attempt(RecordTransferAttemptRequest {
+            incident_id: id.clone(),
+            channel: TransferChannel::Ambulance120 as i32,
+            requested_at: ago(20),
+            succeeded: true,
+            departed_at: ago(10),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(state(transferred), IncidentState::Traced);
+
+    // The queue neighbours are contacts, held at the gates through the outbox.
+    let contacts = desk
+        .list_contacts(ListContactsRequest {
+            incident_id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .contacts;
+    let mut traced_people: Vec<String> = contacts
+        .iter()
+        .filter(|c| c.category != "added-by-hand")
+        .map(|c| c.person.clone().unwrap().person_id)
+        .collect();
+    traced_people.sort();
+    let mut neighbours = vec![before.person_id.clone(), after.person_id.clone()];
+    neighbours.sort();
+    assert_eq!(traced_people, neighbours);
+    assert_eq!(contacts.len(), 3, "two neighbours and the bus driver");
+    let mut screening_desk =
+        ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
+    let mut held = 0;
+    for _ in 0..100 {
+        held = screening_desk
+            .list_quarantine_holds(ListQuarantineHoldsRequest {
+                site_id: SITE.into(),
+                active_only: true,
+                page: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .holds
+            .len();
+        if held == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(held, 2);
+
+    // 5. Upward report.
+    let report = desk
+        .submit_upward_report(SubmitUpwardReportRequest {
+            incident_id: id.clone(),
+            confirmed: false,
+            sent_to_leadership_at: ago(5),
+            sent_to_epidemic_command_at: ago(4),
+            sent_to_cdc_at: ago(4),
+            recorded_by: "coordination".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(report.incident.unwrap().state(), IncidentState::ReportedUpward);
+    let json: serde_json::Value = serde_json::from_str(&report.report_json).unwrap();
+    assert_eq!(json["contacts"].as_array().unwrap().len(), 3);
+    assert_eq!(json["classification"], "suspected");
+    assert!(report.report_markdown.contains("## Contacts (3)"));
+    assert!(report.report_markdown.contains(&index.person_id));
+
+    // 6. Disinfection of the isolation room and the trajectory.
+    let ordered = desk
+        .order_disinfection(OrderDisinfectionRequest {
+            incident_id: id.clone(),
+            recorded_by: "coordination".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap();
+    let zones: Vec<String> = serde_json::from_str::<serde_json::Value>(
+        &ordered.steps.last().unwrap().detail_json,
+    )
+    .unwrap()["ordered_zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(zones, vec!["isolation-room-1"]);
+    let aftermath_early = desk
+        .record_aftermath(RecordAftermathRequest {
+            incident_id: id.clone(),
+            notes: "x".into(),
+            recorded_by: "c".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        aftermath_early.message().contains("step 6"),
+        "{}",
+        aftermath_early.message()
+    );
+    let disinfected = desk
+        .complete_disinfection(CompleteDisinfectionRequest {
+            incident_id: id.clone(),
+            zone_id: "isolation-room-1".into(),
+            done_by: "disinfection post".into(),
+            agent: "chlorine 500 mg/L".into(),
+            done_at: ago(1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(state(disinfected), IncidentState::Disinfected);
+
+    // 7. Aftermath; a statement only with the leadership's approval; closed.
+    desk.record_aftermath(RecordAftermathRequest {
+        incident_id: id.clone(),
+        notes: "gate queue spacing re-marked".into(),
+        recorded_by: "coordination".into(),
+    })
+    .await
+    .unwrap();
+    let outsider = desk
+        .approve_statement(ApproveStatementRequest {
+            incident_id: id.clone(),
+            statement: "A suspected case was handled.".into(),
+            approved_by: "s-0099".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(outsider.code(), Code::FailedPrecondition);
+    desk.approve_statement(ApproveStatementRequest {
+        incident_id: id.clone(),
+        statement: "A suspected case was handled.".into(),
+        approved_by: "s-0001".into(),
+    })
+    .await
+    .unwrap();
+    let closed = desk
+        .close_incident(CloseIncidentRequest {
+            incident_id: id.clone(),
+            closed_by: "leader".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(state(closed), IncidentState::Closed);
+
+    // The audit log has every change in order; every step's task is done.
+    let audit = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions.first(), Some(&"open"));
+    assert_eq!(actions.last(), Some(&"close"));
+    for step in [
+        "step 1", "step 2", "step 3", "step 4", "step 5", "step 6", "step 7",
+    ] {
+        assert!(
+            actions.iter().any(|a| a.starts_with(step)),
+            "{step} missing from {actions:?}"
+        );
+    }
+    assert!(audit.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    let open_tasks = desk
+        .list_tasks(ListTasksRequest {
+            incident_id: id.clone(),
+            open_only: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    assert!(open_tasks.is_empty(), "{open_tasks:?}");
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold() {
+    let hall = TestHall::start().await;
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let person = |id: &str| PersonRef {
+        site_id: SITE.into(),
+        kind: PersonKind::Visitor as i32,
+        person_id: id.into(),
+    };
+    let opened = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(person("hc-index")),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/1".into(),
+            location_id: "tax-area".into(),
+            occurred_at: ago(60),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(opened.created);
+    let again = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(person("hc-index")),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!again.created, "one source event opens one incident");
+    let id = opened.incident.unwrap().incident_id;
+    let mut contacts = Vec::new();
+    for who in ["hc-a", "hc-b"] {
+        contacts.push(
+            desk.add_contact(AddContactRequest {
+                incident_id: id.clone(),
+                contact: Some(ManualContact {
+                    person: Some(person(who)),
+                    note: "same window".into(),
+                    ..Default::default()
+                }),
+                recorded_by: "assessment".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .contact
+            .unwrap(),
+        );
+    }
+    let step = |status: ContactStatus, contact: &FollowUpContact| UpdateContactStatusRequest {
+        contact_id: contact.contact_id.clone(),
+        status: status as i32,
+        note: String::new(),
+        recorded_by: "assessment".into(),
+    };
+    let wrong = desk
+        .update_contact_status(step(ContactStatus::Positive, &contacts[0]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        wrong.code(),
+        Code::FailedPrecondition,
+        "untested contacts are not positive"
+    );
+    for status in [ContactStatus::Notified, ContactStatus::Tested] {
+        desk.update_contact_status(step(status, &contacts[0]))
+            .await
+            .unwrap();
+    }
+    let positive = desk
+        .update_contact_status(step(ContactStatus::Positive, &contacts[0]))
+        .await
+        .unwrap()
+        .into_inner()
+        .contact
+        .unwrap();
+    assert!(!positive.linked_incident_id.is_empty());
+    let linked = desk
+        .get_incident(GetIncidentRequest {
+            incident_id: positive.linked_incident_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap();
+    assert_eq!(linked.parent_incident_id, id);
+    assert_eq!(linked.source(), IncidentSource::PositiveContact);
+    assert_eq!(linked.person.unwrap().person_id, "hc-a");
+
+    // Both contacts were held; releasing the other lifts their hold.
+    let mut screening_desk =
+        ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
+    let holds = |client: &mut ScreeningClient<_>| {
+        let mut client = client.clone();
+        async move {
+            client
+                .list_quarantine_holds(ListQuarantineHoldsRequest {
+                    site_id: SITE.into(),
+                    active_only: true,
+                    page: None,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .holds
+                .len()
+        }
+    };
+    let mut count = 0;
+    for _ in 0..100 {
+        count = holds(&mut screening_desk).await;
+        if count == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count, 2);
+    desk.update_contact_status(step(ContactStatus::Released, &contacts[1]))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        count = holds(&mut screening_desk).await;
+        if count == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count, 1);
+    hall.stop().await;
+}
