@@ -814,3 +814,92 @@ s-004,Liu Min,civil affairs,guide,rest-area,
         hall.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_organisation_comes_from_the_hall_file_and_is_editable_with_a_duty_roster() {
+    let hall = TestHall::start().await;
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let groups = desk
+        .get_organisation(GetOrganisationRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .groups;
+    assert_eq!(groups.len(), 7, "leadership, office and five working groups");
+    let mut leadership = groups.into_iter().find(|g| g.group_id == "leadership").unwrap();
+    leadership.members.push("s-0099".into());
+    desk.update_group(UpdateGroupRequest {
+        site_id: SITE.into(),
+        group: Some(leadership),
+    })
+    .await
+    .unwrap();
+    let groups = desk
+        .get_organisation(GetOrganisationRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .groups;
+    assert!(
+        groups
+            .iter()
+            .any(|g| g.group_id == "leadership" && g.members.contains(&"s-0099".to_string()))
+    );
+    let unknown = desk
+        .update_group(UpdateGroupRequest {
+            site_id: SITE.into(),
+            group: Some(Group {
+                group_id: "choir".into(),
+                name: "Choir".into(),
+                leader: "s-1".into(),
+                members: vec![],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    let post = |post: DutyPost, staff: &str| DutyAssignment {
+        post: post as i32,
+        staff_id: staff.into(),
+    };
+    let twice = desk
+        .set_duty_roster(SetDutyRosterRequest {
+            site_id: SITE.into(),
+            date: "2026-11-30".into(),
+            assignments: vec![
+                post(DutyPost::Disinfection, "s-1"),
+                post(DutyPost::Disinfection, "s-2"),
+            ],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::InvalidArgument);
+    desk.set_duty_roster(SetDutyRosterRequest {
+        site_id: SITE.into(),
+        date: "2026-11-30".into(),
+        assignments: vec![
+            post(DutyPost::Logistics, "s-3"),
+            post(DutyPost::GeneralCoordination, "s-1"),
+        ],
+    })
+    .await
+    .unwrap();
+    let roster = desk
+        .get_duty_roster(GetDutyRosterRequest {
+            site_id: SITE.into(),
+            date: "2026-11-30".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .assignments;
+    assert_eq!(
+        roster,
+        vec![
+            post(DutyPost::GeneralCoordination, "s-1"),
+            post(DutyPost::Logistics, "s-3")
+        ]
+    );
+    hall.stop().await;
+}

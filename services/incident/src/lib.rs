@@ -6,10 +6,12 @@
 //! - [`records`]: incidents, step records, tasks and the audit log as stored.
 //! - [`steps`]: each step as one transaction; [`contacts`]: follow-up, holds, linked
 //!   incidents; [`upward`]: the upward report as JSON and Markdown.
+//! - [`organisation`]: the response groups and the duty roster.
 //! - [`peers`]: the contact-tracing queries step 4 and 6 make.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod contacts;
+pub mod organisation;
 pub mod peers;
 pub mod records;
 pub mod roles;

@@ -1,7 +1,6 @@
 //! The incident gRPC handlers: validate, run the step, answer with the incident as it
-//! now stands. Organisation, duty roster, the duty-desk feed and the Hygiene service
-//! (disinfection rounds, supplies, thermometers) are not built yet and answer
-//! UNIMPLEMENTED.
+//! now stands. The duty-desk feed and the Hygiene service (disinfection rounds,
+//! supplies, thermometers) are not built yet and answer UNIMPLEMENTED.
 
 use hallguard_platform::auth::Caller;
 use hallguard_platform::error::{Result, ServiceError};
@@ -17,7 +16,7 @@ use tonic::{Request, Response, Status};
 
 use crate::peers::Tracing;
 use crate::records::{self, IncidentRow};
-use crate::{contacts, steps};
+use crate::{contacts, organisation, steps};
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -59,12 +58,67 @@ fn actor<T>(request: &Request<T>, given: &str, field: &str) -> Result<String> {
     }
 }
 
+fn date(text: &str) -> Result<String> {
+    hallguard_platform::time::parse_date(text)
+        .map(hallguard_platform::time::format_date)
+        .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))
+}
+
 fn optional_time(timestamp: Option<&prost_types::Timestamp>) -> Option<i64> {
     timestamp.map(timestamp_to_millis)
 }
 
 #[tonic::async_trait]
 impl Incidents for IncidentService {
+    async fn get_organisation(
+        &self,
+        request: Request<pb::GetOrganisationRequest>,
+    ) -> std::result::Result<Response<pb::GetOrganisationResponse>, Status> {
+        let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
+        Ok(Response::new(pb::GetOrganisationResponse {
+            groups: organisation::groups(&self.pool, hall).await?,
+        }))
+    }
+
+    async fn update_group(
+        &self,
+        request: Request<pb::UpdateGroupRequest>,
+    ) -> std::result::Result<Response<pb::UpdateGroupResponse>, Status> {
+        let by = actor(&request, "", "caller")?;
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let group = request
+            .group
+            .ok_or_else(|| ServiceError::invalid("group", "is required"))?;
+        let group = organisation::update(&self.pool, hall, &group, &by).await?;
+        Ok(Response::new(pb::UpdateGroupResponse { group: Some(group) }))
+    }
+
+    async fn set_duty_roster(
+        &self,
+        request: Request<pb::SetDutyRosterRequest>,
+    ) -> std::result::Result<Response<pb::SetDutyRosterResponse>, Status> {
+        let by = actor(&request, "", "caller")?;
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let date = date(&request.date)?;
+        let assignments =
+            organisation::set_roster(&self.pool, &hall.site_id, &date, &request.assignments, &by).await?;
+        Ok(Response::new(pb::SetDutyRosterResponse { assignments }))
+    }
+
+    async fn get_duty_roster(
+        &self,
+        request: Request<pb::GetDutyRosterRequest>,
+    ) -> std::result::Result<Response<pb::GetDutyRosterResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let date = date(&request.date)?;
+        Ok(Response::new(pb::GetDutyRosterResponse {
+            assignments: organisation::roster(&self.pool, &hall.site_id, &date).await?,
+        }))
+    }
+
     #[tracing::instrument(skip_all)]
     async fn open_incident(
         &self,
