@@ -10,6 +10,7 @@
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`status`]: building `tonic::Status` values with field violations.
 //! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
+//! - [`feed`]: live duty-desk feeds per hall.
 //! - [`telemetry`]: logs, traces, OTLP export and W3C propagation.
 //! - [`pseudonym`]: keyed hashing of ID numbers.
 //! - [`retention`]: deleting personal data past each hall's limit.
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod hall;
 pub mod outbound;
 pub mod outbox;

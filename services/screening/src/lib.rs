@@ -9,11 +9,10 @@
 //! - [`registrations`]: people without a code and community reports.
 //! - [`risk_areas`], [`holds`]: the risk-area list and quarantine holds as stored.
 //! - [`outbound`]: outbox messages to the incident and contact-tracing services.
-//! - [`feed`]: the duty-desk feed; [`statistics`]: per gate and hour.
+//! - [`statistics`]: per gate and hour.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod decision;
-pub mod feed;
 pub mod gate;
 pub mod holds;
 pub mod outbound;

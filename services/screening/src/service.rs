@@ -13,16 +13,15 @@ use hallguard_proto::screening::v1::screening_server::Screening;
 use sqlx::AnyPool;
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use tonic::{Request, Response, Status};
 
 use crate::decision::Outcome;
-use crate::feed::Feed;
 use crate::gate::{self, CheckIn, CheckOut};
 use crate::registrations::{self, Registration};
 use crate::risk_areas::{self, NewArea};
 use crate::{holds, risk, statistics, validate, zones};
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::feed::Feed;
 
 type DutyDeskStream = std::pin::Pin<
     Box<dyn tokio_stream::Stream<Item = std::result::Result<pb::DutyDeskEvent, Status>> + Send + 'static>,
@@ -34,7 +33,7 @@ pub struct ScreeningService {
     pool: AnyPool,
     halls: Halls,
     pseudonyms: Pseudonymizer,
-    feed: Feed,
+    feed: Feed<pb::DutyDeskEvent>,
     outbox: Arc<Notify>,
 }
 
@@ -58,7 +57,7 @@ impl ScreeningService {
     }
 
     /// The duty-desk feed, to close at shutdown.
-    pub fn feed(&self) -> Feed {
+    pub fn feed(&self) -> Feed<pb::DutyDeskEvent> {
         self.feed.clone()
     }
 
@@ -417,21 +416,7 @@ impl Screening for ScreeningService {
         let site_id = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?
             .site_id
             .clone();
-        let (receiver, closed) = self.feed.subscribe();
-        let events = BroadcastStream::new(receiver).filter_map(move |item| match item {
-            Ok((site, event)) if site == site_id => Some(Some(event)),
-            Ok(_) => None,
-            Err(skipped) => {
-                tracing::warn!(%skipped, "duty-desk watcher fell behind");
-                None
-            }
-        });
-        // The stream ends when the feed closes, so shutdown does not wait for watchers.
-        let closing = WatchStream::new(closed).filter_map(|closed| closed.then_some(None));
-        let events = events
-            .merge(closing)
-            .take_while(Option::is_some)
-            .filter_map(|event| event.map(Ok));
+        let events = self.feed.watch(site_id).map(Ok);
         Ok(Response::new(Box::pin(events)))
     }
 
