@@ -7,10 +7,12 @@
 //! - [`steps`]: each step as one transaction; [`contacts`]: follow-up, holds, linked
 //!   incidents; [`upward`]: the upward report as JSON and Markdown.
 //! - [`organisation`]: the response groups and the duty roster.
+//! - [`hygiene`]: disinfection rounds and compliance, supplies, thermometers.
 //! - [`peers`]: the contact-tracing queries step 4 and 6 make.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod contacts;
+pub mod hygiene;
 pub mod organisation;
 pub mod peers;
 pub mod records;
@@ -22,6 +24,7 @@ pub mod workflow;
 
 use hallguard_platform::config::Settings;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
+use hallguard_platform::feed::Feed;
 use hallguard_platform::outbox::OutboxWorker;
 use hallguard_platform::peers::PeerDeliver;
 use hallguard_platform::server::ServiceParts;
@@ -38,17 +41,24 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
     );
+    let feed = Feed::default();
     let service = service::IncidentService::new(
         database.pool.clone(),
         settings.halls.clone(),
         peers::Tracing::new(&settings.peers, &settings.service_token),
+        feed.clone(),
     );
+    records::announce_overdue_tasks(database.pool.clone(), feed.clone());
     let incidents = IncidentsServer::new(service)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);
-    let hygiene = HygieneServer::new(service::HygieneService::default())
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
+    let hygiene = HygieneServer::new(service::HygieneService::new(
+        database.pool.clone(),
+        settings.halls.clone(),
+        feed.clone(),
+    ))
+    .max_decoding_message_size(settings.max_message_bytes)
+    .max_encoding_message_size(settings.max_message_bytes);
     Ok(ServiceParts {
         name: NAME,
         routes: tonic::service::Routes::new(incidents).add_service(hygiene),
@@ -56,6 +66,6 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: Some(worker),
-        on_shutdown: Vec::new(),
+        on_shutdown: vec![Box::new(move || feed.close())],
     })
 }

@@ -430,3 +430,51 @@ pub async fn audit_log(
         })
         .collect()
 }
+
+/// Every 30 seconds, announces newly overdue tasks on the duty-desk feed, once each.
+pub fn announce_overdue_tasks(pool: AnyPool, feed: hallguard_platform::feed::Feed<pb::DutyDeskEvent>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            every.tick().await;
+            if let Err(error) = announce_once(&pool, &feed).await {
+                tracing::warn!(%error, "overdue task scan failed");
+            }
+        }
+    });
+}
+
+async fn announce_once(
+    pool: &AnyPool,
+    feed: &hallguard_platform::feed::Feed<pb::DutyDeskEvent>,
+) -> Result<()> {
+    let now = now_millis();
+    let rows = sqlx::query(
+        "SELECT t.task_id, t.incident_id, t.owner, t.description, i.site_id FROM tasks t
+         JOIN incidents i ON i.incident_id = t.incident_id
+         WHERE t.done_at IS NULL AND t.due_at < $1 AND t.overdue_announced = 0",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    for row in rows {
+        let task_id: String = row.try_get("task_id")?;
+        let incident_id: String = row.try_get("incident_id")?;
+        let owner: String = row.try_get("owner")?;
+        let description: String = row.try_get("description")?;
+        let site_id: String = row.try_get("site_id")?;
+        sqlx::query("UPDATE tasks SET overdue_announced = 1 WHERE task_id = $1")
+            .bind(&task_id)
+            .execute(pool)
+            .await?;
+        feed.publish(
+            &site_id,
+            crate::service::event(
+                "task_overdue",
+                &incident_id,
+                format!("overdue for {owner}: {description}"),
+            ),
+        );
+    }
+    Ok(())
+}

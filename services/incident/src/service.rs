@@ -1,9 +1,10 @@
 //! The incident gRPC handlers: validate, run the step, answer with the incident as it
-//! now stands. The duty-desk feed and the Hygiene service (disinfection rounds,
-//! supplies, thermometers) are not built yet and answer UNIMPLEMENTED.
+//! now stands; the duty desk hears of openings, steps, overdue tasks and alerts. The
+//! Hygiene service keeps disinfection rounds, supplies and thermometers.
 
 use hallguard_platform::auth::Caller;
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::feed::Feed;
 use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::time::{now_millis, timestamp_to_millis};
 use hallguard_platform::validate;
@@ -12,11 +13,26 @@ use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::hygiene_server::Hygiene;
 use hallguard_proto::incident::v1::incidents_server::Incidents;
 use sqlx::AnyPool;
+use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
 use crate::peers::Tracing;
 use crate::records::{self, IncidentRow};
-use crate::{contacts, organisation, steps};
+use crate::{contacts, hygiene, organisation, steps};
+
+type DutyDeskStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = std::result::Result<pb::DutyDeskEvent, Status>> + Send + 'static>,
+>;
+
+/// A duty-desk event.
+pub fn event(kind: &str, incident_id: &str, summary: String) -> pb::DutyDeskEvent {
+    pb::DutyDeskEvent {
+        occurred_at: Some(hallguard_platform::time::millis_to_timestamp(now_millis())),
+        kind: kind.to_string(),
+        incident_id: incident_id.to_string(),
+        summary,
+    }
+}
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -24,12 +40,19 @@ pub struct IncidentService {
     pool: AnyPool,
     halls: Halls,
     tracer: Tracing,
+    feed: Feed<pb::DutyDeskEvent>,
 }
 
 impl IncidentService {
-    /// The service over its database, asking contact tracing through `tracer`.
-    pub fn new(pool: AnyPool, halls: Halls, tracer: Tracing) -> Self {
-        Self { pool, halls, tracer }
+    /// The service over its database, asking contact tracing through `tracer` and
+    /// telling the duty desk through `feed`.
+    pub fn new(pool: AnyPool, halls: Halls, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>) -> Self {
+        Self {
+            pool,
+            halls,
+            tracer,
+            feed,
+        }
     }
 
     fn hall_of(&self, incident: &IncidentRow) -> Result<&Hall> {
@@ -150,6 +173,14 @@ impl Incidents for IncidentService {
         let (incident_id, created) = records::open(&self.pool, &open, &by).await?;
         if created {
             tracing::info!(%incident_id, source = open.source, "incident opened");
+            self.feed.publish(
+                &person.site_id,
+                event(
+                    "incident_opened",
+                    &incident_id,
+                    format!("incident opened: {}", open.summary),
+                ),
+            );
         }
         let incident = records::load(&self.pool, &incident_id).await?;
         Ok(Response::new(pb::OpenIncidentResponse {
@@ -520,11 +551,183 @@ impl Incidents for IncidentService {
             contact: Some(contact),
         }))
     }
+
+    async fn watch_duty_desk(
+        &self,
+        request: Request<pb::WatchDutyDeskRequest>,
+    ) -> std::result::Result<Response<DutyDeskStream>, Status> {
+        let site_id = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?
+            .site_id
+            .clone();
+        Ok(Response::new(Box::pin(self.feed.watch(site_id).map(Ok))))
+    }
 }
 
-/// Routine hygiene and supplies: not built yet.
-#[derive(Debug, Default)]
-pub struct HygieneService {}
+/// Routine hygiene and supplies.
+#[derive(Debug, Clone)]
+pub struct HygieneService {
+    pool: AnyPool,
+    halls: Halls,
+    feed: Feed<pb::DutyDeskEvent>,
+}
+
+impl HygieneService {
+    /// The service over its database; alerts go to the duty desk through `feed`.
+    pub fn new(pool: AnyPool, halls: Halls, feed: Feed<pb::DutyDeskEvent>) -> Self {
+        Self { pool, halls, feed }
+    }
+}
 
 #[tonic::async_trait]
-impl Hygiene for HygieneService {}
+impl Hygiene for HygieneService {
+    async fn record_disinfection_round(
+        &self,
+        request: Request<pb::RecordDisinfectionRoundRequest>,
+    ) -> std::result::Result<Response<pb::RecordDisinfectionRoundResponse>, Status> {
+        let by = actor(&request, &request.get_ref().done_by, "done_by")?;
+        let request = request.into_inner();
+        let zone = request
+            .zone
+            .as_ref()
+            .ok_or_else(|| ServiceError::invalid("zone", "is required"))?;
+        let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
+        validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
+        let kind = if request.kind.trim().is_empty() {
+            "round"
+        } else {
+            request.kind.trim()
+        };
+        if !hygiene::ROUND_KINDS.contains(&kind) {
+            return Err(ServiceError::invalid("kind", "must be round, after_use or ac_system").into());
+        }
+        let agent = validate::required(&request.agent, "agent")?;
+        let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
+        let round_id = hygiene::record_round(
+            &self.pool,
+            &hall.site_id,
+            &zone.zone_id,
+            kind,
+            &by,
+            agent,
+            done_at,
+        )
+        .await?;
+        Ok(Response::new(pb::RecordDisinfectionRoundResponse { round_id }))
+    }
+
+    async fn get_hygiene_compliance(
+        &self,
+        request: Request<pb::GetHygieneComplianceRequest>,
+    ) -> std::result::Result<Response<pb::GetHygieneComplianceResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let day = hallguard_platform::time::parse_date(&request.date)
+            .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
+        let rounds = hygiene::compliance(&self.pool, hall, day, now_millis()).await?;
+        Ok(Response::new(pb::GetHygieneComplianceResponse { rounds }))
+    }
+
+    async fn record_stock_movement(
+        &self,
+        request: Request<pb::RecordStockMovementRequest>,
+    ) -> std::result::Result<Response<pb::RecordStockMovementResponse>, Status> {
+        let by = actor(&request, "", "caller")?;
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let supply = request.supply.trim();
+        if !hygiene::SUPPLIES.contains(&supply) {
+            return Err(ServiceError::invalid(
+                "supply",
+                "must be mask, hand_sanitiser, disinfectant or thermometer",
+            )
+            .into());
+        }
+        if request.delta == 0 {
+            return Err(ServiceError::invalid("delta", "is zero").into());
+        }
+        let level = hygiene::move_stock(
+            &self.pool,
+            hall,
+            supply,
+            request.delta,
+            request.note.trim(),
+            &by,
+            now_millis(),
+        )
+        .await?;
+        if level.low {
+            self.feed.publish(
+                &hall.site_id,
+                event(
+                    "low_stock",
+                    "",
+                    format!(
+                        "{} low: {} on hand, threshold {}",
+                        level.supply, level.on_hand, level.low_threshold
+                    ),
+                ),
+            );
+        }
+        Ok(Response::new(pb::RecordStockMovementResponse {
+            supply: Some(level),
+        }))
+    }
+
+    async fn list_supplies(
+        &self,
+        request: Request<pb::ListSuppliesRequest>,
+    ) -> std::result::Result<Response<pb::ListSuppliesResponse>, Status> {
+        let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
+        Ok(Response::new(pb::ListSuppliesResponse {
+            supplies: hygiene::supplies(&self.pool, hall).await?,
+        }))
+    }
+
+    async fn set_thermometer_status(
+        &self,
+        request: Request<pb::SetThermometerStatusRequest>,
+    ) -> std::result::Result<Response<pb::SetThermometerStatusResponse>, Status> {
+        let by = actor(&request, "", "caller")?;
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let id = validate::required(&request.thermometer_id, "thermometer_id")?;
+        let thermometer = hygiene::set_thermometer(
+            &self.pool,
+            hall,
+            id,
+            request.working,
+            request.note.trim(),
+            &by,
+            now_millis(),
+        )
+        .await?;
+        if !thermometer.working {
+            self.feed.publish(
+                &hall.site_id,
+                event(
+                    "thermometer_broken",
+                    "",
+                    format!(
+                        "thermometer {} at {} is not working: {}",
+                        id,
+                        thermometer.gate_id,
+                        request.note.trim()
+                    ),
+                ),
+            );
+        }
+        Ok(Response::new(pb::SetThermometerStatusResponse {
+            thermometer: Some(thermometer),
+        }))
+    }
+
+    async fn list_thermometers(
+        &self,
+        request: Request<pb::ListThermometersRequest>,
+    ) -> std::result::Result<Response<pb::ListThermometersResponse>, Status> {
+        let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
+        Ok(Response::new(pb::ListThermometersResponse {
+            thermometers: hygiene::thermometers(&self.pool, hall).await?,
+        }))
+    }
+}

@@ -57,6 +57,9 @@ pub struct Hall {
     /// Staff-health rules.
     #[serde(default)]
     pub staff_health: StaffHealthRules,
+    /// Routine hygiene and supplies.
+    #[serde(default)]
+    pub hygiene: HygieneRules,
     /// One-way gates.
     pub gates: Vec<Gate>,
     /// Zones.
@@ -108,6 +111,47 @@ fn default_suspected_case_with() -> Vec<SuspectedCaseFinding> {
         SuspectedCaseFinding::RedCode,
         SuspectedCaseFinding::RiskAreaTravel,
     ]
+}
+
+/// Routine hygiene and supplies: configuration, not code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HygieneRules {
+    /// Local "HH:MM" times of the disinfection rounds of every public zone (the plan:
+    /// twice a day plus a noon round).
+    pub round_times: Vec<String>,
+    /// A round counts for a time when done within this many minutes of it.
+    pub round_tolerance_minutes: u32,
+    /// Low-stock thresholds per supply.
+    pub low_stock: std::collections::BTreeMap<String, i64>,
+}
+
+impl Default for HygieneRules {
+    fn default() -> Self {
+        Self {
+            round_times: vec!["08:00".into(), "12:00".into(), "17:00".into()],
+            round_tolerance_minutes: 60,
+            low_stock: [
+                ("mask", 500),
+                ("hand_sanitiser", 20),
+                ("disinfectant", 20),
+                ("thermometer", 2),
+            ]
+            .into_iter()
+            .map(|(supply, threshold)| (supply.to_string(), threshold))
+            .collect(),
+        }
+    }
+}
+
+impl HygieneRules {
+    /// The round times in minutes after local midnight.
+    pub fn round_minutes(&self) -> Vec<u32> {
+        self.round_times
+            .iter()
+            .filter_map(|t| local_time_minutes(t))
+            .collect()
+    }
 }
 
 /// Staff-health rules: configuration, not code.
