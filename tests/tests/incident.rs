@@ -71,6 +71,18 @@ async fn first_incident(client: &mut Client) -> Incident {
     panic!("screening's outbox never opened the incident");
 }
 
+/// The zones step 6 ordered disinfected, from its record.
+fn ordered_zones(incident: &Incident) -> Vec<String> {
+    let detail: serde_json::Value =
+        serde_json::from_str(&incident.steps.last().unwrap().detail_json).unwrap();
+    detail["ordered_zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z.as_str().unwrap().to_string())
+        .collect()
+}
+
 fn state(response: tonic::Response<IncidentStepResponse>) -> IncidentState {
     response.into_inner().incident.unwrap().state()
 }
@@ -319,15 +331,7 @@ async fn scenario_one_through_all_seven_steps() {
         .into_inner()
         .incident
         .unwrap();
-    let zones: Vec<String> = serde_json::from_str::<serde_json::Value>(
-        &ordered.steps.last().unwrap().detail_json,
-    )
-    .unwrap()["ordered_zones"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|z| z.as_str().unwrap().to_string())
-        .collect();
+    let zones = ordered_zones(&ordered);
     assert_eq!(zones, vec!["isolation-room-1"]);
     let aftermath_early = desk
         .record_aftermath(RecordAftermathRequest {
@@ -775,15 +779,7 @@ s-004,Liu Min,civil affairs,guide,rest-area,
             .into_inner()
             .incident
             .unwrap();
-        let zones: Vec<String> = serde_json::from_str::<serde_json::Value>(
-            &ordered.steps.last().unwrap().detail_json,
-        )
-        .unwrap()["ordered_zones"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|z| z.as_str().unwrap().to_string())
-            .collect();
+        let zones = ordered_zones(&ordered);
         assert_eq!(zones, vec!["canteen", "isolation-room-1", "tax-area"]);
         for zone in &zones {
             desk.complete_disinfection(CompleteDisinfectionRequest {

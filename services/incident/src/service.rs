@@ -8,7 +8,6 @@ use hallguard_platform::feed::Feed;
 use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::time::{now_millis, timestamp_to_millis};
 use hallguard_platform::validate;
-use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::hygiene_server::Hygiene;
 use hallguard_proto::incident::v1::incidents_server::Incidents;
@@ -53,6 +52,10 @@ impl IncidentService {
             tracer,
             feed,
         }
+    }
+
+    async fn incident(&self, incident_id: &str) -> Result<IncidentRow> {
+        records::load(&self.pool, validate::required(incident_id, "incident_id")?).await
     }
 
     fn hall_of(&self, incident: &IncidentRow) -> Result<&Hall> {
@@ -149,18 +152,7 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::OpenIncidentResponse>, Status> {
         let by = actor(&request, "", "caller")?;
         let open = request.into_inner();
-        let person = open
-            .person
-            .as_ref()
-            .ok_or_else(|| ServiceError::invalid("person", "is required"))?;
-        validate::hall(&self.halls, &person.site_id, "person.site_id")?;
-        validate::required(&person.person_id, "person.person_id")?;
-        if !matches!(
-            PersonKind::try_from(person.kind),
-            Ok(PersonKind::Visitor | PersonKind::Staff)
-        ) {
-            return Err(ServiceError::invalid("person.kind", "must be VISITOR or STAFF").into());
-        }
+        let person = validate::person(&self.halls, open.person.as_ref(), "person")?;
         if pb::IncidentSource::try_from(open.source).unwrap_or_default() == pb::IncidentSource::Unspecified {
             return Err(ServiceError::invalid("source", "is required").into());
         }
@@ -224,11 +216,7 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
         let by = actor(&request, &request.get_ref().reported_by, "reported_by")?;
         let request = request.into_inner();
-        let incident = records::load(
-            &self.pool,
-            validate::required(&request.incident_id, "incident_id")?,
-        )
-        .await?;
+        let incident = self.incident(&request.incident_id).await?;
         let hall = self.hall_of(&incident)?;
         if request.reported_to_groups.is_empty() {
             return Err(ServiceError::invalid("reported_to_groups", "is empty").into());
@@ -266,11 +254,7 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
         let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
-        let incident = records::load(
-            &self.pool,
-            validate::required(&request.incident_id, "incident_id")?,
-        )
-        .await?;
+        let incident = self.incident(&request.incident_id).await?;
         let hall = self.hall_of(&incident)?;
         let room = validate::required(&request.isolation_room_id, "isolation_room_id")?;
         let isolated_at = validate::time(request.isolated_at.as_ref(), now_millis(), "isolated_at")?;
@@ -472,11 +456,7 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::ContactResponse>, Status> {
         let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
-        let incident = records::load(
-            &self.pool,
-            validate::required(&request.incident_id, "incident_id")?,
-        )
-        .await?;
+        let incident = self.incident(&request.incident_id).await?;
         let manual = request
             .contact
             .ok_or_else(|| ServiceError::invalid("contact", "is required"))?;

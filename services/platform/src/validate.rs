@@ -4,7 +4,7 @@
 use crate::error::{Result, ServiceError};
 use crate::hall::{Hall, Halls};
 use crate::time::timestamp_to_millis;
-use hallguard_proto::common::v1::{PageRequest, PageResponse};
+use hallguard_proto::common::v1::{PageRequest, PageResponse, PersonKind, PersonRef};
 
 /// Clock skew tolerated for times in the future.
 pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
@@ -19,6 +19,23 @@ pub fn hall<'a>(halls: &'a Halls, site_id: &str, field: &str) -> Result<&'a Hall
     halls
         .get(site_id)
         .ok_or_else(|| ServiceError::not_found(field, format!("no hall {site_id:?} is served here")))
+}
+
+/// A person of a hall served here: site known, id given, visitor or staff.
+pub fn person<'a>(halls: &Halls, person: Option<&'a PersonRef>, field: &str) -> Result<&'a PersonRef> {
+    let person = person.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    hall(halls, &person.site_id, &format!("{field}.site_id"))?;
+    required(&person.person_id, &format!("{field}.person_id"))?;
+    if !matches!(
+        PersonKind::try_from(person.kind),
+        Ok(PersonKind::Visitor | PersonKind::Staff)
+    ) {
+        return Err(ServiceError::invalid(
+            format!("{field}.kind"),
+            "must be VISITOR or STAFF",
+        ));
+    }
+    Ok(person)
 }
 
 /// A zone of the hall.

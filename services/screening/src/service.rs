@@ -7,7 +7,7 @@ use hallguard_platform::auth::Caller;
 use hallguard_platform::hall::Halls;
 use hallguard_platform::pseudonym::Pseudonymizer;
 use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
-use hallguard_proto::common::v1::{HealthCodeColour, PersonKind};
+use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::screening::v1 as pb;
 use hallguard_proto::screening::v1::screening_server::Screening;
 use sqlx::AnyPool;
@@ -363,18 +363,7 @@ impl Screening for ScreeningService {
         request: Request<pb::PlaceQuarantineHoldRequest>,
     ) -> std::result::Result<Response<pb::PlaceQuarantineHoldResponse>, Status> {
         let request = request.into_inner();
-        let person = request
-            .person
-            .as_ref()
-            .ok_or_else(|| ServiceError::invalid("person", "is required"))?;
-        validate::hall(&self.halls, &person.site_id, "person.site_id")?;
-        validate::required(&person.person_id, "person.person_id")?;
-        if !matches!(
-            PersonKind::try_from(person.kind),
-            Ok(PersonKind::Visitor | PersonKind::Staff)
-        ) {
-            return Err(ServiceError::invalid("person.kind", "must be VISITOR or STAFF").into());
-        }
+        let person = validate::person(&self.halls, request.person.as_ref(), "person")?;
         let incident_id = validate::required(&request.incident_id, "incident_id")?;
         let reason = validate::required(&request.reason, "reason")?;
         let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
