@@ -162,7 +162,11 @@ impl CoPresenceGraph {
     }
 
     fn place_index(&mut self, place: &PlaceKey) -> PlaceIdx {
-        let index = self.places.intern(place);
+        self.place_index_hashed(place, self.places.hash(place))
+    }
+
+    fn place_index_hashed(&mut self, place: &PlaceKey, hash: u64) -> PlaceIdx {
+        let index = self.places.intern_hashed(place, hash);
         if self.place_site.len() <= index as usize {
             let site = self.sites.intern(&place.site_id);
             self.place_site.push(site);
@@ -203,9 +207,15 @@ impl CoPresenceGraph {
             .enumerate()
             .try_for_each(|(index, presence)| presence.validate().map_err(|error| (index, error)))?;
         self.people.reserve(presences.len());
-        let mut touched = HashSet::new();
-        for presence in presences {
-            let person = self.people.intern(&presence.person);
+        // Hashing the string keys is the costly part of interning and needs no order: in
+        // parallel. Interning itself gives dense indices in order: sequential.
+        let hashes: Vec<(u64, u64)> = presences
+            .par_iter()
+            .map(|p| (self.people.hash(&p.person), self.places.hash(&p.place)))
+            .collect();
+        let mut indices = Vec::with_capacity(presences.len());
+        for (presence, &(person_hash, place_hash)) in presences.iter().zip(&hashes) {
+            let person = self.people.intern_hashed(&presence.person, person_hash);
             if self.person_stays.len() <= person as usize {
                 self.person_stays.push(Vec::new());
                 let site = self.sites.intern(&presence.person.site_id);
@@ -216,22 +226,34 @@ impl CoPresenceGraph {
                 self.person_site.push((site, people.len() as u32));
                 people.push(person);
             }
-            let place = self.place_index(&presence.place);
-            let day = self.day_of(place, presence.start);
-            let end = presence.end.unwrap_or_else(|| {
-                // Still open: closed at the hall's closing time that day (never before start).
-                (self.day_start(place, day) + self.clock(place).closes_at_ms).max(presence.start)
-            });
-            let stay = Stay {
-                person,
-                place,
-                start: presence.start,
-                end,
-                queue_position: presence.queue_position,
-            };
-            let group = self.group_id(self.group_key(place, day));
+            indices.push((person, self.place_index_hashed(&presence.place, place_hash)));
+        }
+        // Days, closing times and group keys read only the clocks: in parallel.
+        let this = &*self;
+        let stays: Vec<(Stay, GroupKey)> = presences
+            .par_iter()
+            .zip(indices.par_iter())
+            .map(|(presence, &(person, place))| {
+                let day = this.day_of(place, presence.start);
+                let end = presence.end.unwrap_or_else(|| {
+                    // Still open: closed at the hall's closing time that day (never before start).
+                    (this.day_start(place, day) + this.clock(place).closes_at_ms).max(presence.start)
+                });
+                let stay = Stay {
+                    person,
+                    place,
+                    start: presence.start,
+                    end,
+                    queue_position: presence.queue_position,
+                };
+                (stay, this.group_key(place, day))
+            })
+            .collect();
+        let mut touched = HashSet::new();
+        for (stay, key) in stays {
+            let group = self.group_id(key);
             self.groups[group as usize].stays.push(stay);
-            self.person_stays[person as usize].push(stay);
+            self.person_stays[stay.person as usize].push(stay);
             touched.insert(group);
         }
         self.resweep(touched.into_iter().collect());

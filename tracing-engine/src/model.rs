@@ -143,7 +143,17 @@ impl<K> Default for Interner<K> {
 impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
     /// The index of `key`, adding it if new.
     pub fn intern(&mut self, key: &K) -> u32 {
-        let hash = self.hasher.hash_one(key);
+        self.intern_hashed(key, self.hash(key))
+    }
+
+    /// The hash `intern_hashed` expects; computing it needs only `&self`, so a batch can
+    /// hash its keys in parallel before interning them in order.
+    pub fn hash(&self, key: &K) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// `intern` with the key's hash from [`Interner::hash`].
+    pub fn intern_hashed(&mut self, key: &K, hash: u64) -> u32 {
         let keys = &self.keys;
         if let Some(&index) = self.table.find(hash, |&i| keys[i as usize] == *key) {
             return index;
