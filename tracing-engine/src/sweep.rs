@@ -105,8 +105,9 @@ impl GroupEvidence {
 
     fn span_range(&self, record: &PairRecord) -> std::ops::Range<usize> {
         // Records are stored in span order, so a record's spans end where the next begins.
-        let position =
-            (record as *const PairRecord as usize - self.records.as_ptr() as usize) / size_of::<PairRecord>();
+        let offset = (record as *const PairRecord as usize).wrapping_sub(self.records.as_ptr() as usize);
+        let position = offset / size_of::<PairRecord>();
+        debug_assert!(position < self.records.len(), "a record of another group");
         let end = self
             .records
             .get(position + 1)
