@@ -113,6 +113,14 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    if let Some(address) = settings.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|error| format!("cannot listen on {address} for metrics: {error}"))?;
+        tokio::spawn(hallguard_platform::metrics::serve(listener));
+        println!("metrics on http://{address}/metrics");
+    }
+
     let (stop, stopped) = watch::channel(false);
     let mut handles = Vec::new();
     for (offset, role) in roles.iter().enumerate() {

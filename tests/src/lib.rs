@@ -51,6 +51,7 @@ impl TestHall {
             max_message_bytes: 16 * 1024 * 1024,
             dev_tokens: Vec::new(),
             peers: Peers::default(),
+            metrics_listen: None,
         };
         let mut listeners = Vec::new();
         let mut addresses = HashMap::new();

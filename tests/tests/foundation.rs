@@ -166,3 +166,46 @@ async fn a_call_outside_the_callers_role_is_permission_denied() {
     assert!(backlog.entries.is_empty());
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn prometheus_metrics_count_requests_by_rpc_and_code() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let hall = TestHall::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(hallguard_platform::metrics::serve(listener));
+
+    let mut screening = hallguard_proto::screening::v1::screening_client::ScreeningClient::new(
+        hall.authed(ServiceRole::Screening, Role::DutyOfficer).await,
+    );
+    screening
+        .list_risk_areas(hallguard_proto::screening::v1::ListRiskAreasRequest::default())
+        .await
+        .unwrap();
+    let refused = screening
+        .add_risk_area(hallguard_proto::screening::v1::AddRiskAreaRequest { area: None })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await.unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    // Other tests of this process count too: the series must be there, whatever the count.
+    for series in [
+        r#"hallguard_grpc_requests_total{code="0",rpc="/hallguard.screening.v1.Screening/ListRiskAreas",service="screening"} "#,
+        r#"hallguard_grpc_requests_total{code="3",rpc="/hallguard.screening.v1.Screening/AddRiskArea",service="screening"} "#,
+        r#"hallguard_grpc_request_duration_seconds_count{rpc="/hallguard.screening.v1.Screening/ListRiskAreas",service="screening"} "#,
+        "hallguard_graph_intervals",
+        "hallguard_db_pool_connections",
+    ] {
+        assert!(text.contains(series), "{series} missing from\n{text}");
+    }
+    hall.stop().await;
+}

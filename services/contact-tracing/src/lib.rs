@@ -85,6 +85,10 @@ pub async fn build(
     }
     let last_build_millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(intervals, millis = last_build_millis, "contact graph rebuilt");
+    service::record_graph(&graph);
+    hallguard_platform::metrics::METRICS
+        .graph_build_seconds
+        .set(started.elapsed().as_secs_f64());
     let service =
         service::ContactTracingService::new(database.pool.clone(), graph, halls.clone(), last_build_millis);
     let server = ContactTracingServer::new(service)

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use hallguard_platform::hall::Halls;
+use hallguard_platform::metrics::METRICS;
 use hallguard_platform::status::FieldViolation;
 use hallguard_platform::time::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::contact_tracing::v1 as pb;
@@ -24,6 +25,15 @@ type WhoWasThereStream = std::pin::Pin<
 
 /// Default look-back before symptom onset or sampling, as in the national protocol.
 const DEFAULT_DAYS_BEFORE: u32 = 4;
+
+/// Puts the graph's size in the metrics.
+pub fn record_graph(graph: &CoPresenceGraph) {
+    let stats = graph.stats();
+    let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    METRICS.graph_intervals.set(gauge(stats.stays));
+    METRICS.graph_people.set(gauge(stats.people));
+    METRICS.graph_pairs.set(gauge(stats.pairs));
+}
 
 /// The service: the database and the in-memory graph.
 #[derive(Debug, Clone)]
@@ -72,7 +82,9 @@ impl ContactTracingService {
             // Already validated: an error here would be a bug, reported as internal.
             graph
                 .add(&accepted)
-                .map_err(|(_, error)| ContactTracingError::Engine(error.to_string()))
+                .map_err(|(_, error)| ContactTracingError::Engine(error.to_string()))?;
+            record_graph(&graph);
+            Ok::<(), ContactTracingError>(())
         })
         .await
         .map_err(|error| ContactTracingError::Engine(error.to_string()))??;
@@ -87,8 +99,10 @@ impl ContactTracingService {
         })
     }
 
+    /// Runs a query on the graph off the async threads, timing it as `query`.
     async fn with_graph<T: Send + 'static>(
         &self,
+        query: &'static str,
         work: impl FnOnce(&CoPresenceGraph) -> Result<T, ContactTracingError> + Send + 'static,
     ) -> Result<T, ContactTracingError> {
         let graph = self.graph.clone();
@@ -98,6 +112,10 @@ impl ContactTracingService {
             let graph = graph
                 .read()
                 .map_err(|_| ContactTracingError::Engine("graph lock poisoned".into()))?;
+            let _timer = METRICS
+                .graph_query_seconds
+                .with_label_values(&[query])
+                .start_timer();
             work(&graph)
         })
         .await
@@ -256,7 +274,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::FindContactsResponse>, Status> {
         let request = request.into_inner();
         Ok(Response::new(
-            self.with_graph(move |graph| find_contacts(graph, &request))
+            self.with_graph("find_contacts", move |graph| find_contacts(graph, &request))
                 .await?,
         ))
     }
@@ -268,7 +286,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::GetTrajectoryResponse>, Status> {
         let request = request.into_inner();
         let response = self
-            .with_graph(move |graph| {
+            .with_graph("get_trajectory", move |graph| {
                 let person = convert::person_key(request.person.as_ref(), "person")?;
                 let window = convert::window(request.window.as_ref(), "window")?;
                 let stops = match graph.person_index(&person) {
@@ -296,7 +314,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::FindClustersResponse>, Status> {
         let request = request.into_inner();
         let response = self
-            .with_graph(move |graph| {
+            .with_graph("find_clusters", move |graph| {
                 let window = convert::window(request.window.as_ref(), "window")?;
                 let rules = convert::rules(request.overrides.as_ref());
                 let min_size = if request.min_size == 0 {
@@ -337,7 +355,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::FindTransmissionChainsResponse>, Status> {
         let request = request.into_inner();
         let response = self
-            .with_graph(move |graph| {
+            .with_graph("find_transmission_chains", move |graph| {
                 let rules = convert::rules(request.overrides.as_ref());
                 let mut cases = Vec::new();
                 for (index, case) in request.cases.iter().enumerate() {
@@ -386,7 +404,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<WhoWasThereStream>, Status> {
         let request = request.into_inner();
         let chunks = self
-            .with_graph(move |graph| {
+            .with_graph("who_was_there", move |graph| {
                 if request.site_id.trim().is_empty() {
                     return Err(ContactTracingError::invalid("site_id", "is empty"));
                 }
@@ -432,7 +450,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::ExportSubgraphResponse>, Status> {
         let request = request.into_inner();
         let response = self
-            .with_graph(move |graph| {
+            .with_graph("export_subgraph", move |graph| {
                 let query = request
                     .query
                     .ok_or_else(|| ContactTracingError::invalid("query", "is required"))?;
@@ -451,7 +469,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::GetGraphStatsResponse>, Status> {
         let last_build_millis = self.last_build_millis;
         let response = self
-            .with_graph(move |graph| {
+            .with_graph("get_graph_stats", move |graph| {
                 let stats = graph.stats();
                 Ok(pb::GetGraphStatsResponse {
                     intervals: stats.stays as u64,

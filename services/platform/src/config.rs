@@ -55,6 +55,10 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_MAX_MESSAGE_MIB", default_value_t = 16)]
     pub max_message_mib: usize,
 
+    /// Address for Prometheus metrics (`/metrics`), e.g. `0.0.0.0:9090`; off when unset.
+    #[arg(long, env = "HALLGUARD_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
     /// gRPC URL of the screening service, for its peers (e.g. `http://screening:50051`).
     /// `serve all` points every peer at its own ports.
     #[arg(long, env = "HALLGUARD_SCREENING_URL")]
@@ -114,6 +118,8 @@ pub struct Settings {
     pub dev_tokens: Vec<(Role, SecretString)>,
     /// Where the peer services are.
     pub peers: Peers,
+    /// Where Prometheus metrics are served, if anywhere.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl CommonArgs {
@@ -184,6 +190,7 @@ impl CommonArgs {
             max_message_bytes: self.max_message_mib.max(1) * 1024 * 1024,
             dev_tokens,
             peers: self.peers(),
+            metrics_listen: self.metrics_listen,
         })
     }
 }

@@ -10,7 +10,7 @@
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`status`]: building `tonic::Status` values with field violations.
 //! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
-//! - [`feed`]: live duty-desk feeds per hall.
+//! - [`feed`]: live duty-desk feeds per hall; [`metrics`]: Prometheus metrics.
 //! - [`telemetry`]: logs, traces, OTLP export and W3C propagation.
 //! - [`pseudonym`]: keyed hashing of ID numbers.
 //! - [`retention`]: deleting personal data past each hall's limit.
@@ -22,6 +22,7 @@ pub mod db;
 pub mod error;
 pub mod feed;
 pub mod hall;
+pub mod metrics;
 pub mod outbound;
 pub mod outbox;
 mod outbox_admin;

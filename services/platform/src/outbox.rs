@@ -174,6 +174,7 @@ pub struct OutboxWorker<D> {
     wake: Arc<Notify>,
     poll_interval: Duration,
     batched_kinds: Vec<String>,
+    service: &'static str,
 }
 
 /// Most messages merged into one delivery.
@@ -191,7 +192,38 @@ impl<D: Deliver> OutboxWorker<D> {
             wake: Arc::new(Notify::new()),
             poll_interval: Duration::from_secs(1),
             batched_kinds: Vec::new(),
+            service: "",
         }
+    }
+
+    /// Labels this worker's metrics with the service's name.
+    pub fn with_service_name(mut self, service: &'static str) -> Self {
+        self.service = service;
+        self
+    }
+
+    /// Updates the backlog and pool gauges.
+    async fn record_gauges(&self) {
+        use crate::metrics::METRICS;
+        if let Ok(entries) = backlog(&self.pool).await {
+            METRICS.outbox_backlog.reset();
+            for entry in entries {
+                METRICS
+                    .outbox_backlog
+                    .with_label_values(&[self.service, &entry.destination])
+                    .add(i64::try_from(entry.pending).unwrap_or(i64::MAX));
+            }
+        }
+        let idle = i64::try_from(self.pool.num_idle()).unwrap_or(i64::MAX);
+        let size = i64::from(self.pool.size());
+        METRICS
+            .pool_connections
+            .with_label_values(&[self.service, "idle"])
+            .set(idle);
+        METRICS
+            .pool_connections
+            .with_label_values(&[self.service, "used"])
+            .set((size - idle).max(0));
     }
 
     /// Kinds whose waiting messages to one destination are sent together as one request.
@@ -224,7 +256,9 @@ impl<D: Deliver> OutboxWorker<D> {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            match self.deliver_due().await {
+            let outcome = self.deliver_due().await;
+            self.record_gauges().await;
+            match outcome {
                 Ok(delivered) if delivered > 0 => continue,
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "outbox poll failed"),
@@ -357,6 +391,10 @@ impl<D: Deliver> OutboxWorker<D> {
         let (attempt, delivered_at, next_attempt_at, failed_at, error) = match outcome {
             Ok(()) => (Attempt::Delivered, Some(now_millis()), None, None, None),
             Err(DeliveryError::Retryable(error)) => {
+                crate::metrics::METRICS
+                    .outbox_failures
+                    .with_label_values(&[self.service, &message.destination])
+                    .inc();
                 let delay =
                     i64::try_from(self.backoff.delay(message.attempts).as_millis()).unwrap_or(i64::MAX);
                 tracing::info!(destination = %message.destination, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox delivery failed, will retry");
@@ -369,6 +407,10 @@ impl<D: Deliver> OutboxWorker<D> {
                 )
             }
             Err(DeliveryError::Rejected(error)) => {
+                crate::metrics::METRICS
+                    .outbox_failures
+                    .with_label_values(&[self.service, &message.destination])
+                    .inc();
                 if members.len() == 1 {
                     tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver");
                     (Attempt::Rejected, None, None, Some(now_millis()), Some(error))

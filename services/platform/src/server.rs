@@ -101,7 +101,10 @@ pub async fn run(
 
     let on_shutdown = parts.on_shutdown;
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
-    if let Some(worker) = parts.outbox_worker {
+    if let Some(worker) = parts
+        .outbox_worker
+        .map(|worker| worker.with_service_name(parts.name))
+    {
         let mut stopped = worker_stopped;
         tokio::spawn(worker.run(async move {
             let _ = stopped.wait_for(|stop| *stop).await;
@@ -118,6 +121,7 @@ pub async fn run(
             crate::telemetry::set_parent_from_headers(&span, request.headers());
             span
         })
+        .layer(crate::metrics::MetricsLayer::new(parts.name))
         .layer(AuthLayer::new(policy))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
