@@ -2,44 +2,60 @@
 //! queries (a read, so not through the outbox). Changes to peers (holds at screening, a
 //! staff temperature sweep) go through the outbox instead.
 
+use std::collections::HashMap;
+
 use hallguard_platform::auth::PeerInterceptor;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::peers::Peers;
+use hallguard_proto::common::v1::PersonRef;
 use hallguard_proto::contact_tracing::v1 as ct;
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use secrecy::SecretString;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
-/// A client of contact tracing, connected lazily.
+type Client = ContactTracingClient<InterceptedService<Channel, PeerInterceptor>>;
+
+/// Clients of contact tracing (one per shard), connected lazily; each hall's queries go
+/// to the shard that holds its graph.
 #[derive(Debug, Clone)]
 pub struct Tracing {
-    client: Option<ContactTracingClient<InterceptedService<Channel, PeerInterceptor>>>,
+    peers: Peers,
+    clients: HashMap<String, Client>,
 }
 
 impl Tracing {
-    /// The client for the configured contact-tracing URL.
+    /// Clients for the configured contact-tracing URLs.
     pub fn new(peers: &Peers, token: &SecretString) -> Self {
-        let client = peers.url("contact-tracing").and_then(|url| {
-            let channel = Endpoint::from_shared(url.to_string()).ok()?.connect_lazy();
-            let interceptor = PeerInterceptor::new(token).ok()?;
-            Some(ContactTracingClient::new(InterceptedService::new(
-                channel,
-                interceptor,
-            )))
-        });
-        Self { client }
+        let clients = hallguard_platform::peers::channels(peers)
+            .into_iter()
+            .filter_map(|(url, channel)| {
+                let interceptor = PeerInterceptor::new(token).ok()?;
+                Some((
+                    url,
+                    ContactTracingClient::new(InterceptedService::new(channel, interceptor)),
+                ))
+            })
+            .collect();
+        Self {
+            peers: peers.clone(),
+            clients,
+        }
     }
 
-    fn client(&self) -> Result<ContactTracingClient<InterceptedService<Channel, PeerInterceptor>>> {
-        self.client
-            .clone()
+    /// The client for the shard holding the person's hall.
+    fn client(&self, person: Option<&PersonRef>) -> Result<Client> {
+        let site_id = person.map_or("", |p| p.site_id.as_str());
+        self.peers
+            .url_for("contact-tracing", site_id)
+            .and_then(|url| self.clients.get(url))
+            .cloned()
             .ok_or_else(|| ServiceError::Unavailable("no contact-tracing URL is configured".into()))
     }
 
     /// Close (and secondary) contacts.
     pub async fn find_contacts(&self, request: ct::FindContactsRequest) -> Result<ct::FindContactsResponse> {
-        self.client()?
+        self.client(request.person.as_ref())?
             .find_contacts(request)
             .await
             .map(tonic::Response::into_inner)
@@ -48,7 +64,7 @@ impl Tracing {
 
     /// A person's trajectory.
     pub async fn trajectory(&self, request: ct::GetTrajectoryRequest) -> Result<ct::GetTrajectoryResponse> {
-        self.client()?
+        self.client(request.person.as_ref())?
             .get_trajectory(request)
             .await
             .map(tonic::Response::into_inner)

@@ -72,7 +72,9 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_INCIDENT_URL")]
     pub incident_url: Option<String>,
 
-    /// gRPC URL of the contact-tracing service.
+    /// gRPC URL of the contact-tracing service. Sharded by hall: add `SITE=URL`
+    /// entries, e.g. `http://ct:50051,riverside-hall=http://ct-riverside:50051`
+    /// (every peer URL setting takes this form).
     #[arg(long, env = "HALLGUARD_CONTACT_TRACING_URL")]
     pub contact_tracing_url: Option<String>,
 }
@@ -92,6 +94,9 @@ pub enum ConfigError {
     /// Nothing would be allowed in.
     #[error("no tokens configured: set HALLGUARD_TOKENS or HALLGUARD_TOKENS_FILE, or pass --dev")]
     NoTokens,
+    /// A peer URL setting is malformed.
+    #[error(transparent)]
+    PeerUrl(#[from] crate::peers::PeerUrlError),
     /// ID numbers could not be hashed.
     #[error("HALLGUARD_ID_HASH_KEY is required outside --dev")]
     NoIdHashKey,
@@ -123,7 +128,7 @@ pub struct Settings {
 }
 
 impl CommonArgs {
-    fn peers(&self) -> Peers {
+    fn peers(&self) -> Result<Peers, ConfigError> {
         let mut peers = Peers::default();
         for (name, url) in [
             ("screening", &self.screening_url),
@@ -132,10 +137,10 @@ impl CommonArgs {
             ("contact-tracing", &self.contact_tracing_url),
         ] {
             if let Some(url) = url {
-                peers.set(name, url.clone());
+                peers.set_from(name, url)?;
             }
         }
-        peers
+        Ok(peers)
     }
 
     /// Reads hall files and tokens; in development mode makes up what is missing.
@@ -189,7 +194,7 @@ impl CommonArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_message_bytes: self.max_message_mib.max(1) * 1024 * 1024,
             dev_tokens,
-            peers: self.peers(),
+            peers: self.peers()?,
             metrics_listen: self.metrics_listen,
         })
     }

@@ -14,11 +14,19 @@ use tonic::{Code, Status};
 
 use crate::outbox::{Deliver, DeliveryError, PendingMessage};
 
-/// Peer services by name ("incident", "contact-tracing", ...) and their gRPC URLs.
+/// Peer services by name ("incident", "contact-tracing", ...) and their gRPC URLs: one
+/// for the service, and optionally one per hall, so that a service sharded by hall
+/// (contact tracing holds each hall's graph in memory) gets each hall's traffic.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Peers {
     urls: HashMap<String, String>,
+    by_site: HashMap<(String, String), String>,
 }
+
+/// Why a peer URL setting cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("peer URL entry {0:?} is neither URL nor SITE=URL")]
+pub struct PeerUrlError(pub String);
 
 impl Peers {
     /// Adds or replaces a peer's URL.
@@ -26,9 +34,42 @@ impl Peers {
         self.urls.insert(name.to_string(), url.into());
     }
 
-    /// A peer's URL, if configured.
+    /// Reads a setting: comma-separated entries, each a URL (the default) or
+    /// `SITE=URL` (that hall's shard), e.g.
+    /// `http://ct:50051,riverside-hall=http://ct-riverside:50051`.
+    pub fn set_from(&mut self, name: &str, setting: &str) -> Result<(), PeerUrlError> {
+        for entry in setting.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            match entry.split_once('=') {
+                Some((site, url)) if !site.is_empty() && url.contains("://") => {
+                    self.by_site
+                        .insert((name.to_string(), site.to_string()), url.to_string());
+                }
+                None if entry.contains("://") => self.set(name, entry),
+                _ => return Err(PeerUrlError(entry.to_string())),
+            }
+        }
+        Ok(())
+    }
+
+    /// A peer's default URL, if configured.
     pub fn url(&self, name: &str) -> Option<&str> {
         self.urls.get(name).map(String::as_str)
+    }
+
+    /// The URL for a hall's traffic: its shard's, else the default.
+    pub fn url_for(&self, name: &str, site_id: &str) -> Option<&str> {
+        self.by_site
+            .get(&(name.to_string(), site_id.to_string()))
+            .map(String::as_str)
+            .or_else(|| self.url(name))
+    }
+
+    /// Every configured URL.
+    pub fn all_urls(&self) -> impl Iterator<Item = &str> {
+        self.urls
+            .values()
+            .chain(self.by_site.values())
+            .map(String::as_str)
     }
 }
 
@@ -36,6 +77,8 @@ impl Peers {
 /// start only delays its messages.
 #[derive(Debug, Clone)]
 pub struct PeerDeliver {
+    peers: Peers,
+    /// Lazily connected channels by URL.
     channels: HashMap<String, Channel>,
     authorization: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>,
     timeout: Duration,
@@ -44,19 +87,10 @@ pub struct PeerDeliver {
 impl PeerDeliver {
     /// A deliverer presenting `token` to every peer in `peers`.
     pub fn new(peers: &Peers, token: &SecretString, timeout: Duration) -> Self {
-        let channels = peers
-            .urls
-            .iter()
-            .filter_map(|(name, url)| {
-                let endpoint = Endpoint::from_shared(url.clone()).ok()?;
-                Some((
-                    name.clone(),
-                    endpoint.connect_timeout(Duration::from_secs(5)).connect_lazy(),
-                ))
-            })
-            .collect();
+        let channels = channels(peers);
         let authorization = format!("Bearer {}", token.expose_secret()).parse().ok();
         Self {
+            peers: peers.clone(),
             channels,
             authorization,
             timeout,
@@ -66,7 +100,11 @@ impl PeerDeliver {
 
 impl Deliver for PeerDeliver {
     async fn deliver(&self, message: &PendingMessage) -> Result<(), DeliveryError> {
-        let Some(channel) = self.channels.get(&message.destination) else {
+        let channel = self
+            .peers
+            .url_for(&message.destination, &message.site_id)
+            .and_then(|url| self.channels.get(url));
+        let Some(channel) = channel else {
             // Not configured (yet): keep the message until an operator sets the peer's URL.
             return Err(DeliveryError::Retryable(format!(
                 "no URL configured for peer {}",
@@ -94,6 +132,20 @@ impl Deliver for PeerDeliver {
             Err(status) => classify(&status),
         }
     }
+}
+
+/// A lazily connected channel for every configured URL.
+pub fn channels(peers: &Peers) -> HashMap<String, Channel> {
+    peers
+        .all_urls()
+        .filter_map(|url| {
+            let endpoint = Endpoint::from_shared(url.to_string()).ok()?;
+            Some((
+                url.to_string(),
+                endpoint.connect_timeout(Duration::from_secs(5)).connect_lazy(),
+            ))
+        })
+        .collect()
 }
 
 /// What a peer's answer means for the message: delivered, try again later, or park it
@@ -156,6 +208,27 @@ impl Decoder for RawCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hall_goes_to_its_shard_and_others_to_the_default() {
+        let mut peers = Peers::default();
+        peers
+            .set_from(
+                "contact-tracing",
+                "http://ct:50051, riverside-hall=http://ct-riverside:50051",
+            )
+            .unwrap();
+        assert_eq!(
+            peers.url_for("contact-tracing", "riverside-hall"),
+            Some("http://ct-riverside:50051")
+        );
+        assert_eq!(
+            peers.url_for("contact-tracing", "harbour-hall"),
+            Some("http://ct:50051")
+        );
+        assert_eq!(peers.url_for("incident", "riverside-hall"), None);
+        assert!(peers.set_from("incident", "riverside-hall").is_err());
+    }
 
     #[test]
     fn answers_are_sorted_into_delivered_retry_and_park() {
