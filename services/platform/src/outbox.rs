@@ -175,6 +175,8 @@ pub struct OutboxWorker<D> {
     poll_interval: Duration,
     batched_kinds: Vec<String>,
     service: &'static str,
+    /// Destinations this worker has reported a backlog for (set back to 0 when drained).
+    reported: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Most messages merged into one delivery.
@@ -193,6 +195,7 @@ impl<D: Deliver> OutboxWorker<D> {
             poll_interval: Duration::from_secs(1),
             batched_kinds: Vec::new(),
             service: "",
+            reported: std::sync::Mutex::default(),
         }
     }
 
@@ -206,12 +209,21 @@ impl<D: Deliver> OutboxWorker<D> {
     async fn record_gauges(&self) {
         use crate::metrics::METRICS;
         if let Ok(entries) = backlog(&self.pool).await {
-            METRICS.outbox_backlog.reset();
+            let mut pending: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
             for entry in entries {
-                METRICS
-                    .outbox_backlog
-                    .with_label_values(&[self.service, &entry.destination])
-                    .add(i64::try_from(entry.pending).unwrap_or(i64::MAX));
+                *pending.entry(entry.destination).or_default() +=
+                    i64::try_from(entry.pending).unwrap_or(i64::MAX);
+            }
+            // Other services share the registry in one process: only this worker's series
+            // are touched, drained destinations set back to zero.
+            if let Ok(mut reported) = self.reported.lock() {
+                reported.extend(pending.keys().cloned());
+                for destination in reported.iter() {
+                    METRICS
+                        .outbox_backlog
+                        .with_label_values(&[self.service, destination])
+                        .set(pending.get(destination).copied().unwrap_or(0));
+                }
             }
         }
         let idle = i64::try_from(self.pool.num_idle()).unwrap_or(i64::MAX);
