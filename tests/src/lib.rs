@@ -26,6 +26,8 @@ pub struct TestHall {
     pub database: TestDatabase,
     /// Where each service listens.
     pub addresses: HashMap<ServiceRole, SocketAddr>,
+    /// The contact-tracing shard, when started with one.
+    pub shard_address: Option<SocketAddr>,
     tokens: HashMap<Role, SecretString>,
     stop: watch::Sender<bool>,
     handles: Vec<tokio::task::JoinHandle<Result<(), tonic::transport::Error>>>,
@@ -39,11 +41,18 @@ impl TestHall {
 
     /// Starts all four services over an existing test database (a restart).
     pub async fn start_on(database: TestDatabase) -> Self {
+        Self::start_with(database, vec![Hall::sample()], None).await
+    }
+
+    /// Starts the four services serving `halls`, and with `shard` a second
+    /// contact-tracing instance that serves only that hall, which the others reach by
+    /// a per-hall peer URL (contact tracing sharded by hall).
+    pub async fn start_with(database: TestDatabase, halls: Vec<Hall>, shard: Option<Hall>) -> Self {
         let mut book = TokenBook::default();
         let tokens: HashMap<Role, SecretString> = book.generate_per_role("test").into_iter().collect();
         let mut settings = Settings {
             database_url: database.url.clone(),
-            halls: Halls::new(vec![Hall::sample()]).unwrap(),
+            halls: Halls::new(halls).unwrap(),
             tokens: book,
             service_token: tokens[&Role::Service].clone(),
             id_hash_key: SecretString::from("test-id-hash-key"),
@@ -63,8 +72,41 @@ impl TestHall {
                 .set(role.name(), format!("http://{}", listener.local_addr().unwrap()));
             listeners.push((role, listener));
         }
+        let shard_listener = match &shard {
+            Some(hall) => {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let url = format!("{}=http://{}", hall.site_id, listener.local_addr().unwrap());
+                settings.peers.set_from("contact-tracing", &url).unwrap();
+                Some((hall.clone(), listener))
+            }
+            None => None,
+        };
         let (stop, stopped) = watch::channel(false);
         let mut handles = Vec::new();
+        let mut shard_address = None;
+        if let Some((hall, listener)) = shard_listener {
+            shard_address = Some(listener.local_addr().unwrap());
+            let shard_settings = Settings {
+                halls: Halls::new(vec![hall]).unwrap(),
+                ..settings.clone()
+            };
+            let mut stopped = stopped.clone();
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            let target = database.target("contact-tracing-shard");
+            handles.push(
+                start(
+                    ServiceRole::ContactTracing,
+                    &shard_settings,
+                    target,
+                    listener,
+                    shutdown,
+                )
+                .await
+                .expect("shard starts"),
+            );
+        }
         for (role, listener) in listeners {
             let mut stopped = stopped.clone();
             let shutdown = async move {
@@ -78,10 +120,22 @@ impl TestHall {
         Self {
             database,
             addresses,
+            shard_address,
             tokens,
             stop,
             handles,
         }
+    }
+
+    /// An authenticated channel to the contact-tracing shard started by `start_with`.
+    pub async fn shard(&self, caller: Role) -> InterceptedService<Channel, PeerInterceptor> {
+        let address = self.shard_address.expect("started with a shard");
+        let channel = Channel::from_shared(format!("http://{address}"))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connects to the shard");
+        InterceptedService::new(channel, PeerInterceptor::new(self.token(caller)).unwrap())
     }
 
     /// A channel to a service (no credentials).

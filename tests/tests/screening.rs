@@ -786,3 +786,71 @@ async fn concurrent_check_ins_at_one_gate_get_distinct_consecutive_places() {
     assert_eq!(positions, (1..=16).collect::<Vec<u32>>());
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn presence_goes_to_the_contact_tracing_shard_of_its_hall() {
+    use hallguard_proto::common::v1::PersonRef;
+    use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+    use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
+
+    let riverside = hallguard_platform::hall::Hall::sample();
+    let harbour = hallguard_platform::hall::Hall {
+        site_id: "harbour-hall".into(),
+        ..riverside.clone()
+    };
+    let hall = TestHall::start_with(
+        hallguard_platform::testing::TestDatabase::new(),
+        vec![riverside, harbour.clone()],
+        Some(harbour),
+    )
+    .await;
+    let mut client = gate(&hall).await;
+    let mut at_harbour = Vec::new();
+    for visitor in ["H1", "H2"] {
+        let request = CheckInRequest {
+            site_id: "harbour-hall".into(),
+            ..check(visitor, 5)
+        };
+        at_harbour.push(client.check_in(request).await.unwrap().into_inner().person_id);
+    }
+    let find = |person_id: &str| FindContactsRequest {
+        person: Some(PersonRef {
+            site_id: "harbour-hall".into(),
+            kind: hallguard_proto::common::v1::PersonKind::Visitor as i32,
+            person_id: person_id.into(),
+        }),
+        window: Some(find_contacts_request::Window::Span(TimeWindow {
+            start: Some(millis_to_timestamp(now_millis() - DAY)),
+            end: Some(millis_to_timestamp(now_millis() + MINUTE)),
+        })),
+        rings: 1,
+        ..Default::default()
+    };
+    let mut shard = ContactTracingClient::new(hall.shard(Role::Analyst).await);
+    let mut found = 0;
+    for _ in 0..100 {
+        found = shard
+            .find_contacts(find(&at_harbour[0]))
+            .await
+            .unwrap()
+            .into_inner()
+            .close_contacts
+            .len();
+        if found == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, 1, "the harbour shard holds the harbour queue");
+    let mut main = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let elsewhere = main
+        .find_contacts(find(&at_harbour[0]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !elsewhere.index_seen,
+        "nothing of the harbour hall went to the default instance"
+    );
+    hall.stop().await;
+}
