@@ -84,6 +84,17 @@ impl TestHall {
         let (stop, stopped) = watch::channel(false);
         let mut handles = Vec::new();
         let mut shard_address = None;
+        // The default contact-tracing instance serves every hall but the shard's.
+        let mut default_tracing = settings.clone();
+        if let Some((hall, _)) = &shard_listener {
+            let rest: Vec<Hall> = settings
+                .halls
+                .iter()
+                .filter(|h| h.site_id != hall.site_id)
+                .cloned()
+                .collect();
+            default_tracing.halls = Halls::new(rest).unwrap();
+        }
         if let Some((hall, listener)) = shard_listener {
             shard_address = Some(listener.local_addr().unwrap());
             let shard_settings = Settings {
@@ -94,7 +105,9 @@ impl TestHall {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            let target = database.target("contact-tracing-shard");
+            // The shard shares the contact-tracing schema, as in production: each instance
+            // loads and purges only its own halls' rows.
+            let target = database.target(ServiceRole::ContactTracing.name());
             handles.push(
                 start(
                     ServiceRole::ContactTracing,
@@ -112,9 +125,20 @@ impl TestHall {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            let handle = start(role, &settings, database.target(role.name()), listener, shutdown)
-                .await
-                .expect("service starts");
+            let role_settings = if role == ServiceRole::ContactTracing {
+                &default_tracing
+            } else {
+                &settings
+            };
+            let handle = start(
+                role,
+                role_settings,
+                database.target(role.name()),
+                listener,
+                shutdown,
+            )
+            .await
+            .expect("service starts");
             handles.push(handle);
         }
         Self {

@@ -798,9 +798,10 @@ async fn presence_goes_to_the_contact_tracing_shard_of_its_hall() {
         site_id: "harbour-hall".into(),
         ..riverside.clone()
     };
+    let halls = vec![riverside, harbour.clone()];
     let hall = TestHall::start_with(
         hallguard_platform::testing::TestDatabase::new(),
-        vec![riverside, harbour.clone()],
+        halls.clone(),
         Some(harbour),
     )
     .await;
@@ -852,5 +853,20 @@ async fn presence_goes_to_the_contact_tracing_shard_of_its_hall() {
         !elsewhere.index_seen,
         "nothing of the harbour hall went to the default instance"
     );
+
+    // Both share one table; after a restart each rebuilds only its own halls.
+    let database = hall.stop_keeping_database().await;
+    let hall = TestHall::start_with(database, halls.clone(), Some(halls[1].clone())).await;
+    let mut shard = ContactTracingClient::new(hall.shard(Role::Analyst).await);
+    let rebuilt = shard
+        .find_contacts(find(&at_harbour[0]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rebuilt.close_contacts.len(), 1);
+    let mut main = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let elsewhere = main.find_contacts(find(&at_harbour[0])).await;
+    // The default instance does not serve the harbour hall any more, and did not load it.
+    assert!(elsewhere.is_err() || !elsewhere.unwrap().into_inner().index_seen);
     hall.stop().await;
 }

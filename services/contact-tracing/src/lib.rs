@@ -62,7 +62,8 @@ pub async fn build(
     halls: &Halls,
 ) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
-    let purged = retention::purge_database(&database.pool, retention::cutoff(halls, now_millis())).await?;
+    let purged =
+        retention::purge_database(&database.pool, halls, retention::cutoff(halls, now_millis())).await?;
     if purged > 0 {
         tracing::info!(purged, "presence past retention deleted at start");
     }
@@ -73,7 +74,8 @@ pub async fn build(
     loop {
         let (mut page, end) = store::load_page(&database.pool, after.as_ref(), REBUILD_PAGE_ROWS).await?;
         // Rows were validated on the way in; one damaged row must not empty the graph.
-        page.retain(|presence| presence.validate().is_ok());
+        // Only the served halls: shards of contact tracing may share one table.
+        page.retain(|presence| presence.validate().is_ok() && halls.get(&presence.person.site_id).is_some());
         intervals += page.len();
         if let Err((index, error)) = graph.add(&page) {
             tracing::error!(index, %error, "stored intervals rejected by the engine");

@@ -23,13 +23,18 @@ pub fn cutoff(halls: &Halls, now: Millis) -> Millis {
     now - i64::from(days) * DAY_MS
 }
 
-/// Deletes stored intervals that ended before `cutoff`; returns how many.
-pub async fn purge_database(pool: &AnyPool, cutoff: Millis) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM presence WHERE COALESCE(end_ms, start_ms) < $1")
-        .bind(cutoff)
-        .execute(pool)
-        .await?
-        .rows_affected();
+/// Deletes the served halls' intervals that ended before `cutoff`; returns how many.
+/// Only the served halls: shards of contact tracing may share one table.
+pub async fn purge_database(pool: &AnyPool, halls: &Halls, cutoff: Millis) -> Result<u64, sqlx::Error> {
+    let mut deleted = 0;
+    for hall in halls.iter() {
+        deleted += sqlx::query("DELETE FROM presence WHERE site_id = $1 AND COALESCE(end_ms, start_ms) < $2")
+            .bind(&hall.site_id)
+            .bind(cutoff)
+            .execute(pool)
+            .await?
+            .rows_affected();
+    }
     Ok(deleted)
 }
 
@@ -41,7 +46,7 @@ pub fn spawn_hourly(pool: AnyPool, graph: Arc<RwLock<CoPresenceGraph>>, halls: H
         loop {
             every_hour.tick().await;
             let cutoff = cutoff(&halls, now_millis());
-            match purge_database(&pool, cutoff).await {
+            match purge_database(&pool, &halls, cutoff).await {
                 Ok(deleted) => tracing::info!(deleted, "presence retention applied"),
                 Err(error) => {
                     tracing::warn!(%error, "presence retention failed; will retry in an hour");
