@@ -566,12 +566,7 @@ impl Hygiene for HygieneService {
     ) -> std::result::Result<Response<pb::RecordDisinfectionRoundResponse>, Status> {
         let by = actor(&request, &request.get_ref().done_by, "done_by")?;
         let request = request.into_inner();
-        let zone = request
-            .zone
-            .as_ref()
-            .ok_or_else(|| ServiceError::invalid("zone", "is required"))?;
-        let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
-        validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
+        let (hall, zone_id) = validate::zone_ref(&self.halls, request.zone.as_ref(), "zone")?;
         let kind = if request.kind.trim().is_empty() {
             "round"
         } else {
@@ -582,16 +577,8 @@ impl Hygiene for HygieneService {
         }
         let agent = validate::required(&request.agent, "agent")?;
         let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
-        let round_id = hygiene::record_round(
-            &self.pool,
-            &hall.site_id,
-            &zone.zone_id,
-            kind,
-            &by,
-            agent,
-            done_at,
-        )
-        .await?;
+        let round_id =
+            hygiene::record_round(&self.pool, &hall.site_id, zone_id, kind, &by, agent, done_at).await?;
         Ok(Response::new(pb::RecordDisinfectionRoundResponse { round_id }))
     }
 

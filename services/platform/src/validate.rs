@@ -4,7 +4,7 @@
 use crate::error::{Result, ServiceError};
 use crate::hall::{Hall, Halls};
 use crate::time::timestamp_to_millis;
-use hallguard_proto::common::v1::{PageRequest, PageResponse, PersonKind, PersonRef};
+use hallguard_proto::common::v1::{PageRequest, PageResponse, PersonKind, PersonRef, ZoneRef};
 
 /// Clock skew tolerated for times in the future.
 pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
@@ -36,6 +36,18 @@ pub fn person<'a>(halls: &Halls, person: Option<&'a PersonRef>, field: &str) -> 
         ));
     }
     Ok(person)
+}
+
+/// A zone reference: its hall served here and the zone in that hall.
+pub fn zone_ref<'a>(
+    halls: &'a Halls,
+    given: Option<&'a ZoneRef>,
+    field: &str,
+) -> Result<(&'a Hall, &'a str)> {
+    let zone_ref = given.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    let hall = hall(halls, &zone_ref.site_id, &format!("{field}.site_id"))?;
+    zone(hall, &zone_ref.zone_id, &format!("{field}.zone_id"))?;
+    Ok((hall, zone_ref.zone_id.as_str()))
 }
 
 /// A zone of the hall.

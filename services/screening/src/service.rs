@@ -187,16 +187,11 @@ impl Screening for ScreeningService {
         request: Request<pb::EnterZoneRequest>,
     ) -> std::result::Result<Response<pb::EnterZoneResponse>, Status> {
         let request = request.into_inner();
-        let zone = request
-            .zone
-            .as_ref()
-            .ok_or_else(|| ServiceError::invalid("zone", "is required"))?;
-        let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
-        validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
+        let (hall, zone_id) = validate::zone_ref(&self.halls, request.zone.as_ref(), "zone")?;
         let person_id = validate::required(&request.person_id, "person_id")?;
         let at = validate::time(request.entered_at.as_ref(), now_millis(), "entered_at")?;
         let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
-        let stay_id = zones::enter(&self.pool, &hall.site_id, &zone.zone_id, person_id, at, key).await?;
+        let stay_id = zones::enter(&self.pool, &hall.site_id, zone_id, person_id, at, key).await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::EnterZoneResponse { stay_id }))
     }
@@ -207,15 +202,10 @@ impl Screening for ScreeningService {
         request: Request<pb::LeaveZoneRequest>,
     ) -> std::result::Result<Response<pb::LeaveZoneResponse>, Status> {
         let request = request.into_inner();
-        let zone = request
-            .zone
-            .as_ref()
-            .ok_or_else(|| ServiceError::invalid("zone", "is required"))?;
-        let hall = validate::hall(&self.halls, &zone.site_id, "zone.site_id")?;
-        validate::zone(hall, &zone.zone_id, "zone.zone_id")?;
+        let (hall, zone_id) = validate::zone_ref(&self.halls, request.zone.as_ref(), "zone")?;
         let person_id = validate::required(&request.person_id, "person_id")?;
         let at = validate::time(request.left_at.as_ref(), now_millis(), "left_at")?;
-        let stay_id = zones::leave(&self.pool, &hall.site_id, &zone.zone_id, person_id, at).await?;
+        let stay_id = zones::leave(&self.pool, &hall.site_id, zone_id, person_id, at).await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::LeaveZoneResponse { stay_id }))
     }
