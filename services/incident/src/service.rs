@@ -2,7 +2,6 @@
 //! now stands; the duty desk hears of openings, steps, overdue tasks and alerts. The
 //! Hygiene service keeps disinfection rounds, supplies and thermometers.
 
-use hallguard_platform::auth::Caller;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 use hallguard_platform::hall::{Hall, Halls};
@@ -72,18 +71,6 @@ impl IncidentService {
     }
 }
 
-/// Who acts: the name given in the request, else the caller's token name.
-fn actor<T>(request: &Request<T>, given: &str, field: &str) -> Result<String> {
-    match given.trim() {
-        "" => request
-            .extensions()
-            .get::<Caller>()
-            .map(|caller| caller.name.clone())
-            .ok_or_else(|| ServiceError::invalid(field, "is empty")),
-        name => Ok(name.to_string()),
-    }
-}
-
 fn date(text: &str) -> Result<String> {
     hallguard_platform::time::parse_date(text)
         .map(hallguard_platform::time::format_date)
@@ -110,7 +97,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::UpdateGroupRequest>,
     ) -> std::result::Result<Response<pb::UpdateGroupResponse>, Status> {
-        let by = actor(&request, "", "caller")?;
+        let by = validate::actor(&request, "", "caller")?;
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let group = request
@@ -124,7 +111,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::SetDutyRosterRequest>,
     ) -> std::result::Result<Response<pb::SetDutyRosterResponse>, Status> {
-        let by = actor(&request, "", "caller")?;
+        let by = validate::actor(&request, "", "caller")?;
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let date = date(&request.date)?;
@@ -150,7 +137,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::OpenIncidentRequest>,
     ) -> std::result::Result<Response<pb::OpenIncidentResponse>, Status> {
-        let by = actor(&request, "", "caller")?;
+        let by = validate::actor(&request, "", "caller")?;
         let open = request.into_inner();
         let person = validate::person(&self.halls, open.person.as_ref(), "person")?;
         if pb::IncidentSource::try_from(open.source).unwrap_or_default() == pb::IncidentSource::Unspecified {
@@ -214,7 +201,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::RecordReportRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().reported_by, "reported_by")?;
+        let by = validate::actor(&request, &request.get_ref().reported_by, "reported_by")?;
         let request = request.into_inner();
         let incident = self.incident(&request.incident_id).await?;
         let hall = self.hall_of(&incident)?;
@@ -252,7 +239,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::RecordIsolationRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let incident = self.incident(&request.incident_id).await?;
         let hall = self.hall_of(&incident)?;
@@ -271,7 +258,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::RecordTransferAttemptRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
         let requested_at = validate::time(request.requested_at.as_ref(), now_millis(), "requested_at")?;
@@ -302,7 +289,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::RecordTracingRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
         for (index, contact) in request.manual_contacts.iter().enumerate() {
@@ -330,7 +317,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::SubmitUpwardReportRequest>,
     ) -> std::result::Result<Response<pb::SubmitUpwardReportResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
         let now = now_millis();
@@ -360,7 +347,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::OrderDisinfectionRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
         let incident = records::load(&self.pool, &id).await?;
         let hall = self.hall_of(&incident)?;
@@ -372,7 +359,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::CompleteDisinfectionRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().done_by, "done_by")?;
+        let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
         let zone = validate::required(&request.zone_id, "zone_id")?;
@@ -386,7 +373,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::RecordAftermathRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
         let notes = validate::required(&request.notes, "notes")?;
@@ -412,7 +399,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::CloseIncidentRequest>,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
-        let by = actor(&request, &request.get_ref().closed_by, "closed_by")?;
+        let by = validate::actor(&request, &request.get_ref().closed_by, "closed_by")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
         let incident = steps::close(&self.pool, &id, &by).await?;
         self.answer(&incident).await
@@ -431,7 +418,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::CompleteTaskRequest>,
     ) -> std::result::Result<Response<pb::CompleteTaskResponse>, Status> {
-        let by = actor(&request, &request.get_ref().done_by, "done_by")?;
+        let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let id = validate::required(&request.get_ref().task_id, "task_id")?.to_string();
         let task = records::complete_task(&self.pool, &id, &by).await?;
         Ok(Response::new(pb::CompleteTaskResponse { task: Some(task) }))
@@ -454,7 +441,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::AddContactRequest>,
     ) -> std::result::Result<Response<pb::ContactResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let incident = self.incident(&request.incident_id).await?;
         let manual = request
@@ -517,7 +504,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::UpdateContactStatusRequest>,
     ) -> std::result::Result<Response<pb::ContactResponse>, Status> {
-        let by = actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.contact_id, "contact_id")?;
         let status = match pb::ContactStatus::try_from(request.status) {
@@ -564,7 +551,7 @@ impl Hygiene for HygieneService {
         &self,
         request: Request<pb::RecordDisinfectionRoundRequest>,
     ) -> std::result::Result<Response<pb::RecordDisinfectionRoundResponse>, Status> {
-        let by = actor(&request, &request.get_ref().done_by, "done_by")?;
+        let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let request = request.into_inner();
         let (hall, zone_id) = validate::zone_ref(&self.halls, request.zone.as_ref(), "zone")?;
         let kind = if request.kind.trim().is_empty() {
@@ -598,7 +585,7 @@ impl Hygiene for HygieneService {
         &self,
         request: Request<pb::RecordStockMovementRequest>,
     ) -> std::result::Result<Response<pb::RecordStockMovementResponse>, Status> {
-        let by = actor(&request, "", "caller")?;
+        let by = validate::actor(&request, "", "caller")?;
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let supply = request.supply.trim();
@@ -654,7 +641,7 @@ impl Hygiene for HygieneService {
         &self,
         request: Request<pb::SetThermometerStatusRequest>,
     ) -> std::result::Result<Response<pb::SetThermometerStatusResponse>, Status> {
-        let by = actor(&request, "", "caller")?;
+        let by = validate::actor(&request, "", "caller")?;
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let id = validate::required(&request.thermometer_id, "thermometer_id")?;

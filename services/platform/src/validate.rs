@@ -145,6 +145,16 @@ pub fn next_page(offset: i64, limit: i64, returned: usize) -> PageResponse {
     }
 }
 
+/// Who acts: the name given in the request, else the name of the caller's token.
+pub fn actor<T>(request: &tonic::Request<T>, given: &str, field: &str) -> Result<String> {
+    match given.trim() {
+        "" => crate::auth::caller(request)
+            .map(|caller| caller.name.clone())
+            .ok_or_else(|| ServiceError::invalid(field, "is empty")),
+        name => Ok(name.to_string()),
+    }
+}
+
 /// A new record id: a prefix and a time-ordered UUID.
 pub fn new_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())

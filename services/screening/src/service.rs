@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use hallguard_platform::auth::Caller;
 use hallguard_platform::hall::Halls;
 use hallguard_platform::pseudonym::Pseudonymizer;
 use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
@@ -269,13 +268,9 @@ impl Screening for ScreeningService {
         &self,
         request: Request<pb::AcknowledgeCommunityReportRequest>,
     ) -> std::result::Result<Response<pb::AcknowledgeCommunityReportResponse>, Status> {
-        let caller = request.extensions().get::<Caller>().map(|c| c.name.clone());
+        let by = validate::actor(&request, &request.get_ref().acknowledged_by, "acknowledged_by")?;
         let request = request.into_inner();
         let report_id = validate::required(&request.report_id, "report_id")?;
-        let by = match request.acknowledged_by.trim() {
-            "" => caller.ok_or_else(|| ServiceError::invalid("acknowledged_by", "is empty"))?,
-            name => name.to_string(),
-        };
         let report = registrations::acknowledge(&self.pool, report_id, &by, now_millis()).await?;
         Ok(Response::new(pb::AcknowledgeCommunityReportResponse {
             report: Some(report),

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use hallguard_platform::auth::Caller;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis, parse_date};
@@ -99,13 +98,6 @@ fn morning_readings(hall: &Hall, check: &pb::MorningCheck, now: i64) -> Result<(
     ))
 }
 
-fn caller_or(request_value: &str, caller: Option<String>, field: &str) -> Result<String> {
-    match request_value.trim() {
-        "" => caller.ok_or_else(|| ServiceError::invalid(field, "is empty")),
-        name => Ok(name.to_string()),
-    }
-}
-
 #[tonic::async_trait]
 impl StaffHealth for StaffHealthService {
     async fn upsert_staff_member(
@@ -179,7 +171,7 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::CorrectMorningCheckRequest>,
     ) -> std::result::Result<Response<pb::CorrectMorningCheckResponse>, Status> {
-        let caller = request.extensions().get::<Caller>().map(|c| c.name.clone());
+        let by = validate::actor(&request, &request.get_ref().corrected_by, "corrected_by")?;
         let request = request.into_inner();
         let check_id = validate::required(&request.check_id, "check_id")?;
         let check = request
@@ -189,7 +181,6 @@ impl StaffHealth for StaffHealthService {
         let hall = self.hall(&check.site_id, "check.site_id")?;
         let (_, readings) = morning_readings(hall, check, now_millis())?;
         let reason = validate::required(&request.reason, "reason")?;
-        let by = caller_or(&request.corrected_by, caller, "corrected_by")?;
         let (result, history) =
             checks::correct_morning_check(&self.pool, hall, check_id, &readings, reason, &by).await?;
         self.outbox.notify_one();
@@ -264,11 +255,10 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::ReleaseFromFocusManagementRequest>,
     ) -> std::result::Result<Response<pb::ReleaseFromFocusManagementResponse>, Status> {
-        let caller = request.extensions().get::<Caller>().map(|c| c.name.clone());
+        let by = validate::actor(&request, &request.get_ref().released_by, "released_by")?;
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let staff_id = validate::required(&request.staff_id, "staff_id")?;
-        let by = caller_or(&request.released_by, caller, "released_by")?;
         let entry = checks::release(&self.pool, hall, staff_id, &by, now_millis()).await?;
         Ok(Response::new(pb::ReleaseFromFocusManagementResponse {
             entry: Some(entry),
