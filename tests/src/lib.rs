@@ -14,6 +14,8 @@ use hallguard_platform::config::Settings;
 use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::peers::Peers;
 use hallguard_platform::testing::TestDatabase;
+use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
+use hallguard_proto::incident::v1::{Incident as IncidentMessage, ListIncidentsRequest};
 use secrecy::SecretString;
 use tokio::sync::watch;
 use tonic::service::interceptor::InterceptedService;
@@ -33,7 +35,48 @@ pub struct TestHall {
     handles: Vec<tokio::task::JoinHandle<Result<(), tonic::transport::Error>>>,
 }
 
+/// Asks `probe` again every 100 ms, at most `attempts` times, until `done` holds of its
+/// answer, and returns the last answer: what an outbox delivers arrives in the background.
+pub async fn eventually<T, F: std::future::Future<Output = T>>(
+    attempts: u32,
+    mut probe: impl FnMut() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let mut answer = probe().await;
+    for _ in 1..attempts {
+        if done(&answer) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        answer = probe().await;
+    }
+    answer
+}
+
 impl TestHall {
+    /// The hall's open incidents, once `expected` of them have arrived (other services
+    /// open them through their outboxes) or after 10 s.
+    pub async fn open_incidents(&self, site_id: &str, expected: usize) -> Vec<IncidentMessage> {
+        let client = IncidentsClient::new(self.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+        let request = ListIncidentsRequest {
+            site_id: site_id.into(),
+            open_only: true,
+            page: None,
+        };
+        let probe = || {
+            let (mut client, request) = (client.clone(), request.clone());
+            async move {
+                client
+                    .list_incidents(request)
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .incidents
+            }
+        };
+        eventually(100, probe, |incidents| incidents.len() >= expected).await
+    }
+
     /// Starts all four services on the built-in sample hall over a fresh database.
     pub async fn start() -> Self {
         Self::start_on(TestDatabase::new()).await

@@ -18,15 +18,13 @@ use hallguard_proto::screening::v1::{
     CheckInRequest, HealthCodeIdentity, Itinerary, ListQuarantineHoldsRequest, VisitorIdentity,
     visitor_identity,
 };
-use hallguard_tests::TestHall;
+use hallguard_tests::{TestHall, eventually};
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 const SITE: &str = "riverside-hall";
 const MINUTE: i64 = 60_000;
-
-type Client = IncidentsClient<InterceptedService<Channel, PeerInterceptor>>;
 
 fn ago(minutes: i64) -> Option<prost_types::Timestamp> {
     Some(millis_to_timestamp(now_millis() - minutes * MINUTE))
@@ -51,24 +49,30 @@ fn check(id_number: &str, minutes_ago: i64, temperature: f64, colour: HealthCode
     }
 }
 
+/// How many quarantine holds are in force at the hall's gates.
+async fn active_holds(screening: &ScreeningClient<InterceptedService<Channel, PeerInterceptor>>) -> usize {
+    let request = ListQuarantineHoldsRequest {
+        site_id: SITE.into(),
+        active_only: true,
+        page: None,
+    };
+    screening
+        .clone()
+        .list_quarantine_holds(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .holds
+        .len()
+}
+
 /// Waits for the first incident opened in the hall (screening delivers it).
-async fn first_incident(client: &mut Client) -> Incident {
-    for _ in 0..100 {
-        let listed = client
-            .list_incidents(ListIncidentsRequest {
-                site_id: SITE.into(),
-                open_only: true,
-                page: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        if let Some(incident) = listed.incidents.into_iter().next() {
-            return incident;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("screening's outbox never opened the incident");
+async fn first_incident(hall: &TestHall) -> Incident {
+    hall.open_incidents(SITE, 1)
+        .await
+        .into_iter()
+        .next()
+        .expect("the outbox never opened the incident")
 }
 
 /// The zones step 6 ordered disinfected, from its record.
@@ -112,7 +116,7 @@ async fn scenario_one_through_all_seven_steps() {
     );
 
     let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-    let incident = first_incident(&mut desk).await;
+    let incident = first_incident(&hall).await;
     let id = incident.incident_id.clone();
     assert_eq!(incident.person.as_ref().unwrap().person_id, index.person_id);
     assert_eq!(incident.source(), IncidentSource::Screening);
@@ -124,7 +128,7 @@ async fn scenario_one_through_all_seven_steps() {
     {
         use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
         use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
-        let mut tracing =
+        let tracing =
             ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
         let request = FindContactsRequest {
             person: incident.person.clone(),
@@ -137,13 +141,19 @@ async fn scenario_one_through_all_seven_steps() {
             rings: 1,
             ..Default::default()
         };
-        for _ in 0..100 {
-            let found = tracing.find_contacts(request.clone()).await.unwrap().into_inner();
-            if found.close_contacts.len() == 2 {
-                break;
+        let probe = || {
+            let (mut tracing, request) = (tracing.clone(), request.clone());
+            async move {
+                tracing
+                    .find_contacts(request)
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .close_contacts
+                    .len()
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        };
+        eventually(100, probe, |found| *found == 2).await;
     }
     // Out of order: isolation before the report.
     let early = desk
@@ -278,26 +288,8 @@ async fn scenario_one_through_all_seven_steps() {
     neighbours.sort();
     assert_eq!(traced_people, neighbours);
     assert_eq!(contacts.len(), 3, "two neighbours and the bus driver");
-    let mut screening_desk =
-        ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
-    let mut held = 0;
-    for _ in 0..100 {
-        held = screening_desk
-            .list_quarantine_holds(ListQuarantineHoldsRequest {
-                site_id: SITE.into(),
-                active_only: true,
-                page: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .holds
-            .len();
-        if held == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let screening_desk = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
+    let held = eventually(100, || active_holds(&screening_desk), |held| *held == 2).await;
     assert_eq!(held, 2);
 
     // 5. Upward report.
@@ -521,43 +513,13 @@ async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold()
     assert_eq!(linked.person.unwrap().person_id, "hc-a");
 
     // Both contacts were held; releasing the other lifts their hold.
-    let mut screening_desk =
-        ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
-    let holds = |client: &mut ScreeningClient<_>| {
-        let mut client = client.clone();
-        async move {
-            client
-                .list_quarantine_holds(ListQuarantineHoldsRequest {
-                    site_id: SITE.into(),
-                    active_only: true,
-                    page: None,
-                })
-                .await
-                .unwrap()
-                .into_inner()
-                .holds
-                .len()
-        }
-    };
-    let mut count = 0;
-    for _ in 0..100 {
-        count = holds(&mut screening_desk).await;
-        if count == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let screening_desk = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
+    let count = eventually(100, || active_holds(&screening_desk), |held| *held == 2).await;
     assert_eq!(count, 2);
     desk.update_contact_status(step(ContactStatus::Released, &contacts[1]))
         .await
         .unwrap();
-    for _ in 0..100 {
-        count = holds(&mut screening_desk).await;
-        if count == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let count = eventually(100, || active_holds(&screening_desk), |held| *held == 1).await;
     assert_eq!(count, 1);
     hall.stop().await;
 }
@@ -654,7 +616,7 @@ s-004,Liu Min,civil affairs,guide,rest-area,
         }
 
         let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-        let incident = first_incident(&mut desk).await;
+        let incident = first_incident(&hall).await;
         let id = incident.incident_id.clone();
         assert_eq!(incident.source(), IncidentSource::StaffHealth);
         assert_eq!(incident.location_id, "canteen");
@@ -689,30 +651,25 @@ s-004,Liu Min,civil affairs,guide,rest-area,
         .await
         .unwrap();
         // Wait for the seat and shift intervals to reach contact tracing.
-        let mut found = 0;
-        for _ in 0..100 {
-            desk.record_tracing(RecordTracingRequest {
-                incident_id: id.clone(),
-                rings: 1,
-                recorded_by: "assessment".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-            found = desk
-                .list_contacts(ListContactsRequest {
+        // Tracing is recorded again until both have arrived (contacts are not duplicated).
+        let probe = || {
+            let (mut desk, id) = (desk.clone(), id.clone());
+            async move {
+                let tracing = RecordTracingRequest {
                     incident_id: id.clone(),
-                })
-                .await
-                .unwrap()
-                .into_inner()
-                .contacts
-                .len();
-            if found == 2 {
-                break;
+                    rings: 1,
+                    recorded_by: "assessment".into(),
+                    ..Default::default()
+                };
+                desk.record_tracing(tracing).await.unwrap();
+                let listed = desk
+                    .list_contacts(ListContactsRequest { incident_id: id })
+                    .await
+                    .unwrap();
+                listed.into_inner().contacts.len()
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        };
+        let found = eventually(100, probe, |found| *found == 2).await;
         let contacts = desk
             .list_contacts(ListContactsRequest {
                 incident_id: id.clone(),
@@ -736,18 +693,19 @@ s-004,Liu Min,civil affairs,guide,rest-area,
         );
 
         // The sweep of every staff member on duty reached staff-health (s-003 is clocked in).
-        let mut outbox = OutboxAdminClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-        for _ in 0..100 {
-            let backlog = outbox
-                .get_outbox_backlog(GetOutboxBacklogRequest {})
-                .await
-                .unwrap()
-                .into_inner();
-            if backlog.entries.is_empty() {
-                break;
+        let outbox = OutboxAdminClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+        let probe = || {
+            let mut outbox = outbox.clone();
+            async move {
+                outbox
+                    .get_outbox_backlog(GetOutboxBacklogRequest {})
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .entries
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        };
+        eventually(100, probe, Vec::is_empty).await;
         let sweep = staff
             .start_temperature_sweep(StartTemperatureSweepRequest {
                 site_id: SITE.into(),

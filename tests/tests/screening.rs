@@ -12,11 +12,9 @@ use hallguard_platform::time::{millis_to_timestamp, now_millis};
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow, ZoneRef};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
-use hallguard_proto::incident::v1::ListIncidentsRequest;
-use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::screening::v1::screening_client::ScreeningClient;
 use hallguard_proto::screening::v1::*;
-use hallguard_tests::TestHall;
+use hallguard_tests::{TestHall, eventually};
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -267,35 +265,19 @@ async fn scenario_one_both_visitors_are_held_and_their_incidents_opened() {
     );
 
     // Both incidents reach the incident service through screening's outbox.
-    let mut incidents = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-    let mut opened: Vec<String> = Vec::new();
-    for _ in 0..100 {
-        opened = incidents
-            .list_incidents(ListIncidentsRequest {
-                site_id: SITE.into(),
-                open_only: true,
-                page: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .incidents
-            .iter()
-            .map(|i| i.person.clone().unwrap().person_id)
-            .collect();
-        if opened.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut opened: Vec<String> = hall
+        .open_incidents(SITE, 2)
+        .await
+        .iter()
+        .map(|i| i.person.clone().unwrap().person_id)
+        .collect();
     opened.sort();
     let mut suspected = vec![red.person_id.clone(), from_risk_area.person_id.clone()];
     suspected.sort();
     assert_eq!(opened, suspected);
 
     // Queue intervals reached contact tracing: the red-code visitor's queue neighbours.
-    let mut tracing =
-        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let tracing = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
     let request = FindContactsRequest {
         person: Some(PersonRef {
             site_id: SITE.into(),
@@ -309,19 +291,18 @@ async fn scenario_one_both_visitors_are_held_and_their_incidents_opened() {
         rings: 1,
         ..Default::default()
     };
-    let mut neighbours = Vec::new();
-    for _ in 0..50 {
-        let found = tracing.find_contacts(request.clone()).await.unwrap().into_inner();
-        neighbours = found
-            .close_contacts
-            .iter()
-            .map(|c| c.person.clone().unwrap().person_id)
-            .collect();
-        if neighbours.len() == 2 {
-            break;
+    let probe = || {
+        let (mut tracing, request) = (tracing.clone(), request.clone());
+        async move {
+            let found = tracing.find_contacts(request).await.unwrap().into_inner();
+            found
+                .close_contacts
+                .iter()
+                .map(|c| c.person.clone().unwrap().person_id)
+                .collect::<Vec<_>>()
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    let mut neighbours = eventually(50, probe, |found| found.len() == 2).await;
     neighbours.sort();
     let mut expected = vec![before.person_id.clone(), from_risk_area.person_id.clone()];
     expected.sort();
@@ -827,21 +808,20 @@ async fn presence_goes_to_the_contact_tracing_shard_of_its_hall() {
         rings: 1,
         ..Default::default()
     };
-    let mut shard = ContactTracingClient::new(hall.shard(Role::Analyst).await);
-    let mut found = 0;
-    for _ in 0..100 {
-        found = shard
-            .find_contacts(find(&at_harbour[0]))
-            .await
-            .unwrap()
-            .into_inner()
-            .close_contacts
-            .len();
-        if found == 1 {
-            break;
+    let shard = ContactTracingClient::new(hall.shard(Role::Analyst).await);
+    let probe = || {
+        let (mut shard, request) = (shard.clone(), find(&at_harbour[0]));
+        async move {
+            shard
+                .find_contacts(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .close_contacts
+                .len()
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    let found = eventually(100, probe, |found| *found == 1).await;
     assert_eq!(found, 1, "the harbour shard holds the harbour queue");
     let mut main = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
     let elsewhere = main

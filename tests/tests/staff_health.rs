@@ -5,19 +5,16 @@
 //! co-workers in contact tracing).
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use hallguard::ServiceRole;
 use hallguard_platform::auth::{PeerInterceptor, Role};
 use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis};
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
-use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
-use hallguard_proto::incident::v1::{IncidentSource, ListIncidentsRequest};
+use hallguard_proto::incident::v1::IncidentSource;
 use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 use hallguard_proto::staff_health::v1::*;
-use hallguard_tests::TestHall;
+use hallguard_tests::{TestHall, eventually};
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -491,32 +488,14 @@ async fn scenario_two_a_staff_member_at_lunch_with_fever_cough_and_sore_throat()
     }
 
     // The incident reaches the incident service through the outbox.
-    let mut incidents = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-    let mut opened = Vec::new();
-    for _ in 0..100 {
-        opened = incidents
-            .list_incidents(ListIncidentsRequest {
-                site_id: SITE.into(),
-                open_only: true,
-                page: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .incidents;
-        if !opened.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let opened = hall.open_incidents(SITE, 1).await;
     assert_eq!(opened.len(), 1);
     assert_eq!(opened[0].person.clone().unwrap().person_id, "s-001");
     assert_eq!(opened[0].source(), IncidentSource::StaffHealth);
     assert_eq!(opened[0].readings[0].symptoms, vec!["cough", "sore throat"]);
 
     // Contact tracing has the zone co-worker and the canteen neighbour.
-    let mut tracing =
-        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let tracing = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
     let request = FindContactsRequest {
         person: Some(PersonRef {
             site_id: SITE.into(),
@@ -530,19 +509,18 @@ async fn scenario_two_a_staff_member_at_lunch_with_fever_cough_and_sore_throat()
         rings: 1,
         ..Default::default()
     };
-    let mut contacts: Vec<(String, String)> = Vec::new();
-    for _ in 0..50 {
-        let found = tracing.find_contacts(request.clone()).await.unwrap().into_inner();
-        contacts = found
-            .close_contacts
-            .iter()
-            .map(|c| (c.person.clone().unwrap().person_id, c.category.clone()))
-            .collect();
-        if contacts.len() == 2 {
-            break;
+    let probe = || {
+        let (mut tracing, request) = (tracing.clone(), request.clone());
+        async move {
+            let found = tracing.find_contacts(request).await.unwrap().into_inner();
+            found
+                .close_contacts
+                .iter()
+                .map(|c| (c.person.clone().unwrap().person_id, c.category.clone()))
+                .collect::<Vec<_>>()
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    let mut contacts = eventually(50, probe, |found| found.len() == 2).await;
     contacts.sort();
     assert_eq!(
         contacts,
