@@ -3,5 +3,7 @@
 //! `hallguard serve` does.
 
 pub mod serve;
+pub mod suite;
 
 pub use serve::{ServiceRole, StartError, start};
+pub use suite::Suite;

@@ -4,11 +4,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use hallguard::{ServiceRole, start};
+use hallguard::{ServiceRole, Suite};
 use hallguard_platform::config::CommonArgs;
 use hallguard_platform::db::DatabaseTarget;
 use secrecy::ExposeSecret;
-use tokio::sync::watch;
 
 /// Epidemic prevention for a public service hall: entry screening, staff health, the
 /// incident response and contact tracing, as gRPC services.
@@ -121,8 +120,7 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         println!("metrics on http://{address}/metrics");
     }
 
-    let (stop, stopped) = watch::channel(false);
-    let mut handles = Vec::new();
+    let mut suite = Suite::new();
     for (offset, role) in roles.iter().enumerate() {
         let mut address = args.listen;
         address.set_port(args.listen.port() + u16::try_from(offset)?);
@@ -133,17 +131,10 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             url: settings.database_url.clone(),
             namespace: role.name().to_string(),
         };
-        let mut stopped = stopped.clone();
-        let shutdown = async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        };
-        handles.push(start(*role, &settings, target, listener, shutdown).await?);
+        suite.launch(*role, &settings, target, listener).await?;
         println!("{} listening on {address}", role.name());
     }
     hallguard_platform::server::shutdown_signal().await;
-    let _ = stop.send(true);
-    for handle in handles {
-        handle.await??;
-    }
+    suite.stop(std::time::Duration::from_secs(30)).await?;
     Ok(())
 }

@@ -53,6 +53,14 @@ pub enum StartError {
         /// The cause.
         source: DatabaseError,
     },
+    /// The listener's address could not be read.
+    #[error("{service}: {source}")]
+    Listener {
+        /// The service.
+        service: &'static str,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// Opens the role's database, runs its migrations, and serves it on `listener` until

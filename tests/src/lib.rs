@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hallguard::{ServiceRole, start};
+use hallguard::{ServiceRole, Suite};
 use hallguard_platform::auth::{PeerInterceptor, Role, TokenBook};
 use hallguard_platform::config::Settings;
 use hallguard_platform::hall::{Hall, Halls};
@@ -17,7 +17,6 @@ use hallguard_platform::testing::TestDatabase;
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::{Incident as IncidentMessage, ListIncidentsRequest};
 use secrecy::SecretString;
-use tokio::sync::watch;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -31,8 +30,7 @@ pub struct TestHall {
     /// The contact-tracing shard, when started with one.
     pub shard_address: Option<SocketAddr>,
     tokens: HashMap<Role, SecretString>,
-    stop: watch::Sender<bool>,
-    handles: Vec<tokio::task::JoinHandle<Result<(), tonic::transport::Error>>>,
+    suite: Suite,
 }
 
 /// Asks `probe` again every 100 ms, at most `attempts` times, until `done` holds of its
@@ -105,16 +103,7 @@ impl TestHall {
             peers: Peers::default(),
             metrics_listen: None,
         };
-        let mut listeners = Vec::new();
-        let mut addresses = HashMap::new();
-        for role in ServiceRole::ALL {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            addresses.insert(role, listener.local_addr().unwrap());
-            settings
-                .peers
-                .set(role.name(), format!("http://{}", listener.local_addr().unwrap()));
-            listeners.push((role, listener));
-        }
+        let listeners = Suite::bind_local(&mut settings).await.unwrap();
         let shard_listener = match &shard {
             Some(hall) => {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -124,12 +113,11 @@ impl TestHall {
             }
             None => None,
         };
-        let (stop, stopped) = watch::channel(false);
-        let mut handles = Vec::new();
+        let mut suite = Suite::new();
         let mut shard_address = None;
         // The default contact-tracing instance serves every hall but the shard's.
         let mut default_tracing = settings.clone();
-        if let Some((hall, _)) = &shard_listener {
+        if let Some((hall, listener)) = shard_listener {
             let rest: Vec<Hall> = settings
                 .halls
                 .iter()
@@ -137,60 +125,36 @@ impl TestHall {
                 .cloned()
                 .collect();
             default_tracing.halls = Halls::new(rest).unwrap();
-        }
-        if let Some((hall, listener)) = shard_listener {
-            shard_address = Some(listener.local_addr().unwrap());
             let shard_settings = Settings {
                 halls: Halls::new(vec![hall]).unwrap(),
                 ..settings.clone()
             };
-            let mut stopped = stopped.clone();
-            let shutdown = async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            };
             // The shard shares the contact-tracing schema, as in production: each instance
             // loads and purges only its own halls' rows.
             let target = database.target(ServiceRole::ContactTracing.name());
-            handles.push(
-                start(
-                    ServiceRole::ContactTracing,
-                    &shard_settings,
-                    target,
-                    listener,
-                    shutdown,
-                )
+            let address = suite
+                .launch(ServiceRole::ContactTracing, &shard_settings, target, listener)
                 .await
-                .expect("shard starts"),
-            );
+                .expect("shard starts");
+            shard_address = Some(address);
         }
         for (role, listener) in listeners {
-            let mut stopped = stopped.clone();
-            let shutdown = async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            };
             let role_settings = if role == ServiceRole::ContactTracing {
                 &default_tracing
             } else {
                 &settings
             };
-            let handle = start(
-                role,
-                role_settings,
-                database.target(role.name()),
-                listener,
-                shutdown,
-            )
-            .await
-            .expect("service starts");
-            handles.push(handle);
+            suite
+                .launch(role, role_settings, database.target(role.name()), listener)
+                .await
+                .expect("service starts");
         }
         Self {
             database,
-            addresses,
+            addresses: suite.addresses.clone(),
             shard_address,
             tokens,
-            stop,
-            handles,
+            suite,
         }
     }
 
@@ -241,14 +205,10 @@ impl TestHall {
 
     /// Stops every server and hands back the database for a restart.
     pub async fn stop_keeping_database(self) -> TestDatabase {
-        let _ = self.stop.send(true);
-        for handle in self.handles {
-            tokio::time::timeout(Duration::from_secs(10), handle)
-                .await
-                .expect("server stops within 10 s")
-                .unwrap()
-                .unwrap();
-        }
+        self.suite
+            .stop(Duration::from_secs(10))
+            .await
+            .expect("servers stop within 10 s");
         self.database
     }
 }

@@ -54,12 +54,13 @@ impl HallShape {
     }
 }
 
-/// splitmix64: small, fast, and the same on every machine.
+/// splitmix64: small, fast, and the same on every machine (the demo's day uses it too).
 #[derive(Debug, Clone)]
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -67,16 +68,18 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 
-    fn unit(&mut self) -> f64 {
+    /// A number in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Log-normal with the given median and sigma (Box-Muller).
-    fn log_normal(&mut self, median: f64, sigma: f64) -> f64 {
+    pub fn log_normal(&mut self, median: f64, sigma: f64) -> f64 {
         let u1 = self.unit().max(1e-12);
         let u2 = self.unit();
         let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
