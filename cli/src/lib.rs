@@ -2,6 +2,8 @@
 //! The binary (`main.rs`) parses flags; tests start services through [`start`] exactly as
 //! `hallguard serve` does.
 
+pub mod demo;
+pub mod report;
 pub mod serve;
 pub mod suite;
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use hallguard::{ServiceRole, Suite};
+use hallguard_platform::auth::Role;
 use hallguard_platform::config::CommonArgs;
 use hallguard_platform::db::DatabaseTarget;
 use secrecy::ExposeSecret;
@@ -21,7 +22,50 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve one service role, or all of them in one process.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Run every service here on SQLite, simulate a day at the sample hall with both
+    /// scenarios of the plan, walk the incidents through the seven steps, and show what
+    /// happened, with pictures of the contacts.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Seed of the simulated day: the same seed gives the same day.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Visitors over the day (the two scenario visitors come on top).
+    #[arg(long, default_value_t = 2_000)]
+    visitors: u32,
+    /// The local date to simulate, YYYY-MM-DD, within the last 28 days; default yesterday.
+    #[arg(long, value_parser = parse_past_date)]
+    date: Option<i64>,
+    /// Folder for the pictures, exports and upward reports.
+    #[arg(long, default_value = "hallguard-demo")]
+    out: std::path::PathBuf,
+    /// Keep the data in this folder (SQLite files); a temporary folder when unset.
+    #[arg(long)]
+    data: Option<std::path::PathBuf>,
+    /// After the summary, keep serving on 127.0.0.1:50051-50054 for the analyst commands
+    /// until Ctrl-C.
+    #[arg(long)]
+    keep_serving: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn parse_past_date(text: &str) -> Result<i64, String> {
+    let day = hallguard_platform::time::parse_date(text)
+        .ok_or_else(|| format!("{text:?} is not a date (YYYY-MM-DD)"))?;
+    let today = hallguard_platform::time::now_millis().div_euclid(24 * 3_600_000);
+    if day >= today {
+        return Err("the demo simulates a past day: give a date before today".into());
+    }
+    if day < today - 27 {
+        return Err("presence older than 28 days is deleted by retention: give a later date".into());
+    }
+    Ok(day)
 }
 
 /// Which services to serve.
@@ -64,7 +108,8 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => runtime.block_on(serve(*args)),
+        Command::Demo(args) => runtime.block_on(demo(args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,6 +118,50 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let temporary = tempfile::tempdir()?;
+    let data = args
+        .data
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_path_buf());
+    std::fs::create_dir_all(&data)?;
+    let url = format!("sqlite://{}", data.display());
+    let options = hallguard::demo::DemoOptions {
+        seed: args.seed,
+        visitors: args.visitors,
+        date: args.date,
+        out_dir: args.out.clone(),
+        progress: !args.quiet,
+        listen: args
+            .keep_serving
+            .then(|| SocketAddr::from(([127, 0, 0, 1], 50051))),
+    };
+    eprintln!(
+        "starting the four services on SQLite in {} and simulating a day ({} visitors, seed {})",
+        data.display(),
+        args.visitors,
+        args.seed
+    );
+    let demo = hallguard::demo::run(&options, &url, |role| DatabaseTarget {
+        url: url.clone(),
+        namespace: role.name().to_string(),
+    })
+    .await?;
+    println!("{}", demo.summary);
+    if args.keep_serving {
+        for (role, address) in &demo.suite.addresses {
+            println!("{} listening on {address}", role.name());
+        }
+        for role in [Role::Analyst, Role::DutyOfficer] {
+            println!("{role} token: {}", demo.tokens[&role].expose_secret());
+        }
+        println!("serving until Ctrl-C; try: hallguard incidents list --token <analyst token>");
+        hallguard_platform::server::shutdown_signal().await;
+    }
+    demo.suite.stop(std::time::Duration::from_secs(30)).await?;
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {

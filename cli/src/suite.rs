@@ -56,9 +56,22 @@ impl Suite {
     /// Binds every role to `127.0.0.1:0` and points `settings`' peer URLs at them (roles
     /// whose URL is already set keep it). Start them with [`Suite::launch`].
     pub async fn bind_local(settings: &mut Settings) -> std::io::Result<Vec<(ServiceRole, TcpListener)>> {
+        Self::bind_from(settings, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Binds the roles to `base`'s port and the next three (any free port each when it is
+    /// 0), in [`ServiceRole::ALL`] order, and points the peer URLs at them.
+    pub async fn bind_from(
+        settings: &mut Settings,
+        base: SocketAddr,
+    ) -> std::io::Result<Vec<(ServiceRole, TcpListener)>> {
         let mut listeners = Vec::new();
-        for role in ServiceRole::ALL {
-            let listener = TcpListener::bind("127.0.0.1:0").await?;
+        for (offset, role) in (0u16..).zip(ServiceRole::ALL) {
+            let mut address = base;
+            if base.port() != 0 {
+                address.set_port(base.port() + offset);
+            }
+            let listener = TcpListener::bind(address).await?;
             if settings.peers.url(role.name()).is_none() {
                 settings
                     .peers

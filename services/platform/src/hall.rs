@@ -350,6 +350,11 @@ impl Hall {
         self.zones.iter().find(|zone| zone.id == zone_id)
     }
 
+    /// Opening time as minutes after local midnight (checked when the hall is loaded).
+    pub fn opens_at_minutes(&self) -> u32 {
+        local_time_minutes(&self.opens_at).unwrap_or(0)
+    }
+
     /// Closing time as minutes after local midnight (checked when the hall is loaded).
     pub fn closes_at_minutes(&self) -> u32 {
         local_time_minutes(&self.closes_at).unwrap_or(24 * 60)

@@ -9,7 +9,7 @@ use hallguard_platform::time::{format_date, parse_date};
 use hallguard_staff_health::canteen::Layout;
 use hallguard_staff_health::schedule::{self, Department};
 
-const ROSTER: &str = include_str!("../sample-roster.csv");
+const ROSTER: &str = hallguard_staff_health::SAMPLE_ROSTER_CSV;
 
 fn main() {
     let hall = Hall::sample();

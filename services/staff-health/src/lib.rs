@@ -30,6 +30,9 @@ use hallguard_proto::staff_health::v1::staff_health_server::StaffHealthServer;
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "staff-health";
 
+/// The sample hall's roster (80 staff in 7 departments), for the demo and examples.
+pub const SAMPLE_ROSTER_CSV: &str = include_str!("../sample-roster.csv");
+
 /// What retention deletes: health records, presence and sweeps past the hall's limit.
 /// The roster is not health data and stays; an open focus-management entry stays until
 /// released.

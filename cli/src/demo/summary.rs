@@ -1,0 +1,626 @@
+//! What the demo's day left in the services, read back over gRPC: gate decisions, staff
+//! checks and lunch, each incident step by step, every index case's contacts with their
+//! evidence, the upward reports; the pictures and exports written to the output folder.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use hallguard_platform::hall::Hall;
+use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_proto::common::v1::{PersonRef, TimeWindow};
+use hallguard_proto::contact_tracing::v1::{
+    ExportSubgraphRequest, FindContactsRequest, GetTrajectoryRequest, Place, PlaceKind, WhoWasThereRequest,
+    find_contacts_request,
+};
+use hallguard_proto::incident::v1::{ListAuditLogRequest, ListContactsRequest, ListTasksRequest};
+use hallguard_proto::screening::v1::{DecisionReason, GetGateStatisticsRequest, ListCommunityReportsRequest};
+use hallguard_proto::staff_health::v1::{ListFocusManagementRequest, ListMissingMorningChecksRequest};
+
+use super::day::DayPlan;
+use super::play::Played;
+use super::response::Handled;
+use super::{Clients, DemoError};
+use crate::report::contacts::{ContactRow, rows};
+use crate::report::graph::{ContactGraph, graphml};
+use crate::report::svg::{TimelineStop, contact_graph, trajectory_timeline};
+use crate::report::{kind_name, local_clock, local_time, place_kind_name, tabular};
+
+const DAY: i64 = 24 * 60 * 60_000;
+/// Contacts printed per ring and index case; the CSV next to the pictures has them all.
+const PRINTED_CONTACTS: usize = 8;
+
+/// One gate's day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GateDay {
+    /// Gate id.
+    pub gate_id: String,
+    /// Admitted.
+    pub entries: u32,
+    /// Refused (suspected cases not included).
+    pub refusals: u32,
+    /// Fevers measured.
+    pub fevers: u32,
+    /// Suspected cases held.
+    pub suspected_cases: u32,
+    /// Refusals by reason.
+    pub reasons: BTreeMap<String, u32>,
+}
+
+/// One step as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepLine {
+    /// 1 to 7.
+    pub step: u32,
+    /// Who recorded it.
+    pub recorded_by: String,
+}
+
+/// Files written for one incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Files {
+    /// Contact graph picture.
+    pub contact_graph_svg: PathBuf,
+    /// Trajectory timeline picture.
+    pub trajectory_svg: PathBuf,
+    /// The contact subgraph for Gephi or Cytoscape.
+    pub graphml: PathBuf,
+    /// Every contact with evidence.
+    pub contacts_csv: PathBuf,
+    /// The upward report.
+    pub upward_report: PathBuf,
+}
+
+/// One incident, after the response.
+#[derive(Debug, Clone)]
+pub struct IncidentDay {
+    /// Incident id.
+    pub incident_id: String,
+    /// Screening or staff-health.
+    pub source: String,
+    /// The index case.
+    pub person: PersonRef,
+    /// Where it happened.
+    pub location_id: String,
+    /// When.
+    pub occurred_at: i64,
+    /// Final state.
+    pub state: String,
+    /// Steps recorded, in order.
+    pub steps: Vec<StepLine>,
+    /// Audit entries.
+    pub audit_entries: usize,
+    /// Tasks still open.
+    pub open_tasks: usize,
+    /// Contacts under follow-up (step 4).
+    pub followed_contacts: usize,
+    /// Zones disinfected (step 6).
+    pub disinfected_zones: Vec<String>,
+    /// Close and secondary contacts from contact tracing.
+    pub contacts: Vec<ContactRow>,
+    /// The upward report (Markdown).
+    pub upward_markdown: String,
+    /// Pictures and exports.
+    pub files: Files,
+}
+
+/// The demo's account of the day.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The simulated date.
+    pub date: String,
+    /// The hall's offset from UTC, for printing local times.
+    pub utc_offset_minutes: i32,
+    /// Visitors who came to the gates.
+    pub visitors: usize,
+    /// Per gate.
+    pub gates: Vec<GateDay>,
+    /// Visitors without a code who registered by hand.
+    pub registrations: usize,
+    /// Registrations whose entry was paused (recent risk-area travel).
+    pub paused_registrations: usize,
+    /// Reports sent to communities.
+    pub community_reports: usize,
+    /// Staff on the roster.
+    pub staff: usize,
+    /// Sent home by the morning check.
+    pub unfit_staff: Vec<String>,
+    /// No morning check by the deadline.
+    pub missing_morning_checks: Vec<String>,
+    /// Under focus management at the end of the day.
+    pub focus_management: Vec<String>,
+    /// Lunch slots: local start, departments, diners, seats.
+    pub meal_slots: Vec<(String, Vec<String>, u32, u32)>,
+    /// The colleague who sat next to the scenario-2 case against the seat plan.
+    pub off_plan_neighbour: Option<(String, String)>,
+    /// The incidents, oldest first.
+    pub incidents: Vec<IncidentDay>,
+    /// gRPC calls made to play the day.
+    pub calls: u64,
+}
+
+impl Summary {
+    /// Admitted, refused, suspected over every gate.
+    pub fn totals(&self) -> (u32, u32, u32) {
+        self.gates.iter().fold((0, 0, 0), |(a, r, s), g| {
+            (a + g.entries, r + g.refusals, s + g.suspected_cases)
+        })
+    }
+}
+
+fn reason_name(reason: DecisionReason) -> String {
+    reason
+        .as_str_name()
+        .trim_start_matches("DECISION_REASON_")
+        .to_lowercase()
+        .replace('_', " ")
+}
+
+/// Reads the day back from the services and writes pictures and exports to `out_dir`.
+pub async fn collect(
+    clients: &Clients,
+    hall: &Hall,
+    plan: &DayPlan,
+    played: &Played,
+    handled: &[Handled],
+    out_dir: &Path,
+) -> Result<Summary, DemoError> {
+    let site = hall.site_id.clone();
+    let day = Some(TimeWindow {
+        start: Some(millis_to_timestamp(plan.midnight)),
+        end: Some(millis_to_timestamp(plan.midnight + DAY)),
+    });
+    let rows_by_hour = clients
+        .screening_desk
+        .clone()
+        .get_gate_statistics(GetGateStatisticsRequest {
+            site_id: site.clone(),
+            window: day,
+        })
+        .await
+        .map_err(DemoError::call("reading gate statistics"))?
+        .into_inner()
+        .rows;
+    let mut gates: BTreeMap<String, GateDay> = BTreeMap::new();
+    for row in rows_by_hour {
+        let gate = gates.entry(row.gate_id.clone()).or_insert_with(|| GateDay {
+            gate_id: row.gate_id.clone(),
+            ..GateDay::default()
+        });
+        gate.entries += row.entries;
+        gate.refusals += row.refusals;
+        gate.fevers += row.fevers;
+        gate.suspected_cases += row.suspected_cases;
+        for reason in &row.refusals_by_reason {
+            *gate.reasons.entry(reason_name(reason.reason())).or_default() += reason.count;
+        }
+    }
+    let community_reports = clients
+        .screening_desk
+        .clone()
+        .list_community_reports(ListCommunityReportsRequest {
+            site_id: site.clone(),
+            open_only: false,
+            page: None,
+        })
+        .await
+        .map_err(DemoError::call("reading community reports"))?
+        .into_inner()
+        .reports
+        .len();
+    let mut staff_desk = clients.staff_desk.clone();
+    let missing_morning_checks = staff_desk
+        .list_missing_morning_checks(ListMissingMorningChecksRequest {
+            site_id: site.clone(),
+            work_date: format_date(plan.date),
+        })
+        .await
+        .map_err(DemoError::call("reading missing morning checks"))?
+        .into_inner()
+        .missing
+        .into_iter()
+        .map(|member| member.staff_id)
+        .collect();
+    let focus_management = staff_desk
+        .list_focus_management(ListFocusManagementRequest {
+            site_id: site.clone(),
+            include_released: false,
+        })
+        .await
+        .map_err(DemoError::call("reading focus management"))?
+        .into_inner()
+        .entries
+        .into_iter()
+        .map(|entry| entry.staff_id)
+        .collect();
+    let meal_slots = played
+        .meal_slots
+        .iter()
+        .map(|slot| {
+            let starts = slot.starts_at.as_ref().map_or(0, timestamp_to_millis);
+            (
+                local_clock(starts, hall.utc_offset_minutes),
+                slot.departments.clone(),
+                slot.diners,
+                slot.seats,
+            )
+        })
+        .collect();
+
+    let mut incidents = Vec::new();
+    for (n, handled) in handled.iter().enumerate() {
+        incidents.push(incident_day(clients, hall, n + 1, handled, out_dir).await?);
+    }
+    Ok(Summary {
+        date: format_date(plan.date),
+        utc_offset_minutes: hall.utc_offset_minutes,
+        visitors: plan.visitors.len(),
+        gates: gates.into_values().collect(),
+        registrations: plan.visitors.iter().filter(|v| v.without_code.is_some()).count(),
+        paused_registrations: played.paused_registrations,
+        community_reports,
+        staff: plan.staff.len(),
+        unfit_staff: played.unfit_staff.clone(),
+        missing_morning_checks,
+        focus_management,
+        meal_slots,
+        off_plan_neighbour: played.off_plan_neighbour.clone(),
+        incidents,
+        calls: played.calls,
+    })
+}
+
+async fn incident_day(
+    clients: &Clients,
+    hall: &Hall,
+    number: usize,
+    handled: &Handled,
+    out_dir: &Path,
+) -> Result<IncidentDay, DemoError> {
+    let incident = &handled.incident;
+    let id = incident.incident_id.clone();
+    let person = incident.person.clone().unwrap_or_default();
+    let occurred_at = incident.occurred_at.as_ref().map_or(0, timestamp_to_millis);
+    let mut desk = clients.incidents.clone();
+    let audit_entries = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            page: Some(hallguard_proto::common::v1::PageRequest {
+                page_size: 1000,
+                page_token: String::new(),
+            }),
+        })
+        .await
+        .map_err(DemoError::call("reading the audit log"))?
+        .into_inner()
+        .entries
+        .len();
+    let open_tasks = desk
+        .list_tasks(ListTasksRequest {
+            incident_id: id.clone(),
+            open_only: true,
+        })
+        .await
+        .map_err(DemoError::call("reading tasks"))?
+        .into_inner()
+        .tasks
+        .len();
+    let followed_contacts = desk
+        .list_contacts(ListContactsRequest {
+            incident_id: id.clone(),
+        })
+        .await
+        .map_err(DemoError::call("reading followed contacts"))?
+        .into_inner()
+        .contacts
+        .len();
+
+    // The same query as step 4: from four days before the event until now, two rings.
+    let window = TimeWindow {
+        start: Some(millis_to_timestamp(occurred_at - 4 * DAY)),
+        end: Some(millis_to_timestamp(now_millis())),
+    };
+    let query = FindContactsRequest {
+        person: Some(person.clone()),
+        window: Some(find_contacts_request::Window::Span(window)),
+        rings: 2,
+        ..Default::default()
+    };
+    let mut tracing = clients.tracing.clone();
+    let found = tracing
+        .find_contacts(query.clone())
+        .await
+        .map_err(DemoError::call("finding contacts"))?
+        .into_inner();
+    let contacts = rows(&found);
+    let export = tracing
+        .export_subgraph(ExportSubgraphRequest { query: Some(query) })
+        .await
+        .map_err(DemoError::call("exporting the contact subgraph"))?
+        .into_inner();
+    let graph = ContactGraph::from_export(&export);
+    let stops = timeline(clients, hall, &person, window).await?;
+
+    let files = Files {
+        contact_graph_svg: out_dir.join(format!("incident-{number}-contacts.svg")),
+        trajectory_svg: out_dir.join(format!("incident-{number}-trajectory.svg")),
+        graphml: out_dir.join(format!("incident-{number}-contacts.graphml")),
+        contacts_csv: out_dir.join(format!("incident-{number}-contacts.csv")),
+        upward_report: out_dir.join(format!("incident-{number}-upward-report.md")),
+    };
+    let title = format!(
+        "Incident {number}: contacts of {} {}",
+        kind_name(&person),
+        person.person_id
+    );
+    std::fs::write(&files.contact_graph_svg, contact_graph(&graph, &title))?;
+    std::fs::write(
+        &files.trajectory_svg,
+        trajectory_timeline(&person.person_id, &stops, hall.utc_offset_minutes),
+    )?;
+    std::fs::write(&files.graphml, graphml(&graph))?;
+    let csv = tabular::csv(&contacts, hall.utc_offset_minutes)
+        .map_err(|error| DemoError::Stalled(format!("writing CSV: {error}")))?;
+    std::fs::write(&files.contacts_csv, csv)?;
+    std::fs::write(&files.upward_report, &handled.upward_markdown)?;
+
+    Ok(IncidentDay {
+        incident_id: id,
+        source: incident
+            .source()
+            .as_str_name()
+            .trim_start_matches("INCIDENT_SOURCE_")
+            .to_lowercase()
+            .replace('_', "-"),
+        person,
+        location_id: incident.location_id.clone(),
+        occurred_at,
+        state: incident
+            .state()
+            .as_str_name()
+            .trim_start_matches("INCIDENT_STATE_")
+            .to_lowercase(),
+        steps: incident
+            .steps
+            .iter()
+            .map(|step| StepLine {
+                step: step.step,
+                recorded_by: step.recorded_by.clone(),
+            })
+            .collect(),
+        audit_entries,
+        open_tasks,
+        followed_contacts,
+        disinfected_zones: handled.disinfected_zones.clone(),
+        contacts,
+        upward_markdown: handled.upward_markdown.clone(),
+        files,
+    })
+}
+
+/// The index case's stops, each with who else was there meanwhile.
+async fn timeline(
+    clients: &Clients,
+    hall: &Hall,
+    person: &PersonRef,
+    window: TimeWindow,
+) -> Result<Vec<TimelineStop>, DemoError> {
+    let mut tracing = clients.tracing.clone();
+    let stops = tracing
+        .get_trajectory(GetTrajectoryRequest {
+            person: Some(person.clone()),
+            window: Some(window),
+        })
+        .await
+        .map_err(DemoError::call("reading the trajectory"))?
+        .into_inner()
+        .stops;
+    let mut timeline = Vec::new();
+    for stop in stops {
+        let place = stop.place.clone().unwrap_or_default();
+        let (start, end) = (
+            stop.start.as_ref().map_or(0, timestamp_to_millis),
+            stop.end.as_ref().map_or(0, timestamp_to_millis),
+        );
+        let others = who_was_there(&mut tracing, &hall.site_id, &place, (start, end), person).await?;
+        timeline.push(TimelineStop {
+            place: format!("{} {}", place_kind_name(place.kind()), place.place_id),
+            start,
+            end,
+            others,
+        });
+    }
+    Ok(timeline)
+}
+
+async fn who_was_there(
+    tracing: &mut hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient<
+        super::Authed,
+    >,
+    site: &str,
+    place: &Place,
+    (start, end): (i64, i64),
+    person: &PersonRef,
+) -> Result<Vec<(String, i64, i64)>, DemoError> {
+    if place.kind() == PlaceKind::Unspecified {
+        return Ok(Vec::new());
+    }
+    let mut stream = tracing
+        .who_was_there(WhoWasThereRequest {
+            site_id: site.into(),
+            place: Some(place.clone()),
+            // A queue stop may last no time at all; a window must.
+            window: Some(TimeWindow {
+                start: Some(millis_to_timestamp(start)),
+                end: Some(millis_to_timestamp(end.max(start + 1_000))),
+            }),
+        })
+        .await
+        .map_err(DemoError::call("asking who was there"))?
+        .into_inner();
+    let mut others = Vec::new();
+    while let Some(chunk) = stream
+        .message()
+        .await
+        .map_err(DemoError::call("reading who was there"))?
+    {
+        for presence in chunk.presences {
+            let who = presence.person.unwrap_or_default();
+            if who.person_id == person.person_id {
+                continue;
+            }
+            others.push((
+                who.person_id,
+                presence.start.as_ref().map_or(0, timestamp_to_millis),
+                presence.end.as_ref().map_or(0, timestamp_to_millis),
+            ));
+        }
+    }
+    Ok(others)
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let offset = self.utc_offset_minutes;
+        let (admitted, refused, suspected) = self.totals();
+        writeln!(
+            f,
+            "hallguard demo: Riverside Administrative Service Center, {}",
+            self.date
+        )?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "== Gates ({} visitors, {} gRPC calls to play the day)",
+            self.visitors, self.calls
+        )?;
+        writeln!(
+            f,
+            "admitted {admitted}, refused {refused}, held as suspected cases {suspected}"
+        )?;
+        for gate in &self.gates {
+            let reasons: Vec<String> = gate.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            writeln!(
+                f,
+                "  {:<16} admitted {:>5}  refused {:>3}  fevers {:>2}  suspected {}  ({})",
+                gate.gate_id,
+                gate.entries,
+                gate.refusals,
+                gate.fevers,
+                gate.suspected_cases,
+                reasons.join(", ")
+            )?;
+        }
+        writeln!(
+            f,
+            "registered without a code: {} ({} paused for recent risk-area travel; {} community reports)",
+            self.registrations, self.paused_registrations, self.community_reports
+        )?;
+        writeln!(f)?;
+        writeln!(f, "== Staff ({} on the roster)", self.staff)?;
+        writeln!(
+            f,
+            "no morning check by the deadline: {}",
+            list(&self.missing_morning_checks)
+        )?;
+        writeln!(f, "sent home by the morning check: {}", list(&self.unfit_staff))?;
+        writeln!(f, "under focus management: {}", list(&self.focus_management))?;
+        for (starts, departments, diners, seats) in &self.meal_slots {
+            writeln!(
+                f,
+                "  lunch {starts}: {diners} diners on {seats} spaced seats ({})",
+                departments.join(", ")
+            )?;
+        }
+        if let Some((who, seat)) = &self.off_plan_neighbour {
+            writeln!(
+                f,
+                "  {who} sat at {seat}, next to the scenario-2 case, against the seat plan"
+            )?;
+        }
+        for (n, incident) in self.incidents.iter().enumerate() {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "== Incident {} ({}): {} {} at {}, {}",
+                n + 1,
+                incident.source,
+                kind_name(&incident.person),
+                incident.person.person_id,
+                incident.location_id,
+                local_time(incident.occurred_at, offset)
+            )?;
+            let steps: Vec<String> = incident
+                .steps
+                .iter()
+                .map(|s| format!("{} ({})", s.step, s.recorded_by))
+                .collect();
+            writeln!(f, "steps: {}", steps.join(" -> "))?;
+            writeln!(
+                f,
+                "state {}; {} audit entries; {} open tasks; {} contacts under follow-up; disinfected: {}",
+                incident.state,
+                incident.audit_entries,
+                incident.open_tasks,
+                incident.followed_contacts,
+                incident.disinfected_zones.join(", ")
+            )?;
+            let close: Vec<&ContactRow> = incident.contacts.iter().filter(|c| c.ring == 1).collect();
+            let secondary: Vec<&ContactRow> = incident.contacts.iter().filter(|c| c.ring == 2).collect();
+            writeln!(
+                f,
+                "close contacts: {}, secondary contacts: {}",
+                close.len(),
+                secondary.len()
+            )?;
+            let printed = close
+                .iter()
+                .take(PRINTED_CONTACTS)
+                .chain(secondary.iter().take(PRINTED_CONTACTS));
+            for contact in printed {
+                let via = contact
+                    .via
+                    .as_ref()
+                    .map(|via| format!(" via {via}"))
+                    .unwrap_or_default();
+                writeln!(
+                    f,
+                    "  ring {} {} {} [{}]{}: {}",
+                    contact.ring,
+                    contact.kind,
+                    contact.person_id,
+                    contact.category,
+                    via,
+                    contact.evidence_line()
+                )?;
+            }
+            if close.len().max(secondary.len()) > PRINTED_CONTACTS {
+                writeln!(
+                    f,
+                    "  ... all of them in {}",
+                    incident.files.contacts_csv.display()
+                )?;
+            }
+            writeln!(f, "upward report ({}):", incident.files.upward_report.display())?;
+            for line in incident.upward_markdown.lines().take(12) {
+                writeln!(f, "  | {line}")?;
+            }
+            writeln!(
+                f,
+                "pictures: {} and {}; graph for Gephi/Cytoscape: {}",
+                incident.files.contact_graph_svg.display(),
+                incident.files.trajectory_svg.display(),
+                incident.files.graphml.display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}

@@ -1,0 +1,288 @@
+//! Pictures, written as plain SVG: the contact graph around an index case (index in the
+//! centre, close contacts on the first ring, secondary contacts on the second, edges
+//! labelled with place and minutes) and a trajectory timeline (the places a person was
+//! in over time, with who else was there at the same time).
+
+use std::collections::HashMap;
+use std::f64::consts::TAU;
+use std::fmt::Write as _;
+
+use super::graph::ContactGraph;
+use super::{local_clock, xml_escape};
+
+const RING_COLOURS: [&str; 3] = ["#d62728", "#ff7f0e", "#f2c14e"];
+/// Above this many people on a ring, names go into tooltips only.
+const MAX_LABELLED: usize = 48;
+
+/// The contact graph around the index case. Every person is a node whose `<title>` holds
+/// their id, so nothing is lost when a ring is too crowded for names.
+pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
+    let ring1: Vec<usize> = ring_members(graph, 1);
+    let ring2_count = graph.nodes.iter().filter(|n| n.ring >= 2).count();
+    let size = 1000.0_f64
+        .max(12.0 * (ring2_count as f64).sqrt() * 20.0)
+        .min(4000.0);
+    let centre = size / 2.0;
+    let (r1, r2) = (size * 0.22, size * 0.42);
+    let mut at: HashMap<usize, (f64, f64)> = HashMap::new();
+    let mut angle_of: HashMap<usize, f64> = HashMap::new();
+    if let Some(index) = graph.nodes.iter().position(|n| n.ring == 0) {
+        at.insert(index, (centre, centre));
+    }
+    for (k, &node) in ring1.iter().enumerate() {
+        let angle = TAU * k as f64 / ring1.len().max(1) as f64;
+        angle_of.insert(node, angle);
+        at.insert(node, (centre + r1 * angle.cos(), centre + r1 * angle.sin()));
+    }
+    // Secondary contacts sit beside the close contact who links them, in that order
+    // around the circle.
+    let mut ring2: Vec<(f64, usize)> = ring_members(graph, 2)
+        .into_iter()
+        .map(|node| {
+            let parent_angle = graph
+                .edges
+                .iter()
+                .filter_map(|e| match (e.from == node, e.to == node) {
+                    (true, _) => angle_of.get(&e.to),
+                    (_, true) => angle_of.get(&e.from),
+                    _ => None,
+                })
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            (
+                if parent_angle.is_finite() {
+                    parent_angle
+                } else {
+                    TAU
+                },
+                node,
+            )
+        })
+        .collect();
+    ring2.sort_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then(graph.nodes[a.1].person_id.cmp(&graph.nodes[b.1].person_id))
+    });
+    for (k, (_, node)) in ring2.iter().enumerate() {
+        let angle = TAU * (k as f64 + 0.5) / ring2.len().max(1) as f64;
+        at.insert(*node, (centre + r2 * angle.cos(), centre + r2 * angle.sin()));
+    }
+
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{size:.0}" height="{size:.0}" viewBox="0 0 {size:.0} {size:.0}" font-family="sans-serif">"#
+    );
+    let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    for radius in [r1, r2] {
+        let _ = writeln!(
+            svg,
+            r##"<circle cx="{centre:.1}" cy="{centre:.1}" r="{radius:.1}" fill="none" stroke="#dddddd" stroke-dasharray="6 6"/>"##
+        );
+    }
+    let label_edges =
+        |ring: u32| -> bool { graph.nodes.iter().filter(|n| n.ring == ring).count() <= MAX_LABELLED };
+    svg.push_str("<g class=\"edges\">\n");
+    for edge in &graph.edges {
+        let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&edge.from), at.get(&edge.to)) else {
+            continue;
+        };
+        let outer = graph.nodes[edge.from].ring.max(graph.nodes[edge.to].ring);
+        let inner = graph.nodes[edge.from].ring.min(graph.nodes[edge.to].ring);
+        let (stroke, width) = if inner == 0 {
+            ("#d62728", 1.6)
+        } else {
+            ("#999999", 0.8)
+        };
+        let _ = writeln!(
+            svg,
+            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}" stroke-width="{width}" stroke-opacity="0.6"><title>{}</title></line>"#,
+            xml_escape(&format!(
+                "{} – {}: {}",
+                graph.nodes[edge.from].person_id,
+                graph.nodes[edge.to].person_id,
+                edge.label()
+            ))
+        );
+        if inner + 1 == outer && label_edges(outer) {
+            let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+            let _ = writeln!(
+                svg,
+                r##"<text x="{mx:.1}" y="{my:.1}" font-size="10" fill="#555555" text-anchor="middle">{}</text>"##,
+                xml_escape(&edge.label())
+            );
+        }
+    }
+    svg.push_str("</g>\n<g class=\"people\">\n");
+    for (n, node) in graph.nodes.iter().enumerate() {
+        let Some(&(x, y)) = at.get(&n) else { continue };
+        let ring = node.ring.min(2) as usize;
+        let radius = [16.0, 8.0, 5.0][ring];
+        let _ = write!(
+            svg,
+            r##"<g class="person" data-person="{id}" data-ring="{ring}"><title>{id} ({kind}, ring {ring})</title><circle cx="{x:.1}" cy="{y:.1}" r="{radius}" fill="{colour}" stroke="#333333" stroke-width="0.8"/>"##,
+            id = xml_escape(&node.person_id),
+            kind = xml_escape(&node.kind),
+            ring = node.ring,
+            colour = RING_COLOURS[ring],
+        );
+        if ring == 0 || label_edges(node.ring) {
+            let _ = write!(
+                svg,
+                r#"<text x="{:.1}" y="{:.1}" font-size="{}" text-anchor="middle">{}</text>"#,
+                x,
+                y - radius - 3.0,
+                if ring == 0 { 14 } else { 10 },
+                xml_escape(&short(&node.person_id))
+            );
+        }
+        svg.push_str("</g>\n");
+    }
+    svg.push_str("</g>\n");
+    let legend = [
+        (
+            0,
+            format!(
+                "index case {}",
+                graph.index().map_or("", |n| n.person_id.as_str())
+            ),
+        ),
+        (1, format!("{} close contacts (ring 1)", ring1.len())),
+        (2, format!("{} secondary contacts (ring 2)", ring2.len())),
+    ];
+    let _ = writeln!(
+        svg,
+        r#"<text x="16" y="28" font-size="18" font-weight="bold">{}</text>"#,
+        xml_escape(title)
+    );
+    for (k, (ring, text)) in legend.iter().enumerate() {
+        let y = 52.0 + 20.0 * k as f64;
+        let _ = writeln!(
+            svg,
+            r##"<circle cx="24" cy="{:.1}" r="6" fill="{}" stroke="#333333"/><text x="36" y="{:.1}" font-size="13">{}</text>"##,
+            y - 4.0,
+            RING_COLOURS[*ring],
+            y,
+            xml_escape(text)
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+fn ring_members(graph: &ContactGraph, ring: u32) -> Vec<usize> {
+    let mut members: Vec<usize> = (0..graph.nodes.len())
+        .filter(|&n| graph.nodes[n].ring == ring)
+        .collect();
+    members.sort_by(|&a, &b| graph.nodes[a].person_id.cmp(&graph.nodes[b].person_id));
+    members
+}
+
+/// Pseudonyms are long hashes: the first 8 characters name a person in a picture.
+fn short(person_id: &str) -> String {
+    person_id.chars().take(8).collect()
+}
+
+/// A place the person was in, and who else was there meanwhile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineStop {
+    /// Place label, e.g. `zone tax-area`.
+    pub place: String,
+    /// From, UTC milliseconds.
+    pub start: i64,
+    /// To.
+    pub end: i64,
+    /// Others present at the same time: person id, from, to.
+    pub others: Vec<(String, i64, i64)>,
+}
+
+/// Others drawn per stop; the rest are counted.
+const OTHERS_SHOWN: usize = 12;
+
+/// A trajectory timeline: one lane per stop with the person's bar, and under it the
+/// bars of who was there at the same time.
+pub fn trajectory_timeline(person_id: &str, stops: &[TimelineStop], utc_offset_minutes: i32) -> String {
+    let (left, width) = (180.0, 900.0);
+    let from = stops.iter().map(|s| s.start).min().unwrap_or(0) - 10 * 60_000;
+    let to = stops.iter().map(|s| s.end).max().unwrap_or(0) + 10 * 60_000;
+    let span = (to - from).max(1) as f64;
+    let x = |t: i64| left + width * (t - from) as f64 / span;
+    let rows: usize = stops
+        .iter()
+        .map(|s| 1 + s.others.len().min(OTHERS_SHOWN) + usize::from(s.others.len() > OTHERS_SHOWN))
+        .sum();
+    let height = 90.0 + 16.0 * rows as f64 + 14.0 * stops.len() as f64 + 30.0;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{:.0}" height="{height:.0}" viewBox="0 0 {:.0} {height:.0}" font-family="sans-serif">"#,
+        left + width + 40.0,
+        left + width + 40.0
+    );
+    let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        svg,
+        r#"<text x="16" y="26" font-size="17" font-weight="bold">Trajectory of {}</text>"#,
+        xml_escape(person_id)
+    );
+    // Hour ticks (every half hour when the span is short).
+    let step = if span < 4.0 * 3_600_000.0 { 30 } else { 60 } * 60_000;
+    let mut tick = from - from.rem_euclid(step) + step;
+    while tick < to {
+        let tx = x(tick);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{tx:.1}" y1="44" x2="{tx:.1}" y2="{:.1}" stroke="#eeeeee"/><text x="{tx:.1}" y="40" font-size="10" text-anchor="middle" fill="#666666">{}</text>"##,
+            height - 20.0,
+            local_clock(tick, utc_offset_minutes)
+        );
+        tick += step;
+    }
+    let mut y = 60.0;
+    for stop in stops {
+        let _ = writeln!(
+            svg,
+            r##"<g class="stop" data-place="{place}"><text x="16" y="{:.1}" font-size="12" font-weight="bold">{place}</text><rect x="{:.1}" y="{:.1}" width="{:.1}" height="12" fill="#d62728"><title>{place}: {} – {}</title></rect></g>"##,
+            y + 10.0,
+            x(stop.start),
+            y,
+            (x(stop.end) - x(stop.start)).max(2.0),
+            local_clock(stop.start, utc_offset_minutes),
+            local_clock(stop.end, utc_offset_minutes),
+            place = xml_escape(&stop.place),
+        );
+        y += 16.0;
+        let mut others = stop.others.clone();
+        others.sort_by(|a, b| {
+            let overlap = |o: &(String, i64, i64)| o.2.min(stop.end) - o.1.max(stop.start);
+            overlap(b).cmp(&overlap(a)).then(a.0.cmp(&b.0))
+        });
+        for (other, start, end) in others.iter().take(OTHERS_SHOWN) {
+            let _ = writeln!(
+                svg,
+                r##"<g class="other" data-person="{id}"><text x="28" y="{:.1}" font-size="10" fill="#555555">{short}</text><rect x="{:.1}" y="{:.1}" width="{:.1}" height="8" fill="#ff7f0e" fill-opacity="0.7"><title>{id}: {} – {}</title></rect></g>"##,
+                y + 8.0,
+                x(*start),
+                y + 1.0,
+                (x(*end) - x(*start)).max(2.0),
+                local_clock(*start, utc_offset_minutes),
+                local_clock(*end, utc_offset_minutes),
+                id = xml_escape(other),
+                short = xml_escape(&short(other)),
+            );
+            y += 16.0;
+        }
+        if others.len() > OTHERS_SHOWN {
+            let _ = writeln!(
+                svg,
+                r##"<text x="28" y="{:.1}" font-size="10" fill="#555555">and {} more</text>"##,
+                y + 8.0,
+                others.len() - OTHERS_SHOWN
+            );
+            y += 16.0;
+        }
+        y += 14.0;
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
