@@ -339,7 +339,7 @@ async fn incident_day(
         .map_err(DemoError::call("exporting the contact subgraph"))?
         .into_inner();
     let graph = ContactGraph::from_export(&export);
-    let stops = timeline(clients, hall, &person, window).await?;
+    let stops = timeline(clients, hall, &person, window, &contacts).await?;
 
     let files = Files {
         contact_graph_svg: out_dir.join(format!("incident-{number}-contacts.svg")),
@@ -398,12 +398,14 @@ async fn incident_day(
     })
 }
 
-/// The index case's stops, each with who else was there meanwhile.
+/// The index case's stops, each with who else was there meanwhile: everyone in the same
+/// place, and the close contacts exposed there from a neighbouring seat or queue place.
 async fn timeline(
     clients: &Clients,
     hall: &Hall,
     person: &PersonRef,
     window: TimeWindow,
+    contacts: &[ContactRow],
 ) -> Result<Vec<TimelineStop>, DemoError> {
     let mut tracing = clients.tracing.clone();
     let stops = tracing
@@ -422,7 +424,23 @@ async fn timeline(
             stop.start.as_ref().map_or(0, timestamp_to_millis),
             stop.end.as_ref().map_or(0, timestamp_to_millis),
         );
-        let others = who_was_there(&mut tracing, &hall.site_id, &place, (start, end), person).await?;
+        let mut others = who_was_there(&mut tracing, &hall.site_id, &place, (start, end), person).await?;
+        for contact in contacts.iter().filter(|c| c.ring == 1) {
+            if others.iter().any(|(who, _, _)| *who == contact.person_id) {
+                continue;
+            }
+            for evidence in contact.evidence.iter().filter(|e| e.place_id == place.place_id) {
+                let spans = evidence
+                    .spans
+                    .iter()
+                    .filter(|(from, to)| *from <= end && *to >= start);
+                others.extend(spans.map(|(from, to)| (contact.person_id.clone(), *from, *to)));
+                if evidence.spans.is_empty() {
+                    let at = contact.first_exposure.unwrap_or(start);
+                    others.push((contact.person_id.clone(), at, at));
+                }
+            }
+        }
         timeline.push(TimelineStop {
             place: format!("{} {}", place_kind_name(place.kind()), place.place_id),
             start,

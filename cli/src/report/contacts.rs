@@ -53,7 +53,11 @@ impl Evidence {
         } else {
             format!("{}/{}", self.place_id, self.other_place_id)
         };
-        format!("{place} ({}, {})", self.rule, minutes(self.seconds))
+        if self.seconds == 0 {
+            format!("{place} ({})", self.rule)
+        } else {
+            format!("{place} ({}, {})", self.rule, minutes(self.seconds))
+        }
     }
 }
 

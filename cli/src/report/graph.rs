@@ -35,9 +35,15 @@ pub struct Edge {
 }
 
 impl Edge {
-    /// `tax-area, 23 min`: what a picture writes on the edge.
+    /// `tax-area, 23 min`: what a picture writes on the edge (queue neighbours share a
+    /// place, not time, so theirs is the gate alone).
     pub fn label(&self) -> String {
-        format!("{}, {} min", self.places.join("+"), self.seconds.div_ceil(60))
+        let places = self.places.join("+");
+        if self.seconds == 0 {
+            places
+        } else {
+            format!("{places}, {} min", self.seconds.div_ceil(60))
+        }
     }
 }
 

@@ -13,6 +13,8 @@ use super::{local_clock, xml_escape};
 const RING_COLOURS: [&str; 3] = ["#d62728", "#ff7f0e", "#f2c14e"];
 /// Above this many people on a ring, names go into tooltips only.
 const MAX_LABELLED: usize = 48;
+/// Above this many people on a ring, the edges to them are not labelled.
+const MAX_LABELLED_EDGES: usize = 24;
 
 /// The contact graph around the index case. Every person is a node whose `<title>` holds
 /// their id, so nothing is lost when a ring is too crowded for names.
@@ -24,48 +26,51 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
         .min(4000.0);
     let centre = size / 2.0;
     let (r1, r2) = (size * 0.22, size * 0.42);
+    // Each close contact gets a sector of the circle as wide as the secondary contacts
+    // it links (at least one share); those sit on the outer ring inside that sector, so
+    // lines stay short and do not cross the centre.
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut orphans = Vec::new();
+    for node in ring_members(graph, 2) {
+        let parent = graph
+            .edges
+            .iter()
+            .filter_map(|e| {
+                let other = if e.from == node {
+                    e.to
+                } else if e.to == node {
+                    e.from
+                } else {
+                    return None;
+                };
+                (graph.nodes[other].ring == 1).then_some((e.seconds, std::cmp::Reverse(other), other))
+            })
+            .max()
+            .map(|(_, _, other)| other);
+        match parent {
+            Some(parent) => children.entry(parent).or_default().push(node),
+            None => orphans.push(node),
+        }
+    }
+    let share = |node: usize| children.get(&node).map_or(1, |c| c.len().max(1));
+    let total = ring1.iter().map(|&n| share(n)).sum::<usize>() + orphans.len();
     let mut at: HashMap<usize, (f64, f64)> = HashMap::new();
-    let mut angle_of: HashMap<usize, f64> = HashMap::new();
     if let Some(index) = graph.nodes.iter().position(|n| n.ring == 0) {
         at.insert(index, (centre, centre));
     }
-    for (k, &node) in ring1.iter().enumerate() {
-        let angle = TAU * k as f64 / ring1.len().max(1) as f64;
-        angle_of.insert(node, angle);
-        at.insert(node, (centre + r1 * angle.cos(), centre + r1 * angle.sin()));
+    let point = |radius: f64, angle: f64| (centre + radius * angle.cos(), centre + radius * angle.sin());
+    let unit = TAU / total.max(1) as f64;
+    let mut from_angle = -TAU / 4.0;
+    for &node in &ring1 {
+        let width = unit * share(node) as f64;
+        at.insert(node, point(r1, from_angle + width / 2.0));
+        for (k, &child) in children.get(&node).into_iter().flatten().enumerate() {
+            at.insert(child, point(r2, from_angle + unit * (k as f64 + 0.5)));
+        }
+        from_angle += width;
     }
-    // Secondary contacts sit beside the close contact who links them, in that order
-    // around the circle.
-    let mut ring2: Vec<(f64, usize)> = ring_members(graph, 2)
-        .into_iter()
-        .map(|node| {
-            let parent_angle = graph
-                .edges
-                .iter()
-                .filter_map(|e| match (e.from == node, e.to == node) {
-                    (true, _) => angle_of.get(&e.to),
-                    (_, true) => angle_of.get(&e.from),
-                    _ => None,
-                })
-                .copied()
-                .fold(f64::INFINITY, f64::min);
-            (
-                if parent_angle.is_finite() {
-                    parent_angle
-                } else {
-                    TAU
-                },
-                node,
-            )
-        })
-        .collect();
-    ring2.sort_by(|a, b| {
-        a.0.total_cmp(&b.0)
-            .then(graph.nodes[a.1].person_id.cmp(&graph.nodes[b.1].person_id))
-    });
-    for (k, (_, node)) in ring2.iter().enumerate() {
-        let angle = TAU * (k as f64 + 0.5) / ring2.len().max(1) as f64;
-        at.insert(*node, (centre + r2 * angle.cos(), centre + r2 * angle.sin()));
+    for (k, &node) in orphans.iter().enumerate() {
+        at.insert(node, point(r2, from_angle + unit * (k as f64 + 0.5)));
     }
 
     let mut svg = String::new();
@@ -81,7 +86,7 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
         );
     }
     let label_edges =
-        |ring: u32| -> bool { graph.nodes.iter().filter(|n| n.ring == ring).count() <= MAX_LABELLED };
+        |ring: u32, most: usize| -> bool { graph.nodes.iter().filter(|n| n.ring == ring).count() <= most };
     svg.push_str("<g class=\"edges\">\n");
     for edge in &graph.edges {
         let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&edge.from), at.get(&edge.to)) else {
@@ -104,7 +109,7 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
                 edge.label()
             ))
         );
-        if inner + 1 == outer && label_edges(outer) {
+        if inner + 1 == outer && label_edges(outer, MAX_LABELLED_EDGES) {
             let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
             let _ = writeln!(
                 svg,
@@ -126,7 +131,7 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
             ring = node.ring,
             colour = RING_COLOURS[ring],
         );
-        if ring == 0 || label_edges(node.ring) {
+        if ring == 0 || label_edges(node.ring, MAX_LABELLED) {
             let _ = write!(
                 svg,
                 r#"<text x="{:.1}" y="{:.1}" font-size="{}" text-anchor="middle">{}</text>"#,
@@ -148,7 +153,7 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
             ),
         ),
         (1, format!("{} close contacts (ring 1)", ring1.len())),
-        (2, format!("{} secondary contacts (ring 2)", ring2.len())),
+        (2, format!("{ring2_count} secondary contacts (ring 2)")),
     ];
     let _ = writeln!(
         svg,
