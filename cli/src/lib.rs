@@ -2,6 +2,7 @@
 //! The binary (`main.rs`) parses flags; tests start services through [`start`] exactly as
 //! `hallguard serve` does.
 
+pub mod analyst;
 pub mod demo;
 pub mod report;
 pub mod serve;

@@ -1,5 +1,6 @@
 //! `hallguard`: the one binary of the hallguard suite.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     /// scenarios of the plan, walk the incidents through the seven steps, and show what
     /// happened, with pictures of the contacts.
     Demo(DemoArgs),
+    #[command(flatten)]
+    Analyst(Box<hallguard::analyst::AnalystCommand>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +113,12 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::Demo(args) => runtime.block_on(demo(args)),
+        Command::Analyst(command) => runtime.block_on(async {
+            let printed = hallguard::analyst::run(*command).await?;
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            let _ = writeln!(std::io::stdout(), "{printed}");
+            Ok(())
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,7 +24,7 @@ use super::{Clients, DemoError};
 use crate::report::contacts::{ContactRow, rows};
 use crate::report::graph::{ContactGraph, graphml};
 use crate::report::svg::{TimelineStop, contact_graph, trajectory_timeline};
-use crate::report::{kind_name, local_clock, local_time, place_kind_name, tabular};
+use crate::report::{enum_words, kind_name, local_clock, local_time, place_kind_name, tabular};
 
 const DAY: i64 = 24 * 60 * 60_000;
 /// Contacts printed per ring and index case; the CSV next to the pictures has them all.
@@ -149,11 +149,7 @@ impl Summary {
 }
 
 fn reason_name(reason: DecisionReason) -> String {
-    reason
-        .as_str_name()
-        .trim_start_matches("DECISION_REASON_")
-        .to_lowercase()
-        .replace('_', " ")
+    enum_words(reason.as_str_name(), "DECISION_REASON_")
 }
 
 /// Reads the day back from the services and writes pictures and exports to `out_dir`.
@@ -366,20 +362,11 @@ async fn incident_day(
 
     Ok(IncidentDay {
         incident_id: id,
-        source: incident
-            .source()
-            .as_str_name()
-            .trim_start_matches("INCIDENT_SOURCE_")
-            .to_lowercase()
-            .replace('_', "-"),
+        source: enum_words(incident.source().as_str_name(), "INCIDENT_SOURCE_"),
         person,
         location_id: incident.location_id.clone(),
         occurred_at,
-        state: incident
-            .state()
-            .as_str_name()
-            .trim_start_matches("INCIDENT_STATE_")
-            .to_lowercase(),
+        state: enum_words(incident.state().as_str_name(), "INCIDENT_STATE_"),
         steps: incident
             .steps
             .iter()

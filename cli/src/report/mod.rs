@@ -65,6 +65,12 @@ pub fn rule_name(rule: ExposureRule) -> &'static str {
     }
 }
 
+/// A proto enum's name without its prefix, in words: `INCIDENT_STATE_REPORTED_UPWARD`
+/// with prefix `INCIDENT_STATE_` is `reported upward`.
+pub fn enum_words(name: &str, prefix: &str) -> String {
+    name.trim_start_matches(prefix).to_lowercase().replace('_', " ")
+}
+
 /// Escapes text for XML content and attribute values.
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

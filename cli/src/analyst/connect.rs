@@ -1,0 +1,149 @@
+//! Where the analyst commands find the services, which token they present, and what a
+//! person should do when a call fails.
+
+use hallguard_platform::auth::PeerInterceptor;
+use secrecy::SecretString;
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+/// A channel presenting the analyst's token.
+pub type Authed = InterceptedService<Channel, PeerInterceptor>;
+
+/// Addresses and credentials, by flag or environment.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Connection {
+    /// Bearer token (an analyst's, or a duty officer's for incidents).
+    #[arg(long, env = "HALLGUARD_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<SecretString>,
+    /// The screening service.
+    #[arg(
+        long,
+        env = "HALLGUARD_SCREENING_URL",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub screening_url: String,
+    /// The incident service.
+    #[arg(
+        long,
+        env = "HALLGUARD_INCIDENT_URL",
+        default_value = "http://127.0.0.1:50053",
+        global = true
+    )]
+    pub incident_url: String,
+    /// The contact-tracing service.
+    #[arg(
+        long,
+        env = "HALLGUARD_CONTACT_TRACING_URL",
+        default_value = "http://127.0.0.1:50054",
+        global = true
+    )]
+    pub contact_tracing_url: String,
+    /// The hall's offset from UTC in minutes, for reading and printing local times.
+    #[arg(
+        long,
+        env = "HALLGUARD_UTC_OFFSET_MINUTES",
+        default_value_t = 480,
+        global = true
+    )]
+    pub utc_offset_minutes: i32,
+}
+
+/// A failure, said so that the person at the keyboard knows what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AnalystError(pub String);
+
+impl AnalystError {
+    /// From any message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// Which service, for messages.
+#[derive(Debug, Clone, Copy)]
+pub enum Service {
+    /// Screening.
+    Screening,
+    /// Incident.
+    Incident,
+    /// Contact tracing.
+    ContactTracing,
+}
+
+impl Service {
+    fn name(self) -> &'static str {
+        match self {
+            Service::Screening => "screening",
+            Service::Incident => "incident",
+            Service::ContactTracing => "contact-tracing",
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            Service::Screening => "--screening-url / HALLGUARD_SCREENING_URL",
+            Service::Incident => "--incident-url / HALLGUARD_INCIDENT_URL",
+            Service::ContactTracing => "--contact-tracing-url / HALLGUARD_CONTACT_TRACING_URL",
+        }
+    }
+}
+
+impl Connection {
+    fn url(&self, service: Service) -> &str {
+        match service {
+            Service::Screening => &self.screening_url,
+            Service::Incident => &self.incident_url,
+            Service::ContactTracing => &self.contact_tracing_url,
+        }
+    }
+
+    /// Connects to `service` with the token.
+    pub async fn channel(&self, service: Service) -> Result<Authed, AnalystError> {
+        let url = self.url(service);
+        let token = self.token.as_ref().ok_or_else(|| {
+            AnalystError::new(
+                "no token: pass --token or set HALLGUARD_TOKEN (`serve --dev` prints one per role)",
+            )
+        })?;
+        let interceptor = PeerInterceptor::new(token)
+            .map_err(|_| AnalystError::new("the token has characters a header cannot carry"))?;
+        let endpoint = Channel::from_shared(url.to_string())
+            .map_err(|_| AnalystError::new(format!("{url} is not a URL ({})", service.flag())))?;
+        let channel = endpoint.connect().await.map_err(|error| {
+            AnalystError::new(format!(
+                "cannot reach the {} service at {url}: is it running? Point {} at it. ({error})",
+                service.name(),
+                service.flag()
+            ))
+        })?;
+        Ok(InterceptedService::new(channel, interceptor))
+    }
+
+    /// Explains a failed call to `service`.
+    pub fn explain(&self, service: Service, status: tonic::Status) -> AnalystError {
+        let url = self.url(service);
+        let name = service.name();
+        AnalystError::new(match status.code() {
+            Code::Unauthenticated => {
+                format!("the {name} service at {url} refused the token: check --token / HALLGUARD_TOKEN")
+            }
+            Code::PermissionDenied => format!(
+                "the token's role may not do this at the {name} service: use an analyst or duty-officer token"
+            ),
+            Code::Unavailable => format!(
+                "the {name} service at {url} is unavailable ({}): is it running and ready?",
+                status.message()
+            ),
+            Code::NotFound => format!("not found: {}", status.message()),
+            Code::InvalidArgument => format!("bad input: {}", status.message()),
+            _ => format!(
+                "the {name} service answered {:?}: {}",
+                status.code(),
+                status.message()
+            ),
+        })
+    }
+}
