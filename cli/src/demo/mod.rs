@@ -186,6 +186,8 @@ pub struct Demo {
     pub hall: Hall,
     /// The token of each caller role, for a closer look with the analyst commands.
     pub tokens: HashMap<Role, SecretString>,
+    /// The day as planned.
+    pub plan: day::DayPlan,
 }
 
 /// The demo's settings: the sample hall, a token per role, a fixed ID-hashing key (so the
@@ -253,5 +255,6 @@ pub async fn run(
         clients,
         hall,
         tokens,
+        plan,
     })
 }

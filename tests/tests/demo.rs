@@ -1,0 +1,287 @@
+//! `hallguard demo` on a small day, checked against the services it ran: the gates decided
+//! what the plan meant them to, every incident went through the seven steps and closed,
+//! the printed contacts are the ones contact tracing finds, and the exports and pictures
+//! parse back with real parsers and hold every contact. Then the analyst commands against
+//! the same running services.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use clap::Parser;
+use hallguard::ServiceRole;
+use hallguard::analyst::{AnalystCli, run as run_analyst};
+use hallguard::demo::day::{Expected, SCENARIO_TWO_STAFF};
+use hallguard::demo::{Demo, DemoOptions, run};
+use hallguard_platform::auth::Role;
+use hallguard_platform::testing::TestDatabase;
+use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
+use hallguard_proto::incident::v1::{IncidentState, ListIncidentsRequest};
+use secrecy::ExposeSecret;
+
+async fn small_day(database: &TestDatabase, out: &std::path::Path) -> Demo {
+    let options = DemoOptions {
+        seed: 7,
+        visitors: 150,
+        date: None,
+        out_dir: out.to_path_buf(),
+        progress: false,
+        listen: None,
+    };
+    run(&options, &database.url, |role| database.target(role.name()))
+        .await
+        .expect("the demo runs")
+}
+
+fn graphml_nodes(path: &std::path::Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let document = roxmltree::Document::parse(&text).expect("GraphML is well-formed XML");
+    let ns = "http://graphml.graphdrawing.org/xmlns";
+    let nodes: BTreeSet<String> = document
+        .descendants()
+        .filter(|n| n.has_tag_name((ns, "node")))
+        .map(|n| n.attribute("id").unwrap().to_string())
+        .collect();
+    for edge in document.descendants().filter(|n| n.has_tag_name((ns, "edge"))) {
+        assert!(nodes.contains(edge.attribute("source").unwrap()));
+        assert!(nodes.contains(edge.attribute("target").unwrap()));
+    }
+    nodes
+}
+
+fn csv_people(text: &str) -> BTreeSet<String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "person_id")
+        .unwrap();
+    reader
+        .records()
+        .map(|record| record.unwrap()[column].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_day_matches_what_the_services_hold() {
+    let database = TestDatabase::new();
+    let out = tempfile::tempdir().unwrap();
+    let demo = small_day(&database, out.path()).await;
+    let summary = &demo.summary;
+
+    // The gates decided what the plan meant, counted by the services' statistics.
+    let expected = |kind: Expected| demo.plan.visitors.iter().filter(|v| v.expected == kind).count() as u32;
+    assert_eq!(
+        summary.totals(),
+        (
+            expected(Expected::Admitted),
+            expected(Expected::Refused),
+            expected(Expected::SuspectedCase)
+        )
+    );
+    assert!(expected(Expected::Refused) > 0);
+
+    // Three incidents (two visitors at the gate, one staff member at lunch), all closed
+    // after every step.
+    let incidents = demo
+        .clients
+        .incidents
+        .clone()
+        .list_incidents(ListIncidentsRequest {
+            site_id: demo.hall.site_id.clone(),
+            open_only: false,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .incidents;
+    assert_eq!(incidents.len(), 3);
+    assert_eq!(summary.incidents.len(), 3);
+    for incident in &incidents {
+        assert_eq!(incident.state(), IncidentState::Closed);
+        let steps: BTreeSet<u32> = incident.steps.iter().map(|s| s.step).collect();
+        assert_eq!(steps, (1..=7).collect(), "{}", incident.incident_id);
+    }
+    let printed = summary.to_string();
+    for day in &summary.incidents {
+        assert!(incidents.iter().any(|i| i.incident_id == day.incident_id));
+        assert!(printed.contains(&day.incident_id), "{printed}");
+        assert_eq!(day.state, "closed");
+        assert_eq!(day.open_tasks, 0);
+    }
+
+    // Scenario 2: the printed close contacts are what contact tracing finds now, and the
+    // colleague at the next seat is an unmasked canteen contact.
+    let staff_case = summary
+        .incidents
+        .iter()
+        .find(|i| i.person.person_id == SCENARIO_TWO_STAFF)
+        .expect("scenario 2's incident");
+    let found = demo
+        .clients
+        .tracing
+        .clone()
+        .find_contacts(FindContactsRequest {
+            person: Some(staff_case.person.clone()),
+            window: Some(find_contacts_request::Window::Span(
+                hallguard_proto::common::v1::TimeWindow {
+                    start: Some(hallguard_platform::time::millis_to_timestamp(demo.plan.midnight)),
+                    end: Some(hallguard_platform::time::millis_to_timestamp(
+                        hallguard_platform::time::now_millis(),
+                    )),
+                },
+            )),
+            rings: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let traced: BTreeSet<String> = found
+        .close_contacts
+        .iter()
+        .map(|c| c.person.clone().unwrap().person_id)
+        .collect();
+    let printed_close: BTreeSet<String> = staff_case
+        .contacts
+        .iter()
+        .filter(|c| c.ring == 1)
+        .map(|c| c.person_id.clone())
+        .collect();
+    assert_eq!(printed_close, traced);
+    let (neighbour, _) = summary
+        .off_plan_neighbour
+        .clone()
+        .expect("someone sat next to them");
+    let neighbour_row = staff_case
+        .contacts
+        .iter()
+        .find(|c| c.person_id == neighbour)
+        .expect("the neighbour is a contact");
+    assert_eq!(neighbour_row.category, "canteen-unmasked");
+
+    // Scenario 1: the visitors' close contacts are their queue neighbours.
+    for visitor_case in summary.incidents.iter().filter(|i| i.source == "screening") {
+        let close: Vec<_> = visitor_case.contacts.iter().filter(|c| c.ring == 1).collect();
+        assert!(!close.is_empty());
+        assert!(
+            close.iter().all(|c| c.category == "entry-queue-masked"),
+            "{close:?}"
+        );
+    }
+
+    // Exports and pictures hold every contact and parse back.
+    for day in &summary.incidents {
+        let everyone: BTreeSet<String> = day.contacts.iter().map(|c| c.person_id.clone()).collect();
+        let mut with_index = everyone.clone();
+        with_index.insert(day.person.person_id.clone());
+        assert_eq!(graphml_nodes(&day.files.graphml), with_index);
+        let csv = std::fs::read_to_string(&day.files.contacts_csv).unwrap();
+        assert_eq!(csv_people(&csv), everyone);
+        let svg = std::fs::read_to_string(&day.files.contact_graph_svg).unwrap();
+        let picture = roxmltree::Document::parse(&svg).expect("the contact graph is well-formed SVG");
+        let drawn: BTreeSet<String> = picture
+            .descendants()
+            .filter_map(|n| n.attribute("data-person"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(drawn, with_index);
+        let timeline = std::fs::read_to_string(&day.files.trajectory_svg).unwrap();
+        let timeline = roxmltree::Document::parse(&timeline).expect("the timeline is well-formed SVG");
+        assert!(
+            timeline
+                .descendants()
+                .any(|n| n.attribute("class") == Some("stop"))
+        );
+        let report = std::fs::read_to_string(&day.files.upward_report).unwrap();
+        assert!(report.contains(&day.person.person_id));
+    }
+
+    // The analyst commands against the same services.
+    let token = demo.tokens[&Role::Analyst].expose_secret().to_string();
+    let tracing_url = format!("http://{}", demo.suite.addresses[&ServiceRole::ContactTracing]);
+    let incident_url = format!("http://{}", demo.suite.addresses[&ServiceRole::Incident]);
+    let analyst = |args: &[&str]| {
+        let mut argv = vec!["hallguard"];
+        argv.extend_from_slice(args);
+        argv.extend_from_slice(&["--token", &token, "--contact-tracing-url", &tracing_url]);
+        AnalystCli::try_parse_from(argv).unwrap().command
+    };
+    let from = hallguard::report::local_time(demo.plan.midnight, demo.hall.utc_offset_minutes);
+    let staff_args = [
+        "contacts",
+        "--person",
+        SCENARIO_TWO_STAFF,
+        "--staff",
+        "--from",
+        &from,
+    ];
+    let csv = run_analyst(analyst(&[&staff_args[..], &["--format", "csv"]].concat()))
+        .await
+        .unwrap();
+    assert_eq!(csv_people(&csv), traced);
+    let graph_file = out.path().join("analyst.graphml");
+    let graphml = run_analyst(analyst(
+        &[&staff_args[..], &["--format", "graphml", "--rings", "2"]].concat(),
+    ))
+    .await
+    .unwrap();
+    std::fs::write(&graph_file, graphml).unwrap();
+    let mut expected_nodes: BTreeSet<String> =
+        staff_case.contacts.iter().map(|c| c.person_id.clone()).collect();
+    expected_nodes.insert(SCENARIO_TWO_STAFF.to_string());
+    assert_eq!(graphml_nodes(&graph_file), expected_nodes);
+    // A stricter zone rule per call leaves fewer contacts.
+    let strict = run_analyst(analyst(
+        &[&staff_args[..], &["--format", "csv", "--zone-minutes", "600"]].concat(),
+    ))
+    .await
+    .unwrap();
+    assert!(csv_people(&strict).len() < traced.len());
+    assert!(
+        csv_people(&strict).contains(&neighbour),
+        "the canteen rule still applies"
+    );
+
+    let unknown = run_analyst(analyst(&["contacts", "--person", "nobody"]))
+        .await
+        .unwrap_err();
+    assert!(unknown.to_string().contains("never seen"), "{unknown}");
+    let refused = run_analyst(
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "incidents",
+            "list",
+            "--token",
+            "wrong",
+            "--incident-url",
+            &incident_url,
+        ])
+        .unwrap()
+        .command,
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().contains("refused the token"), "{refused}");
+    let report = run_analyst(
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "incidents",
+            "report",
+            &staff_case.incident_id,
+            "--token",
+            &token,
+            "--incident-url",
+            &incident_url,
+        ])
+        .unwrap()
+        .command,
+    )
+    .await
+    .unwrap();
+    assert!(report.contains(SCENARIO_TWO_STAFF), "{report}");
+
+    demo.suite.stop(std::time::Duration::from_secs(10)).await.unwrap();
+    database.cleanup().await;
+}
