@@ -18,10 +18,20 @@ pub const CSV_HEADER: [&str; 8] = [
     "evidence",
 ];
 
-fn first_exposure(row: &ContactRow, utc_offset_minutes: i32) -> String {
-    row.first_exposure
-        .map(|at| local_time(at, utc_offset_minutes))
-        .unwrap_or_default()
+/// A row's cells in [`CSV_HEADER`] order; `total` is how the total is written.
+fn cells(row: &ContactRow, utc_offset_minutes: i32, total: String) -> [String; 8] {
+    [
+        row.ring.to_string(),
+        row.person_id.clone(),
+        row.kind.clone(),
+        row.category.clone(),
+        row.via.clone().unwrap_or_default(),
+        row.first_exposure
+            .map(|at| local_time(at, utc_offset_minutes))
+            .unwrap_or_default(),
+        total,
+        row.evidence_line(),
+    ]
 }
 
 /// A table for the terminal.
@@ -38,16 +48,7 @@ pub fn table(rows: &[ContactRow], utc_offset_minutes: i32) -> String {
         "evidence",
     ]);
     for row in rows {
-        table.add_row([
-            row.ring.to_string(),
-            row.person_id.clone(),
-            row.kind.clone(),
-            row.category.clone(),
-            row.via.clone().unwrap_or_default(),
-            first_exposure(row, utc_offset_minutes),
-            minutes(row.total_seconds),
-            row.evidence_line(),
-        ]);
+        table.add_row(cells(row, utc_offset_minutes, minutes(row.total_seconds)));
     }
     table.to_string()
 }
@@ -57,16 +58,7 @@ pub fn csv(rows: &[ContactRow], utc_offset_minutes: i32) -> Result<String, csv::
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(CSV_HEADER)?;
     for row in rows {
-        writer.write_record([
-            row.ring.to_string(),
-            row.person_id.clone(),
-            row.kind.clone(),
-            row.category.clone(),
-            row.via.clone().unwrap_or_default(),
-            first_exposure(row, utc_offset_minutes),
-            row.total_seconds.to_string(),
-            row.evidence_line(),
-        ])?;
+        writer.write_record(cells(row, utc_offset_minutes, row.total_seconds.to_string()))?;
     }
     let bytes = writer.into_inner().map_err(|error| error.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
