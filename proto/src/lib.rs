@@ -5,6 +5,12 @@
 
 #![allow(missing_docs, clippy::all, missing_debug_implementations)]
 
+/// A generated enum's name in words, without its prefix: `INCIDENT_STATE_REPORTED_UPWARD`
+/// with prefix `INCIDENT_STATE_` reads `reported upward`.
+pub fn enum_words(name: &str, prefix: &str) -> String {
+    name.trim_start_matches(prefix).to_lowercase().replace('_', " ")
+}
+
 /// Encoded descriptors of every hallguard proto, for tonic-reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hallguard_descriptor.bin"));
 

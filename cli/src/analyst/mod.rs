@@ -592,7 +592,10 @@ async fn incidents(command: IncidentsCommand) -> Result<String, AnalystError> {
                 .into_inner()
                 .contacts;
             Ok(hallguard_incident::upward::markdown(
-                &incident, &contacts, confirmed,
+                &incident,
+                &contacts,
+                confirmed,
+                connection.utc_offset_minutes,
             ))
         }
     }

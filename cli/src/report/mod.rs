@@ -15,20 +15,8 @@ pub mod tabular;
 use hallguard_proto::common::v1::{PersonKind, PersonRef};
 use hallguard_proto::contact_tracing::v1::{ExposureRule, PlaceKind};
 
-const MINUTE: i64 = 60_000;
-
-/// A UTC instant as local wall-clock time, `YYYY-MM-DD HH:MM`.
-pub fn local_time(millis: i64, utc_offset_minutes: i32) -> String {
-    let local = millis + i64::from(utc_offset_minutes) * MINUTE;
-    let day = local.div_euclid(24 * 60 * MINUTE);
-    let minutes = local.rem_euclid(24 * 60 * MINUTE) / MINUTE;
-    format!(
-        "{} {:02}:{:02}",
-        hallguard_platform::time::format_date(day),
-        minutes / 60,
-        minutes % 60
-    )
-}
+pub use hallguard_platform::time::format_local as local_time;
+pub use hallguard_proto::enum_words;
 
 /// Just the `HH:MM` of [`local_time`].
 pub fn local_clock(millis: i64, utc_offset_minutes: i32) -> String {
@@ -63,12 +51,6 @@ pub fn rule_name(rule: ExposureRule) -> &'static str {
         ExposureRule::CanteenFacing => "facing canteen seats",
         ExposureRule::Unspecified => "unspecified",
     }
-}
-
-/// A proto enum's name without its prefix, in words: `INCIDENT_STATE_REPORTED_UPWARD`
-/// with prefix `INCIDENT_STATE_` is `reported upward`.
-pub fn enum_words(name: &str, prefix: &str) -> String {
-    name.trim_start_matches(prefix).to_lowercase().replace('_', " ")
 }
 
 /// Escapes text for XML content and attribute values.

@@ -320,6 +320,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
+        let offset = self.hall_of(&self.incident(id).await?)?.utc_offset_minutes;
         let now = now_millis();
         let sent = (
             validate::time(
@@ -335,7 +336,7 @@ impl Incidents for IncidentService {
             validate::time(request.sent_to_cdc_at.as_ref(), now, "sent_to_cdc_at")?,
         );
         let (incident, report_json, report_markdown) =
-            steps::upward_report(&self.pool, id, request.confirmed, sent, &by).await?;
+            steps::upward_report(&self.pool, id, request.confirmed, sent, &by, offset).await?;
         Ok(Response::new(pb::SubmitUpwardReportResponse {
             incident: Some(records::message(&self.pool, &incident).await?),
             report_json,

@@ -331,6 +331,7 @@ pub async fn upward_report(
     confirmed: bool,
     sent: (i64, i64, i64),
     by: &str,
+    utc_offset_minutes: i32,
 ) -> Result<(IncidentRow, String, String)> {
     let mut incident = ready(pool, incident_id, Step::UpwardReport).await?;
     let message = records::message(pool, &incident).await?;
@@ -341,7 +342,7 @@ pub async fn upward_report(
         "city_epidemic_command_at_ms": sent.1,
         "cdc_at_ms": sent.2,
     });
-    let markdown = upward::markdown(&message, &follow_up, confirmed);
+    let markdown = upward::markdown(&message, &follow_up, confirmed, utc_offset_minutes);
     let mut transaction = begin_write(pool).await?;
     records::record_step(
         &mut transaction,

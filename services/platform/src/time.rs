@@ -55,6 +55,19 @@ pub fn parse_date(text: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// A UTC instant as wall-clock time at an offset from UTC: `YYYY-MM-DD HH:MM`.
+pub fn format_local(millis: i64, utc_offset_minutes: i32) -> String {
+    const MINUTE: i64 = 60_000;
+    let local = millis + i64::from(utc_offset_minutes) * MINUTE;
+    let minutes = local.rem_euclid(24 * 60 * MINUTE) / MINUTE;
+    format!(
+        "{} {:02}:{:02}",
+        format_date(local.div_euclid(24 * 60 * MINUTE)),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
 /// The calendar date `YYYY-MM-DD` of a day number since 1970-01-01.
 pub fn format_date(days: i64) -> String {
     let z = days + 719_468;
