@@ -4,6 +4,7 @@
 
 pub mod analyst;
 pub mod demo;
+pub mod lookup;
 pub mod report;
 pub mod serve;
 pub mod suite;

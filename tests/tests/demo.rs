@@ -244,6 +244,31 @@ async fn the_demo_day_matches_what_the_services_hold() {
         "the canteen rule still applies"
     );
 
+    // The trajectory timeline shows who sat next to them at lunch.
+    let timeline_file = out.path().join("analyst-trajectory.svg");
+    let timeline_path = timeline_file.to_str().unwrap();
+    let printed = run_analyst(analyst(&[
+        "trajectory",
+        "--person",
+        SCENARIO_TWO_STAFF,
+        "--staff",
+        "--from",
+        &from,
+        "--svg",
+        timeline_path,
+    ]))
+    .await
+    .unwrap();
+    assert!(printed.contains("canteen seat"), "{printed}");
+    let svg = std::fs::read_to_string(&timeline_file).unwrap();
+    let timeline = roxmltree::Document::parse(&svg).unwrap();
+    assert!(
+        timeline
+            .descendants()
+            .any(|n| n.attribute("data-person") == Some(neighbour.as_str())),
+        "{svg}"
+    );
+
     let unknown = run_analyst(analyst(&["contacts", "--person", "nobody"]))
         .await
         .unwrap_err();

@@ -7,8 +7,7 @@ use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-/// A channel presenting the analyst's token.
-pub type Authed = InterceptedService<Channel, PeerInterceptor>;
+pub use crate::lookup::Authed;
 
 /// Addresses and credentials, by flag or environment.
 #[derive(Debug, Clone, clap::Args)]

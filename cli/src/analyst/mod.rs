@@ -12,8 +12,8 @@ use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_mil
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
-    DaysBefore, ExportSubgraphRequest, FindClustersRequest, FindContactsRequest, GetTrajectoryRequest,
-    RuleOverrides, find_contacts_request,
+    DaysBefore, ExportSubgraphRequest, FindClustersRequest, FindContactsRequest, RuleOverrides,
+    find_contacts_request,
 };
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::{GetIncidentRequest, ListContactsRequest, ListIncidentsRequest};
@@ -24,8 +24,8 @@ pub use connect::{AnalystError, Connection, Service};
 
 use crate::report::contacts::rows;
 use crate::report::graph::{ContactGraph, dot, graphml};
-use crate::report::svg::{TimelineStop, contact_graph, trajectory_timeline};
-use crate::report::{enum_words, local_time, place_kind_name, tabular};
+use crate::report::svg::{contact_graph, trajectory_timeline};
+use crate::report::{enum_words, local_time, tabular};
 
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MINUTE;
@@ -377,33 +377,29 @@ async fn trajectory(args: TrajectoryArgs) -> Result<String, AnalystError> {
     let connection = &args.connection;
     let offset = connection.utc_offset_minutes;
     let mut client = ContactTracingClient::new(connection.channel(Service::ContactTracing).await?);
-    let stops = client
-        .get_trajectory(GetTrajectoryRequest {
-            person: Some(args.person.reference()),
-            window: Some(args.span.window(offset, 4)?),
+    let explain = |status| connection.explain(Service::ContactTracing, status);
+    let window = args.span.window(offset, 4)?;
+    let person = args.person.reference();
+    // Close contacts show who sat or queued next to the person, not only who shared a place.
+    let close = client
+        .find_contacts(FindContactsRequest {
+            person: Some(person.clone()),
+            window: Some(find_contacts_request::Window::Span(window)),
+            rings: 1,
+            ..Default::default()
         })
         .await
-        .map_err(|status| connection.explain(Service::ContactTracing, status))?
-        .into_inner()
-        .stops;
+        .map_err(explain)?
+        .into_inner();
+    let stops = crate::lookup::timeline(&mut client, &args.person.site, &person, window, &rows(&close))
+        .await
+        .map_err(|status| connection.explain(Service::ContactTracing, status))?;
     if stops.is_empty() {
         return Err(AnalystError::new(format!(
-            "no presence of {} at {} in that window",
+            "no presence of {} at {} in that window: check the id, --staff and --site",
             args.person.person, args.person.site
         )));
     }
-    let stops: Vec<TimelineStop> = stops
-        .iter()
-        .map(|stop| {
-            let place = stop.place.clone().unwrap_or_default();
-            TimelineStop {
-                place: format!("{} {}", place_kind_name(place.kind()), place.place_id),
-                start: stop.start.as_ref().map_or(0, timestamp_to_millis),
-                end: stop.end.as_ref().map_or(0, timestamp_to_millis),
-                others: Vec::new(),
-            }
-        })
-        .collect();
     if let Some(path) = &args.svg {
         std::fs::write(path, trajectory_timeline(&args.person.person, &stops, offset))
             .map_err(|error| AnalystError::new(format!("cannot write {}: {error}", path.display())))?;
@@ -412,17 +408,21 @@ async fn trajectory(args: TrajectoryArgs) -> Result<String, AnalystError> {
         PlainFormat::Json => {
             let json: Vec<serde_json::Value> = stops
                 .iter()
-                .map(|s| serde_json::json!({ "place": s.place, "start_ms": s.start, "end_ms": s.end }))
+                .map(|s| {
+                    let others: Vec<&str> = s.others.iter().map(|o| o.0.as_str()).collect();
+                    serde_json::json!({ "place": s.place, "start_ms": s.start, "end_ms": s.end, "others": others })
+                })
                 .collect();
             serde_json::to_string_pretty(&json).unwrap_or_default()
         }
         PlainFormat::Table => table(
-            ["place", "from", "to"],
+            ["place", "from", "to", "others there"],
             stops.iter().map(|s| {
                 vec![
                     s.place.clone(),
                     local_time(s.start, offset),
                     local_time(s.end, offset),
+                    s.others.len().to_string(),
                 ]
             }),
         ),

@@ -33,8 +33,7 @@ use tonic::transport::Channel;
 use crate::{ServiceRole, Suite};
 pub use summary::Summary;
 
-/// A channel that presents one caller's token.
-pub type Authed = InterceptedService<Channel, PeerInterceptor>;
+pub use crate::lookup::Authed;
 
 /// How to run the demo.
 #[derive(Debug, Clone)]

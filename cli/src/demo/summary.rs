@@ -10,8 +10,7 @@ use hallguard_platform::hall::Hall;
 use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::{
-    ExportSubgraphRequest, FindContactsRequest, GetTrajectoryRequest, Place, PlaceKind, WhoWasThereRequest,
-    find_contacts_request,
+    ExportSubgraphRequest, FindContactsRequest, find_contacts_request,
 };
 use hallguard_proto::incident::v1::{ListAuditLogRequest, ListContactsRequest, ListTasksRequest};
 use hallguard_proto::screening::v1::{DecisionReason, GetGateStatisticsRequest, ListCommunityReportsRequest};
@@ -23,8 +22,8 @@ use super::response::Handled;
 use super::{Clients, DemoError};
 use crate::report::contacts::{ContactRow, rows};
 use crate::report::graph::{ContactGraph, graphml};
-use crate::report::svg::{TimelineStop, contact_graph, trajectory_timeline};
-use crate::report::{enum_words, kind_name, local_clock, local_time, place_kind_name, tabular};
+use crate::report::svg::{contact_graph, trajectory_timeline};
+use crate::report::{enum_words, kind_name, local_clock, local_time, tabular};
 
 const DAY: i64 = 24 * 60 * 60_000;
 /// Contacts printed per ring and index case; the CSV next to the pictures has them all.
@@ -335,7 +334,9 @@ async fn incident_day(
         .map_err(DemoError::call("exporting the contact subgraph"))?
         .into_inner();
     let graph = ContactGraph::from_export(&export);
-    let stops = timeline(clients, hall, &person, window, &contacts).await?;
+    let stops = crate::lookup::timeline(&mut tracing, &hall.site_id, &person, window, &contacts)
+        .await
+        .map_err(DemoError::call("reading the trajectory"))?;
 
     let files = Files {
         contact_graph_svg: out_dir.join(format!("incident-{number}-contacts.svg")),
@@ -383,105 +384,6 @@ async fn incident_day(
         upward_markdown: handled.upward_markdown.clone(),
         files,
     })
-}
-
-/// The index case's stops, each with who else was there meanwhile: everyone in the same
-/// place, and the close contacts exposed there from a neighbouring seat or queue place.
-async fn timeline(
-    clients: &Clients,
-    hall: &Hall,
-    person: &PersonRef,
-    window: TimeWindow,
-    contacts: &[ContactRow],
-) -> Result<Vec<TimelineStop>, DemoError> {
-    let mut tracing = clients.tracing.clone();
-    let stops = tracing
-        .get_trajectory(GetTrajectoryRequest {
-            person: Some(person.clone()),
-            window: Some(window),
-        })
-        .await
-        .map_err(DemoError::call("reading the trajectory"))?
-        .into_inner()
-        .stops;
-    let mut timeline = Vec::new();
-    for stop in stops {
-        let place = stop.place.clone().unwrap_or_default();
-        let (start, end) = (
-            stop.start.as_ref().map_or(0, timestamp_to_millis),
-            stop.end.as_ref().map_or(0, timestamp_to_millis),
-        );
-        let mut others = who_was_there(&mut tracing, &hall.site_id, &place, (start, end), person).await?;
-        for contact in contacts.iter().filter(|c| c.ring == 1) {
-            if others.iter().any(|(who, _, _)| *who == contact.person_id) {
-                continue;
-            }
-            for evidence in contact.evidence.iter().filter(|e| e.place_id == place.place_id) {
-                let spans = evidence
-                    .spans
-                    .iter()
-                    .filter(|(from, to)| *from <= end && *to >= start);
-                others.extend(spans.map(|(from, to)| (contact.person_id.clone(), *from, *to)));
-                if evidence.spans.is_empty() {
-                    let at = contact.first_exposure.unwrap_or(start);
-                    others.push((contact.person_id.clone(), at, at));
-                }
-            }
-        }
-        timeline.push(TimelineStop {
-            place: format!("{} {}", place_kind_name(place.kind()), place.place_id),
-            start,
-            end,
-            others,
-        });
-    }
-    Ok(timeline)
-}
-
-async fn who_was_there(
-    tracing: &mut hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient<
-        super::Authed,
-    >,
-    site: &str,
-    place: &Place,
-    (start, end): (i64, i64),
-    person: &PersonRef,
-) -> Result<Vec<(String, i64, i64)>, DemoError> {
-    if place.kind() == PlaceKind::Unspecified {
-        return Ok(Vec::new());
-    }
-    let mut stream = tracing
-        .who_was_there(WhoWasThereRequest {
-            site_id: site.into(),
-            place: Some(place.clone()),
-            // A queue stop may last no time at all; a window must.
-            window: Some(TimeWindow {
-                start: Some(millis_to_timestamp(start)),
-                end: Some(millis_to_timestamp(end.max(start + 1_000))),
-            }),
-        })
-        .await
-        .map_err(DemoError::call("asking who was there"))?
-        .into_inner();
-    let mut others = Vec::new();
-    while let Some(chunk) = stream
-        .message()
-        .await
-        .map_err(DemoError::call("reading who was there"))?
-    {
-        for presence in chunk.presences {
-            let who = presence.person.unwrap_or_default();
-            if who.person_id == person.person_id {
-                continue;
-            }
-            others.push((
-                who.person_id,
-                presence.start.as_ref().map_or(0, timestamp_to_millis),
-                presence.end.as_ref().map_or(0, timestamp_to_millis),
-            ));
-        }
-    }
-    Ok(others)
 }
 
 impl fmt::Display for Summary {
