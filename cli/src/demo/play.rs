@@ -118,7 +118,7 @@ fn progress_bar(plan: &DayPlan, visible: bool) -> ProgressBar {
         .sum();
     let bar = ProgressBar::new((visits + plan.staff.len() * 8) as u64);
     bar.set_style(
-        ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} calls, {per_sec}")
+        ProgressStyle::with_template("{msg:>22} [{wide_bar}] {pos}/{len} calls ({eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
