@@ -273,6 +273,26 @@ async fn the_demo_day_matches_what_the_services_hold() {
         .await
         .unwrap_err();
     assert!(unknown.to_string().contains("never seen"), "{unknown}");
+    let unreachable = run_analyst(
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "clusters",
+            "--token",
+            &token,
+            "--contact-tracing-url",
+            "http://127.0.0.1:1",
+        ])
+        .unwrap()
+        .command,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        unreachable
+            .to_string()
+            .contains("cannot reach the contact-tracing service"),
+        "{unreachable}"
+    );
     let refused = run_analyst(
         AnalystCli::try_parse_from([
             "hallguard",
