@@ -50,6 +50,8 @@ def ensure_duckdb():
     python = os.path.join(venv, "bin", "python")
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    # The venv may exist for other tools (scripts/check_deploy.sh) without DuckDB.
+    if subprocess.run([python, "-c", "import duckdb"], capture_output=True).returncode != 0:
         subprocess.run([python, "-m", "pip", "install", "-q", "duckdb"], check=True)
     if os.path.abspath(sys.executable) != os.path.abspath(python):
         os.execv(python, [python] + sys.argv)
