@@ -96,7 +96,7 @@ impl CoPresenceGraph {
                     {
                         partials.push(Partial {
                             key: pair_key(record.low, record.high),
-                            rule: record.rule,
+                            rule: group.rule(record),
                             places: group.places(record),
                             clipped_ms,
                         });
@@ -210,7 +210,8 @@ enum InWindow {
 }
 
 fn record_in_window(group: &GroupEvidence, record: &PairRecord, window: Window, rules: &Rules) -> InWindow {
-    if record.rule == ExposureRule::EntryQueue {
+    let rule = group.rule(record);
+    if rule == ExposureRule::EntryQueue {
         let near = group
             .spans(record)
             .zip(group.queue_gaps(record))
@@ -232,7 +233,7 @@ fn record_in_window(group: &GroupEvidence, record: &PairRecord, window: Window, 
     };
     if clipped_ms == 0 {
         InWindow::No
-    } else if clipped_ms >= rules.min_overlap_ms(record.rule) {
+    } else if clipped_ms >= rules.min_overlap_ms(rule) {
         InWindow::Qualifies
     } else {
         InWindow::Partly(clipped_ms)

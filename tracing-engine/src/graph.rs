@@ -414,7 +414,7 @@ impl CoPresenceGraph {
 /// A record with its spans, as an owned value.
 pub(crate) fn materialize(group: &GroupEvidence, record: &PairRecord) -> Evidence {
     Evidence {
-        rule: record.rule,
+        rule: group.rule(record),
         place_low: group.places(record).0,
         place_high: group.places(record).1,
         spans: group.spans(record).collect(),

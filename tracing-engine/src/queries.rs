@@ -81,8 +81,8 @@ impl CoPresenceGraph {
             } else {
                 (high_place, low_place)
             };
-            let entry = by_place.entry((record.rule, place, other)).or_default();
-            if record.rule == ExposureRule::EntryQueue {
+            let entry = by_place.entry((group.rule(record), place, other)).or_default();
+            if group.rule(record) == ExposureRule::EntryQueue {
                 for ((start, end), (places, gap)) in group.spans(record).zip(group.queue_gaps(record)) {
                     // A queue meeting is in the window when the later check-in is.
                     let near = places <= rules.queue_max_places || gap <= rules.queue_max_ms;

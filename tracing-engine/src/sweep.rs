@@ -22,9 +22,10 @@ pub fn pair_of(key: u64) -> (PersonIdx, PersonIdx) {
     ((key >> 32) as PersonIdx, (key & 0xFFFF_FFFF) as PersonIdx)
 }
 
-/// What one pair of people shared in one group, in 24 bytes (a 10M-interval city holds
-/// over 100M of them): places are indices into the group's few places, and the spans
-/// live in the group's span array, from `first_span` to the next record's.
+/// What one pair of people shared in one group, in 16 bytes (a 10M-interval city holds
+/// over 100M of them): the spans live in the group's span array, from `first_span` to
+/// the next record's; the rule and places are the group's (for canteen tables, a side
+/// array holds them per record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PairRecord {
     /// The lower-indexed person.
@@ -34,13 +35,17 @@ pub struct PairRecord {
     /// Sum of the spans' lengths in ms (0 for the queue).
     pub total_ms: u32,
     first_span: u32,
-    place_low: u16,
-    place_high: u16,
-    /// The rule.
-    pub rule: ExposureRule,
 }
 
-const _: () = assert!(size_of::<PairRecord>() == 24);
+const _: () = assert!(size_of::<PairRecord>() == 16);
+
+/// Where and how a canteen pair met: indices into the group's few places, and the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SeatMeeting {
+    place_low: u16,
+    place_high: u16,
+    rule: ExposureRule,
+}
 
 /// A span as offsets in ms from the group's day start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +62,11 @@ pub struct GroupEvidence {
     /// The latest span end, as an offset.
     last_end: u32,
     places: Vec<PlaceIdx>,
+    /// The rule of every record, for zones and queues.
+    rule: Option<ExposureRule>,
     records: Vec<PairRecord>,
+    /// For canteen tables, parallel to `records`: seats and rule.
+    seats: Vec<SeatMeeting>,
     by_high: Vec<u32>,
     spans: Vec<Span>,
     /// For queue groups, parallel to `spans`: the difference in queue positions.
@@ -97,17 +106,34 @@ impl GroupEvidence {
     /// A record's places: the lower-indexed person's, then the other's (seats, in the
     /// canteen; the zone or queue twice otherwise).
     pub fn places(&self, record: &PairRecord) -> (PlaceIdx, PlaceIdx) {
-        (
-            self.places[usize::from(record.place_low)],
-            self.places[usize::from(record.place_high)],
-        )
+        match self.seats.get(self.position(record)) {
+            Some(seats) => (
+                self.places[usize::from(seats.place_low)],
+                self.places[usize::from(seats.place_high)],
+            ),
+            None => (self.places[0], self.places[0]),
+        }
+    }
+
+    /// The rule that linked a record's pair.
+    pub fn rule(&self, record: &PairRecord) -> ExposureRule {
+        match self.seats.get(self.position(record)) {
+            Some(seats) => seats.rule,
+            None => self.rule.unwrap_or(ExposureRule::SameZone),
+        }
+    }
+
+    /// Where a record of this group sits in `records`.
+    fn position(&self, record: &PairRecord) -> usize {
+        let offset = (record as *const PairRecord as usize).wrapping_sub(self.records.as_ptr() as usize);
+        let position = offset / size_of::<PairRecord>();
+        debug_assert!(position < self.records.len(), "a record of another group");
+        position
     }
 
     fn span_range(&self, record: &PairRecord) -> std::ops::Range<usize> {
         // Records are stored in span order, so a record's spans end where the next begins.
-        let offset = (record as *const PairRecord as usize).wrapping_sub(self.records.as_ptr() as usize);
-        let position = offset / size_of::<PairRecord>();
-        debug_assert!(position < self.records.len(), "a record of another group");
+        let position = self.position(record);
         let end = self
             .records
             .get(position + 1)
@@ -134,6 +160,7 @@ impl GroupEvidence {
     /// Bytes held, for size figures.
     pub fn heap_bytes(&self) -> usize {
         self.records.capacity() * size_of::<PairRecord>()
+            + self.seats.capacity() * size_of::<SeatMeeting>()
             + self.by_high.capacity() * 4
             + self.spans.capacity() * size_of::<Span>()
             + self.queue_places.capacity() * 4
@@ -180,6 +207,8 @@ pub struct Scratch {
     locals: Vec<u32>,
     zone_raw: Vec<(u32, u64, u32)>,
     zone_sorted: Vec<(u64, u32)>,
+    by_high_first: Vec<u32>,
+    high_starts: Vec<u32>,
     bucket_starts: Vec<u32>,
     bucket_next: Vec<u32>,
     record_highs: Vec<u32>,
@@ -252,16 +281,17 @@ fn for_each_overlap(stays: &[Stay], mut found: impl FnMut(&Stay, &Stay, Millis))
 }
 
 /// Zones: one place, one rule. People get local ids in person order, so that
-/// `(local low, local high)` sorts like the pair key; overlaps are bucketed by local low
-/// with a counting sort (one pass, no comparisons) and only each person's small bucket
-/// is sorted, by `(high, start)`. Sorting all of a group's overlaps at once was most of
-/// a build.
+/// `(local low, local high)` sorts like the pair key; overlaps are put in that order by
+/// two stable counting sorts (by high, then by low: no comparisons), which keeps each
+/// pair's spans in sweep order, that is by start. Comparison sorts of the overlaps were
+/// most of a build.
 fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
     let stays = merged(stays, &mut scratch.stays);
     let Some(place) = stays.first().map(|s| s.place) else {
         return;
     };
     evidence.places.push(place);
+    evidence.rule = Some(ExposureRule::SameZone);
     let people = &mut scratch.people;
     people.clear();
     people.extend(stays.iter().map(|s| s.person));
@@ -281,6 +311,9 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
     let bucket_starts = &mut scratch.bucket_starts;
     bucket_starts.clear();
     bucket_starts.resize(people.len() + 1, 0);
+    let high_starts = &mut scratch.high_starts;
+    high_starts.clear();
+    high_starts.resize(people.len() + 1, 0);
     let mut open: Vec<usize> = Vec::new();
     for (index, stay) in stays.iter().enumerate() {
         open.retain(|&o| stays[o].end > stay.start);
@@ -294,11 +327,23 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
             let end = evidence.offset(stay.end.min(stays[other].end));
             raw.push((low, (u64::from(high) << 32) | u64::from(start), end));
             bucket_starts[low as usize + 1] += 1;
+            high_starts[high as usize + 1] += 1;
         }
         open.push(index);
     }
     for index in 1..bucket_starts.len() {
         bucket_starts[index] += bucket_starts[index - 1];
+        high_starts[index] += high_starts[index - 1];
+    }
+    // Two stable counting sorts, by high and then by low, leave the overlaps in
+    // (low, high) order and, within a pair, in sweep order, which is start order.
+    let by_high_first = &mut scratch.by_high_first;
+    by_high_first.clear();
+    by_high_first.resize(raw.len(), 0);
+    for (position, &(_, key, _)) in raw.iter().enumerate() {
+        let slot = &mut high_starts[(key >> 32) as usize];
+        by_high_first[*slot as usize] = position as u32;
+        *slot += 1;
     }
     let sorted = &mut scratch.zone_sorted;
     sorted.clear();
@@ -306,7 +351,8 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
     let next = &mut scratch.bucket_next;
     next.clear();
     next.extend_from_slice(&bucket_starts[..people.len()]);
-    for &(low, key, end) in raw.iter() {
+    for &position in by_high_first.iter() {
+        let (low, key, end) = raw[position as usize];
         sorted[next[low as usize] as usize] = (key, end);
         next[low as usize] += 1;
     }
@@ -316,8 +362,7 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
     for low in 0..people.len() {
-        let bucket = &mut sorted[bucket_starts[low] as usize..bucket_starts[low + 1] as usize];
-        bucket.sort_unstable();
+        let bucket = &sorted[bucket_starts[low] as usize..bucket_starts[low + 1] as usize];
         for same in bucket.chunk_by(|a, b| a.0 >> 32 == b.0 >> 32) {
             let first_span = evidence.spans.len() as u32;
             let mut total: u64 = 0;
@@ -334,9 +379,6 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
                     high: people[high as usize],
                     total_ms: u32::try_from(total).unwrap_or(u32::MAX),
                     first_span,
-                    place_low: 0,
-                    place_high: 0,
-                    rule: ExposureRule::SameZone,
                 });
             } else {
                 evidence.spans.truncate(first_span as usize);
@@ -419,6 +461,8 @@ fn seat_pairs(
                 high,
                 total_ms: u32::try_from(total).unwrap_or(u32::MAX),
                 first_span,
+            });
+            evidence.seats.push(SeatMeeting {
                 place_low,
                 place_high,
                 rule,
@@ -435,6 +479,7 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors) {
     let mut stays = stays.to_vec();
     stays.sort_unstable_by_key(|s| (s.start, s.queue_position));
     evidence.places.extend(stays.first().map(|s| s.place));
+    evidence.rule = Some(ExposureRule::EntryQueue);
     let mut raw: Vec<(u64, u32, u32, u32)> = Vec::new();
     let mut window_start = 0;
     for (index, stay) in stays.iter().enumerate() {
@@ -469,9 +514,6 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors) {
                     high,
                     total_ms: 0,
                     first_span: evidence.spans.len() as u32 - 1,
-                    place_low: 0,
-                    place_high: 0,
-                    rule: ExposureRule::EntryQueue,
                 });
             }
         }
