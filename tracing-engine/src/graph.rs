@@ -208,26 +208,53 @@ impl CoPresenceGraph {
             .try_for_each(|(index, presence)| presence.validate().map_err(|error| (index, error)))?;
         self.people.reserve(presences.len());
         // Hashing the string keys is the costly part of interning and needs no order: in
-        // parallel. Interning itself gives dense indices in order: sequential.
+        // parallel. Interning itself gives dense indices in order: sequential per interner.
         let hashes: Vec<(u64, u64)> = presences
             .par_iter()
             .map(|p| (self.people.hash(&p.person), self.places.hash(&p.place)))
             .collect();
-        let mut indices = Vec::with_capacity(presences.len());
-        for (presence, &(person_hash, place_hash)) in presences.iter().zip(&hashes) {
-            let person = self.people.intern_hashed(&presence.person, person_hash);
-            if self.person_stays.len() <= person as usize {
-                self.person_stays.push(Vec::new());
-                let site = self.sites.intern(&presence.person.site_id);
-                if self.site_people.len() <= site as usize {
-                    self.site_people.resize_with(site as usize + 1, Vec::new);
+        // People and places are interned side by side: two sequential passes on two
+        // cores, each over its own interner. Sites of new places are interned after.
+        let (people, places) = (&mut self.people, &mut self.places);
+        let (person_stays, person_site) = (&mut self.person_stays, &mut self.person_site);
+        let (sites, site_people) = (&mut self.sites, &mut self.site_people);
+        let (person_indices, (place_indices, new_places)) = rayon::join(
+            || {
+                let mut indices = Vec::with_capacity(presences.len());
+                for (presence, &(hash, _)) in presences.iter().zip(&hashes) {
+                    let person = people.intern_hashed(&presence.person, hash);
+                    if person_stays.len() <= person as usize {
+                        person_stays.push(Vec::new());
+                        let site = sites.intern(&presence.person.site_id);
+                        if site_people.len() <= site as usize {
+                            site_people.resize_with(site as usize + 1, Vec::new);
+                        }
+                        let members = &mut site_people[site as usize];
+                        person_site.push((site, members.len() as u32));
+                        members.push(person);
+                    }
+                    indices.push(person);
                 }
-                let people = &mut self.site_people[site as usize];
-                self.person_site.push((site, people.len() as u32));
-                people.push(person);
-            }
-            indices.push((person, self.place_index_hashed(&presence.place, place_hash)));
+                indices
+            },
+            || {
+                let mut indices = Vec::with_capacity(presences.len());
+                let mut new_places = Vec::new();
+                for (position, (presence, &(_, hash))) in presences.iter().zip(&hashes).enumerate() {
+                    let known = places.len();
+                    indices.push(places.intern_hashed(&presence.place, hash));
+                    if places.len() > known {
+                        new_places.push(position);
+                    }
+                }
+                (indices, new_places)
+            },
+        );
+        for position in new_places {
+            let site = self.sites.intern(&presences[position].place.site_id);
+            self.place_site.push(site);
         }
+        let indices: Vec<(PersonIdx, PlaceIdx)> = person_indices.into_iter().zip(place_indices).collect();
         // Days, closing times and group keys read only the clocks: in parallel.
         let this = &*self;
         let stays: Vec<(Stay, GroupKey)> = presences
