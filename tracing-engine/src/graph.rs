@@ -276,34 +276,39 @@ impl CoPresenceGraph {
                 (stay, this.group_key(place, day))
             })
             .collect();
-        let mut touched = HashSet::new();
-        for (stay, key) in stays {
-            let group = self.group_id(key);
-            self.groups[group as usize].stays.push(stay);
-            self.person_stays[stay.person as usize].push(stay);
-            touched.insert(group);
-        }
+        // Filing into groups and into people's lists are independent: side by side.
+        let person_stays = &mut self.person_stays;
+        let mut groups = GroupTable {
+            groups: &mut self.groups,
+            ids: &mut self.group_ids,
+            free: &mut self.free_groups,
+        };
+        let ((), touched) = rayon::join(
+            || {
+                for (stay, _) in &stays {
+                    person_stays[stay.person as usize].push(*stay);
+                }
+            },
+            || {
+                let mut touched = HashSet::new();
+                let mut last: Option<(GroupKey, u32)> = None;
+                for &(stay, key) in &stays {
+                    let group = match last {
+                        Some((last_key, id)) if last_key == key => id,
+                        _ => {
+                            let id = groups.id(key);
+                            touched.insert(id);
+                            id
+                        }
+                    };
+                    last = Some((key, group));
+                    groups.groups[group as usize].stays.push(stay);
+                }
+                touched
+            },
+        );
         self.resweep(touched.into_iter().collect());
         Ok(())
-    }
-
-    fn group_id(&mut self, key: GroupKey) -> u32 {
-        if let Some(&id) = self.group_ids.get(&key) {
-            return id;
-        }
-        let id = match self.free_groups.pop() {
-            Some(id) => id,
-            None => {
-                self.groups.push(Group::default());
-                u32::try_from(self.groups.len() - 1).unwrap_or(u32::MAX)
-            }
-        };
-        self.groups[id as usize] = Group {
-            key: Some(key),
-            ..Group::default()
-        };
-        self.group_ids.insert(key, id);
-        id
     }
 
     /// Sweeps the groups again, in parallel, biggest first so the cores finish together.
@@ -435,6 +440,35 @@ impl CoPresenceGraph {
         }
         out.sort_unstable_by_key(|s| (s.start, s.person));
         out
+    }
+}
+
+/// The groups with their index by key, borrowed apart from the rest of the graph.
+struct GroupTable<'a> {
+    groups: &'a mut Vec<Group>,
+    ids: &'a mut HashMap<GroupKey, u32>,
+    free: &'a mut Vec<u32>,
+}
+
+impl GroupTable<'_> {
+    /// The group of `key`, made (in a freed slot if there is one) when new.
+    fn id(&mut self, key: GroupKey) -> u32 {
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.groups.push(Group::default());
+                u32::try_from(self.groups.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.groups[id as usize] = Group {
+            key: Some(key),
+            ..Group::default()
+        };
+        self.ids.insert(key, id);
+        id
     }
 }
 
