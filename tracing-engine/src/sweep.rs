@@ -205,14 +205,97 @@ pub struct Scratch {
     stays: Vec<Stay>,
     people: Vec<PersonIdx>,
     locals: Vec<u32>,
-    zone_raw: Vec<(u32, u64, u32)>,
-    zone_sorted: Vec<(u64, u32)>,
-    by_high_first: Vec<u32>,
-    high_starts: Vec<u32>,
-    bucket_starts: Vec<u32>,
-    bucket_next: Vec<u32>,
+    meetings: Vec<Meeting>,
+    counts: Vec<u32>,
+    by_high: Vec<u32>,
+    order: Vec<u32>,
     record_highs: Vec<u32>,
     keys: Vec<u64>,
+}
+
+/// Two people at one place, by their local ids: a zone overlap (from, to) or a queue
+/// meeting (both check-ins, and `places` apart).
+#[derive(Debug, Clone, Copy)]
+struct Meeting {
+    low: u32,
+    high: u32,
+    from: u32,
+    to: u32,
+    places: u32,
+}
+
+/// The group's people in index order, and each stay's local id among them: local ids
+/// sort like person indices, so `(local low, local high)` sorts like the pair key.
+fn local_ids(stays: &[Stay], people: &mut Vec<PersonIdx>, locals: &mut Vec<u32>) {
+    people.clear();
+    people.extend(stays.iter().map(|s| s.person));
+    people.sort_unstable();
+    people.dedup();
+    locals.clear();
+    locals.extend(
+        stays
+            .iter()
+            .map(|s| people.partition_point(|&p| p < s.person) as u32),
+    );
+}
+
+/// Puts meetings in `(low, high)` order by two stable counting sorts, by high and then
+/// by low (no comparisons), keeping each pair's meetings in the order they were found.
+/// The positions end up in `order`.
+fn order_by_pair(
+    meetings: &[Meeting],
+    people: usize,
+    counts: &mut Vec<u32>,
+    by_high: &mut Vec<u32>,
+    order: &mut Vec<u32>,
+) {
+    let mut counting_sort = |key: &dyn Fn(&Meeting) -> u32, input: &[u32], output: &mut Vec<u32>| {
+        counts.clear();
+        counts.resize(people + 1, 0);
+        for meeting in meetings {
+            counts[key(meeting) as usize + 1] += 1;
+        }
+        for index in 1..counts.len() {
+            counts[index] += counts[index - 1];
+        }
+        output.clear();
+        output.resize(meetings.len(), 0);
+        let mut place = |position: u32| {
+            let slot = &mut counts[key(&meetings[position as usize]) as usize];
+            output[*slot as usize] = position;
+            *slot += 1;
+        };
+        if input.is_empty() {
+            (0..meetings.len() as u32).for_each(&mut place);
+        } else {
+            input.iter().copied().for_each(&mut place);
+        }
+    };
+    counting_sort(&|m| m.high, &[], by_high);
+    counting_sort(&|m| m.low, by_high, order);
+}
+
+/// The index by high of records made in `(low, high)` order, by counting too: each
+/// high's run stays in low order.
+fn index_by_local_high(
+    evidence: &mut GroupEvidence,
+    record_highs: &[u32],
+    people: usize,
+    counts: &mut Vec<u32>,
+) {
+    counts.clear();
+    counts.resize(people + 1, 0);
+    for &high in record_highs {
+        counts[high as usize + 1] += 1;
+    }
+    for index in 1..counts.len() {
+        counts[index] += counts[index - 1];
+    }
+    evidence.by_high.resize(record_highs.len(), 0);
+    for (record, &high) in record_highs.iter().enumerate() {
+        evidence.by_high[counts[high as usize] as usize] = record as u32;
+        counts[high as usize] += 1;
+    }
 }
 
 /// Finds and aggregates every pair in one group whose day starts at `base`.
@@ -229,7 +312,7 @@ pub fn sweep_group(
         ..GroupEvidence::default()
     };
     match kind {
-        PlaceKind::EntryQueue => queue_pairs(&mut evidence, stays, floors),
+        PlaceKind::EntryQueue => queue_pairs(&mut evidence, stays, floors, scratch),
         PlaceKind::Zone => zone_pairs(&mut evidence, stays, floors, scratch),
         PlaceKind::CanteenSeat => seat_pairs(&mut evidence, stays, geometry, floors, scratch),
     }
@@ -265,6 +348,52 @@ fn merged<'a>(stays: &[Stay], out: &'a mut Vec<Stay>) -> &'a [Stay] {
     out
 }
 
+/// [`merged`] for one place (a zone): sorted by start once, local ids given, then each
+/// stay merged into its person's latest kept stay when they overlap or touch (sorted by
+/// start, only that one can), zero-length stays dropped. Leaves the stays in `out`, the
+/// group's people in `people` and each stay's local id in `locals`.
+fn merged_by_start(
+    stays: &[Stay],
+    out: &mut Vec<Stay>,
+    people: &mut Vec<PersonIdx>,
+    locals: &mut Vec<u32>,
+    latest: &mut Vec<u32>,
+) {
+    const NONE: u32 = u32::MAX;
+    out.clear();
+    out.extend_from_slice(stays);
+    out.sort_unstable_by_key(|s| s.start);
+    local_ids(out, people, locals);
+    latest.clear();
+    latest.resize(people.len(), NONE);
+    let mut kept = 0;
+    for index in 0..out.len() {
+        let (stay, local) = (out[index], locals[index]);
+        match latest[local as usize] {
+            last if last != NONE && stay.start <= out[last as usize].end => {
+                let last = &mut out[last as usize];
+                last.end = last.end.max(stay.end);
+            }
+            _ => {
+                out[kept] = stay;
+                locals[kept] = local;
+                latest[local as usize] = kept as u32;
+                kept += 1;
+            }
+        }
+    }
+    let mut nonzero = 0;
+    for index in 0..kept {
+        if out[index].end > out[index].start {
+            out[nonzero] = out[index];
+            locals[nonzero] = locals[index];
+            nonzero += 1;
+        }
+    }
+    out.truncate(nonzero);
+    locals.truncate(nonzero);
+}
+
 /// Calls `found(earlier, later, overlap end)` for every two stays that share time:
 /// half-open intervals, so a stay that ended exactly at a start shares nothing.
 fn for_each_overlap(stays: &[Stay], mut found: impl FnMut(&Stay, &Stay, Millis)) {
@@ -286,34 +415,23 @@ fn for_each_overlap(stays: &[Stay], mut found: impl FnMut(&Stay, &Stay, Millis))
 /// pair's spans in sweep order, that is by start. Comparison sorts of the overlaps were
 /// most of a build.
 fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
-    let stays = merged(stays, &mut scratch.stays);
+    merged_by_start(
+        stays,
+        &mut scratch.stays,
+        &mut scratch.people,
+        &mut scratch.locals,
+        &mut scratch.counts,
+    );
+    let (stays, people, locals) = (&scratch.stays, &scratch.people, &scratch.locals);
     let Some(place) = stays.first().map(|s| s.place) else {
         return;
     };
     evidence.places.push(place);
     evidence.rule = Some(ExposureRule::SameZone);
-    let people = &mut scratch.people;
-    people.clear();
-    people.extend(stays.iter().map(|s| s.person));
-    people.sort_unstable();
-    people.dedup();
-    let locals = &mut scratch.locals;
-    locals.clear();
-    locals.extend(
-        stays
-            .iter()
-            .map(|s| people.partition_point(|&p| p < s.person) as u32),
-    );
 
-    // The sweep, over stay indices; each overlap is (local low, (local high, start), end).
-    let raw = &mut scratch.zone_raw;
-    raw.clear();
-    let bucket_starts = &mut scratch.bucket_starts;
-    bucket_starts.clear();
-    bucket_starts.resize(people.len() + 1, 0);
-    let high_starts = &mut scratch.high_starts;
-    high_starts.clear();
-    high_starts.resize(people.len() + 1, 0);
+    // The sweep, over stays by start: each overlap starts at the later stay's start.
+    let meetings = &mut scratch.meetings;
+    meetings.clear();
     let mut open: Vec<usize> = Vec::new();
     for (index, stay) in stays.iter().enumerate() {
         open.retain(|&o| stays[o].end > stay.start);
@@ -322,84 +440,57 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
             if a == b {
                 continue;
             }
-            let (low, high) = (a.min(b), a.max(b));
-            let start = evidence.offset(stay.start);
-            let end = evidence.offset(stay.end.min(stays[other].end));
-            raw.push((low, (u64::from(high) << 32) | u64::from(start), end));
-            bucket_starts[low as usize + 1] += 1;
-            high_starts[high as usize + 1] += 1;
+            meetings.push(Meeting {
+                low: a.min(b),
+                high: a.max(b),
+                from: evidence.offset(stay.start),
+                to: evidence.offset(stay.end.min(stays[other].end)),
+                places: 0,
+            });
         }
         open.push(index);
     }
-    for index in 1..bucket_starts.len() {
-        bucket_starts[index] += bucket_starts[index - 1];
-        high_starts[index] += high_starts[index - 1];
-    }
-    // Two stable counting sorts, by high and then by low, leave the overlaps in
-    // (low, high) order and, within a pair, in sweep order, which is start order.
-    let by_high_first = &mut scratch.by_high_first;
-    by_high_first.clear();
-    by_high_first.resize(raw.len(), 0);
-    for (position, &(_, key, _)) in raw.iter().enumerate() {
-        let slot = &mut high_starts[(key >> 32) as usize];
-        by_high_first[*slot as usize] = position as u32;
-        *slot += 1;
-    }
-    let sorted = &mut scratch.zone_sorted;
-    sorted.clear();
-    sorted.resize(raw.len(), (0, 0));
-    let next = &mut scratch.bucket_next;
-    next.clear();
-    next.extend_from_slice(&bucket_starts[..people.len()]);
-    for &position in by_high_first.iter() {
-        let (low, key, end) = raw[position as usize];
-        sorted[next[low as usize] as usize] = (key, end);
-        next[low as usize] += 1;
-    }
+    let order = &mut scratch.order;
+    order_by_pair(
+        meetings,
+        people.len(),
+        &mut scratch.counts,
+        &mut scratch.by_high,
+        order,
+    );
 
-    evidence.spans.reserve_exact(raw.len());
-    evidence.records.reserve_exact(raw.len());
+    evidence.spans.reserve_exact(meetings.len());
+    evidence.records.reserve_exact(meetings.len());
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
-    for low in 0..people.len() {
-        let bucket = &sorted[bucket_starts[low] as usize..bucket_starts[low + 1] as usize];
-        for same in bucket.chunk_by(|a, b| a.0 >> 32 == b.0 >> 32) {
-            let first_span = evidence.spans.len() as u32;
-            let mut total: u64 = 0;
-            for &(key, end) in same {
-                let start = key as u32;
-                evidence.spans.push(Span { start, end });
-                total += u64::from(end - start);
-            }
-            if total >= floors.min_overlap_ms.max(0) as u64 {
-                let high = (same[0].0 >> 32) as u32;
-                record_highs.push(high);
-                evidence.records.push(PairRecord {
-                    low: people[low],
-                    high: people[high as usize],
-                    total_ms: u32::try_from(total).unwrap_or(u32::MAX),
-                    first_span,
-                });
-            } else {
-                evidence.spans.truncate(first_span as usize);
-            }
+    for same in order.chunk_by(|&a, &b| {
+        let (a, b) = (&meetings[a as usize], &meetings[b as usize]);
+        (a.low, a.high) == (b.low, b.high)
+    }) {
+        let first_span = evidence.spans.len() as u32;
+        let mut total: u64 = 0;
+        for &position in same {
+            let meeting = &meetings[position as usize];
+            evidence.spans.push(Span {
+                start: meeting.from,
+                end: meeting.to,
+            });
+            total += u64::from(meeting.to - meeting.from);
+        }
+        if total >= floors.min_overlap_ms.max(0) as u64 {
+            let meeting = &meetings[same[0] as usize];
+            record_highs.push(meeting.high);
+            evidence.records.push(PairRecord {
+                low: people[meeting.low as usize],
+                high: people[meeting.high as usize],
+                total_ms: u32::try_from(total).unwrap_or(u32::MAX),
+                first_span,
+            });
+        } else {
+            evidence.spans.truncate(first_span as usize);
         }
     }
-    // The index by high, by counting too: records come in low order, so each high's
-    // run stays in low order.
-    next.clear();
-    next.resize(people.len() + 1, 0);
-    for &high in record_highs.iter() {
-        next[high as usize + 1] += 1;
-    }
-    for index in 1..next.len() {
-        next[index] += next[index - 1];
-    }
-    evidence.by_high.resize(record_highs.len(), 0);
-    for (record, &high) in record_highs.iter().enumerate() {
-        evidence.by_high[next[high as usize] as usize] = record as u32;
-        next[high as usize] += 1;
-    }
+    index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
 }
 
 /// Canteen tables: seats related by the geometry; a pair may meet on several seat pairs.
@@ -475,47 +566,69 @@ fn seat_pairs(
 
 /// Entry queues: everyone who checked in within the queue window of each other; each
 /// meeting keeps both check-ins and the difference in positions.
-fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors) {
-    let mut stays = stays.to_vec();
-    stays.sort_unstable_by_key(|s| (s.start, s.queue_position));
+fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
+    let sorted = &mut scratch.stays;
+    sorted.clear();
+    sorted.extend_from_slice(stays);
+    sorted.sort_unstable_by_key(|s| (s.start, s.queue_position));
+    let stays = &sorted[..];
     evidence.places.extend(stays.first().map(|s| s.place));
     evidence.rule = Some(ExposureRule::EntryQueue);
-    let mut raw: Vec<(u64, u32, u32, u32)> = Vec::new();
+    let (people, locals) = (&mut scratch.people, &mut scratch.locals);
+    local_ids(stays, people, locals);
+    let meetings = &mut scratch.meetings;
+    meetings.clear();
     let mut window_start = 0;
     for (index, stay) in stays.iter().enumerate() {
         while stays[window_start].start < stay.start - floors.queue_window_ms {
             window_start += 1;
         }
-        for other in &stays[window_start..index] {
-            if other.person == stay.person {
+        for (other_index, other) in stays.iter().enumerate().take(index).skip(window_start) {
+            let (a, b) = (locals[other_index], locals[index]);
+            if a == b {
                 continue;
             }
-            raw.push((
-                pair_key(other.person, stay.person),
-                evidence.offset(other.start),
-                evidence.offset(stay.start),
-                other.queue_position.abs_diff(stay.queue_position),
-            ));
+            meetings.push(Meeting {
+                low: a.min(b),
+                high: a.max(b),
+                from: evidence.offset(other.start),
+                to: evidence.offset(stay.start),
+                places: other.queue_position.abs_diff(stay.queue_position),
+            });
         }
     }
-    raw.sort_unstable();
-    for (key, first, second, places) in raw {
-        evidence.spans.push(Span {
-            start: first,
-            end: second,
+    let order = &mut scratch.order;
+    order_by_pair(
+        meetings,
+        people.len(),
+        &mut scratch.counts,
+        &mut scratch.by_high,
+        order,
+    );
+    evidence.spans.reserve_exact(meetings.len());
+    evidence.queue_places.reserve_exact(meetings.len());
+    let record_highs = &mut scratch.record_highs;
+    record_highs.clear();
+    for same in order.chunk_by(|&a, &b| {
+        let (a, b) = (&meetings[a as usize], &meetings[b as usize]);
+        (a.low, a.high) == (b.low, b.high)
+    }) {
+        let meeting = &meetings[same[0] as usize];
+        record_highs.push(meeting.high);
+        evidence.records.push(PairRecord {
+            low: people[meeting.low as usize],
+            high: people[meeting.high as usize],
+            total_ms: 0,
+            first_span: evidence.spans.len() as u32,
         });
-        evidence.queue_places.push(places);
-        match evidence.records.last_mut() {
-            Some(last) if pair_key(last.low, last.high) == key => {}
-            _ => {
-                let (low, high) = pair_of(key);
-                evidence.records.push(PairRecord {
-                    low,
-                    high,
-                    total_ms: 0,
-                    first_span: evidence.spans.len() as u32 - 1,
-                });
-            }
+        for &position in same {
+            let meeting = &meetings[position as usize];
+            evidence.spans.push(Span {
+                start: meeting.from,
+                end: meeting.to,
+            });
+            evidence.queue_places.push(meeting.places);
         }
     }
+    index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
 }
