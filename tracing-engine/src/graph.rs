@@ -14,6 +14,7 @@ use crate::Millis;
 use crate::geometry::SeatGeometry;
 use crate::model::{
     Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, SiteIdx, Stay,
+    estimate_distinct,
 };
 use crate::rules::{ExposureRule, Floors};
 use crate::sweep::{GroupEvidence, PairRecord, Scratch, sweep_group};
@@ -202,17 +203,22 @@ impl CoPresenceGraph {
     /// Adds presence intervals and updates the graph: only the groups they touch are
     /// swept again, in parallel. Nothing is added if any interval is invalid.
     pub fn add(&mut self, presences: &[Presence]) -> Result<(), (usize, PresenceError)> {
-        presences
-            .par_iter()
-            .enumerate()
-            .try_for_each(|(index, presence)| presence.validate().map_err(|error| (index, error)))?;
-        self.people.reserve(presences.len());
-        // Hashing the string keys is the costly part of interning and needs no order: in
-        // parallel. Interning itself gives dense indices in order: sequential per interner.
+        // Checking and hashing share one parallel pass over the batch. Hashing the string
+        // keys is the costly part of interning and needs no order; interning itself gives
+        // dense indices in order: sequential per interner.
         let hashes: Vec<(u64, u64)> = presences
             .par_iter()
-            .map(|p| (self.people.hash(&p.person), self.places.hash(&p.place)))
-            .collect();
+            .enumerate()
+            .map(|(index, presence)| {
+                presence.validate().map_err(|error| (index, error))?;
+                Ok((
+                    self.people.hash(&presence.person),
+                    self.places.hash(&presence.place),
+                ))
+            })
+            .collect::<Result<_, _>>()?;
+        // Room for the batch's people, not its rows: a smaller table probes from cache.
+        self.people.reserve(estimate_distinct(hashes.iter().map(|h| h.0)));
         // People and places are interned side by side: two sequential passes on two
         // cores, each over its own interner. Sites of new places are interned after.
         let (people, places) = (&mut self.people, &mut self.places);

@@ -196,6 +196,24 @@ impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
     }
 }
 
+/// About how many distinct keys `hashes` hold (linear counting over a bitmap of 2^23
+/// bits: within a few percent up to millions). An interner sized for a batch's people
+/// rather than its rows stays small enough to probe from cache.
+pub fn estimate_distinct(hashes: impl Iterator<Item = u64>) -> usize {
+    const BITS: usize = 1 << 23;
+    let mut bitmap = vec![0u64; BITS / 64];
+    for hash in hashes {
+        let bit = (hash >> 40) as usize & (BITS - 1);
+        bitmap[bit / 64] |= 1 << (bit % 64);
+    }
+    let zeros = bitmap
+        .iter()
+        .map(|word| word.count_zeros() as usize)
+        .sum::<usize>()
+        .max(1);
+    (-(BITS as f64) * (zeros as f64 / BITS as f64).ln()).round() as usize
+}
+
 /// An interval in compact form, as the graph stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stay {
@@ -209,4 +227,23 @@ pub struct Stay {
     pub end: Millis,
     /// Queue position (entry queues) or 0.
     pub queue_position: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_keys_are_estimated_within_a_few_percent() {
+        let hasher = DefaultHashBuilder::default();
+        for distinct in [0u64, 1, 1_000, 300_000] {
+            // Each key three times, as a person has several stays.
+            let hashes = (0..distinct * 3).map(|n| hasher.hash_one(n % distinct.max(1)));
+            let estimate = estimate_distinct(hashes) as f64;
+            assert!(
+                (estimate - distinct as f64).abs() <= 0.03 * distinct as f64 + 1.0,
+                "{distinct}: {estimate}"
+            );
+        }
+    }
 }
