@@ -23,9 +23,10 @@ pub fn pair_of(key: u64) -> (PersonIdx, PersonIdx) {
 }
 
 /// What one pair of people shared in one group, in 16 bytes (a 10M-interval city holds
-/// over 100M of them): the spans live in the group's span array, from `first_span` to
-/// the next record's; the rule and places are the group's (for canteen tables, a side
-/// array holds them per record).
+/// over 100M of them). Most pairs in a zone share one span: it is kept in the record
+/// (its start; it lasts `total_ms`). Other records' spans live in the group's span
+/// array, found through `runs`. The rule and places are the group's (for canteen tables,
+/// a side array holds them per record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PairRecord {
     /// The lower-indexed person.
@@ -34,8 +35,13 @@ pub struct PairRecord {
     pub high: PersonIdx,
     /// Sum of the spans' lengths in ms (0 for the queue).
     pub total_ms: u32,
-    first_span: u32,
+    /// With [`RUN`] set: the index of the record's run of spans; else the start offset of
+    /// its one span.
+    span: u32,
 }
+
+/// Marks a record whose spans are in the span array.
+const RUN: u32 = 1 << 31;
 
 const _: () = assert!(size_of::<PairRecord>() == 16);
 
@@ -69,6 +75,8 @@ pub struct GroupEvidence {
     seats: Vec<SeatMeeting>,
     by_high: Vec<u32>,
     spans: Vec<Span>,
+    /// Where each run of spans starts in `spans`, in record order.
+    runs: Vec<u32>,
     /// For queue groups, parallel to `spans`: the difference in queue positions.
     queue_places: Vec<u32>,
 }
@@ -131,21 +139,37 @@ impl GroupEvidence {
         position
     }
 
+    /// A record's run in the span array (empty for a record holding its one span).
     fn span_range(&self, record: &PairRecord) -> std::ops::Range<usize> {
-        // Records are stored in span order, so a record's spans end where the next begins.
-        let position = self.position(record);
+        if record.span & RUN == 0 {
+            return 0..0;
+        }
+        // Runs are stored in record order, so a run ends where the next begins.
+        let run = (record.span & !RUN) as usize;
         let end = self
-            .records
-            .get(position + 1)
-            .map_or(self.spans.len(), |next| next.first_span as usize);
-        record.first_span as usize..end
+            .runs
+            .get(run + 1)
+            .map_or(self.spans.len(), |&next| next as usize);
+        self.runs[run] as usize..end
     }
 
     /// A record's spans in absolute time, in time order (for the queue: both check-ins).
     pub fn spans(&self, record: &PairRecord) -> impl Iterator<Item = (Millis, Millis)> + '_ {
-        self.spans[self.span_range(record)]
-            .iter()
-            .map(|s| (self.base + Millis::from(s.start), self.base + Millis::from(s.end)))
+        let held = (record.span & RUN == 0).then(|| {
+            let start = self.base + Millis::from(record.span);
+            (start, start + Millis::from(record.total_ms))
+        });
+        held.into_iter().chain(
+            self.spans[self.span_range(record)]
+                .iter()
+                .map(|s| (self.base + Millis::from(s.start), self.base + Millis::from(s.end))),
+        )
+    }
+
+    /// Starts a record's run of spans at the end of the span array; returns its `span`.
+    fn start_run(&mut self) -> u32 {
+        self.runs.push(self.spans.len() as u32);
+        RUN | (self.runs.len() as u32 - 1)
     }
 
     /// For a queue record, per span: the difference in queue positions and in check-in times.
@@ -163,6 +187,7 @@ impl GroupEvidence {
             + self.seats.capacity() * size_of::<SeatMeeting>()
             + self.by_high.capacity() * 4
             + self.spans.capacity() * size_of::<Span>()
+            + self.runs.capacity() * 4
             + self.queue_places.capacity() * 4
     }
 
@@ -172,7 +197,9 @@ impl GroupEvidence {
     }
 
     fn finish(&mut self, keys: &mut Vec<u64>) {
-        self.last_end = self.spans.iter().map(|s| s.end).max().unwrap_or(0);
+        // Records holding their one span have raised `last_end` as they were made.
+        let in_runs = self.spans.iter().map(|s| s.end).max().unwrap_or(0);
+        self.last_end = self.last_end.max(in_runs);
         if self.by_high.len() != self.records.len() {
             self.index_by_high(keys);
         }
@@ -459,7 +486,6 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
         order,
     );
 
-    evidence.spans.reserve_exact(meetings.len());
     evidence.records.reserve_exact(meetings.len());
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
@@ -467,28 +493,38 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
         let (a, b) = (&meetings[a as usize], &meetings[b as usize]);
         (a.low, a.high) == (b.low, b.high)
     }) {
-        let first_span = evidence.spans.len() as u32;
-        let mut total: u64 = 0;
-        for &position in same {
-            let meeting = &meetings[position as usize];
-            evidence.spans.push(Span {
-                start: meeting.from,
-                end: meeting.to,
-            });
-            total += u64::from(meeting.to - meeting.from);
+        let meeting = &meetings[same[0] as usize];
+        let total: u64 = same
+            .iter()
+            .map(|&position| {
+                let meeting = &meetings[position as usize];
+                u64::from(meeting.to - meeting.from)
+            })
+            .sum();
+        if total < floors.min_overlap_ms.max(0) as u64 {
+            continue;
         }
-        if total >= floors.min_overlap_ms.max(0) as u64 {
-            let meeting = &meetings[same[0] as usize];
-            record_highs.push(meeting.high);
-            evidence.records.push(PairRecord {
-                low: people[meeting.low as usize],
-                high: people[meeting.high as usize],
-                total_ms: u32::try_from(total).unwrap_or(u32::MAX),
-                first_span,
-            });
+        let span = if same.len() == 1 && meeting.from < RUN {
+            evidence.last_end = evidence.last_end.max(meeting.to);
+            meeting.from
         } else {
-            evidence.spans.truncate(first_span as usize);
-        }
+            let span = evidence.start_run();
+            evidence.spans.extend(same.iter().map(|&position| {
+                let meeting = &meetings[position as usize];
+                Span {
+                    start: meeting.from,
+                    end: meeting.to,
+                }
+            }));
+            span
+        };
+        record_highs.push(meeting.high);
+        evidence.records.push(PairRecord {
+            low: people[meeting.low as usize],
+            high: people[meeting.high as usize],
+            total_ms: u32::try_from(total).unwrap_or(u32::MAX),
+            span,
+        });
     }
     index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
 }
@@ -532,7 +568,8 @@ fn seat_pairs(
     let mut index = 0;
     while index < raw.len() {
         let (key, rule, place_low, place_high, _, _) = raw[index];
-        let first_span = evidence.spans.len() as u32;
+        let first_span = evidence.spans.len();
+        let span = evidence.start_run();
         let mut total: u64 = 0;
         while index < raw.len()
             && raw[index].0 == key
@@ -551,7 +588,7 @@ fn seat_pairs(
                 low,
                 high,
                 total_ms: u32::try_from(total).unwrap_or(u32::MAX),
-                first_span,
+                span,
             });
             evidence.seats.push(SeatMeeting {
                 place_low,
@@ -559,7 +596,8 @@ fn seat_pairs(
                 rule,
             });
         } else {
-            evidence.spans.truncate(first_span as usize);
+            evidence.spans.truncate(first_span);
+            evidence.runs.pop();
         }
     }
 }
@@ -615,11 +653,12 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
     }) {
         let meeting = &meetings[same[0] as usize];
         record_highs.push(meeting.high);
+        let span = evidence.start_run();
         evidence.records.push(PairRecord {
             low: people[meeting.low as usize],
             high: people[meeting.high as usize],
             total_ms: 0,
-            first_span: evidence.spans.len() as u32,
+            span,
         });
         for &position in same {
             let meeting = &meetings[position as usize];
