@@ -136,6 +136,14 @@ async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
         .clone()
         .unwrap_or_else(|| temporary.path().to_path_buf());
     std::fs::create_dir_all(&data)?;
+    if std::fs::read_dir(&data)?.next().is_some() {
+        // A second day over the first one's records would tell a mixed story.
+        return Err(format!(
+            "--data {} is not empty: give an empty or new folder",
+            data.display()
+        )
+        .into());
+    }
     let url = format!("sqlite://{}", data.display());
     let options = hallguard::demo::DemoOptions {
         seed: args.seed,
