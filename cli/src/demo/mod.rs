@@ -72,6 +72,9 @@ pub enum DemoError {
     /// The services did not reach the expected state in time.
     #[error("{0}")]
     Stalled(String),
+    /// The sample hall did not load.
+    #[error(transparent)]
+    Hall(#[from] hallguard_platform::hall::HallError),
     /// A channel could not be opened.
     #[error("cannot connect to the local services: {0}")]
     Connect(#[from] tonic::transport::Error),
@@ -191,7 +194,7 @@ pub struct Demo {
 
 /// The demo's settings: the sample hall, a token per role, a fixed ID-hashing key (so the
 /// same seed gives the same pseudonyms), peers on the given listeners.
-fn settings(database_url: &str) -> (Settings, HashMap<Role, SecretString>) {
+fn settings(database_url: &str) -> Result<(Settings, HashMap<Role, SecretString>), DemoError> {
     let mut book = TokenBook::default();
     let tokens = book
         .generate_per_role("demo")
@@ -199,7 +202,7 @@ fn settings(database_url: &str) -> (Settings, HashMap<Role, SecretString>) {
         .collect::<HashMap<_, _>>();
     let settings = Settings {
         database_url: database_url.to_string(),
-        halls: Halls::new(vec![Hall::sample()]).unwrap_or_else(|_| unreachable!("one hall")),
+        halls: Halls::new(vec![Hall::sample()])?,
         tokens: book,
         service_token: tokens[&Role::Service].clone(),
         id_hash_key: SecretString::from("hallguard-demo"),
@@ -209,7 +212,7 @@ fn settings(database_url: &str) -> (Settings, HashMap<Role, SecretString>) {
         peers: Peers::default(),
         metrics_listen: None,
     };
-    (settings, tokens)
+    Ok((settings, tokens))
 }
 
 /// Runs the demo over the databases `target` names (one per service) and returns with the
@@ -219,7 +222,7 @@ pub async fn run(
     database_url: &str,
     target: impl Fn(ServiceRole) -> DatabaseTarget,
 ) -> Result<Demo, DemoError> {
-    let (mut settings, tokens) = settings(database_url);
+    let (mut settings, tokens) = settings(database_url)?;
     let listeners = match options.listen {
         Some(base) => Suite::bind_from(&mut settings, base).await?,
         None => Suite::bind_local(&mut settings).await?,
