@@ -1,8 +1,10 @@
 //! The sweep: within one group (a zone or a gate's queue on one day, or a canteen table
 //! on one day), every pair of people present at the same time is found by sorting the
 //! stays by start and keeping the set of stays still open: O(n log n + pairs), never an
-//! all-pairs loop. Pairs are aggregated by sorting compact `u64` pair keys inside the
-//! group, which stays in cache and needs no shared map, so groups run in parallel freely.
+//! all-pairs loop. Meetings are aggregated per pair inside the group (zones and queues:
+//! two counting sorts on the people's local ids; canteen tables, which are small: a sort
+//! of `u64` pair keys), which stays in cache and needs no shared map, so groups run in
+//! parallel freely.
 //!
 //! The result is the group's [`GroupEvidence`]: flat arrays, no allocation per pair.
 
