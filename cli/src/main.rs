@@ -61,7 +61,8 @@ struct DemoArgs {
 fn parse_past_date(text: &str) -> Result<i64, String> {
     let day = hallguard_platform::time::parse_date(text)
         .ok_or_else(|| format!("{text:?} is not a date (YYYY-MM-DD)"))?;
-    let today = hallguard_platform::time::now_millis().div_euclid(24 * 3_600_000);
+    // Days in the sample hall's own calendar, as the demo plays it.
+    let today = hallguard_platform::hall::Hall::sample().local_day(hallguard_platform::time::now_millis());
     if day >= today {
         return Err("the demo simulates a past day: give a date before today".into());
     }
