@@ -9,10 +9,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hallguard::{ServiceRole, Suite};
-use hallguard_platform::auth::{PeerInterceptor, Role, TokenBook};
+use hallguard_platform::auth::{PeerInterceptor, Role};
 use hallguard_platform::config::Settings;
 use hallguard_platform::hall::{Hall, Halls};
-use hallguard_platform::peers::Peers;
 use hallguard_platform::testing::TestDatabase;
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::{Incident as IncidentMessage, ListIncidentsRequest};
@@ -89,20 +88,9 @@ impl TestHall {
     /// contact-tracing instance that serves only that hall, which the others reach by
     /// a per-hall peer URL (contact tracing sharded by hall).
     pub async fn start_with(database: TestDatabase, halls: Vec<Hall>, shard: Option<Hall>) -> Self {
-        let mut book = TokenBook::default();
-        let tokens: HashMap<Role, SecretString> = book.generate_per_role("test").into_iter().collect();
-        let mut settings = Settings {
-            database_url: database.url.clone(),
-            halls: Halls::new(halls).unwrap(),
-            tokens: book,
-            service_token: tokens[&Role::Service].clone(),
-            id_hash_key: SecretString::from("test-id-hash-key"),
-            request_timeout: Duration::from_secs(10),
-            max_message_bytes: 16 * 1024 * 1024,
-            dev_tokens: Vec::new(),
-            peers: Peers::default(),
-            metrics_listen: None,
-        };
+        let halls = Halls::new(halls).unwrap();
+        let (mut settings, tokens) = Settings::in_process(&database.url, halls, "test", "test-id-hash-key");
+        settings.request_timeout = Duration::from_secs(10);
         let listeners = Suite::bind_local(&mut settings).await.unwrap();
         let shard_listener = match &shard {
             Some(hall) => {

@@ -415,7 +415,7 @@ async fn trajectory(args: TrajectoryArgs) -> Result<String, AnalystError> {
                 .collect();
             serde_json::to_string_pretty(&json).unwrap_or_default()
         }
-        PlainFormat::Table => table(
+        PlainFormat::Table => tabular::grid(
             ["place", "from", "to", "others there"],
             stops.iter().map(|s| {
                 vec![
@@ -454,7 +454,7 @@ async fn clusters(args: ClustersArgs) -> Result<String, AnalystError> {
                 .collect();
             serde_json::to_string_pretty(&json).unwrap_or_default()
         }
-        PlainFormat::Table => table(
+        PlainFormat::Table => tabular::grid(
             ["cluster", "people", "links", "members"],
             clusters.iter().enumerate().map(|(n, c)| {
                 let members: Vec<&str> = c.members.iter().take(6).map(|m| m.person_id.as_str()).collect();
@@ -497,7 +497,7 @@ async fn incidents(command: IncidentsCommand) -> Result<String, AnalystError> {
                 .incidents;
             listed.sort_by_key(|i| std::cmp::Reverse(i.occurred_at.as_ref().map(timestamp_to_millis)));
             let offset = connection.utc_offset_minutes;
-            Ok(table(
+            Ok(tabular::grid(
                 ["incident", "occurred", "source", "person", "where", "state"],
                 listed.iter().map(|i| {
                     vec![
@@ -542,7 +542,7 @@ async fn incidents(command: IncidentsCommand) -> Result<String, AnalystError> {
                     .unwrap_or_default(),
                 enum_words(incident.state().as_str_name(), "INCIDENT_STATE_"),
             );
-            out.push_str(&table(
+            out.push_str(&tabular::grid(
                 ["step", "recorded by", "recorded at", "record"],
                 incident.steps.iter().map(|s| {
                     vec![
@@ -654,7 +654,7 @@ async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystError> {
                 .collect();
             serde_json::to_string_pretty(&json).unwrap_or_default()
         }
-        PlainFormat::Table => table(
+        PlainFormat::Table => tabular::grid(
             [
                 "gate",
                 "hour",
@@ -688,17 +688,6 @@ async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystError> {
             }),
         ),
     })
-}
-
-fn table<const N: usize>(header: [&str; N], rows: impl Iterator<Item = Vec<String>>) -> String {
-    let mut table = comfy_table::Table::new();
-    table
-        .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
-        .set_header(header);
-    for row in rows {
-        table.add_row(row);
-    }
-    table.to_string()
 }
 
 #[cfg(test)]

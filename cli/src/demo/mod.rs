@@ -16,11 +16,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hallguard_platform::auth::{PeerInterceptor, Role, TokenBook};
+use hallguard_platform::auth::{PeerInterceptor, Role};
 use hallguard_platform::config::Settings;
 use hallguard_platform::db::DatabaseTarget;
 use hallguard_platform::hall::{Hall, Halls};
-use hallguard_platform::peers::Peers;
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::platform::v1::outbox_admin_client::OutboxAdminClient;
@@ -193,25 +192,11 @@ pub struct Demo {
 }
 
 /// The demo's settings: the sample hall, a token per role, a fixed ID-hashing key (so the
-/// same seed gives the same pseudonyms), peers on the given listeners.
+/// same seed gives the same pseudonyms).
 fn settings(database_url: &str) -> Result<(Settings, HashMap<Role, SecretString>), DemoError> {
-    let mut book = TokenBook::default();
-    let tokens = book
-        .generate_per_role("demo")
-        .into_iter()
-        .collect::<HashMap<_, _>>();
-    let settings = Settings {
-        database_url: database_url.to_string(),
-        halls: Halls::new(vec![Hall::sample()])?,
-        tokens: book,
-        service_token: tokens[&Role::Service].clone(),
-        id_hash_key: SecretString::from("hallguard-demo"),
-        request_timeout: Duration::from_secs(30),
-        max_message_bytes: 64 * 1024 * 1024,
-        dev_tokens: Vec::new(),
-        peers: Peers::default(),
-        metrics_listen: None,
-    };
+    let halls = Halls::new(vec![Hall::sample()])?;
+    let (mut settings, tokens) = Settings::in_process(database_url, halls, "demo", "hallguard-demo");
+    settings.max_message_bytes = 64 * 1024 * 1024;
     Ok((settings, tokens))
 }
 

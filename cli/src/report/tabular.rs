@@ -34,23 +34,35 @@ fn cells(row: &ContactRow, utc_offset_minutes: i32, total: String) -> [String; 8
     ]
 }
 
-/// A table for the terminal.
-pub fn table(rows: &[ContactRow], utc_offset_minutes: i32) -> String {
+/// Rows under a header as a table for the terminal.
+pub fn grid<const N: usize>(
+    header: [&str; N],
+    rows: impl IntoIterator<Item = impl Into<comfy_table::Row>>,
+) -> String {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "ring",
-        "person",
-        "kind",
-        "category",
-        "via",
-        "first exposure",
-        "total",
-        "evidence",
-    ]);
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
     for row in rows {
-        table.add_row(cells(row, utc_offset_minutes, minutes(row.total_seconds)));
+        table.add_row(row);
     }
     table.to_string()
+}
+
+/// Contacts as a table for the terminal.
+pub fn table(rows: &[ContactRow], utc_offset_minutes: i32) -> String {
+    grid(
+        [
+            "ring",
+            "person",
+            "kind",
+            "category",
+            "via",
+            "first exposure",
+            "total",
+            "evidence",
+        ],
+        rows.iter()
+            .map(|row| cells(row, utc_offset_minutes, minutes(row.total_seconds))),
+    )
 }
 
 /// CSV with a header row; times are local (`YYYY-MM-DD HH:MM`).

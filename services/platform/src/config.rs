@@ -127,6 +127,35 @@ pub struct Settings {
     pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
+impl Settings {
+    /// Settings for services run together in one process (the demo, tests): one generated
+    /// token per role, named `<label>-<role>` and returned by role, the given ID-hashing
+    /// key, the `serve` defaults for timeouts and message size, and no peers yet.
+    pub fn in_process(
+        database_url: &str,
+        halls: Halls,
+        label: &str,
+        id_hash_key: &str,
+    ) -> (Self, std::collections::HashMap<Role, SecretString>) {
+        let mut tokens = TokenBook::default();
+        let by_role: std::collections::HashMap<Role, SecretString> =
+            tokens.generate_per_role(label).into_iter().collect();
+        let settings = Settings {
+            database_url: database_url.to_string(),
+            halls,
+            tokens,
+            service_token: by_role[&Role::Service].clone(),
+            id_hash_key: SecretString::from(id_hash_key.to_string()),
+            request_timeout: Duration::from_secs(30),
+            max_message_bytes: 16 * 1024 * 1024,
+            dev_tokens: Vec::new(),
+            peers: Peers::default(),
+            metrics_listen: None,
+        };
+        (settings, by_role)
+    }
+}
+
 impl CommonArgs {
     fn peers(&self) -> Result<Peers, ConfigError> {
         let mut peers = Peers::default();
