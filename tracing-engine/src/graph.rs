@@ -218,7 +218,10 @@ impl CoPresenceGraph {
             })
             .collect::<Result<_, _>>()?;
         // Room for the batch's people, not its rows: a smaller table probes from cache.
-        self.people.reserve(estimate_distinct(hashes.iter().map(|h| h.0)));
+        let new_people = estimate_distinct(hashes.iter().map(|h| h.0));
+        self.people.reserve(new_people);
+        self.person_stays.reserve(new_people);
+        self.person_site.reserve(new_people);
         // People and places are interned side by side: two sequential passes on two
         // cores, each over its own interner. Sites of new places are interned after.
         let (people, places) = (&mut self.people, &mut self.places);
@@ -226,8 +229,17 @@ impl CoPresenceGraph {
         let (sites, site_people) = (&mut self.sites, &mut self.site_people);
         let (person_indices, (place_indices, new_places)) = rayon::join(
             || {
-                let mut indices = Vec::with_capacity(presences.len());
-                for (presence, &(hash, _)) in presences.iter().zip(&hashes) {
+                let mut indices: Vec<PersonIdx> = Vec::with_capacity(presences.len());
+                for (position, (presence, &(hash, _))) in presences.iter().zip(&hashes).enumerate() {
+                    // A visit's stays arrive together: the row before, still in cache,
+                    // usually names the same person and saves a probe of the table.
+                    if let Some(previous) = position.checked_sub(1)
+                        && hashes[previous].0 == hash
+                        && presences[previous].person == presence.person
+                    {
+                        indices.push(indices[previous]);
+                        continue;
+                    }
                     let person = people.intern_hashed(&presence.person, hash);
                     if person_stays.len() <= person as usize {
                         person_stays.push(Vec::new());

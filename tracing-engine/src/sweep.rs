@@ -2,9 +2,9 @@
 //! on one day), every pair of people present at the same time is found by sorting the
 //! stays by start and keeping the set of stays still open: O(n log n + pairs), never an
 //! all-pairs loop. Meetings are aggregated per pair inside the group (zones and queues:
-//! two counting sorts on the people's local ids; canteen tables, which are small: a sort
-//! of `u64` pair keys), which stays in cache and needs no shared map, so groups run in
-//! parallel freely.
+//! one counting sort by the lower person's local id, then a pass per lower person that
+//! chains each pair's meetings; canteen tables, which are small: a sort of `u64` pair
+//! keys), which stays in cache and needs no shared map, so groups run in parallel freely.
 //!
 //! The result is the group's [`GroupEvidence`]: flat arrays, no allocation per pair.
 
@@ -62,7 +62,7 @@ struct Span {
     end: u32,
 }
 
-/// Every pair found in one group: records sorted by `(low, high)`, an index of them by
+/// Every pair found in one group: records by `low` ascending, an index of them by
 /// `high`, and their spans.
 #[derive(Debug, Clone, Default)]
 pub struct GroupEvidence {
@@ -84,7 +84,8 @@ pub struct GroupEvidence {
 }
 
 impl GroupEvidence {
-    /// All records, sorted by `(low, high)`.
+    /// All records, by `low` ascending (zones and queues: each low's pairs in the order
+    /// they first met; canteen tables: by `high`).
     pub fn records(&self) -> &[PairRecord] {
         &self.records
     }
@@ -236,10 +237,32 @@ pub struct Scratch {
     locals: Vec<u32>,
     meetings: Vec<Meeting>,
     counts: Vec<u32>,
-    by_high: Vec<u32>,
-    order: Vec<u32>,
+    pairing: Pairing,
     record_highs: Vec<u32>,
     keys: Vec<u64>,
+}
+
+/// Working memory of [`for_each_pair`].
+#[derive(Debug, Default)]
+struct Pairing {
+    /// Meeting positions bucketed by the lower person.
+    order: Vec<u32>,
+    /// Per meeting: the next meeting of the same pair.
+    next: Vec<u32>,
+    /// Per person: the lower person whose bucket last met them, and where that pair is.
+    seen: Vec<(u32, u32)>,
+    pairs: Vec<PairMeetings>,
+}
+
+/// The meetings of one pair, as a chain through [`Pairing::next`] in the order found.
+#[derive(Debug, Clone, Copy)]
+struct PairMeetings {
+    high: u32,
+    first: u32,
+    last: u32,
+    count: u32,
+    /// Sum of the meetings' `to - from`.
+    total: u64,
 }
 
 /// Two people at one place, by their local ids: a zone overlap (from, to) or a queue
@@ -268,44 +291,83 @@ fn local_ids(stays: &[Stay], people: &mut Vec<PersonIdx>, locals: &mut Vec<u32>)
     );
 }
 
-/// Puts meetings in `(low, high)` order by two stable counting sorts, by high and then
-/// by low (no comparisons), keeping each pair's meetings in the order they were found.
-/// The positions end up in `order`.
-fn order_by_pair(
+/// Calls `each(low, pair, next)` for every pair that met, lower people in ascending
+/// order; a pair's meetings are found from `pair.first` through `next`, in the order they
+/// were found. One counting sort buckets the meetings by lower person (no comparisons);
+/// within a bucket, which stays in cache, `seen` joins a pair's meetings into a chain.
+fn for_each_pair(
     meetings: &[Meeting],
     people: usize,
     counts: &mut Vec<u32>,
-    by_high: &mut Vec<u32>,
-    order: &mut Vec<u32>,
+    pairing: &mut Pairing,
+    mut each: impl FnMut(u32, &PairMeetings, &[u32]),
 ) {
-    let mut counting_sort = |key: &dyn Fn(&Meeting) -> u32, input: &[u32], output: &mut Vec<u32>| {
-        counts.clear();
-        counts.resize(people + 1, 0);
-        for meeting in meetings {
-            counts[key(meeting) as usize + 1] += 1;
+    counts.clear();
+    counts.resize(people + 1, 0);
+    for meeting in meetings {
+        counts[meeting.low as usize + 1] += 1;
+    }
+    for index in 1..counts.len() {
+        counts[index] += counts[index - 1];
+    }
+    let Pairing {
+        order,
+        next,
+        seen,
+        pairs,
+    } = pairing;
+    order.clear();
+    order.resize(meetings.len(), 0);
+    for (position, meeting) in meetings.iter().enumerate() {
+        let slot = &mut counts[meeting.low as usize];
+        order[*slot as usize] = position as u32;
+        *slot += 1;
+    }
+    // Each bucket's slot has moved to its end, which is where the next bucket starts.
+    next.clear();
+    next.resize(meetings.len(), u32::MAX);
+    seen.clear();
+    seen.resize(people, (u32::MAX, 0));
+    let mut start = 0;
+    for (low, &end) in counts[..people].iter().enumerate() {
+        let end = end as usize;
+        pairs.clear();
+        for &position in &order[start..end] {
+            let meeting = &meetings[position as usize];
+            let length = u64::from(meeting.to - meeting.from);
+            let (seen_by, at) = &mut seen[meeting.high as usize];
+            if *seen_by == low as u32 {
+                let pair = &mut pairs[*at as usize];
+                next[pair.last as usize] = position;
+                pair.last = position;
+                pair.count += 1;
+                pair.total += length;
+            } else {
+                (*seen_by, *at) = (low as u32, pairs.len() as u32);
+                pairs.push(PairMeetings {
+                    high: meeting.high,
+                    first: position,
+                    last: position,
+                    count: 1,
+                    total: length,
+                });
+            }
         }
-        for index in 1..counts.len() {
-            counts[index] += counts[index - 1];
+        for pair in pairs.iter() {
+            each(low as u32, pair, next);
         }
-        output.clear();
-        output.resize(meetings.len(), 0);
-        let mut place = |position: u32| {
-            let slot = &mut counts[key(&meetings[position as usize]) as usize];
-            output[*slot as usize] = position;
-            *slot += 1;
-        };
-        if input.is_empty() {
-            (0..meetings.len() as u32).for_each(&mut place);
-        } else {
-            input.iter().copied().for_each(&mut place);
-        }
-    };
-    counting_sort(&|m| m.high, &[], by_high);
-    counting_sort(&|m| m.low, by_high, order);
+        start = end;
+    }
 }
 
-/// The index by high of records made in `(low, high)` order, by counting too: each
-/// high's run stays in low order.
+/// A pair's meetings (positions in the meetings array), in the order found.
+fn chain(pair: &PairMeetings, next: &[u32]) -> impl Iterator<Item = u32> {
+    std::iter::successors(Some(pair.first), |&position| Some(next[position as usize]))
+        .take(pair.count as usize)
+}
+
+/// The index by high of records made in `low` order, by counting too: each high's run
+/// stays in low order.
 fn index_by_local_high(
     evidence: &mut GroupEvidence,
     record_highs: &[u32],
@@ -438,11 +500,10 @@ fn for_each_overlap(stays: &[Stay], mut found: impl FnMut(&Stay, &Stay, Millis))
     }
 }
 
-/// Zones: one place, one rule. People get local ids in person order, so that
-/// `(local low, local high)` sorts like the pair key; overlaps are put in that order by
-/// two stable counting sorts (by high, then by low: no comparisons), which keeps each
-/// pair's spans in sweep order, that is by start. Comparison sorts of the overlaps were
-/// most of a build.
+/// Zones: one place, one rule. People get local ids in person order, so that records
+/// made by local low come out by global low; overlaps are found in start order and
+/// [`for_each_pair`] keeps each pair's spans in that order. Comparison sorts of the
+/// overlaps were most of a build.
 fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
     merged_by_start(
         stays,
@@ -479,55 +540,43 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
         }
         open.push(index);
     }
-    let order = &mut scratch.order;
-    order_by_pair(
-        meetings,
-        people.len(),
-        &mut scratch.counts,
-        &mut scratch.by_high,
-        order,
-    );
-
     evidence.records.reserve_exact(meetings.len());
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
-    for same in order.chunk_by(|&a, &b| {
-        let (a, b) = (&meetings[a as usize], &meetings[b as usize]);
-        (a.low, a.high) == (b.low, b.high)
-    }) {
-        let meeting = &meetings[same[0] as usize];
-        let total: u64 = same
-            .iter()
-            .map(|&position| {
-                let meeting = &meetings[position as usize];
-                u64::from(meeting.to - meeting.from)
-            })
-            .sum();
-        if total < floors.min_overlap_ms.max(0) as u64 {
-            continue;
-        }
-        let span = if same.len() == 1 && meeting.from < RUN {
-            evidence.last_end = evidence.last_end.max(meeting.to);
-            meeting.from
-        } else {
-            let span = evidence.start_run();
-            evidence.spans.extend(same.iter().map(|&position| {
-                let meeting = &meetings[position as usize];
-                Span {
-                    start: meeting.from,
-                    end: meeting.to,
-                }
-            }));
-            span
-        };
-        record_highs.push(meeting.high);
-        evidence.records.push(PairRecord {
-            low: people[meeting.low as usize],
-            high: people[meeting.high as usize],
-            total_ms: u32::try_from(total).unwrap_or(u32::MAX),
-            span,
-        });
-    }
+    let floor = floors.min_overlap_ms.max(0) as u64;
+    for_each_pair(
+        meetings,
+        people.len(),
+        &mut scratch.counts,
+        &mut scratch.pairing,
+        |low, pair, next| {
+            if pair.total < floor {
+                return;
+            }
+            let first = &meetings[pair.first as usize];
+            let span = if pair.count == 1 && first.from < RUN {
+                evidence.last_end = evidence.last_end.max(first.to);
+                first.from
+            } else {
+                let span = evidence.start_run();
+                evidence.spans.extend(chain(pair, next).map(|position| {
+                    let meeting = &meetings[position as usize];
+                    Span {
+                        start: meeting.from,
+                        end: meeting.to,
+                    }
+                }));
+                span
+            };
+            record_highs.push(pair.high);
+            evidence.records.push(PairRecord {
+                low: people[low as usize],
+                high: people[pair.high as usize],
+                total_ms: u32::try_from(pair.total).unwrap_or(u32::MAX),
+                span,
+            });
+        },
+    );
     index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
 }
 
@@ -637,39 +686,33 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
             });
         }
     }
-    let order = &mut scratch.order;
-    order_by_pair(
-        meetings,
-        people.len(),
-        &mut scratch.counts,
-        &mut scratch.by_high,
-        order,
-    );
     evidence.spans.reserve_exact(meetings.len());
     evidence.queue_places.reserve_exact(meetings.len());
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
-    for same in order.chunk_by(|&a, &b| {
-        let (a, b) = (&meetings[a as usize], &meetings[b as usize]);
-        (a.low, a.high) == (b.low, b.high)
-    }) {
-        let meeting = &meetings[same[0] as usize];
-        record_highs.push(meeting.high);
-        let span = evidence.start_run();
-        evidence.records.push(PairRecord {
-            low: people[meeting.low as usize],
-            high: people[meeting.high as usize],
-            total_ms: 0,
-            span,
-        });
-        for &position in same {
-            let meeting = &meetings[position as usize];
-            evidence.spans.push(Span {
-                start: meeting.from,
-                end: meeting.to,
+    for_each_pair(
+        meetings,
+        people.len(),
+        &mut scratch.counts,
+        &mut scratch.pairing,
+        |low, pair, next| {
+            record_highs.push(pair.high);
+            let span = evidence.start_run();
+            evidence.records.push(PairRecord {
+                low: people[low as usize],
+                high: people[pair.high as usize],
+                total_ms: 0,
+                span,
             });
-            evidence.queue_places.push(meeting.places);
-        }
-    }
+            for position in chain(pair, next) {
+                let meeting = &meetings[position as usize];
+                evidence.spans.push(Span {
+                    start: meeting.from,
+                    end: meeting.to,
+                });
+                evidence.queue_places.push(meeting.places);
+            }
+        },
+    );
     index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
 }
