@@ -6,12 +6,13 @@
 //! there is no global edge map to update: building is one parallel pass, adding stays
 //! re-sweeps only the groups they touch, and expiring drops whole days.
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 use rayon::prelude::*;
 
 use crate::Millis;
-use crate::geometry::SeatGeometry;
+use crate::halls::Halls;
+pub use crate::halls::{GroupKey, SiteClock};
 use crate::model::{
     Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, SiteIdx, Stay,
     estimate_distinct,
@@ -19,42 +20,11 @@ use crate::model::{
 use crate::rules::{ExposureRule, Floors};
 use crate::sweep::{GroupEvidence, PairRecord, Scratch, sweep_group};
 
-const DAY_MS: Millis = 86_400_000;
-
 /// Build-time settings.
 #[derive(Debug, Clone, Default)]
 pub struct EngineConfig {
     /// What pairs are kept.
     pub floors: Floors,
-}
-
-/// A hall's clock: where its day starts and when it closes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SiteClock {
-    /// Local time minus UTC, in ms (China: +8 h).
-    pub utc_offset_ms: Millis,
-    /// Closing time as ms after local midnight; open stays end here.
-    pub closes_at_ms: Millis,
-}
-
-impl Default for SiteClock {
-    fn default() -> Self {
-        Self {
-            utc_offset_ms: 0,
-            closes_at_ms: DAY_MS,
-        }
-    }
-}
-
-/// Identifies a group: a zone or queue (or a canteen table) on one local day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GroupKey {
-    /// Zone or queue place, or the table group of a seat.
-    pub anchor: u32,
-    /// Kind of place.
-    pub kind: PlaceKind,
-    /// Local day number since the epoch.
-    pub day: i64,
 }
 
 #[derive(Debug, Default)]
@@ -101,16 +71,12 @@ pub struct GraphStats {
 pub struct CoPresenceGraph {
     config: EngineConfig,
     pub(crate) people: Interner<PersonKey>,
-    pub(crate) places: Interner<PlaceKey>,
-    sites: Interner<String>,
+    halls: Halls,
     /// Per person: their site and their index among the site's people, so whole-graph
     /// passes can work site by site on small dense arrays.
     pub(crate) person_site: Vec<(SiteIdx, u32)>,
     /// Per site: its people, ascending.
     pub(crate) site_people: Vec<Vec<PersonIdx>>,
-    clocks: Vec<SiteClock>,
-    place_site: Vec<u32>,
-    pub(crate) geometry: SeatGeometry,
     groups: Vec<Group>,
     group_ids: HashMap<GroupKey, u32>,
     free_groups: Vec<u32>,
@@ -128,18 +94,13 @@ impl CoPresenceGraph {
 
     /// Sets a hall's clock (before adding its stays).
     pub fn set_site_clock(&mut self, site_id: &str, clock: SiteClock) {
-        let site = self.sites.intern(&site_id.to_string()) as usize;
-        if self.clocks.len() <= site {
-            self.clocks.resize(site + 1, SiteClock::default());
-        }
-        self.clocks[site] = clock;
+        self.halls.set_clock(site_id, clock);
     }
 
     /// Declares two canteen seats adjacent or facing (before adding their stays).
     pub fn relate_seats(&mut self, site_id: &str, seat_a: &str, seat_b: &str, rule: ExposureRule) {
-        let a = self.place_index(&seat_key(site_id, seat_a));
-        let b = self.place_index(&seat_key(site_id, seat_b));
-        self.geometry.relate(a, b, rule);
+        self.halls
+            .relate_seats(&seat_key(site_id, seat_a), &seat_key(site_id, seat_b), rule);
     }
 
     /// The compact index of a person, if seen.
@@ -154,50 +115,17 @@ impl CoPresenceGraph {
 
     /// The place behind an index.
     pub fn place(&self, index: PlaceIdx) -> &PlaceKey {
-        self.places.key(index)
+        self.halls.places.key(index)
     }
 
     /// The compact index of a place, if known.
     pub fn place_lookup(&self, place: &PlaceKey) -> Option<PlaceIdx> {
-        self.places.get(place)
-    }
-
-    fn place_index(&mut self, place: &PlaceKey) -> PlaceIdx {
-        self.place_index_hashed(place, self.places.hash(place))
-    }
-
-    fn place_index_hashed(&mut self, place: &PlaceKey, hash: u64) -> PlaceIdx {
-        let index = self.places.intern_hashed(place, hash);
-        if self.place_site.len() <= index as usize {
-            let site = self.sites.intern(&place.site_id);
-            self.place_site.push(site);
-        }
-        index
-    }
-
-    fn clock(&self, place: PlaceIdx) -> SiteClock {
-        let site = self.place_site[place as usize] as usize;
-        self.clocks.get(site).copied().unwrap_or_default()
+        self.halls.places.get(place)
     }
 
     /// Local day of a time at a place.
     pub(crate) fn day_of(&self, place: PlaceIdx, at: Millis) -> i64 {
-        (at + self.clock(place).utc_offset_ms).div_euclid(DAY_MS)
-    }
-
-    /// The group of a place on a local day: the place itself, or a seat's table.
-    fn group_key(&self, place: PlaceIdx, day: i64) -> GroupKey {
-        let kind = self.places.key(place).kind;
-        let anchor = match kind {
-            PlaceKind::CanteenSeat => self.geometry.table(place),
-            PlaceKind::Zone | PlaceKind::EntryQueue => place,
-        };
-        GroupKey { anchor, kind, day }
-    }
-
-    /// The UTC time at which a group's local day starts.
-    fn day_start(&self, place: PlaceIdx, day: i64) -> Millis {
-        day * DAY_MS - self.clock(place).utc_offset_ms
+        self.halls.day_of(place, at)
     }
 
     /// Adds presence intervals and updates the graph: only the groups they touch are
@@ -213,143 +141,70 @@ impl CoPresenceGraph {
                 presence.validate().map_err(|error| (index, error))?;
                 Ok((
                     self.people.hash(&presence.person),
-                    self.places.hash(&presence.place),
+                    self.halls.places.hash(&presence.place),
                 ))
             })
             .collect::<Result<_, _>>()?;
         // Room for the batch's people, not its rows: a smaller table probes from cache.
-        let new_people = estimate_distinct(hashes.iter().map(|h| h.0));
-        self.people.reserve(new_people);
-        self.person_stays.reserve(new_people);
-        self.person_site.reserve(new_people);
-        // People and places are interned side by side: two sequential passes on two
-        // cores, each over its own interner. Sites of new places are interned after.
-        let (people, places) = (&mut self.people, &mut self.places);
-        let (person_stays, person_site) = (&mut self.person_stays, &mut self.person_site);
-        let (sites, site_people) = (&mut self.sites, &mut self.site_people);
-        let (person_indices, (place_indices, new_places)) = rayon::join(
-            || {
-                let mut indices: Vec<PersonIdx> = Vec::with_capacity(presences.len());
-                for (position, (presence, &(hash, _))) in presences.iter().zip(&hashes).enumerate() {
-                    // A visit's stays arrive together: the row before, still in cache,
-                    // usually names the same person and saves a probe of the table.
-                    if let Some(previous) = position.checked_sub(1)
-                        && hashes[previous].0 == hash
-                        && presences[previous].person == presence.person
-                    {
-                        indices.push(indices[previous]);
-                        continue;
-                    }
-                    let person = people.intern_hashed(&presence.person, hash);
-                    if person_stays.len() <= person as usize {
-                        person_stays.push(Vec::new());
-                        let site = sites.intern(&presence.person.site_id);
-                        if site_people.len() <= site as usize {
-                            site_people.resize_with(site as usize + 1, Vec::new);
-                        }
-                        let members = &mut site_people[site as usize];
-                        person_site.push((site, members.len() as u32));
-                        members.push(person);
-                    }
-                    indices.push(person);
-                }
-                indices
-            },
-            || {
-                let mut indices = Vec::with_capacity(presences.len());
-                let mut new_places = Vec::new();
-                for (position, (presence, &(_, hash))) in presences.iter().zip(&hashes).enumerate() {
-                    let known = places.len();
-                    indices.push(places.intern_hashed(&presence.place, hash));
-                    if places.len() > known {
-                        new_places.push(position);
-                    }
-                }
-                (indices, new_places)
-            },
-        );
-        for position in new_places {
-            let site = self.sites.intern(&presences[position].place.site_id);
-            self.place_site.push(site);
-        }
-        let indices: Vec<(PersonIdx, PlaceIdx)> = person_indices.into_iter().zip(place_indices).collect();
-        // Days, closing times and group keys read only the clocks: in parallel.
-        let this = &*self;
-        let stays: Vec<(Stay, GroupKey)> = presences
-            .par_iter()
-            .zip(indices.par_iter())
-            .map(|(presence, &(person, place))| {
-                let day = this.day_of(place, presence.start);
-                let end = presence.end.unwrap_or_else(|| {
-                    // Still open: closed at the hall's closing time that day (never before start).
-                    (this.day_start(place, day) + this.clock(place).closes_at_ms).max(presence.start)
-                });
-                let stay = Stay {
-                    person,
-                    place,
-                    start: presence.start,
-                    end,
-                    queue_position: presence.queue_position,
-                };
-                (stay, this.group_key(place, day))
-            })
-            .collect();
-        // Filing into groups and into people's lists are independent: side by side.
-        let person_stays = &mut self.person_stays;
-        let mut groups = GroupTable {
+        self.people.reserve(estimate_distinct(hashes.iter().map(|h| h.0)));
+        let known_people = self.people.len();
+        // People are interned on one core while the other files the stays into their
+        // groups, which needs places and clocks but no one's index: each group notes the
+        // rows it took, and its stays learn who after.
+        let people = &mut self.people;
+        let mut filing = Filing {
+            halls: &mut self.halls,
             groups: &mut self.groups,
             ids: &mut self.group_ids,
             free: &mut self.free_groups,
         };
-        let ((), touched) = rayon::join(
+        let (person_indices, filed) = rayon::join(
+            || intern_people(people, presences, &hashes),
+            || filing.file(presences, &hashes),
+        );
+        // Then the touched groups' stays learn who (in parallel) while the new people are
+        // registered with their sites.
+        let groups = &mut self.groups;
+        rayon::join(
             || {
-                for (stay, _) in &stays {
-                    person_stays[stay.person as usize].push(*stay);
-                }
+                groups.par_iter_mut().enumerate().for_each(|(id, group)| {
+                    let Ok(at) = filed.binary_search_by_key(&(id as u32), |f| f.group) else {
+                        return;
+                    };
+                    let filed = &filed[at];
+                    for (stay, &row) in group.stays[filed.first..].iter_mut().zip(&filed.rows) {
+                        stay.person = person_indices[row as usize];
+                    }
+                })
             },
             || {
-                let mut touched = HashSet::new();
-                let mut last: Option<(GroupKey, u32)> = None;
-                for &(stay, key) in &stays {
-                    let group = match last {
-                        Some((last_key, id)) if last_key == key => id,
-                        _ => {
-                            let id = groups.id(key);
-                            touched.insert(id);
-                            id
-                        }
-                    };
-                    last = Some((key, group));
-                    groups.groups[group as usize].stays.push(stay);
-                }
-                touched
+                register_people(
+                    &self.people,
+                    known_people,
+                    &mut self.halls,
+                    &mut self.person_site,
+                    &mut self.site_people,
+                )
             },
         );
-        self.resweep(touched.into_iter().collect());
-        Ok(())
-    }
-
-    /// Sweeps the groups again, in parallel, biggest first so the cores finish together.
-    fn resweep(&mut self, mut group_ids: Vec<u32>) {
-        group_ids.sort_unstable_by_key(|&id| std::cmp::Reverse(self.groups[id as usize].stays.len()));
+        // The sweep needs only the groups; the people's own lists are filed beside it.
+        self.person_stays.resize_with(self.people.len(), Vec::new);
         let floors = self.config.floors;
-        let this = &*self;
-        let swept: Vec<(u32, GroupEvidence)> = group_ids
-            .par_iter()
-            .with_max_len(1)
-            .map_init(Scratch::default, |scratch, &id| {
-                let group = &this.groups[id as usize];
-                let key = group.key?;
-                let anchor = group.stays.first()?.place;
-                let base = this.day_start(anchor, key.day);
-                let evidence = sweep_group(key.kind, base, &group.stays, &this.geometry, &floors, scratch);
-                Some((id, evidence))
-            })
-            .flatten()
-            .collect();
+        let (groups, halls, person_stays) = (&self.groups, &self.halls, &mut self.person_stays);
+        let (swept, ()) = rayon::join(
+            || sweep_groups(groups, halls, &floors, filed.iter().map(|f| f.group).collect()),
+            || {
+                for filed in &filed {
+                    for stay in &groups[filed.group as usize].stays[filed.first..] {
+                        person_stays[stay.person as usize].push(*stay);
+                    }
+                }
+            },
+        );
         for (id, evidence) in swept {
             self.groups[id as usize].evidence = evidence;
         }
+        Ok(())
     }
 
     /// Drops every stay that started before `cutoff` (whole days: a group goes when its
@@ -389,7 +244,7 @@ impl CoPresenceGraph {
             .iter()
             .filter(|s| s.start < window.1 && s.end.max(s.start + slack) >= window.0)
             .filter_map(|s| {
-                let key = self.group_key(s.place, self.day_of(s.place, s.start));
+                let key = self.halls.group_key(s.place, self.day_of(s.place, s.start));
                 self.group_ids.get(&key).copied()
             })
             .collect();
@@ -410,7 +265,7 @@ impl CoPresenceGraph {
             let (Some(_), Some(stay)) = (group.key, group.stays.first()) else {
                 continue;
             };
-            if let Some(site) = by_site.get_mut(self.place_site[stay.place as usize] as usize) {
+            if let Some(site) = by_site.get_mut(self.halls.site_of(stay.place) as usize) {
                 site.push(&group.evidence);
             }
         }
@@ -447,7 +302,7 @@ impl CoPresenceGraph {
     pub(crate) fn stays_at(&self, place: PlaceIdx, from: Millis, to: Millis) -> Vec<Stay> {
         let mut out: Vec<Stay> = Vec::new();
         for day in self.day_of(place, from)..=self.day_of(place, to) {
-            if let Some(&id) = self.group_ids.get(&self.group_key(place, day)) {
+            if let Some(&id) = self.group_ids.get(&self.halls.group_key(place, day)) {
                 out.extend(
                     self.groups[id as usize]
                         .stays
@@ -458,35 +313,6 @@ impl CoPresenceGraph {
         }
         out.sort_unstable_by_key(|s| (s.start, s.person));
         out
-    }
-}
-
-/// The groups with their index by key, borrowed apart from the rest of the graph.
-struct GroupTable<'a> {
-    groups: &'a mut Vec<Group>,
-    ids: &'a mut HashMap<GroupKey, u32>,
-    free: &'a mut Vec<u32>,
-}
-
-impl GroupTable<'_> {
-    /// The group of `key`, made (in a freed slot if there is one) when new.
-    fn id(&mut self, key: GroupKey) -> u32 {
-        if let Some(&id) = self.ids.get(&key) {
-            return id;
-        }
-        let id = match self.free.pop() {
-            Some(id) => id,
-            None => {
-                self.groups.push(Group::default());
-                u32::try_from(self.groups.len() - 1).unwrap_or(u32::MAX)
-            }
-        };
-        self.groups[id as usize] = Group {
-            key: Some(key),
-            ..Group::default()
-        };
-        self.ids.insert(key, id);
-        id
     }
 }
 
@@ -508,4 +334,154 @@ fn seat_key(site_id: &str, seat_id: &str) -> PlaceKey {
         kind: PlaceKind::CanteenSeat,
         place_id: seat_id.to_string(),
     }
+}
+
+/// Interns a batch's people in row order (dense indices are given in order: sequential).
+fn intern_people(
+    people: &mut Interner<PersonKey>,
+    presences: &[Presence],
+    hashes: &[(u64, u64)],
+) -> Vec<PersonIdx> {
+    let mut indices: Vec<PersonIdx> = Vec::with_capacity(presences.len());
+    for (row, (presence, &(hash, _))) in presences.iter().zip(hashes).enumerate() {
+        // A visit's stays arrive together: the row before, still in cache, usually names
+        // the same person and saves a probe of the table.
+        if let Some(previous) = row.checked_sub(1)
+            && hashes[previous].0 == hash
+            && presences[previous].person == presence.person
+        {
+            indices.push(indices[previous]);
+            continue;
+        }
+        indices.push(people.intern_hashed(&presence.person, hash));
+    }
+    indices
+}
+
+/// Gives the people interned from `known` on their site and their index among its people.
+fn register_people(
+    people: &Interner<PersonKey>,
+    known: usize,
+    halls: &mut Halls,
+    person_site: &mut Vec<(SiteIdx, u32)>,
+    site_people: &mut Vec<Vec<PersonIdx>>,
+) {
+    let mut last: Option<(PersonIdx, SiteIdx)> = None;
+    for person in known..people.len() {
+        let person = person as PersonIdx;
+        let site_id = &people.key(person).site_id;
+        // People arrive hall by hall: the site is usually the one before's.
+        let site = match last {
+            Some((previous, site)) if people.key(previous).site_id == *site_id => site,
+            _ => halls.site(site_id),
+        };
+        last = Some((person, site));
+        if site_people.len() <= site as usize {
+            site_people.resize_with(site as usize + 1, Vec::new);
+        }
+        let members = &mut site_people[site as usize];
+        person_site.push((site, members.len() as u32));
+        members.push(person);
+    }
+}
+
+/// Stays filed into one group by a batch: they start at `first` in its stays and came
+/// from `rows`, in order.
+struct Filed {
+    group: u32,
+    first: usize,
+    rows: Vec<u32>,
+}
+
+/// Files stays into their groups, borrowed apart from the people.
+struct Filing<'a> {
+    halls: &'a mut Halls,
+    groups: &'a mut Vec<Group>,
+    ids: &'a mut HashMap<GroupKey, u32>,
+    free: &'a mut Vec<u32>,
+}
+
+impl Filing<'_> {
+    /// Interns the batch's places and files its stays into their groups, each with an
+    /// unknown person for now. Returns what each touched group took, by group id.
+    fn file(&mut self, presences: &[Presence], hashes: &[(u64, u64)]) -> Vec<Filed> {
+        let mut filed: Vec<Filed> = Vec::new();
+        let mut slot_of: HashMap<u32, usize> = HashMap::new();
+        let mut last: Option<(GroupKey, usize)> = None;
+        for (row, (presence, &(_, hash))) in presences.iter().zip(hashes).enumerate() {
+            let place = self.halls.place_index_hashed(&presence.place, hash);
+            let day = self.halls.day_of(place, presence.start);
+            let key = self.halls.group_key(place, day);
+            let slot = match last {
+                Some((last_key, slot)) if last_key == key => slot,
+                _ => {
+                    let group = self.id(key);
+                    *slot_of.entry(group).or_insert_with(|| {
+                        filed.push(Filed {
+                            group,
+                            first: self.groups[group as usize].stays.len(),
+                            rows: Vec::new(),
+                        });
+                        filed.len() - 1
+                    })
+                }
+            };
+            last = Some((key, slot));
+            let filed = &mut filed[slot];
+            filed.rows.push(row as u32);
+            self.groups[filed.group as usize].stays.push(Stay {
+                person: PersonIdx::MAX,
+                place,
+                start: presence.start,
+                end: presence
+                    .end
+                    .unwrap_or_else(|| self.halls.closing(place, day, presence.start)),
+                queue_position: presence.queue_position,
+            });
+        }
+        filed.sort_unstable_by_key(|f| f.group);
+        filed
+    }
+
+    /// The group of `key`, made (in a freed slot if there is one) when new.
+    fn id(&mut self, key: GroupKey) -> u32 {
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.groups.push(Group::default());
+                u32::try_from(self.groups.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.groups[id as usize] = Group {
+            key: Some(key),
+            ..Group::default()
+        };
+        self.ids.insert(key, id);
+        id
+    }
+}
+
+/// Sweeps groups, in parallel, biggest first so the cores finish together.
+fn sweep_groups(
+    groups: &[Group],
+    halls: &Halls,
+    floors: &Floors,
+    mut ids: Vec<u32>,
+) -> Vec<(u32, GroupEvidence)> {
+    ids.sort_unstable_by_key(|&id| std::cmp::Reverse(groups[id as usize].stays.len()));
+    ids.par_iter()
+        .with_max_len(1)
+        .map_init(Scratch::default, |scratch, &id| {
+            let group = &groups[id as usize];
+            let key = group.key?;
+            let anchor = group.stays.first()?.place;
+            let base = halls.day_start(anchor, key.day);
+            let evidence = sweep_group(key.kind, base, &group.stays, &halls.geometry, floors, scratch);
+            Some((id, evidence))
+        })
+        .flatten()
+        .collect()
 }

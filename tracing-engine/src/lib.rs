@@ -6,6 +6,8 @@
 //!   compact indices.
 //! - [`rules`]: exposure rules as data (thresholds per place kind, categories).
 //! - [`geometry`]: which canteen seats are adjacent or facing.
+//! - `halls`: places, the halls they belong to, hall clocks, and which group (place and
+//!   local day) a stay falls in.
 //! - [`sweep`]: per place and day, a sweep over sorted interval endpoints that yields
 //!   every overlapping pair once (never an all-pairs loop).
 //! - [`graph`]: the co-presence graph (petgraph), built in parallel with rayon, grown
@@ -17,6 +19,7 @@
 pub mod clusters;
 pub mod geometry;
 pub mod graph;
+mod halls;
 pub mod model;
 pub mod queries;
 pub mod rules;

@@ -175,10 +175,16 @@ impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
             .reserve(additional, |&i| hasher.hash_one(&keys[i as usize]));
     }
 
-    /// The index of `key`, if known.
-    pub fn get(&self, key: &K) -> Option<u32> {
+    /// The index of `key`, if known (`key` may be a borrowed form, `&str` for `String`).
+    pub fn get<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
         let hash = self.hasher.hash_one(key);
-        self.table.find(hash, |&i| self.keys[i as usize] == *key).copied()
+        self.table
+            .find(hash, |&i| self.keys[i as usize].borrow() == key)
+            .copied()
     }
 
     /// The key of an index.
@@ -197,15 +203,16 @@ impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
     }
 }
 
-/// About how many distinct keys `hashes` hold (linear counting over a bitmap of 2^23
-/// bits: within a few percent up to millions). An interner sized for a batch's people
-/// rather than its rows stays small enough to probe from cache.
-pub fn estimate_distinct(hashes: impl Iterator<Item = u64>) -> usize {
-    const BITS: usize = 1 << 23;
-    let mut bitmap = vec![0u64; BITS / 64];
+/// About how many distinct keys `hashes` hold (linear counting over a bitmap of eight
+/// bits per key, at most 2^23 bits: within a few percent up to millions). An interner
+/// sized for a batch's people rather than its rows stays small enough to probe from cache.
+pub fn estimate_distinct(hashes: impl ExactSizeIterator<Item = u64>) -> usize {
+    // A small batch (a live ingest) gets a small bitmap.
+    let bits = (hashes.len() * 8).next_power_of_two().clamp(1 << 10, 1 << 23);
+    let mut bitmap = vec![0u64; bits / 64];
     for hash in hashes {
         // Mixed first: a fast hasher's top bits can cluster for keys that differ little.
-        let bit = (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BITS.trailing_zeros())) as usize;
+        let bit = (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits.trailing_zeros())) as usize;
         bitmap[bit / 64] |= 1 << (bit % 64);
     }
     let zeros = bitmap
@@ -213,7 +220,7 @@ pub fn estimate_distinct(hashes: impl Iterator<Item = u64>) -> usize {
         .map(|word| word.count_zeros() as usize)
         .sum::<usize>()
         .max(1);
-    (-(BITS as f64) * (zeros as f64 / BITS as f64).ln()).round() as usize
+    (-(bits as f64) * (zeros as f64 / bits as f64).ln()).round() as usize
 }
 
 /// An interval in compact form, as the graph stores it.
@@ -238,13 +245,22 @@ mod tests {
     #[test]
     fn distinct_keys_are_estimated_within_a_few_percent() {
         let hasher = DefaultHashBuilder::default();
-        for distinct in [0u64, 1, 1_000, 300_000] {
-            // Each key three times, as a person has several stays.
-            let hashes = (0..distinct * 3).map(|n| hasher.hash_one(n % distinct.max(1)));
+        // Each key once (a batch of new visitors) or three times (a person's stays); the
+        // bitmap is sized by the rows, so both small and large batches are covered.
+        for (distinct, repeats) in [
+            (0u64, 3),
+            (1, 3),
+            (1_000, 3),
+            (300_000, 3),
+            (1_000, 1),
+            (300_000, 1),
+        ] {
+            let hashes =
+                (0..(distinct * repeats) as usize).map(|n| hasher.hash_one(n as u64 % distinct.max(1)));
             let estimate = estimate_distinct(hashes) as f64;
             assert!(
                 (estimate - distinct as f64).abs() <= 0.03 * distinct as f64 + 1.0,
-                "{distinct}: {estimate}"
+                "{distinct} x{repeats}: {estimate}"
             );
         }
     }
