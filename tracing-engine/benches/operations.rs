@@ -12,6 +12,10 @@ use hallguard_tracing_engine::queries::days_before;
 use hallguard_tracing_engine::rules::Rules;
 use hallguard_tracing_engine::synthetic::{self, FIRST_DAY, HallShape};
 
+// The hallguard binary's allocator, so the figures are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn operations(c: &mut Criterion) {
     let shape = HallShape::with_intervals(100_000, 42);
     let presences = synthetic::generate(&shape);

@@ -9,6 +9,10 @@ use std::time::Instant;
 use hallguard_tracing_engine::model::{PersonKind, PlaceKind};
 use hallguard_tracing_engine::synthetic::{self, HallShape};
 
+// The hallguard binary's allocator, so the figures are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let intervals: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
