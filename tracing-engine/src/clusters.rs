@@ -89,15 +89,15 @@ impl CoPresenceGraph {
         let mut partials = Vec::new();
         for group in groups {
             for record in group.records() {
-                match record_in_window(group, record, window, rules) {
+                match record_in_window(group, &record, window, rules) {
                     InWindow::Qualifies => link(record.low, record.high, &mut union),
                     InWindow::Partly(clipped_ms)
                         if returning[record.low as usize] && returning[record.high as usize] =>
                     {
                         partials.push(Partial {
                             key: pair_key(record.low, record.high),
-                            rule: group.rule(record),
-                            places: group.places(record),
+                            rule: group.rule(&record),
+                            places: group.places(&record),
                             clipped_ms,
                         });
                     }

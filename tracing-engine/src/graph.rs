@@ -281,7 +281,12 @@ impl CoPresenceGraph {
                 continue;
             };
             for record in group.evidence.records() {
-                out.push((record.low, record.high, key, materialize(&group.evidence, record)));
+                out.push((
+                    record.low,
+                    record.high,
+                    key,
+                    materialize(&group.evidence, &record),
+                ));
             }
         }
         out
@@ -292,7 +297,7 @@ impl CoPresenceGraph {
         GraphStats {
             stays: self.groups.iter().map(|g| g.stays.len()).sum(),
             people: self.people.len(),
-            pairs: self.groups.iter().map(|g| g.evidence.records().len()).sum(),
+            pairs: self.groups.iter().map(|g| g.evidence.len()).sum(),
             groups: self.group_ids.len(),
             evidence_bytes: self.groups.iter().map(|g| g.evidence.heap_bytes()).sum(),
         }

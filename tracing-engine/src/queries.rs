@@ -68,13 +68,13 @@ impl CoPresenceGraph {
     /// `rules` once clipped to `window`.
     pub(crate) fn qualify(
         person: PersonIdx,
-        evidence: &[(&GroupEvidence, &PairRecord)],
+        evidence: &[(&GroupEvidence, PairRecord)],
         window: Window,
         rules: &Rules,
     ) -> Vec<Exposure> {
         // Sum clipped overlap per (rule, place pair) across days, as thresholds are cumulative.
         let mut by_place: BTreeMap<(ExposureRule, PlaceIdx, PlaceIdx), Tally> = BTreeMap::new();
-        for &(group, record) in evidence {
+        for (group, record) in evidence {
             let (low_place, high_place) = group.places(record);
             let (place, other) = if record.low == person {
                 (low_place, high_place)
@@ -140,7 +140,7 @@ impl CoPresenceGraph {
 
     /// The neighbours of `person` that qualify within `window`, most exposed first.
     pub fn close_contacts(&self, person: PersonIdx, window: Window, rules: &Rules) -> Vec<Contact> {
-        let mut seen: Vec<(PersonIdx, &GroupEvidence, &PairRecord)> = Vec::new();
+        let mut seen: Vec<(PersonIdx, &GroupEvidence, PairRecord)> = Vec::new();
         for (_, group) in self.groups_of(person, window) {
             for record in group.records_of(person) {
                 let other = if record.low == person {
@@ -155,7 +155,7 @@ impl CoPresenceGraph {
         let mut contacts: Vec<Contact> = seen
             .chunk_by(|a, b| a.0 == b.0)
             .filter_map(|shared| {
-                let evidence: Vec<(&GroupEvidence, &PairRecord)> =
+                let evidence: Vec<(&GroupEvidence, PairRecord)> =
                     shared.iter().map(|&(_, group, record)| (group, record)).collect();
                 let exposures = Self::qualify(person, &evidence, window, rules);
                 if exposures.is_empty() {

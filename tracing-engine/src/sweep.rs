@@ -24,19 +24,16 @@ pub fn pair_of(key: u64) -> (PersonIdx, PersonIdx) {
     ((key >> 32) as PersonIdx, (key & 0xFFFF_FFFF) as PersonIdx)
 }
 
-/// What one pair of people shared in one group, in 16 bytes (a 10M-interval city holds
-/// over 100M of them). Most pairs in a zone share one span: it is kept in the record
-/// (its start; it lasts `total_ms`). Other records' spans live in the group's span
-/// array, found through `runs`. The rule and places are the group's (for canteen tables,
-/// a side array holds them per record).
+/// What one pair of people shared in one group, as stored: 12 bytes (a 10M-interval
+/// city holds over 100M of them). The lower person is not stored: a group keeps its
+/// records by lower person, and `low_starts` says where each one's begin. Most pairs in a
+/// zone share one span: it is kept in the record (its start; it lasts `total_ms`). Other
+/// records' spans live in the group's span array, found through `runs`. The rule and
+/// places are the group's (for canteen tables, a side array holds them per record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PairRecord {
-    /// The lower-indexed person.
-    pub low: PersonIdx,
-    /// The higher-indexed person.
-    pub high: PersonIdx,
-    /// Sum of the spans' lengths in ms (0 for the queue).
-    pub total_ms: u32,
+struct Record {
+    high: PersonIdx,
+    total_ms: u32,
     /// With [`RUN`] set: the index of the record's run of spans; else the start offset of
     /// its one span.
     span: u32,
@@ -45,7 +42,21 @@ pub struct PairRecord {
 /// Marks a record whose spans are in the span array.
 const RUN: u32 = 1 << 31;
 
-const _: () = assert!(size_of::<PairRecord>() == 16);
+const _: () = assert!(size_of::<Record>() == 12);
+
+/// One pair's record in a group, as read: both people, its total, and where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairRecord {
+    /// The lower-indexed person.
+    pub low: PersonIdx,
+    /// The higher-indexed person.
+    pub high: PersonIdx,
+    /// Sum of the spans' lengths in ms (0 for the queue).
+    pub total_ms: u32,
+    span: u32,
+    /// Its position among the group's records.
+    position: u32,
+}
 
 /// Where and how a canteen pair met: indices into the group's few places, and the rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +83,11 @@ pub struct GroupEvidence {
     places: Vec<PlaceIdx>,
     /// The rule of every record, for zones and queues.
     rule: Option<ExposureRule>,
-    records: Vec<PairRecord>,
+    /// The group's people, ascending: a record's lower person is one of them.
+    people: Vec<PersonIdx>,
+    /// Per person of `people` (and one more): where their records as the lower begin.
+    low_starts: Vec<u32>,
+    records: Vec<Record>,
     /// For canteen tables, parallel to `records`: seats and rule.
     seats: Vec<SeatMeeting>,
     by_high: Vec<u32>,
@@ -84,24 +99,66 @@ pub struct GroupEvidence {
 }
 
 impl GroupEvidence {
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether the group linked nobody.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
     /// All records, by `low` ascending (zones and queues: each low's pairs in the order
     /// they first met; canteen tables: by `high`).
-    pub fn records(&self) -> &[PairRecord] {
-        &self.records
+    pub fn records(&self) -> impl Iterator<Item = PairRecord> + '_ {
+        self.people.iter().enumerate().flat_map(move |(local, &low)| {
+            self.local_range(local)
+                .map(move |position| self.record(low, position))
+        })
     }
 
     /// The records that involve `person`.
-    pub fn records_of(&self, person: PersonIdx) -> impl Iterator<Item = &PairRecord> {
-        let from = self.records.partition_point(|r| r.low < person);
-        let as_low = self.records[from..].iter().take_while(move |r| r.low == person);
+    pub fn records_of(&self, person: PersonIdx) -> impl Iterator<Item = PairRecord> + '_ {
+        let as_low = self
+            .people
+            .binary_search(&person)
+            .map_or(0..0, |local| self.local_range(local));
         let from = self
             .by_high
             .partition_point(|&i| self.records[i as usize].high < person);
         let as_high = self.by_high[from..]
             .iter()
-            .map(|&i| &self.records[i as usize])
-            .take_while(move |r| r.high == person);
-        as_low.chain(as_high)
+            .take_while(move |&&i| self.records[i as usize].high == person)
+            .map(|&position| position as usize);
+        as_low
+            .map(move |position| self.record(person, position))
+            .chain(as_high.map(|position| self.record(self.low_of(position), position)))
+    }
+
+    /// The positions of the records whose lower person is `people[local]`.
+    fn local_range(&self, local: usize) -> std::ops::Range<usize> {
+        self.low_starts[local] as usize..self.low_starts[local + 1] as usize
+    }
+
+    /// The lower person of the record at `position`.
+    fn low_of(&self, position: usize) -> PersonIdx {
+        let local = self
+            .low_starts
+            .partition_point(|&start| start as usize <= position)
+            - 1;
+        self.people[local]
+    }
+
+    fn record(&self, low: PersonIdx, position: usize) -> PairRecord {
+        let record = self.records[position];
+        PairRecord {
+            low,
+            high: record.high,
+            total_ms: record.total_ms,
+            span: record.span,
+            position: position as u32,
+        }
     }
 
     /// Whether every span of the group lies inside `window`.
@@ -136,10 +193,11 @@ impl GroupEvidence {
 
     /// Where a record of this group sits in `records`.
     fn position(&self, record: &PairRecord) -> usize {
-        let offset = (record as *const PairRecord as usize).wrapping_sub(self.records.as_ptr() as usize);
-        let position = offset / size_of::<PairRecord>();
-        debug_assert!(position < self.records.len(), "a record of another group");
-        position
+        debug_assert!(
+            (record.position as usize) < self.records.len(),
+            "a record of another group"
+        );
+        record.position as usize
     }
 
     /// A record's run in the span array (empty for a record holding its one span).
@@ -186,7 +244,8 @@ impl GroupEvidence {
 
     /// Bytes held, for size figures.
     pub fn heap_bytes(&self) -> usize {
-        self.records.capacity() * size_of::<PairRecord>()
+        self.records.capacity() * size_of::<Record>()
+            + (self.people.capacity() + self.low_starts.capacity()) * 4
             + self.seats.capacity() * size_of::<SeatMeeting>()
             + self.by_high.capacity() * 4
             + self.spans.capacity() * size_of::<Span>()
@@ -199,7 +258,19 @@ impl GroupEvidence {
         u32::try_from((at - self.base).max(0)).unwrap_or(u32::MAX)
     }
 
+    /// Adds a record whose lower person is `people[local_low]`; records come by lower
+    /// person, ascending.
+    fn push_record(&mut self, local_low: u32, record: Record) {
+        while self.low_starts.len() <= local_low as usize {
+            self.low_starts.push(self.records.len() as u32);
+        }
+        self.records.push(record);
+    }
+
     fn finish(&mut self, keys: &mut Vec<u64>) {
+        while self.low_starts.len() <= self.people.len() {
+            self.low_starts.push(self.records.len() as u32);
+        }
         // Records holding their one span have raised `last_end` as they were made.
         let in_runs = self.spans.iter().map(|s| s.end).max().unwrap_or(0);
         self.last_end = self.last_end.max(in_runs);
@@ -517,6 +588,7 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
         return;
     };
     evidence.places.push(place);
+    evidence.people.clone_from(people);
     evidence.rule = Some(ExposureRule::SameZone);
 
     // The sweep, over stays by start: each overlap starts at the later stay's start.
@@ -569,12 +641,14 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
                 span
             };
             record_highs.push(pair.high);
-            evidence.records.push(PairRecord {
-                low: people[low as usize],
-                high: people[pair.high as usize],
-                total_ms: u32::try_from(pair.total).unwrap_or(u32::MAX),
-                span,
-            });
+            evidence.push_record(
+                low,
+                Record {
+                    high: people[pair.high as usize],
+                    total_ms: u32::try_from(pair.total).unwrap_or(u32::MAX),
+                    span,
+                },
+            );
         },
     );
     index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
@@ -589,6 +663,9 @@ fn seat_pairs(
     scratch: &mut Scratch,
 ) {
     let stays = merged(stays, &mut scratch.stays);
+    evidence.people = stays.iter().map(|s| s.person).collect();
+    evidence.people.sort_unstable();
+    evidence.people.dedup();
     evidence.places = stays.iter().map(|s| s.place).collect();
     evidence.places.sort_unstable();
     evidence.places.dedup();
@@ -635,12 +712,15 @@ fn seat_pairs(
         }
         if total >= floors.min_overlap_ms.max(0) as u64 {
             let (low, high) = pair_of(key);
-            evidence.records.push(PairRecord {
-                low,
-                high,
-                total_ms: u32::try_from(total).unwrap_or(u32::MAX),
-                span,
-            });
+            let local_low = evidence.people.partition_point(|&p| p < low) as u32;
+            evidence.push_record(
+                local_low,
+                Record {
+                    high,
+                    total_ms: u32::try_from(total).unwrap_or(u32::MAX),
+                    span,
+                },
+            );
             evidence.seats.push(SeatMeeting {
                 place_low,
                 place_high,
@@ -665,6 +745,7 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
     evidence.rule = Some(ExposureRule::EntryQueue);
     let (people, locals) = (&mut scratch.people, &mut scratch.locals);
     local_ids(stays, people, locals);
+    evidence.people.clone_from(people);
     let meetings = &mut scratch.meetings;
     meetings.clear();
     let mut window_start = 0;
@@ -698,12 +779,14 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
         |low, pair, next| {
             record_highs.push(pair.high);
             let span = evidence.start_run();
-            evidence.records.push(PairRecord {
-                low: people[low as usize],
-                high: people[pair.high as usize],
-                total_ms: 0,
-                span,
-            });
+            evidence.push_record(
+                low,
+                Record {
+                    high: people[pair.high as usize],
+                    total_ms: 0,
+                    span,
+                },
+            );
             for position in chain(pair, next) {
                 let meeting = &meetings[position as usize];
                 evidence.spans.push(Span {
