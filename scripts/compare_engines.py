@@ -11,13 +11,18 @@ the hall closes at night, so no overlap crosses a day - with the overlap as a ra
 predicate. DuckDB runs it as a hash join plus its inequality join; PostgreSQL gets a
 b-tree index on (site, place, day, start_ms) and enough work_mem for a hash join.
 
-Usage: python3 scripts/compare_engines.py [INTERVALS] [POSTGRES_URL]
+Timing: this machine's speed drifts by tens of percent from minute to minute, so the
+engine (a cold build in a fresh process each time) and DuckDB take turns for several
+rounds and the medians are compared; PostgreSQL, at a minute a run, runs once.
+
+Usage: python3 scripts/compare_engines.py [INTERVALS] [POSTGRES_URL] [ROUNDS]
 Needs: `pip install duckdb` (the script makes .venv/ when duckdb is missing) and psql.
 """
 
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -57,10 +62,10 @@ def ensure_duckdb():
         os.execv(python, [python] + sys.argv)
 
 
-def engine(intervals):
+def engine(intervals, *flags):
     out = subprocess.run(
         ["cargo", "run", "--release", "-q", "-p", "hallguard-tracing-engine", "--example", "export_pairs", "--",
-         str(intervals), DATA],
+         str(intervals), DATA, *flags],
         cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -73,7 +78,7 @@ def read_pairs(path):
         return {(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows}
 
 
-def duckdb_pairs():
+def duckdb_connection():
     import duckdb
     con = duckdb.connect()
     con.execute(
@@ -81,12 +86,19 @@ def duckdb_pairs():
         "FROM read_csv('{path}', header = true, columns = {{'site': 'VARCHAR', 'person': 'VARCHAR', "
         "'place': 'VARCHAR', 'start_ms': 'BIGINT', 'end_ms': 'BIGINT'}})".format(
             day=DAY_MS, path=os.path.join(DATA, "intervals.csv")))
+    return con
+
+
+def duckdb_run(con):
     # Timed without moving the result into Python, as the engine's time is without export.
     started = time.perf_counter()
-    con.execute("CREATE TABLE pairs AS " + PAIRS_SQL)
-    elapsed = time.perf_counter() - started
+    con.execute("CREATE OR REPLACE TABLE pairs AS " + PAIRS_SQL)
+    return time.perf_counter() - started
+
+
+def duckdb_pairs(con):
     rows = con.execute("SELECT * FROM pairs").fetchall()
-    return {(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows}, elapsed
+    return {(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows}
 
 
 def postgres_pairs(url):
@@ -120,17 +132,32 @@ def main():
     intervals = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     url = sys.argv[2] if len(sys.argv) > 2 else os.environ.get(
         "HALLGUARD_CI_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     figures = engine(intervals)
     engine_set = read_pairs(os.path.join(DATA, "engine_pairs.csv"))
-    duck_set, duck_s = duckdb_pairs()
+    con = duckdb_connection()
+    # Turns: a cold engine build, then DuckDB, so both see the machine at the same speed.
+    engine_times, duck_times = [], []
+    for _ in range(rounds):
+        engine_times.append(engine(intervals, "--time-only")["engine_build_ms"] / 1000)
+        duck_times.append(duckdb_run(con))
+    duck_set = duckdb_pairs(con)
+    con.close()
     pg_set, pg_s = postgres_pairs(url)
-    engine_s = figures["engine_build_ms"] / 1000
     agree = engine_set == duck_set == pg_set
+    engine_s, duck_s = statistics.median(engine_times), statistics.median(duck_times)
+    ratios = sorted(d / e for e, d in zip(engine_times, duck_times))
+
+    def spread(times):
+        return f"{min(times):.2f}-{max(times):.2f}"
+
     print(f"intervals: {figures['intervals']}  zone pairs: engine {len(engine_set)}, "
           f"duckdb {len(duck_set)}, postgres {len(pg_set)}  agree exactly: {agree}")
-    print(f"engine full build (all rules, graph included): {engine_s:8.2f} s")
-    print(f"duckdb zone pairs (hash + inequality join):    {duck_s:8.2f} s  engine speed-up x{duck_s / engine_s:.2f}")
-    print(f"postgres zone pairs (indexed self-join):       {pg_s:8.2f} s  engine speed-up x{pg_s / engine_s:.2f}")
+    print(f"medians of {rounds} rounds (range in brackets):")
+    print(f"engine full build (all rules, graph included): {engine_s:8.2f} s  ({spread(engine_times)})")
+    print(f"duckdb zone pairs (hash + inequality join):    {duck_s:8.2f} s  ({spread(duck_times)})  "
+          f"engine speed-up x{duck_s / engine_s:.2f} (per round: {', '.join(f'x{r:.1f}' for r in ratios)})")
+    print(f"postgres zone pairs (indexed self-join):       {pg_s:8.2f} s  (one run)  engine speed-up x{pg_s / engine_s:.2f}")
     if not agree:
         for name, other in (("duckdb", duck_set), ("postgres", pg_set)):
             print(f"only in engine vs {name}: {list(engine_set - other)[:3]}; only in {name}: {list(other - engine_set)[:3]}")

@@ -1,6 +1,8 @@
 //! Writes a generated city's intervals and the engine's zone pairs as CSV, for
-//! `scripts/compare_engines.py` to check against DuckDB and PostgreSQL.
-//! Usage: `cargo run --release -p hallguard-tracing-engine --example export_pairs -- 1000000 bench-data`
+//! `scripts/compare_engines.py` to check against DuckDB and PostgreSQL, and prints the
+//! full build's time. With `--time-only` it writes nothing: the script runs it again in
+//! fresh processes to take the median of several cold builds.
+//! Usage: `cargo run --release -p hallguard-tracing-engine --example export_pairs -- 1000000 bench-data [--time-only]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufWriter, Write};
@@ -17,9 +19,18 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let intervals: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "bench-data".into()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let time_only = args.next().is_some_and(|a| a == "--time-only");
     let shape = HallShape::with_intervals(intervals, 42);
     let presences = synthetic::generate(&shape);
+    if time_only {
+        let mut graph = synthetic::empty_graph(&shape);
+        let started = Instant::now();
+        graph.add(&presences).unwrap();
+        let build = started.elapsed();
+        println!("{{\"engine_build_ms\": {:.1}}}", build.as_secs_f64() * 1e3);
+        return;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
 
     let mut out = BufWriter::new(std::fs::File::create(dir.join("intervals.csv")).unwrap());
     writeln!(out, "site,person,place,start_ms,end_ms").unwrap();
