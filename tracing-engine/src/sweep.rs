@@ -28,8 +28,10 @@ pub fn pair_of(key: u64) -> (PersonIdx, PersonIdx) {
 /// city holds over 100M of them). The lower person is not stored: a group keeps its
 /// records by lower person, and `low_starts` says where each one's begin. Most pairs in a
 /// zone share one span: it is kept in the record (its start; it lasts `total_ms`). Other
-/// records' spans live in the group's span array, found through `runs`. The rule and
-/// places are the group's (for canteen tables, a side array holds them per record).
+/// records' spans live in the group's span array, found through `runs`. In a queue each
+/// meeting is a record of its own: the earlier check-in, and `total_ms` holds the time to
+/// the later one. The rule and places are the group's (for canteen tables, a side array
+/// holds them per record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Record {
     high: PersonIdx,
@@ -54,6 +56,8 @@ pub struct PairRecord {
     /// Sum of the spans' lengths in ms (0 for the queue).
     pub total_ms: u32,
     span: u32,
+    /// The length of the span held in the record (for the queue: between the check-ins).
+    length: u32,
     /// Its position among the group's records.
     position: u32,
 }
@@ -94,7 +98,7 @@ pub struct GroupEvidence {
     spans: Vec<Span>,
     /// Where each run of spans starts in `spans`, in record order.
     runs: Vec<u32>,
-    /// For queue groups, parallel to `spans`: the difference in queue positions.
+    /// For queue groups, parallel to `records`: the difference in queue positions.
     queue_places: Vec<u32>,
 }
 
@@ -152,11 +156,13 @@ impl GroupEvidence {
 
     fn record(&self, low: PersonIdx, position: usize) -> PairRecord {
         let record = self.records[position];
+        let queue = self.rule == Some(ExposureRule::EntryQueue);
         PairRecord {
             low,
             high: record.high,
-            total_ms: record.total_ms,
+            total_ms: if queue { 0 } else { record.total_ms },
             span: record.span,
+            length: record.total_ms,
             position: position as u32,
         }
     }
@@ -218,7 +224,7 @@ impl GroupEvidence {
     pub fn spans(&self, record: &PairRecord) -> impl Iterator<Item = (Millis, Millis)> + '_ {
         let held = (record.span & RUN == 0).then(|| {
             let start = self.base + Millis::from(record.span);
-            (start, start + Millis::from(record.total_ms))
+            (start, start + Millis::from(record.length))
         });
         held.into_iter().chain(
             self.spans[self.span_range(record)]
@@ -233,13 +239,12 @@ impl GroupEvidence {
         RUN | (self.runs.len() as u32 - 1)
     }
 
-    /// For a queue record, per span: the difference in queue positions and in check-in times.
+    /// For a queue record: the difference in queue positions and in check-in times.
     pub fn queue_gaps(&self, record: &PairRecord) -> impl Iterator<Item = (u32, Millis)> + '_ {
-        let range = self.span_range(record);
-        self.spans[range.clone()]
-            .iter()
-            .zip(self.queue_places.get(range).unwrap_or_default())
-            .map(|(s, &places)| (places, Millis::from(s.end - s.start)))
+        self.queue_places
+            .get(self.position(record))
+            .map(|&places| (places, Millis::from(record.length)))
+            .into_iter()
     }
 
     /// Bytes held, for size figures.
@@ -734,7 +739,8 @@ fn seat_pairs(
 }
 
 /// Entry queues: everyone who checked in within the queue window of each other; each
-/// meeting keeps both check-ins and the difference in positions.
+/// meeting is a record with both check-ins and the difference in positions (a pair that
+/// queued together twice that day has two).
 fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
     let sorted = &mut scratch.stays;
     sorted.clear();
@@ -767,7 +773,7 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
             });
         }
     }
-    evidence.spans.reserve_exact(meetings.len());
+    evidence.records.reserve_exact(meetings.len());
     evidence.queue_places.reserve_exact(meetings.len());
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
@@ -777,22 +783,18 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
         &mut scratch.counts,
         &mut scratch.pairing,
         |low, pair, next| {
-            record_highs.push(pair.high);
-            let span = evidence.start_run();
-            evidence.push_record(
-                low,
-                Record {
-                    high: people[pair.high as usize],
-                    total_ms: 0,
-                    span,
-                },
-            );
             for position in chain(pair, next) {
                 let meeting = &meetings[position as usize];
-                evidence.spans.push(Span {
-                    start: meeting.from,
-                    end: meeting.to,
-                });
+                record_highs.push(pair.high);
+                // Both check-ins fall on the group's day, far below `RUN`.
+                evidence.push_record(
+                    low,
+                    Record {
+                        high: people[pair.high as usize],
+                        total_ms: meeting.to - meeting.from,
+                        span: meeting.from.min(RUN - 1),
+                    },
+                );
                 evidence.queue_places.push(meeting.places);
             }
         },

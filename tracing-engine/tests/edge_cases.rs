@@ -154,6 +154,29 @@ fn queue_neighbours_by_places_or_seconds() {
 }
 
 #[test]
+fn a_pair_that_queued_together_twice_in_a_day_has_both_meetings_as_evidence() {
+    let graph = graph(&[
+        queue("index", "gate-east-in", 100, 10),
+        queue("twice", "gate-east-in", 101, 11),
+        queue("index", "gate-east-in", 400, 3),
+        queue("twice", "gate-east-in", 402, 5),
+    ]);
+    let index = graph.person_index(&person("index")).unwrap();
+    let contacts = graph.close_contacts(index, day(), &Rules::default());
+    assert_eq!(contacts.len(), 1);
+    let exposure = &contacts[0].exposures[0];
+    assert_eq!(exposure.rule, ExposureRule::EntryQueue);
+    assert_eq!(exposure.total_ms, 0);
+    assert_eq!(
+        exposure.spans,
+        vec![
+            (DAY0 + 100 * MINUTE, DAY0 + 101 * MINUTE),
+            (DAY0 + 400 * MINUTE, DAY0 + 402 * MINUTE)
+        ]
+    );
+}
+
+#[test]
 fn canteen_adjacent_and_facing_seats_are_unmasked_contacts() {
     let graph = graph(&[
         seat("index", "t1-a1", 0, 20),
