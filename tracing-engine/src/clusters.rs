@@ -134,11 +134,9 @@ impl CoPresenceGraph {
     /// Whether each person was seen on more than one day in `window`: only their pairs
     /// can add up overlap across days.
     fn returning_people(&self, window: Window) -> Vec<bool> {
-        self.person_stays
-            .par_iter()
+        self.par_stays_by_person()
             .map(|stays| {
                 let mut days = stays
-                    .iter()
                     .filter(|s| s.start < window.1 && s.end > window.0)
                     .map(|s| self.day_of(s.place, s.start));
                 let first = days.next();

@@ -80,7 +80,16 @@ pub struct CoPresenceGraph {
     groups: Vec<Group>,
     group_ids: HashMap<GroupKey, u32>,
     free_groups: Vec<u32>,
-    pub(crate) person_stays: Vec<Vec<Stay>>,
+    /// Per person: where their stays are kept, in their groups.
+    person_stays: Vec<Vec<StayRef>>,
+}
+
+/// Where a stay is kept: its group and its position among the group's stays (which only
+/// grow, until the whole group expires). Eight bytes rather than a copy of the stay.
+#[derive(Debug, Clone, Copy)]
+struct StayRef {
+    group: u32,
+    index: u32,
 }
 
 impl CoPresenceGraph {
@@ -195,8 +204,12 @@ impl CoPresenceGraph {
             || sweep_groups(groups, halls, &floors, filed.iter().map(|f| f.group).collect()),
             || {
                 for filed in &filed {
-                    for stay in &groups[filed.group as usize].stays[filed.first..] {
-                        person_stays[stay.person as usize].push(*stay);
+                    let stays = &groups[filed.group as usize].stays;
+                    for (index, stay) in stays.iter().enumerate().skip(filed.first) {
+                        person_stays[stay.person as usize].push(StayRef {
+                            group: filed.group,
+                            index: index as u32,
+                        });
                     }
                 }
             },
@@ -224,9 +237,36 @@ impl CoPresenceGraph {
             }
             self.free_groups.push(id);
         }
+        // Expired groups are emptied (and their slots not yet reused): their stays go too.
+        let groups = &self.groups;
+        self.person_stays.par_iter_mut().for_each(|stays| {
+            stays.retain(|at| {
+                groups[at.group as usize]
+                    .stays
+                    .get(at.index as usize)
+                    .is_some_and(|s| s.end >= cutoff)
+            })
+        });
+    }
+
+    /// A person's stays with their groups, in no particular order.
+    pub(crate) fn stays_of(&self, person: PersonIdx) -> impl Iterator<Item = (u32, &Stay)> {
         self.person_stays
-            .par_iter_mut()
-            .for_each(|stays| stays.retain(|s| s.end >= cutoff));
+            .get(person as usize)
+            .into_iter()
+            .flatten()
+            .map(|at| (at.group, &self.groups[at.group as usize].stays[at.index as usize]))
+    }
+
+    /// Every person's stays, for whole-graph passes in parallel.
+    pub(crate) fn par_stays_by_person(
+        &self,
+    ) -> impl IndexedParallelIterator<Item = impl Iterator<Item = &Stay>> {
+        self.person_stays.par_iter().map(|stays| {
+            stays
+                .iter()
+                .map(|at| &self.groups[at.group as usize].stays[at.index as usize])
+        })
     }
 
     /// The groups a person's stays fall in whose day may hold evidence in `window`.
@@ -235,18 +275,12 @@ impl CoPresenceGraph {
         person: PersonIdx,
         window: (Millis, Millis),
     ) -> Vec<(GroupKey, &GroupEvidence)> {
-        let Some(stays) = self.person_stays.get(person as usize) else {
-            return Vec::new();
-        };
         // A queue meeting's later check-in may come up to the queue window after a stay.
         let slack = self.config.floors.queue_window_ms;
-        let mut ids: Vec<u32> = stays
-            .iter()
-            .filter(|s| s.start < window.1 && s.end.max(s.start + slack) >= window.0)
-            .filter_map(|s| {
-                let key = self.halls.group_key(s.place, self.day_of(s.place, s.start));
-                self.group_ids.get(&key).copied()
-            })
+        let mut ids: Vec<u32> = self
+            .stays_of(person)
+            .filter(|(_, s)| s.start < window.1 && s.end.max(s.start + slack) >= window.0)
+            .map(|(group, _)| group)
             .collect();
         ids.sort_unstable();
         ids.dedup();

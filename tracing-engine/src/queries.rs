@@ -213,13 +213,10 @@ impl CoPresenceGraph {
 
     /// The person's stays overlapping `window`, in time order.
     pub fn trajectory(&self, person: PersonIdx, window: Window) -> Vec<Stay> {
-        let Some(stays) = self.person_stays.get(person as usize) else {
-            return Vec::new();
-        };
-        let mut out: Vec<Stay> = stays
-            .iter()
+        let mut out: Vec<Stay> = self
+            .stays_of(person)
+            .map(|(_, stay)| *stay)
             .filter(|s| s.start < window.1 && (s.end > window.0 || s.start >= window.0))
-            .copied()
             .collect();
         out.sort_unstable_by_key(|s| (s.start, s.end, s.place));
         out

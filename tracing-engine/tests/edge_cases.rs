@@ -257,6 +257,22 @@ fn incremental_adds_equal_a_full_build_and_expiry_forgets_old_days() {
     incremental.expire_before(DAY0 + 24 * 60 * MINUTE);
     assert_eq!(names(&incremental, a_inc), vec!["d"]);
     assert_eq!(incremental.stats().stays, 2);
+
+    // A later day's group takes the expired group's place: the old stays stay gone.
+    incremental
+        .add(&[zone("b", "lobby", 2 * 24 * 60, 2 * 24 * 60 + 30)])
+        .unwrap();
+    let three_days = (DAY0, DAY0 + 3 * 24 * 60 * MINUTE);
+    let starts = |who| -> Vec<i64> {
+        let index = incremental.person_index(&person(who)).unwrap();
+        incremental
+            .trajectory(index, three_days)
+            .iter()
+            .map(|s| (s.start - DAY0) / MINUTE)
+            .collect()
+    };
+    assert_eq!(starts("a"), vec![24 * 60]);
+    assert_eq!(starts("b"), vec![2 * 24 * 60]);
 }
 
 #[test]
