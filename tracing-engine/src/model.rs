@@ -204,11 +204,11 @@ impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
 }
 
 /// About how many distinct keys `hashes` hold (linear counting over a bitmap of eight
-/// bits per key, at most 2^23 bits: within a few percent up to millions). An interner
+/// bits per key, 2^14 to 2^23 bits: within a few percent up to millions). An interner
 /// sized for a batch's people rather than its rows stays small enough to probe from cache.
 pub fn estimate_distinct(hashes: impl ExactSizeIterator<Item = u64>) -> usize {
     // A small batch (a live ingest) gets a small bitmap.
-    let bits = (hashes.len() * 8).next_power_of_two().clamp(1 << 10, 1 << 23);
+    let bits = (hashes.len() * 8).next_power_of_two().clamp(1 << 14, 1 << 23);
     let mut bitmap = vec![0u64; bits / 64];
     for hash in hashes {
         // Mixed first: a fast hasher's top bits can cluster for keys that differ little.
