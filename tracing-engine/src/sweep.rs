@@ -312,6 +312,8 @@ pub struct Scratch {
     people: Vec<PersonIdx>,
     locals: Vec<u32>,
     meetings: Vec<Meeting>,
+    /// The zone sweep's open stays: (end offset, local id).
+    open: Vec<(u32, u32)>,
     counts: Vec<u32>,
     pairing: Pairing,
     record_highs: Vec<u32>,
@@ -596,26 +598,28 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
     evidence.people.clone_from(people);
     evidence.rule = Some(ExposureRule::SameZone);
 
-    // The sweep, over stays by start: each overlap starts at the later stay's start.
+    // The sweep, over stays by start: each overlap starts at the later stay's start. The
+    // open stays are kept as (end offset, local id), so the inner loop reads only them.
     let meetings = &mut scratch.meetings;
     meetings.clear();
-    let mut open: Vec<usize> = Vec::new();
-    for (index, stay) in stays.iter().enumerate() {
-        open.retain(|&o| stays[o].end > stay.start);
-        for &other in &open {
-            let (a, b) = (locals[other], locals[index]);
-            if a == b {
+    let open = &mut scratch.open;
+    open.clear();
+    for (stay, &local) in stays.iter().zip(locals) {
+        let (start, end) = (evidence.offset(stay.start), evidence.offset(stay.end));
+        open.retain(|&(other_end, _)| other_end > start);
+        for &(other_end, other) in open.iter() {
+            if other == local {
                 continue;
             }
             meetings.push(Meeting {
-                low: a.min(b),
-                high: a.max(b),
-                from: evidence.offset(stay.start),
-                to: evidence.offset(stay.end.min(stays[other].end)),
+                low: other.min(local),
+                high: other.max(local),
+                from: start,
+                to: end.min(other_end),
                 places: 0,
             });
         }
-        open.push(index);
+        open.push((end, local));
     }
     evidence.records.reserve_exact(meetings.len());
     let record_highs = &mut scratch.record_highs;
