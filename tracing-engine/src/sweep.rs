@@ -320,7 +320,7 @@ pub struct Scratch {
     keys: Vec<u64>,
 }
 
-/// Working memory of [`for_each_pair`].
+/// Working memory of [`pair_up`], and its result.
 #[derive(Debug, Default)]
 struct Pairing {
     /// Meeting positions bucketed by the lower person.
@@ -329,12 +329,14 @@ struct Pairing {
     next: Vec<u32>,
     /// Per person: the lower person whose bucket last met them, and where that pair is.
     seen: Vec<(u32, u32)>,
+    /// Every pair that met, lower people ascending.
     pairs: Vec<PairMeetings>,
 }
 
 /// The meetings of one pair, as a chain through [`Pairing::next`] in the order found.
 #[derive(Debug, Clone, Copy)]
 struct PairMeetings {
+    low: u32,
     high: u32,
     first: u32,
     last: u32,
@@ -369,17 +371,12 @@ fn local_ids(stays: &[Stay], people: &mut Vec<PersonIdx>, locals: &mut Vec<u32>)
     );
 }
 
-/// Calls `each(low, pair, next)` for every pair that met, lower people in ascending
-/// order; a pair's meetings are found from `pair.first` through `next`, in the order they
+/// Finds every pair that met, into `pairing.pairs`, lower people in ascending order; a
+/// pair's meetings are found from `pair.first` through `pairing.next`, in the order they
 /// were found. One counting sort buckets the meetings by lower person (no comparisons);
 /// within a bucket, which stays in cache, `seen` joins a pair's meetings into a chain.
-fn for_each_pair(
-    meetings: &[Meeting],
-    people: usize,
-    counts: &mut Vec<u32>,
-    pairing: &mut Pairing,
-    mut each: impl FnMut(u32, &PairMeetings, &[u32]),
-) {
+/// Knowing all pairs before writing any record lets the records be allocated exactly.
+fn pair_up(meetings: &[Meeting], people: usize, counts: &mut Vec<u32>, pairing: &mut Pairing) {
     counts.clear();
     counts.resize(people + 1, 0);
     for meeting in meetings {
@@ -406,23 +403,24 @@ fn for_each_pair(
     next.resize(meetings.len(), u32::MAX);
     seen.clear();
     seen.resize(people, (u32::MAX, 0));
+    pairs.clear();
     let mut start = 0;
     for (low, &end) in counts[..people].iter().enumerate() {
-        let end = end as usize;
-        pairs.clear();
+        let (low, end) = (low as u32, end as usize);
         for &position in &order[start..end] {
             let meeting = &meetings[position as usize];
             let length = u64::from(meeting.to - meeting.from);
             let (seen_by, at) = &mut seen[meeting.high as usize];
-            if *seen_by == low as u32 {
+            if *seen_by == low {
                 let pair = &mut pairs[*at as usize];
                 next[pair.last as usize] = position;
                 pair.last = position;
                 pair.count += 1;
                 pair.total += length;
             } else {
-                (*seen_by, *at) = (low as u32, pairs.len() as u32);
+                (*seen_by, *at) = (low, pairs.len() as u32);
                 pairs.push(PairMeetings {
+                    low,
                     high: meeting.high,
                     first: position,
                     last: position,
@@ -430,9 +428,6 @@ fn for_each_pair(
                     total: length,
                 });
             }
-        }
-        for pair in pairs.iter() {
-            each(low as u32, pair, next);
         }
         start = end;
     }
@@ -580,7 +575,7 @@ fn for_each_overlap(stays: &[Stay], mut found: impl FnMut(&Stay, &Stay, Millis))
 
 /// Zones: one place, one rule. People get local ids in person order, so that records
 /// made by local low come out by global low; overlaps are found in start order and
-/// [`for_each_pair`] keeps each pair's spans in that order. Comparison sorts of the
+/// [`pair_up`] keeps each pair's spans in that order. Comparison sorts of the
 /// overlaps were most of a build.
 fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
     merged_by_start(
@@ -621,45 +616,50 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
         }
         open.push((end, local));
     }
-    evidence.records.reserve_exact(meetings.len());
+    pair_up(meetings, people.len(), &mut scratch.counts, &mut scratch.pairing);
+    let Pairing { pairs, next, .. } = &scratch.pairing;
+    // Fresh memory is costly to touch: the records and spans are allocated exactly.
+    let floor = floors.min_overlap_ms.max(0) as u64;
+    let holds_one_span = |pair: &PairMeetings| pair.count == 1 && meetings[pair.first as usize].from < RUN;
+    let (mut kept, mut runs, mut in_runs) = (0, 0, 0);
+    for pair in pairs.iter().filter(|pair| pair.total >= floor) {
+        kept += 1;
+        if !holds_one_span(pair) {
+            runs += 1;
+            in_runs += pair.count as usize;
+        }
+    }
+    evidence.records.reserve_exact(kept);
+    evidence.runs.reserve_exact(runs);
+    evidence.spans.reserve_exact(in_runs);
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
-    let floor = floors.min_overlap_ms.max(0) as u64;
-    for_each_pair(
-        meetings,
-        people.len(),
-        &mut scratch.counts,
-        &mut scratch.pairing,
-        |low, pair, next| {
-            if pair.total < floor {
-                return;
-            }
-            let first = &meetings[pair.first as usize];
-            let span = if pair.count == 1 && first.from < RUN {
-                evidence.last_end = evidence.last_end.max(first.to);
-                first.from
-            } else {
-                let span = evidence.start_run();
-                evidence.spans.extend(chain(pair, next).map(|position| {
-                    let meeting = &meetings[position as usize];
-                    Span {
-                        start: meeting.from,
-                        end: meeting.to,
-                    }
-                }));
-                span
-            };
-            record_highs.push(pair.high);
-            evidence.push_record(
-                low,
-                Record {
-                    high: people[pair.high as usize],
-                    total_ms: u32::try_from(pair.total).unwrap_or(u32::MAX),
-                    span,
-                },
-            );
-        },
-    );
+    for pair in pairs.iter().filter(|pair| pair.total >= floor) {
+        let first = &meetings[pair.first as usize];
+        let span = if holds_one_span(pair) {
+            evidence.last_end = evidence.last_end.max(first.to);
+            first.from
+        } else {
+            let span = evidence.start_run();
+            evidence.spans.extend(chain(pair, next).map(|position| {
+                let meeting = &meetings[position as usize];
+                Span {
+                    start: meeting.from,
+                    end: meeting.to,
+                }
+            }));
+            span
+        };
+        record_highs.push(pair.high);
+        evidence.push_record(
+            pair.low,
+            Record {
+                high: people[pair.high as usize],
+                total_ms: u32::try_from(pair.total).unwrap_or(u32::MAX),
+                span,
+            },
+        );
+    }
     index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
 }
 
@@ -779,29 +779,25 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
     }
     evidence.records.reserve_exact(meetings.len());
     evidence.queue_places.reserve_exact(meetings.len());
+    pair_up(meetings, people.len(), &mut scratch.counts, &mut scratch.pairing);
+    let Pairing { pairs, next, .. } = &scratch.pairing;
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
-    for_each_pair(
-        meetings,
-        people.len(),
-        &mut scratch.counts,
-        &mut scratch.pairing,
-        |low, pair, next| {
-            for position in chain(pair, next) {
-                let meeting = &meetings[position as usize];
-                record_highs.push(pair.high);
-                // Both check-ins fall on the group's day, far below `RUN`.
-                evidence.push_record(
-                    low,
-                    Record {
-                        high: people[pair.high as usize],
-                        total_ms: meeting.to - meeting.from,
-                        span: meeting.from.min(RUN - 1),
-                    },
-                );
-                evidence.queue_places.push(meeting.places);
-            }
-        },
-    );
+    for pair in pairs {
+        for position in chain(pair, next) {
+            let meeting = &meetings[position as usize];
+            record_highs.push(pair.high);
+            // Both check-ins fall on the group's day, far below `RUN`.
+            evidence.push_record(
+                pair.low,
+                Record {
+                    high: people[pair.high as usize],
+                    total_ms: meeting.to - meeting.from,
+                    span: meeting.from.min(RUN - 1),
+                },
+            );
+            evidence.queue_places.push(meeting.places);
+        }
+    }
     index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
 }
