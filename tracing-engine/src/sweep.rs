@@ -341,6 +341,10 @@ struct PairMeetings {
     first: u32,
     last: u32,
     count: u32,
+    /// The first meeting's span, kept here as most pairs meet once: reading it back from
+    /// the meetings, in pair order, missed the cache.
+    from: u32,
+    to: u32,
     /// Sum of the meetings' `to - from`.
     total: u64,
 }
@@ -425,6 +429,8 @@ fn pair_up(meetings: &[Meeting], people: usize, counts: &mut Vec<u32>, pairing: 
                     first: position,
                     last: position,
                     count: 1,
+                    from: meeting.from,
+                    to: meeting.to,
                     total: length,
                 });
             }
@@ -620,7 +626,7 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
     let Pairing { pairs, next, .. } = &scratch.pairing;
     // Fresh memory is costly to touch: the records and spans are allocated exactly.
     let floor = floors.min_overlap_ms.max(0) as u64;
-    let holds_one_span = |pair: &PairMeetings| pair.count == 1 && meetings[pair.first as usize].from < RUN;
+    let holds_one_span = |pair: &PairMeetings| pair.count == 1 && pair.from < RUN;
     let (mut kept, mut runs, mut in_runs) = (0, 0, 0);
     for pair in pairs.iter().filter(|pair| pair.total >= floor) {
         kept += 1;
@@ -635,10 +641,9 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
     let record_highs = &mut scratch.record_highs;
     record_highs.clear();
     for pair in pairs.iter().filter(|pair| pair.total >= floor) {
-        let first = &meetings[pair.first as usize];
         let span = if holds_one_span(pair) {
-            evidence.last_end = evidence.last_end.max(first.to);
-            first.from
+            evidence.last_end = evidence.last_end.max(pair.to);
+            pair.from
         } else {
             let span = evidence.start_run();
             evidence.spans.extend(chain(pair, next).map(|position| {
