@@ -94,7 +94,8 @@ pub struct GroupEvidence {
     records: Vec<Record>,
     /// For canteen tables, parallel to `records`: seats and rule.
     seats: Vec<SeatMeeting>,
-    by_high: Vec<u32>,
+    /// Record positions by `high`.
+    by_high: Positions,
     spans: Vec<Span>,
     /// Where each run of spans starts in `spans`, in record order.
     runs: Vec<u32>,
@@ -128,13 +129,19 @@ impl GroupEvidence {
             .people
             .binary_search(&person)
             .map_or(0..0, |local| self.local_range(local));
-        let from = self
-            .by_high
-            .partition_point(|&i| self.records[i as usize].high < person);
-        let as_high = self.by_high[from..]
-            .iter()
-            .take_while(move |&&i| self.records[i as usize].high == person)
-            .map(|&position| position as usize);
+        let high_of = |index: usize| self.records[self.by_high.get(index)].high;
+        let (mut from, mut to) = (0, self.by_high.len());
+        while from < to {
+            let middle = from + (to - from) / 2;
+            if high_of(middle) < person {
+                from = middle + 1;
+            } else {
+                to = middle;
+            }
+        }
+        let as_high = (from..self.by_high.len())
+            .take_while(move |&index| high_of(index) == person)
+            .map(|index| self.by_high.get(index));
         as_low
             .map(move |position| self.record(person, position))
             .chain(as_high.map(|position| self.record(self.low_of(position), position)))
@@ -252,7 +259,7 @@ impl GroupEvidence {
         self.records.capacity() * size_of::<Record>()
             + (self.people.capacity() + self.low_starts.capacity()) * 4
             + self.seats.capacity() * size_of::<SeatMeeting>()
-            + self.by_high.capacity() * 4
+            + self.by_high.heap_bytes()
             + self.spans.capacity() * size_of::<Span>()
             + self.runs.capacity() * 4
             + self.queue_places.capacity() * 4
@@ -300,7 +307,7 @@ impl GroupEvidence {
                 .map(|(index, r)| (u64::from(r.high) << 32) | index as u64),
         );
         keys.sort_unstable();
-        self.by_high = keys.iter().map(|&k| k as u32).collect();
+        self.by_high = Positions::from_fn(keys.len(), |index| keys[index] as u32);
     }
 }
 
@@ -317,6 +324,7 @@ pub struct Scratch {
     counts: Vec<u32>,
     pairing: Pairing,
     record_highs: Vec<u32>,
+    by_slot: Vec<u32>,
     keys: Vec<u64>,
 }
 
@@ -452,6 +460,7 @@ fn index_by_local_high(
     record_highs: &[u32],
     people: usize,
     counts: &mut Vec<u32>,
+    by_slot: &mut Vec<u32>,
 ) {
     counts.clear();
     counts.resize(people + 1, 0);
@@ -461,10 +470,58 @@ fn index_by_local_high(
     for index in 1..counts.len() {
         counts[index] += counts[index - 1];
     }
-    evidence.by_high.resize(record_highs.len(), 0);
+    by_slot.clear();
+    by_slot.resize(record_highs.len(), 0);
     for (record, &high) in record_highs.iter().enumerate() {
-        evidence.by_high[counts[high as usize] as usize] = record as u32;
+        by_slot[counts[high as usize] as usize] = record as u32;
         counts[high as usize] += 1;
+    }
+    evidence.by_high = Positions::from_fn(by_slot.len(), |slot| by_slot[slot]);
+}
+
+/// Record positions, two bytes each where a group has at most 65,536 records (nearly all
+/// do: a zone-day holds a few thousand), four otherwise.
+#[derive(Debug, Clone)]
+enum Positions {
+    Short(Vec<u16>),
+    Long(Vec<u32>),
+}
+
+impl Default for Positions {
+    fn default() -> Self {
+        Self::Short(Vec::new())
+    }
+}
+
+impl Positions {
+    /// The positions `position(0..len)`.
+    fn from_fn(len: usize, position: impl Fn(usize) -> u32) -> Self {
+        if len <= usize::from(u16::MAX) + 1 {
+            Self::Short((0..len).map(|index| position(index) as u16).collect())
+        } else {
+            Self::Long((0..len).map(position).collect())
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Short(positions) => positions.len(),
+            Self::Long(positions) => positions.len(),
+        }
+    }
+
+    fn get(&self, index: usize) -> usize {
+        match self {
+            Self::Short(positions) => usize::from(positions[index]),
+            Self::Long(positions) => positions[index] as usize,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Short(positions) => positions.capacity() * 2,
+            Self::Long(positions) => positions.capacity() * 4,
+        }
     }
 }
 
@@ -665,7 +722,13 @@ fn zone_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scr
             },
         );
     }
-    index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
+    index_by_local_high(
+        evidence,
+        record_highs,
+        people.len(),
+        &mut scratch.counts,
+        &mut scratch.by_slot,
+    );
 }
 
 /// Canteen tables: seats related by the geometry; a pair may meet on several seat pairs.
@@ -804,5 +867,11 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
             evidence.queue_places.push(meeting.places);
         }
     }
-    index_by_local_high(evidence, record_highs, people.len(), &mut scratch.counts);
+    index_by_local_high(
+        evidence,
+        record_highs,
+        people.len(),
+        &mut scratch.counts,
+        &mut scratch.by_slot,
+    );
 }

@@ -177,6 +177,26 @@ fn a_pair_that_queued_together_twice_in_a_day_has_both_meetings_as_evidence() {
 }
 
 #[test]
+fn a_crowded_zone_day_with_more_pairs_than_short_positions_hold_is_read_whole() {
+    // 400 people together for 30 minutes: 79,800 pairs in one group, past the 65,536
+    // a group indexes with two-byte positions.
+    let crowd: Vec<Presence> = (0..400)
+        .map(|n| zone(&format!("p{n:03}"), "lobby", 0, 30))
+        .collect();
+    let graph = graph(&crowd);
+    assert_eq!(graph.stats().pairs, 400 * 399 / 2);
+    for who in ["p000", "p199", "p399"] {
+        let found = contacts_of(&graph, who, &Rules::default());
+        assert_eq!(found.len(), 399, "{who}");
+        assert!(
+            found
+                .iter()
+                .all(|(other, minutes, _)| other != who && *minutes == 30)
+        );
+    }
+}
+
+#[test]
 fn canteen_adjacent_and_facing_seats_are_unmasked_contacts() {
     let graph = graph(&[
         seat("index", "t1-a1", 0, 20),
