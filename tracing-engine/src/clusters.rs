@@ -87,7 +87,30 @@ impl CoPresenceGraph {
             edges[low] += 1;
         };
         let mut partials = Vec::new();
+        let min_zone_ms = rules.min_overlap_ms(ExposureRule::SameZone);
         for group in groups {
+            // Most groups are zone-days wholly inside the window: their totals need no
+            // clipping and their rule is known, so the records are read straight.
+            if group.lies_within(window)
+                && let Some(by_low) = group.zone_totals()
+            {
+                for (low, records) in by_low {
+                    for (high, total_ms) in records {
+                        let total_ms = i64::from(total_ms);
+                        if total_ms >= min_zone_ms {
+                            link(low, high, &mut union);
+                        } else if total_ms > 0 && returning[low as usize] && returning[high as usize] {
+                            partials.push(Partial {
+                                key: pair_key(low, high),
+                                rule: ExposureRule::SameZone,
+                                places: group.zone_places(),
+                                clipped_ms: total_ms,
+                            });
+                        }
+                    }
+                }
+                continue;
+            }
             for record in group.records() {
                 match record_in_window(group, &record, window, rules) {
                     InWindow::Qualifies => link(record.low, record.high, &mut union),

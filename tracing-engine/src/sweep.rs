@@ -123,6 +123,25 @@ impl GroupEvidence {
         })
     }
 
+    /// For a zone group: each lower person with the higher person and total of each of
+    /// their records, read straight from the arrays (whole-graph passes). `None` for
+    /// queues and canteen tables.
+    pub(crate) fn zone_totals(
+        &self,
+    ) -> Option<impl Iterator<Item = (PersonIdx, impl Iterator<Item = (PersonIdx, u32)> + '_)> + '_> {
+        (self.rule == Some(ExposureRule::SameZone)).then(|| {
+            self.people.iter().enumerate().map(|(local, &low)| {
+                let records = self.records[self.local_range(local)].iter();
+                (low, records.map(|record| (record.high, record.total_ms)))
+            })
+        })
+    }
+
+    /// A zone group's place, twice, as [`GroupEvidence::places`] gives it for its records.
+    pub(crate) fn zone_places(&self) -> (PlaceIdx, PlaceIdx) {
+        (self.places[0], self.places[0])
+    }
+
     /// The records that involve `person`.
     pub fn records_of(&self, person: PersonIdx) -> impl Iterator<Item = PairRecord> + '_ {
         let as_low = self
