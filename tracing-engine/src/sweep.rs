@@ -149,15 +149,7 @@ impl GroupEvidence {
             .binary_search(&person)
             .map_or(0..0, |local| self.local_range(local));
         let high_of = |index: usize| self.records[self.by_high.get(index)].high;
-        let (mut from, mut to) = (0, self.by_high.len());
-        while from < to {
-            let middle = from + (to - from) / 2;
-            if high_of(middle) < person {
-                from = middle + 1;
-            } else {
-                to = middle;
-            }
-        }
+        let from = self.by_high.partition_point(|index| high_of(index) < person);
         let as_high = (from..self.by_high.len())
             .take_while(move |&index| high_of(index) == person)
             .map(|index| self.by_high.get(index));
@@ -408,33 +400,19 @@ fn local_ids(stays: &[Stay], people: &mut Vec<PersonIdx>, locals: &mut Vec<u32>)
 /// within a bucket, which stays in cache, `seen` joins a pair's meetings into a chain.
 /// Knowing all pairs before writing any record lets the records be allocated exactly.
 fn pair_up(meetings: &[Meeting], people: usize, counts: &mut Vec<u32>, pairing: &mut Pairing) {
-    counts.clear();
-    counts.resize(people + 1, 0);
-    for meeting in meetings {
-        counts[meeting.low as usize + 1] += 1;
-    }
-    for index in 1..counts.len() {
-        counts[index] += counts[index - 1];
-    }
     let Pairing {
         order,
         next,
         seen,
         pairs,
     } = pairing;
-    order.clear();
-    order.resize(meetings.len(), 0);
-    for (position, meeting) in meetings.iter().enumerate() {
-        let slot = &mut counts[meeting.low as usize];
-        order[*slot as usize] = position as u32;
-        *slot += 1;
-    }
-    // Each bucket's slot has moved to its end, which is where the next bucket starts.
+    counting_sort(meetings.iter().map(|m| m.low), people, counts, order);
     next.clear();
     next.resize(meetings.len(), u32::MAX);
     seen.clear();
     seen.resize(people, (u32::MAX, 0));
     pairs.clear();
+    // `counts` holds where each lower person's bucket ends, that is where the next starts.
     let mut start = 0;
     for (low, &end) in counts[..people].iter().enumerate() {
         let (low, end) = (low as u32, end as usize);
@@ -466,6 +444,31 @@ fn pair_up(meetings: &[Meeting], people: usize, counts: &mut Vec<u32>, pairing: 
     }
 }
 
+/// The positions `0..keys.len()` into `sorted`, by key (each below `buckets`), stable:
+/// a counting sort, no comparisons. `counts` is left holding where each key's run ends.
+fn counting_sort(
+    keys: impl ExactSizeIterator<Item = u32> + Clone,
+    buckets: usize,
+    counts: &mut Vec<u32>,
+    sorted: &mut Vec<u32>,
+) {
+    counts.clear();
+    counts.resize(buckets + 1, 0);
+    for key in keys.clone() {
+        counts[key as usize + 1] += 1;
+    }
+    for index in 1..counts.len() {
+        counts[index] += counts[index - 1];
+    }
+    sorted.clear();
+    sorted.resize(keys.len(), 0);
+    for (position, key) in keys.enumerate() {
+        let slot = &mut counts[key as usize];
+        sorted[*slot as usize] = position as u32;
+        *slot += 1;
+    }
+}
+
 /// A pair's meetings (positions in the meetings array), in the order found.
 fn chain(pair: &PairMeetings, next: &[u32]) -> impl Iterator<Item = u32> {
     std::iter::successors(Some(pair.first), |&position| Some(next[position as usize]))
@@ -481,20 +484,7 @@ fn index_by_local_high(
     counts: &mut Vec<u32>,
     by_slot: &mut Vec<u32>,
 ) {
-    counts.clear();
-    counts.resize(people + 1, 0);
-    for &high in record_highs {
-        counts[high as usize + 1] += 1;
-    }
-    for index in 1..counts.len() {
-        counts[index] += counts[index - 1];
-    }
-    by_slot.clear();
-    by_slot.resize(record_highs.len(), 0);
-    for (record, &high) in record_highs.iter().enumerate() {
-        by_slot[counts[high as usize] as usize] = record as u32;
-        counts[high as usize] += 1;
-    }
+    counting_sort(record_highs.iter().copied(), people, counts, by_slot);
     evidence.by_high = Positions::from_fn(by_slot.len(), |slot| by_slot[slot]);
 }
 
@@ -534,6 +524,20 @@ impl Positions {
             Self::Short(positions) => usize::from(positions[index]),
             Self::Long(positions) => positions[index] as usize,
         }
+    }
+
+    /// The first index at which `before(index)` is false, as `slice::partition_point`.
+    fn partition_point(&self, before: impl Fn(usize) -> bool) -> usize {
+        let (mut from, mut to) = (0, self.len());
+        while from < to {
+            let middle = from + (to - from) / 2;
+            if before(middle) {
+                from = middle + 1;
+            } else {
+                to = middle;
+            }
+        }
+        from
     }
 
     fn heap_bytes(&self) -> usize {
