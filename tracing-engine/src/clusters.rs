@@ -8,6 +8,7 @@ use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
 
 use crate::Millis;
+use crate::cancel::{Cancel, Cancelled};
 use crate::graph::CoPresenceGraph;
 use crate::model::{PersonIdx, SiteIdx};
 use crate::queries::{Exposure, Window};
@@ -170,14 +171,31 @@ impl CoPresenceGraph {
 
     /// For each case, the earliest-arrival time-respecting paths to the other cases:
     /// a hop counts only when its exposure ends after the infection reached its start.
-    pub fn transmission_chains(&self, cases: &[(PersonIdx, Millis)], rules: &Rules) -> Vec<Chain> {
-        let case_set: HashMap<PersonIdx, Millis> = cases.iter().copied().collect();
+    /// A case listed twice is searched once, from its earliest time; `cancel` is checked
+    /// as the search goes (each search can reach the whole graph).
+    pub fn transmission_chains(
+        &self,
+        cases: &[(PersonIdx, Millis)],
+        rules: &Rules,
+        cancel: &Cancel,
+    ) -> Result<Vec<Chain>, Cancelled> {
+        let mut case_set: HashMap<PersonIdx, Millis> = HashMap::with_capacity(cases.len());
+        for &(case, from) in cases {
+            case_set
+                .entry(case)
+                .and_modify(|known| *known = (*known).min(from))
+                .or_insert(from);
+        }
+        let mut sources: Vec<(PersonIdx, Millis)> =
+            case_set.iter().map(|(&case, &from)| (case, from)).collect();
+        sources.sort_unstable();
         let mut chains = Vec::new();
-        for &(source, infectious_from) in cases {
+        for (source, infectious_from) in sources {
             let mut arrival: HashMap<PersonIdx, Millis> = HashMap::from([(source, infectious_from)]);
             let mut previous: HashMap<PersonIdx, (PersonIdx, Exposure)> = HashMap::new();
             let mut queue = BinaryHeap::from([Reverse((infectious_from, source))]);
             while let Some(Reverse((at, person))) = queue.pop() {
+                cancel.check()?;
                 if arrival.get(&person).is_some_and(|&best| best < at) {
                     continue;
                 }
@@ -218,7 +236,7 @@ impl CoPresenceGraph {
                 chains.push(Chain { path, hops });
             }
         }
-        chains
+        Ok(chains)
     }
 }
 

@@ -82,6 +82,9 @@ pub struct CoPresenceGraph {
     free_groups: Vec<u32>,
     /// Per person: where their stays are kept, in their groups.
     person_stays: Vec<Vec<StayRef>>,
+    /// The earliest and latest start of any stay added: a query over a long window
+    /// looks only at the days that can hold data.
+    starts: Option<(Millis, Millis)>,
 }
 
 /// Where a stay is kept: its group and its position among the group's stays (which only
@@ -217,6 +220,14 @@ impl CoPresenceGraph {
         for (id, evidence) in swept {
             self.groups[id as usize].evidence = evidence;
         }
+        let batch_starts = presences
+            .par_iter()
+            .map(|p| (p.start, p.start))
+            .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+        self.starts = match (self.starts, batch_starts) {
+            (Some(known), Some(batch)) => Some((known.0.min(batch.0), known.1.max(batch.1))),
+            (known, batch) => known.or(batch),
+        };
         Ok(())
     }
 
@@ -340,7 +351,16 @@ impl CoPresenceGraph {
     /// The stays in the groups of `place` whose day overlaps `[from, to)`.
     pub(crate) fn stays_at(&self, place: PlaceIdx, from: Millis, to: Millis) -> Vec<Stay> {
         let mut out: Vec<Stay> = Vec::new();
-        for day in self.day_of(place, from)..=self.day_of(place, to) {
+        let Some((first, last)) = self.starts else {
+            return out;
+        };
+        // Days before the first start or after the last hold nothing: a window of a
+        // century costs what the data's days cost.
+        let (first_day, last_day) = (
+            self.day_of(place, from.max(first)),
+            self.day_of(place, to.min(last)),
+        );
+        for day in first_day..=last_day {
             if let Some(&id) = self.group_ids.get(&self.halls.group_key(place, day)) {
                 out.extend(
                     self.groups[id as usize]

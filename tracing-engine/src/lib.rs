@@ -13,9 +13,11 @@
 //! - [`graph`]: the co-presence graph (petgraph), built in parallel with rayon, grown
 //!   incrementally, expired by retention.
 //! - [`queries`]: close and secondary contacts, trajectories, who was where.
+//! - [`cancel`]: deadlines and caller-gone flags that stop long queries.
 //! - [`clusters`]: connected clusters and time-respecting transmission chains.
 //! - [`synthetic`]: a deterministic generator of realistic hall days.
 
+pub mod cancel;
 pub mod clusters;
 pub mod geometry;
 pub mod graph;
@@ -26,8 +28,9 @@ pub mod rules;
 pub mod sweep;
 pub mod synthetic;
 
+pub use cancel::{Cancel, Cancelled};
 pub use graph::{CoPresenceGraph, EngineConfig};
-pub use model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence, PresenceError};
+pub use model::{EARLIEST, LATEST, PersonKey, PersonKind, PlaceKey, PlaceKind, Presence, PresenceError};
 pub use rules::{ExposureRule, Rules};
 
 /// Milliseconds since the Unix epoch, UTC.

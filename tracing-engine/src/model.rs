@@ -9,6 +9,18 @@ use std::hash::BuildHasher;
 
 use crate::Millis;
 
+/// The earliest time the engine accepts, 2000-01-01T00:00:00Z: nothing a hall records
+/// is older, and a bound keeps every shift of a time (a day start, a queue window) far
+/// from the ends of `i64`.
+pub const EARLIEST: Millis = 946_684_800_000;
+/// The latest time the engine accepts, 2100-01-01T00:00:00Z.
+pub const LATEST: Millis = 4_102_444_800_000;
+
+/// Whether a time is within [`EARLIEST`, `LATEST`].
+pub fn in_time_range(at: Millis) -> bool {
+    (EARLIEST..=LATEST).contains(&at)
+}
+
 /// Visitor or staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PersonKind {
@@ -81,6 +93,9 @@ pub enum PresenceError {
     /// A person in an entry queue needs their position.
     #[error("queue_position is required for entry queues")]
     MissingQueuePosition,
+    /// A time before 2000 or after 2099: a broken clock or a hostile device.
+    #[error("{0} is outside 2000-01-01..2100-01-01")]
+    TimeOutOfRange(&'static str),
 }
 
 impl Presence {
@@ -97,6 +112,12 @@ impl Presence {
         }
         if self.place.site_id != self.person.site_id {
             return Err(PresenceError::SiteMismatch);
+        }
+        if !in_time_range(self.start) {
+            return Err(PresenceError::TimeOutOfRange("start"));
+        }
+        if self.end.is_some_and(|end| !in_time_range(end)) {
+            return Err(PresenceError::TimeOutOfRange("end"));
         }
         if self.end.is_some_and(|end| end < self.start) {
             return Err(PresenceError::EndBeforeStart);

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::Millis;
 use crate::graph::CoPresenceGraph;
-use crate::model::{PersonIdx, PlaceIdx, Stay};
+use crate::model::{EARLIEST, LATEST, PersonIdx, PlaceIdx, Stay};
 use crate::rules::{ExposureRule, Rules};
 use crate::sweep::{GroupEvidence, PairRecord};
 
@@ -14,7 +14,13 @@ pub type Window = (Millis, Millis);
 
 /// The window of `days` before an anchor (symptom onset or sampling) until the anchor.
 pub fn days_before(anchor: Millis, days: u32) -> Window {
-    (anchor - i64::from(days) * 86_400_000, anchor)
+    (anchor.saturating_sub(i64::from(days) * 86_400_000), anchor)
+}
+
+/// A window cut to the times the engine accepts: nothing lies outside them, so the
+/// answer is the same, and no time arithmetic meets the ends of `i64`.
+pub(crate) fn clamped(window: Window) -> Window {
+    (window.0.clamp(EARLIEST, LATEST), window.1.clamp(EARLIEST, LATEST))
 }
 
 /// Spans, total overlap and whether a queue meeting was near enough, per place pair.
@@ -140,6 +146,7 @@ impl CoPresenceGraph {
 
     /// The neighbours of `person` that qualify within `window`, most exposed first.
     pub fn close_contacts(&self, person: PersonIdx, window: Window, rules: &Rules) -> Vec<Contact> {
+        let window = clamped(window);
         let mut seen: Vec<(PersonIdx, &GroupEvidence, PairRecord)> = Vec::new();
         for (_, group) in self.groups_of(person, window) {
             for record in group.records_of(person) {
@@ -213,6 +220,7 @@ impl CoPresenceGraph {
 
     /// The person's stays overlapping `window`, in time order.
     pub fn trajectory(&self, person: PersonIdx, window: Window) -> Vec<Stay> {
+        let window = clamped(window);
         let mut out: Vec<Stay> = self
             .stays_of(person)
             .map(|(_, stay)| *stay)
@@ -224,6 +232,7 @@ impl CoPresenceGraph {
 
     /// Everyone present in `place` during `window`, by arrival.
     pub fn who_was_there(&self, place: PlaceIdx, window: Window) -> Vec<Stay> {
+        let window = clamped(window);
         self.stays_at(place, window.0, window.1)
     }
 }

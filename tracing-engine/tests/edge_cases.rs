@@ -12,6 +12,7 @@ use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};
 use hallguard_tracing_engine::model::{Presence, PresenceError};
 use hallguard_tracing_engine::queries::Window;
 use hallguard_tracing_engine::rules::{ExposureRule, Rules};
+use hallguard_tracing_engine::{Cancel, Cancelled, EARLIEST, LATEST};
 
 fn graph(presences: &[Presence]) -> CoPresenceGraph {
     let mut graph = CoPresenceGraph::new(EngineConfig::default());
@@ -342,7 +343,22 @@ fn clusters_and_chains_follow_qualifying_edges_in_time_order() {
     assert_eq!(clusters[0].members.len(), 3);
     let p1 = graph.person_index(&person("p1")).unwrap();
     let p3 = graph.person_index(&person("p3")).unwrap();
-    let chains = graph.transmission_chains(&[(p1, DAY0), (p3, DAY0)], &Rules::default());
+    let chains = graph
+        .transmission_chains(&[(p1, DAY0), (p3, DAY0)], &Rules::default(), &Cancel::default())
+        .unwrap();
+    // A case listed many times is searched once: the same chains come back.
+    let repeated: Vec<_> = std::iter::repeat_n([(p1, DAY0), (p3, DAY0)], 64)
+        .flatten()
+        .collect();
+    let again = graph
+        .transmission_chains(&repeated, &Rules::default(), &Cancel::default())
+        .unwrap();
+    assert_eq!(again, chains);
+    let stopped = Cancel::default().with_deadline(std::time::Instant::now());
+    assert_eq!(
+        graph.transmission_chains(&[(p1, DAY0)], &Rules::default(), &stopped),
+        Err(Cancelled)
+    );
     let from_p1: Vec<_> = chains.iter().filter(|c| c.path[0] == p1).collect();
     assert_eq!(from_p1.len(), 1);
     assert_eq!(from_p1[0].path.len(), 3);
@@ -365,4 +381,33 @@ fn clusters_add_up_a_pairs_overlap_across_days() {
     assert_eq!(clusters.len(), 1);
     assert_eq!(clusters[0].members.len(), 2);
     assert!(graph.clusters(day(), &Rules::default(), 2).is_empty());
+}
+
+#[test]
+fn times_outside_the_engines_range_are_refused_and_windows_at_the_ends_answer() {
+    let mut graph = graph(&[zone("a", "tax-area", 0, 30), zone("b", "tax-area", 0, 30)]);
+    let stats = graph.stats();
+    // A device's poison times: refused with the field named, the graph untouched.
+    for (start, end, field) in [
+        (i64::MIN, None, "start"),
+        (EARLIEST - 1, None, "start"),
+        (LATEST + 1, None, "start"),
+        (DAY0, Some(i64::MAX), "end"),
+    ] {
+        for mut presence in [zone("c", "tax-area", 0, 30), queue("d", "gate-1", 1, 1)] {
+            (presence.start, presence.end) = (start, end);
+            let refused = graph.add(&[zone("ok", "tax-area", 0, 30), presence]);
+            assert_eq!(refused.unwrap_err(), (1, PresenceError::TimeOutOfRange(field)));
+        }
+    }
+    assert_eq!(graph.stats(), stats);
+    // Queries with windows at the ends of i64 answer as if cut to the range.
+    let a = graph.person_index(&person("a")).unwrap();
+    let everything = (i64::MIN, i64::MAX);
+    assert_eq!(graph.close_contacts(a, everything, &Rules::default()).len(), 1);
+    assert_eq!(graph.trajectory(a, everything).len(), 1);
+    let tax = graph.place_lookup(&zone("a", "tax-area", 0, 30).place).unwrap();
+    assert_eq!(graph.who_was_there(tax, everything).len(), 2);
+    assert_eq!(graph.who_was_there(tax, (i64::MIN, i64::MIN + 1)).len(), 0);
+    assert!(graph.clusters(everything, &Rules::default(), 2).len() == 1);
 }
