@@ -1,7 +1,8 @@
 //! Proto messages to engine types and back. Validation happens here, once, naming the
 //! field at fault; the engine and the store never see a proto type.
 
-use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_platform::time::{TIME_RANGE_TEXT, millis_to_timestamp, now_millis, timestamp_in_range};
+use hallguard_platform::validate::MAX_WINDOW_MS;
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
@@ -112,11 +113,7 @@ pub fn ingested(interval: &pb::PresenceInterval, field: &str) -> Result<Ingested
             "is empty",
         ));
     }
-    let start = interval
-        .start
-        .as_ref()
-        .map(timestamp_to_millis)
-        .ok_or_else(|| ContactTracingError::invalid(format!("{field}.start"), "is required"))?;
+    let start = instant(interval.start.as_ref(), &format!("{field}.start"))?;
     let latest = now_millis() + MAX_FUTURE_MS;
     if start > latest {
         return Err(ContactTracingError::invalid(
@@ -124,7 +121,11 @@ pub fn ingested(interval: &pb::PresenceInterval, field: &str) -> Result<Ingested
             "is in the future",
         ));
     }
-    let end = interval.end.as_ref().map(timestamp_to_millis);
+    let end = interval
+        .end
+        .as_ref()
+        .map(|end| instant(Some(end), &format!("{field}.end")))
+        .transpose()?;
     if let Some(end) = end {
         if end < start {
             return Err(ContactTracingError::invalid(
@@ -160,6 +161,10 @@ pub fn ingested(interval: &pb::PresenceInterval, field: &str) -> Result<Ingested
             0
         },
     };
+    // The engine's own checks last: what it would refuse is never stored.
+    presence
+        .validate()
+        .map_err(|error| ContactTracingError::invalid(field, error.to_string()))?;
     Ok(Ingested {
         source_event_id: interval.source_event_id.clone(),
         presence,
@@ -192,23 +197,27 @@ pub fn window(
     field: &str,
 ) -> Result<(Millis, Millis), ContactTracingError> {
     let window = window.ok_or_else(|| ContactTracingError::invalid(field, "is required"))?;
-    let start = window
-        .start
-        .as_ref()
-        .map(timestamp_to_millis)
-        .ok_or_else(|| ContactTracingError::invalid(format!("{field}.start"), "is required"))?;
-    let end = window
-        .end
-        .as_ref()
-        .map(timestamp_to_millis)
-        .ok_or_else(|| ContactTracingError::invalid(format!("{field}.end"), "is required"))?;
+    let start = instant(window.start.as_ref(), &format!("{field}.start"))?;
+    let end = instant(window.end.as_ref(), &format!("{field}.end"))?;
     if end <= start {
         return Err(ContactTracingError::invalid(
             format!("{field}.end"),
             "must be after start",
         ));
     }
+    if end - start > MAX_WINDOW_MS {
+        return Err(ContactTracingError::invalid(field, "is longer than 366 days"));
+    }
     Ok((start, end))
+}
+
+/// A required time within the range the services and the engine accept.
+pub fn instant(
+    timestamp: Option<&prost_types::Timestamp>,
+    field: &str,
+) -> Result<Millis, ContactTracingError> {
+    let timestamp = timestamp.ok_or_else(|| ContactTracingError::invalid(field, "is required"))?;
+    timestamp_in_range(timestamp).ok_or_else(|| ContactTracingError::invalid(field, TIME_RANGE_TEXT))
 }
 
 /// A window as a message.

@@ -17,6 +17,9 @@ pub enum ContactTracingError {
     /// A blocking engine task failed.
     #[error("engine task: {0}")]
     Engine(String),
+    /// A query stopped: its deadline or the query budget passed, or its caller left.
+    #[error(transparent)]
+    Cancelled(#[from] hallguard_tracing_engine::Cancelled),
 }
 
 impl ContactTracingError {
@@ -33,6 +36,9 @@ impl From<ContactTracingError> for tonic::Status {
             ContactTracingError::NotFound(violation) => status::not_found(violation),
             ContactTracingError::Database(cause) => status::from_sqlx(cause),
             ContactTracingError::Engine(_) => status::internal(&error),
+            ContactTracingError::Cancelled(_) => tonic::Status::deadline_exceeded(
+                "the query ran past its deadline or the query budget; narrow the window or the cases",
+            ),
         }
     }
 }

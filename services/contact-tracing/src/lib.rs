@@ -54,6 +54,85 @@ pub fn empty_graph(halls: &Halls) -> CoPresenceGraph {
 /// Rows per page when the graph is rebuilt at start.
 const REBUILD_PAGE_ROWS: i64 = 100_000;
 
+/// What a rebuild from the database did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// Intervals now in the graph.
+    pub intervals: usize,
+    /// Stored rows left out: unreadable, refused by the engine (a time outside its
+    /// range, an end before its start), or of a hall this deployment does not serve.
+    pub skipped: usize,
+    /// How long it took.
+    pub millis: u64,
+}
+
+/// Builds the graph from every stored interval, page by page. A row the engine refuses
+/// is counted, logged (without personal data) and skipped: one bad row never stops the
+/// rebuild or empties the graph, so a poison interval cannot cause a crash loop.
+pub async fn rebuild(
+    pool: &sqlx::AnyPool,
+    halls: &Halls,
+) -> Result<(CoPresenceGraph, Rebuilt), DatabaseError> {
+    let started = Instant::now();
+    let mut graph = empty_graph(halls);
+    let (mut intervals, mut skipped, mut foreign) = (0usize, 0usize, 0usize);
+    let mut after = None;
+    loop {
+        let page = store::load_page(pool, after.as_ref(), REBUILD_PAGE_ROWS).await?;
+        skipped += page.unreadable;
+        let mut presences = Vec::with_capacity(page.presences.len());
+        for (source_event_id, presence) in page.presences {
+            if halls.get(&presence.person.site_id).is_none() {
+                // Shards of contact tracing may share one table: another hall's rows are
+                // someone else's, not damage.
+                foreign += 1;
+                continue;
+            }
+            match presence.validate() {
+                Ok(()) => presences.push(presence),
+                Err(error) => {
+                    skipped += 1;
+                    tracing::error!(%source_event_id, %error, "stored interval refused by the engine; skipped");
+                }
+            }
+        }
+        // Every row passed the engine's own checks; should one still be refused, the
+        // rest of the page goes in without it (an add takes all of a batch or nothing).
+        while let Err((index, error)) = graph.add(&presences) {
+            tracing::error!(index, %error, "stored interval refused by the engine; skipped");
+            presences.remove(index);
+            skipped += 1;
+        }
+        intervals += presences.len();
+        match page.end {
+            Some(end) => after = Some(end),
+            None => break,
+        }
+    }
+    let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    hallguard_platform::metrics::METRICS
+        .graph_rows_skipped
+        .set(i64::try_from(skipped).unwrap_or(i64::MAX));
+    if skipped > 0 {
+        tracing::warn!(skipped, "stored intervals skipped at rebuild");
+    }
+    tracing::info!(
+        intervals,
+        skipped,
+        other_halls = foreign,
+        millis,
+        "contact graph rebuilt"
+    );
+    Ok((
+        graph,
+        Rebuilt {
+            intervals,
+            skipped,
+            millis,
+        },
+    ))
+}
+
 /// Opens the database, rebuilds the graph from every stored interval, and assembles the
 /// gRPC surface; the service reports SERVING only after this returns.
 pub async fn build(
@@ -67,30 +146,12 @@ pub async fn build(
     if purged > 0 {
         tracing::info!(purged, "presence past retention deleted at start");
     }
-    let started = Instant::now();
-    let mut graph = empty_graph(halls);
-    let mut intervals = 0usize;
-    let mut after = None;
-    loop {
-        let (mut page, end) = store::load_page(&database.pool, after.as_ref(), REBUILD_PAGE_ROWS).await?;
-        // Rows were validated on the way in; one damaged row must not empty the graph.
-        // Only the served halls: shards of contact tracing may share one table.
-        page.retain(|presence| presence.validate().is_ok() && halls.get(&presence.person.site_id).is_some());
-        intervals += page.len();
-        if let Err((index, error)) = graph.add(&page) {
-            tracing::error!(index, %error, "stored intervals rejected by the engine");
-        }
-        match end {
-            Some(end) => after = Some(end),
-            None => break,
-        }
-    }
-    let last_build_millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(intervals, millis = last_build_millis, "contact graph rebuilt");
+    let (graph, rebuilt) = rebuild(&database.pool, halls).await?;
+    let last_build_millis = rebuilt.millis;
     service::record_graph(&graph);
     hallguard_platform::metrics::METRICS
         .graph_build_seconds
-        .set(started.elapsed().as_secs_f64());
+        .set(last_build_millis as f64 / 1000.0);
     let service =
         service::ContactTracingService::new(database.pool.clone(), graph, halls.clone(), last_build_millis);
     let server = ContactTracingServer::new(service)

@@ -2,16 +2,19 @@
 //! queries. Engine work runs on the blocking pool so the async workers stay free.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use hallguard_platform::hall::Halls;
 use hallguard_platform::metrics::METRICS;
 use hallguard_platform::status::FieldViolation;
-use hallguard_platform::time::{millis_to_timestamp, timestamp_to_millis};
+use hallguard_platform::time::millis_to_timestamp;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracing;
-use hallguard_tracing_engine::CoPresenceGraph;
 use hallguard_tracing_engine::queries::days_before;
+use hallguard_tracing_engine::{Cancel, CoPresenceGraph};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::convert;
@@ -25,6 +28,45 @@ type WhoWasThereStream = std::pin::Pin<
 
 /// Default look-back before symptom onset or sampling, as in the national protocol.
 const DEFAULT_DAYS_BEFORE: u32 = 4;
+/// Longest look-back a query may ask for.
+const MAX_DAYS_BEFORE: u32 = 366;
+/// Most cases one transmission-chain query may name (each is a search of the graph).
+pub const MAX_CHAIN_CASES: usize = 100;
+/// Longest a query may run when its caller set no shorter deadline.
+pub const QUERY_BUDGET: Duration = Duration::from_secs(30);
+
+/// Raises its flag when dropped: a handler's future is dropped when its caller goes
+/// away or its deadline passes, and the blocking work sees the flag and stops.
+#[derive(Debug, Default)]
+struct CallerGone(Arc<AtomicBool>);
+
+impl CallerGone {
+    fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+}
+
+impl Drop for CallerGone {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The deadline a caller set (`grpc-timeout`: digits and a unit, H M S m u n).
+fn caller_deadline<T>(request: &Request<T>) -> Option<Duration> {
+    let value = request.metadata().get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => Duration::from_secs(amount.saturating_mul(60)),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
 
 /// Puts the graph's size in the metrics.
 pub fn record_graph(graph: &CoPresenceGraph) {
@@ -75,16 +117,22 @@ impl ContactTracingService {
         let accepted = store::insert(&self.pool, checked).await?;
         let accepted_count = accepted.len();
         let graph = self.graph.clone();
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
-            let mut graph = graph
-                .write()
-                .map_err(|_| ContactTracingError::Engine("graph lock poisoned".into()))?;
-            // Already validated: an error here would be a bug, reported as internal.
-            graph
-                .add(&accepted)
-                .map_err(|(_, error)| ContactTracingError::Engine(error.to_string()))?;
+            let _entered = span.enter();
+            // A panic that once happened under the lock must not refuse every later call.
+            let mut graph = graph.write().unwrap_or_else(PoisonError::into_inner);
+            // Already validated with the engine's own checks: an error or a panic here is
+            // a bug, answered as internal for this call only.
+            let added = std::panic::catch_unwind(AssertUnwindSafe(|| graph.add(&accepted)));
             record_graph(&graph);
-            Ok::<(), ContactTracingError>(())
+            match added {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err((_, error))) => Err(ContactTracingError::Engine(error.to_string())),
+                Err(_) => Err(ContactTracingError::Engine(
+                    "the engine panicked while adding".into(),
+                )),
+            }
         })
         .await
         .map_err(|error| ContactTracingError::Engine(error.to_string()))??;
@@ -99,24 +147,39 @@ impl ContactTracingService {
         })
     }
 
-    /// Runs a query on the graph off the async threads, timing it as `query`.
+    /// Runs a query on the graph off the async threads, timing it as `query`. The work
+    /// gets a [`Cancel`] that fires when the caller's deadline passes, after
+    /// [`QUERY_BUDGET`], or when the caller goes away (this future is dropped); a panic
+    /// answers INTERNAL for this query only.
     async fn with_graph<T: Send + 'static>(
         &self,
         query: &'static str,
-        work: impl FnOnce(&CoPresenceGraph) -> Result<T, ContactTracingError> + Send + 'static,
+        deadline: Option<Duration>,
+        work: impl FnOnce(&CoPresenceGraph, &Cancel) -> Result<T, ContactTracingError> + Send + 'static,
     ) -> Result<T, ContactTracingError> {
         let graph = self.graph.clone();
         let span = tracing::Span::current();
+        let gone = CallerGone::default();
+        let budget = deadline.map_or(QUERY_BUDGET, |deadline| deadline.min(QUERY_BUDGET));
+        let cancel = Cancel::default()
+            .with_deadline(Instant::now() + budget)
+            .with_flag(gone.flag());
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let graph = graph
-                .read()
-                .map_err(|_| ContactTracingError::Engine("graph lock poisoned".into()))?;
+            let graph = graph.read().unwrap_or_else(PoisonError::into_inner);
             let _timer = METRICS
                 .graph_query_seconds
                 .with_label_values(&[query])
                 .start_timer();
-            work(&graph)
+            match std::panic::catch_unwind(AssertUnwindSafe(|| work(&graph, &cancel))) {
+                Ok(answer) => answer,
+                Err(_) => {
+                    tracing::error!(query, "the engine panicked during a query");
+                    Err(ContactTracingError::Engine(
+                        "the engine panicked during a query".into(),
+                    ))
+                }
+            }
         })
         .await
         .map_err(|error| ContactTracingError::Engine(error.to_string()))?
@@ -131,15 +194,16 @@ fn find_contacts(
     let window = match &request.window {
         Some(pb::find_contacts_request::Window::Span(span)) => convert::window(Some(span), "span")?,
         Some(pb::find_contacts_request::Window::DaysBefore(before)) => {
-            let anchor = before
-                .anchor
-                .as_ref()
-                .map(timestamp_to_millis)
-                .ok_or_else(|| ContactTracingError::invalid("days_before.anchor", "is required"))?;
-            let days = if before.days == 0 {
-                DEFAULT_DAYS_BEFORE
-            } else {
-                before.days
+            let anchor = convert::instant(before.anchor.as_ref(), "days_before.anchor")?;
+            let days = match before.days {
+                0 => DEFAULT_DAYS_BEFORE,
+                days if days > MAX_DAYS_BEFORE => {
+                    return Err(ContactTracingError::invalid(
+                        "days_before.days",
+                        format!("must be at most {MAX_DAYS_BEFORE}"),
+                    ));
+                }
+                days => days,
             };
             days_before(anchor, days)
         }
@@ -162,6 +226,7 @@ fn find_contacts(
     let secondary = if rings == 2 {
         let mut isolated_at = HashMap::new();
         for (person_id, at) in &request.isolated_at {
+            let at = convert::instant(Some(at), &format!("isolated_at[{person_id}]"))?;
             let key = hallguard_tracing_engine::PersonKey {
                 person_id: person_id.clone(),
                 ..person.clone()
@@ -174,7 +239,7 @@ fn find_contacts(
                 if let Some(contact) =
                     graph.person_index(&hallguard_tracing_engine::PersonKey { kind, ..key.clone() })
                 {
-                    isolated_at.insert(contact, timestamp_to_millis(at));
+                    isolated_at.insert(contact, at);
                 }
             }
         }
@@ -272,10 +337,13 @@ impl ContactTracing for ContactTracingService {
         &self,
         request: Request<pb::FindContactsRequest>,
     ) -> Result<Response<pb::FindContactsResponse>, Status> {
+        let deadline = caller_deadline(&request);
         let request = request.into_inner();
         Ok(Response::new(
-            self.with_graph("find_contacts", move |graph| find_contacts(graph, &request))
-                .await?,
+            self.with_graph("find_contacts", deadline, move |graph, _cancel| {
+                find_contacts(graph, &request)
+            })
+            .await?,
         ))
     }
 
@@ -284,9 +352,10 @@ impl ContactTracing for ContactTracingService {
         &self,
         request: Request<pb::GetTrajectoryRequest>,
     ) -> Result<Response<pb::GetTrajectoryResponse>, Status> {
+        let deadline = caller_deadline(&request);
         let request = request.into_inner();
         let response = self
-            .with_graph("get_trajectory", move |graph| {
+            .with_graph("get_trajectory", deadline, move |graph, _cancel| {
                 let person = convert::person_key(request.person.as_ref(), "person")?;
                 let window = convert::window(request.window.as_ref(), "window")?;
                 let stops = match graph.person_index(&person) {
@@ -312,9 +381,10 @@ impl ContactTracing for ContactTracingService {
         &self,
         request: Request<pb::FindClustersRequest>,
     ) -> Result<Response<pb::FindClustersResponse>, Status> {
+        let deadline = caller_deadline(&request);
         let request = request.into_inner();
         let response = self
-            .with_graph("find_clusters", move |graph| {
+            .with_graph("find_clusters", deadline, move |graph, _cancel| {
                 let window = convert::window(request.window.as_ref(), "window")?;
                 let rules = convert::rules(request.overrides.as_ref());
                 let min_size = if request.min_size == 0 {
@@ -353,30 +423,31 @@ impl ContactTracing for ContactTracingService {
         &self,
         request: Request<pb::FindTransmissionChainsRequest>,
     ) -> Result<Response<pb::FindTransmissionChainsResponse>, Status> {
+        let deadline = caller_deadline(&request);
         let request = request.into_inner();
         let response = self
-            .with_graph("find_transmission_chains", move |graph| {
+            .with_graph("find_transmission_chains", deadline, move |graph, cancel| {
                 let rules = convert::rules(request.overrides.as_ref());
+                if request.cases.len() > MAX_CHAIN_CASES {
+                    return Err(ContactTracingError::invalid(
+                        "cases",
+                        format!("names more than {MAX_CHAIN_CASES} cases"),
+                    ));
+                }
                 let mut cases = Vec::new();
                 for (index, case) in request.cases.iter().enumerate() {
                     let person =
                         convert::person_key(case.person.as_ref(), &format!("cases[{index}].person"))?;
-                    let from = case
-                        .infectious_from
-                        .as_ref()
-                        .map(timestamp_to_millis)
-                        .ok_or_else(|| {
-                            ContactTracingError::invalid(
-                                format!("cases[{index}].infectious_from"),
-                                "is required",
-                            )
-                        })?;
+                    let from = convert::instant(
+                        case.infectious_from.as_ref(),
+                        &format!("cases[{index}].infectious_from"),
+                    )?;
                     if let Some(person) = graph.person_index(&person) {
                         cases.push((person, from));
                     }
                 }
                 let chains = graph
-                    .transmission_chains(&cases, &rules)
+                    .transmission_chains(&cases, &rules, cancel)?
                     .into_iter()
                     .map(|chain| pb::Chain {
                         path: chain
@@ -402,9 +473,10 @@ impl ContactTracing for ContactTracingService {
         &self,
         request: Request<pb::WhoWasThereRequest>,
     ) -> Result<Response<WhoWasThereStream>, Status> {
+        let deadline = caller_deadline(&request);
         let request = request.into_inner();
         let chunks = self
-            .with_graph("who_was_there", move |graph| {
+            .with_graph("who_was_there", deadline, move |graph, _cancel| {
                 if request.site_id.trim().is_empty() {
                     return Err(ContactTracingError::invalid("site_id", "is empty"));
                 }
@@ -448,9 +520,10 @@ impl ContactTracing for ContactTracingService {
         &self,
         request: Request<pb::ExportSubgraphRequest>,
     ) -> Result<Response<pb::ExportSubgraphResponse>, Status> {
+        let deadline = caller_deadline(&request);
         let request = request.into_inner();
         let response = self
-            .with_graph("export_subgraph", move |graph| {
+            .with_graph("export_subgraph", deadline, move |graph, _cancel| {
                 let query = request
                     .query
                     .ok_or_else(|| ContactTracingError::invalid("query", "is required"))?;
@@ -469,7 +542,7 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::GetGraphStatsResponse>, Status> {
         let last_build_millis = self.last_build_millis;
         let response = self
-            .with_graph("get_graph_stats", move |graph| {
+            .with_graph("get_graph_stats", None, move |graph, _cancel| {
                 let stats = graph.stats();
                 Ok(pb::GetGraphStatsResponse {
                     intervals: stats.stays as u64,

@@ -60,13 +60,21 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Pres
 /// Where a page of stored intervals ends: the next page starts after it.
 pub type PageEnd = (i64, String);
 
-/// Up to `limit` stored intervals after `after`, oldest first, with where the page ends
-/// (`None` once no rows are left). Paging keeps a rebuild's memory to one page of rows.
-pub async fn load_page(
-    pool: &AnyPool,
-    after: Option<&PageEnd>,
-    limit: i64,
-) -> Result<(Vec<Presence>, Option<PageEnd>), sqlx::Error> {
+/// A page of stored intervals.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The readable rows, each with its source event id, oldest first.
+    pub presences: Vec<(String, Presence)>,
+    /// Rows that could not be read as an interval (a kind no version wrote, a column
+    /// of the wrong type): counted, never a reason to stop.
+    pub unreadable: usize,
+    /// Where the page ends; `None` once no rows are left.
+    pub end: Option<PageEnd>,
+}
+
+/// Up to `limit` stored intervals after `after`, oldest first, with where the page ends.
+/// Paging keeps a rebuild's memory to one page of rows.
+pub async fn load_page(pool: &AnyPool, after: Option<&PageEnd>, limit: i64) -> Result<Page, sqlx::Error> {
     let (after_start, after_event) = after.cloned().unwrap_or((i64::MIN, String::new()));
     let rows = sqlx::query(
         "SELECT source_event_id, site_id, person_kind, person_id, place_kind, place_id, start_ms,
@@ -85,35 +93,60 @@ pub async fn load_page(
         Some(row) => Some((row.try_get("start_ms")?, row.try_get("source_event_id")?)),
         None => None,
     };
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let site_id: String = row.try_get("site_id")?;
-        let person_kind: String = row.try_get("person_kind")?;
-        let place_kind: String = row.try_get("place_kind")?;
-        let queue_position: i64 = row.try_get("queue_position")?;
-        out.push(Presence {
-            person: PersonKey {
-                site_id: site_id.clone(),
-                kind: if person_kind == "staff" {
-                    PersonKind::Staff
-                } else {
-                    PersonKind::Visitor
-                },
-                person_id: row.try_get("person_id")?,
-            },
-            place: PlaceKey {
-                site_id,
-                kind: match place_kind.as_str() {
-                    "entry_queue" => PlaceKind::EntryQueue,
-                    "canteen_seat" => PlaceKind::CanteenSeat,
-                    _ => PlaceKind::Zone,
-                },
-                place_id: row.try_get("place_id")?,
-            },
-            start: row.try_get("start_ms")?,
-            end: row.try_get("end_ms")?,
-            queue_position: u32::try_from(queue_position).unwrap_or(0),
-        });
+    let mut page = Page {
+        presences: Vec::with_capacity(rows.len()),
+        unreadable: 0,
+        end,
+    };
+    for row in &rows {
+        match presence_from_row(row) {
+            Ok(Some(read)) => page.presences.push(read),
+            Ok(None) | Err(_) => {
+                page.unreadable += 1;
+                tracing::error!(
+                    source_event_id = row.try_get::<String, _>("source_event_id").unwrap_or_default(),
+                    "stored interval unreadable; skipped"
+                );
+            }
+        }
     }
-    Ok((out, end))
+    Ok(page)
+}
+
+/// One stored row as an interval; `None` for a kind this version does not know.
+fn presence_from_row(row: &sqlx::any::AnyRow) -> Result<Option<(String, Presence)>, sqlx::Error> {
+    let site_id: String = row.try_get("site_id")?;
+    let person_kind: String = row.try_get("person_kind")?;
+    let place_kind: String = row.try_get("place_kind")?;
+    let queue_position: i64 = row.try_get("queue_position")?;
+    let person_kind = match person_kind.as_str() {
+        "staff" => PersonKind::Staff,
+        "visitor" => PersonKind::Visitor,
+        _ => return Ok(None),
+    };
+    let place_kind = match place_kind.as_str() {
+        "zone" => PlaceKind::Zone,
+        "entry_queue" => PlaceKind::EntryQueue,
+        "canteen_seat" => PlaceKind::CanteenSeat,
+        _ => return Ok(None),
+    };
+    let Ok(queue_position) = u32::try_from(queue_position) else {
+        return Ok(None);
+    };
+    let presence = Presence {
+        person: PersonKey {
+            site_id: site_id.clone(),
+            kind: person_kind,
+            person_id: row.try_get("person_id")?,
+        },
+        place: PlaceKey {
+            site_id,
+            kind: place_kind,
+            place_id: row.try_get("place_id")?,
+        },
+        start: row.try_get("start_ms")?,
+        end: row.try_get("end_ms")?,
+        queue_position,
+    };
+    Ok(Some((row.try_get("source_event_id")?, presence)))
 }

@@ -51,17 +51,66 @@ async fn pages_return_every_interval_once_in_time_order() {
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let (page, end) = store::load_page(&database.pool, after.as_ref(), page_rows)
+            let page = store::load_page(&database.pool, after.as_ref(), page_rows)
                 .await
                 .unwrap();
-            assert!(page.len() as i64 <= page_rows);
-            seen.extend(page.into_iter().map(|p| p.person.person_id));
-            match end {
+            assert!(page.presences.len() as i64 <= page_rows);
+            assert_eq!(page.unreadable, 0);
+            seen.extend(page.presences.into_iter().map(|(_, p)| p.person.person_id));
+            match page.end {
                 Some(end) => after = Some(end),
                 None => break,
             }
         }
         assert_eq!(seen, ["p1", "p2", "p3", "p4", "p5"], "pages of {page_rows}");
     }
+    test.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_rebuild_skips_and_counts_rows_the_engine_refuses() {
+    let test = TestDatabase::new();
+    let database = Database::open(
+        &test.target("contact-tracing"),
+        Some(sqlx::migrate!("./migrations")),
+    )
+    .await
+    .unwrap();
+    const DAY: i64 = 1_793_577_600_000;
+    let good = vec![
+        interval("good-1", "p1", DAY),
+        interval("good-2", "p2", DAY + 1_000),
+    ];
+    store::insert(&database.pool, good).await.unwrap();
+    // Rows as an older version, a hand edit or a device with a broken clock left them:
+    // a time that saturated to i64::MIN, an end before its start, an unknown kind, a
+    // queue place no u32 holds.
+    for (event, kind, start, end, position) in [
+        ("poison-min", "zone", i64::MIN, Some(i64::MIN + 1), 0),
+        ("poison-max", "zone", DAY, Some(i64::MAX), 0),
+        ("backwards", "zone", DAY, Some(DAY - 1), 0),
+        ("odd-kind", "stairwell", DAY, Some(DAY + 60_000), 0),
+        ("huge-place", "entry_queue", DAY, Some(DAY), i64::MAX),
+    ] {
+        sqlx::query(
+            "INSERT INTO presence (source_event_id, site_id, person_kind, person_id, place_kind, place_id,
+                                   start_ms, end_ms, queue_position, ingested_at)
+             VALUES ($1, 'riverside-hall', 'visitor', 'p9', $2, 'tax-area', $3, $4, $5, 0)",
+        )
+        .bind(event)
+        .bind(kind)
+        .bind(start)
+        .bind(end)
+        .bind(position)
+        .execute(&database.pool)
+        .await
+        .unwrap();
+    }
+    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
+    let (graph, rebuilt) = hallguard_contact_tracing::rebuild(&database.pool, &halls)
+        .await
+        .unwrap();
+    assert_eq!((rebuilt.intervals, rebuilt.skipped), (2, 5));
+    assert_eq!(graph.stats().stays, 2);
     test.cleanup().await;
 }

@@ -5,7 +5,7 @@
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 use hallguard_platform::hall::{Hall, Halls};
-use hallguard_platform::time::{now_millis, timestamp_to_millis};
+use hallguard_platform::time::now_millis;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::hygiene_server::Hygiene;
@@ -77,8 +77,11 @@ fn date(text: &str) -> Result<String> {
         .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))
 }
 
-fn optional_time(timestamp: Option<&prost_types::Timestamp>) -> Option<i64> {
-    timestamp.map(timestamp_to_millis)
+/// An optional time of something that happened, checked when given.
+fn optional_time(timestamp: Option<&prost_types::Timestamp>, field: &str) -> Result<Option<i64>> {
+    timestamp
+        .map(|given| validate::time(Some(given), now_millis(), field))
+        .transpose()
 }
 
 #[tonic::async_trait]
@@ -144,6 +147,10 @@ impl Incidents for IncidentService {
             return Err(ServiceError::invalid("source", "is required").into());
         }
         validate::required(&open.source_event_id, "source_event_id")?;
+        optional_time(open.occurred_at.as_ref(), "occurred_at")?;
+        for (index, reading) in open.readings.iter().enumerate() {
+            optional_time(reading.taken_at.as_ref(), &format!("readings[{index}].taken_at"))?;
+        }
         if !open.parent_incident_id.is_empty() {
             records::load(&self.pool, &open.parent_incident_id)
                 .await
@@ -247,8 +254,11 @@ impl Incidents for IncidentService {
         let isolated_at = validate::time(request.isolated_at.as_ref(), now_millis(), "isolated_at")?;
         let times = (
             isolated_at,
-            optional_time(request.community_notified_at.as_ref()),
-            optional_time(request.prevention_center_notified_at.as_ref()),
+            optional_time(request.community_notified_at.as_ref(), "community_notified_at")?,
+            optional_time(
+                request.prevention_center_notified_at.as_ref(),
+                "prevention_center_notified_at",
+            )?,
         );
         let incident = steps::isolation(&self.pool, hall, &incident.incident_id, room, times, &by).await?;
         self.answer(&incident).await

@@ -8,6 +8,7 @@
 //! - [`outbound`]: the requests to peers every service writes (incidents, presence).
 //! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
+//! - [`catch_panic`]: a panic in a handler answers INTERNAL for that call only.
 //! - [`status`]: building `tonic::Status` values with field violations.
 //! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
 //! - [`feed`]: live duty-desk feeds per hall; [`metrics`]: Prometheus metrics.
@@ -17,6 +18,7 @@
 //! - [`time`]: epoch milliseconds and protobuf timestamps.
 
 pub mod auth;
+pub mod catch_panic;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -39,6 +39,12 @@ pub struct Metrics {
     pub graph_build_seconds: Gauge,
     /// Contact-tracing query time by query.
     pub graph_query_seconds: HistogramVec,
+    /// Stored presence rows the engine refused when the graph was rebuilt.
+    pub graph_rows_skipped: IntGauge,
+    /// Requests whose handler panicked (answered INTERNAL, the server kept serving).
+    pub handler_panics: IntCounterVec,
+    /// Outbox messages parked for an operator.
+    pub outbox_parked: IntCounterVec,
 }
 
 #[allow(clippy::expect_used)]
@@ -103,6 +109,27 @@ fn build() -> Metrics {
         &["query"],
     )
     .expect("valid metric");
+    let graph_rows_skipped = IntGauge::new(
+        "hallguard_graph_rows_skipped",
+        "Stored presence rows the engine refused at the last rebuild",
+    )
+    .expect("valid metric");
+    let handler_panics = IntCounterVec::new(
+        Opts::new(
+            "hallguard_handler_panics_total",
+            "Requests whose handler panicked, answered INTERNAL",
+        ),
+        &["service", "rpc"],
+    )
+    .expect("valid metric");
+    let outbox_parked = IntCounterVec::new(
+        Opts::new(
+            "hallguard_outbox_parked_total",
+            "Outbox messages parked for an operator (refused, or failing the same way)",
+        ),
+        &["service", "destination"],
+    )
+    .expect("valid metric");
     for collector in [
         Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
         Box::new(latency.clone()),
@@ -114,6 +141,9 @@ fn build() -> Metrics {
         Box::new(graph_pairs.clone()),
         Box::new(graph_build_seconds.clone()),
         Box::new(graph_query_seconds.clone()),
+        Box::new(graph_rows_skipped.clone()),
+        Box::new(handler_panics.clone()),
+        Box::new(outbox_parked.clone()),
     ] {
         registry.register(collector).expect("metric registered once");
     }
@@ -129,6 +159,9 @@ fn build() -> Metrics {
         graph_pairs,
         graph_build_seconds,
         graph_query_seconds,
+        graph_rows_skipped,
+        handler_panics,
+        outbox_parked,
     }
 }
 

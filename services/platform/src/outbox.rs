@@ -60,7 +60,15 @@ pub enum DeliveryError {
     /// The receiver rejected the message: retrying cannot help; kept for an operator.
     #[error("rejected: {0}")]
     Rejected(String),
+    /// The receiver failed on the message (INTERNAL): retried up to
+    /// [`MAX_FAILED_ATTEMPTS`] times, then parked for an operator, since a message that
+    /// fails the same way every time may be what breaks the receiver.
+    #[error("failed: {0}")]
+    Failed(String),
 }
+
+/// Attempts that a receiver may fail (not merely be away) before the message is parked.
+pub const MAX_FAILED_ATTEMPTS: i64 = 5;
 
 /// Sends outbox messages to their destination.
 pub trait Deliver: Send + Sync + 'static {
@@ -75,8 +83,13 @@ pub struct BacklogEntry {
     pub destination: String,
     /// Message kind.
     pub kind: String,
-    /// Messages waiting (including rejected ones awaiting an operator).
+    /// Messages waiting (including parked ones awaiting an operator).
     pub pending: u64,
+    /// Of those, how many are parked: refused by the receiver, or failed by it
+    /// [`MAX_FAILED_ATTEMPTS`] times. They are no longer tried and block nothing.
+    pub parked: u64,
+    /// The error that parked the latest parked message, if any.
+    pub parked_error: Option<String>,
     /// Of those, how many have failed at least once.
     pub retrying: u64,
     /// Creation time of the oldest waiting message, epoch ms.
@@ -115,6 +128,7 @@ pub async fn backlog(pool: &AnyPool) -> Result<Vec<BacklogEntry>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT destination, kind, COUNT(*) AS pending,
                 SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) AS retrying,
+                SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END) AS parked,
                 MIN(created_at) AS oldest,
                 MAX(last_error) AS last_error
          FROM outbox WHERE delivered_at IS NULL
@@ -122,18 +136,39 @@ pub async fn backlog(pool: &AnyPool) -> Result<Vec<BacklogEntry>, sqlx::Error> {
     )
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(BacklogEntry {
-                destination: row.try_get("destination")?,
-                kind: row.try_get("kind")?,
-                pending: u64::try_from(row.try_get::<i64, _>("pending")?).unwrap_or(0),
-                retrying: u64::try_from(row.try_get::<i64, _>("retrying")?).unwrap_or(0),
-                oldest_created_at: row.try_get("oldest")?,
-                last_error: row.try_get("last_error")?,
-            })
-        })
-        .collect()
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let destination: String = row.try_get("destination")?;
+        let kind: String = row.try_get("kind")?;
+        let parked = u64::try_from(row.try_get::<i64, _>("parked")?).unwrap_or(0);
+        let parked_error = if parked > 0 {
+            sqlx::query(
+                "SELECT last_error FROM outbox
+                 WHERE delivered_at IS NULL AND failed_at IS NOT NULL AND destination = $1 AND kind = $2
+                 ORDER BY failed_at DESC, id DESC LIMIT 1",
+            )
+            .bind(&destination)
+            .bind(&kind)
+            .fetch_optional(pool)
+            .await?
+            .map(|row| row.try_get("last_error"))
+            .transpose()?
+            .flatten()
+        } else {
+            None
+        };
+        entries.push(BacklogEntry {
+            pending: u64::try_from(row.try_get::<i64, _>("pending")?).unwrap_or(0),
+            retrying: u64::try_from(row.try_get::<i64, _>("retrying")?).unwrap_or(0),
+            parked,
+            parked_error,
+            oldest_created_at: row.try_get("oldest")?,
+            last_error: row.try_get("last_error")?,
+            destination,
+            kind,
+        });
+    }
+    Ok(entries)
 }
 
 /// Retry timing.
@@ -337,7 +372,8 @@ impl<D: Deliver> OutboxWorker<D> {
                     blocked.insert(message.destination.clone());
                 }
                 Attempt::Rejected if members.len() > 1 => {
-                    // One bad message must not park its neighbours: try them one by one.
+                    // One bad message must not park (or hold up) its neighbours: try them
+                    // one by one.
                     for member in members {
                         match self.attempt(&[member]).await? {
                             Attempt::Delivered => delivered += 1,
@@ -402,7 +438,28 @@ impl<D: Deliver> OutboxWorker<D> {
         let outcome = tracing::Instrument::instrument(self.deliver.deliver(message), span).await;
         let (attempt, delivered_at, next_attempt_at, failed_at, error) = match outcome {
             Ok(()) => (Attempt::Delivered, Some(now_millis()), None, None, None),
-            Err(DeliveryError::Retryable(error)) => {
+            Err(DeliveryError::Failed(error)) if members.len() > 1 => {
+                crate::metrics::METRICS
+                    .outbox_failures
+                    .with_label_values(&[self.service, &message.destination])
+                    .inc();
+                // The caller tries the members one by one, to find the one that fails.
+                tracing::info!(destination = %message.destination, kind = %message.kind, %error, "outbox batch failed at the receiver; trying one by one");
+                return Ok(Attempt::Rejected);
+            }
+            Err(DeliveryError::Failed(error)) if message.attempts + 1 >= MAX_FAILED_ATTEMPTS => {
+                crate::metrics::METRICS
+                    .outbox_failures
+                    .with_label_values(&[self.service, &message.destination])
+                    .inc();
+                crate::metrics::METRICS
+                    .outbox_parked
+                    .with_label_values(&[self.service, &message.destination])
+                    .inc();
+                tracing::error!(destination = %message.destination, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox message failed the receiver repeatedly; parked for an operator");
+                (Attempt::Rejected, None, None, Some(now_millis()), Some(error))
+            }
+            Err(DeliveryError::Retryable(error) | DeliveryError::Failed(error)) => {
                 crate::metrics::METRICS
                     .outbox_failures
                     .with_label_values(&[self.service, &message.destination])
@@ -424,7 +481,11 @@ impl<D: Deliver> OutboxWorker<D> {
                     .with_label_values(&[self.service, &message.destination])
                     .inc();
                 if members.len() == 1 {
-                    tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver");
+                    crate::metrics::METRICS
+                        .outbox_parked
+                        .with_label_values(&[self.service, &message.destination])
+                        .inc();
+                    tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver; parked for an operator");
                     (Attempt::Rejected, None, None, Some(now_millis()), Some(error))
                 } else {
                     // The caller retries the members one by one; nothing is recorded yet.

@@ -38,6 +38,8 @@ impl OutboxAdmin for OutboxAdminService {
                     retrying: entry.retrying,
                     oldest_created_at: Some(millis_to_timestamp(entry.oldest_created_at)),
                     last_error: entry.last_error.unwrap_or_default(),
+                    parked: entry.parked,
+                    parked_error: entry.parked_error.unwrap_or_default(),
                 })
                 .collect(),
         }))

@@ -159,6 +159,9 @@ pub fn classify(status: &Status) -> Result<(), DeliveryError> {
         | Code::FailedPrecondition
         | Code::OutOfRange
         | Code::PermissionDenied => Err(DeliveryError::Rejected(detail)),
+        // The receiver broke on it: possibly the message is what breaks it. Retried a
+        // few times (a passing fault heals), then parked so it cannot block the queue.
+        Code::Internal | Code::Unknown | Code::DataLoss => Err(DeliveryError::Failed(detail)),
         // Down, overloaded, not yet upgraded (UNIMPLEMENTED) or misconfigured tokens:
         // all pass, and the message must still arrive afterwards.
         _ => Err(DeliveryError::Retryable(detail)),
@@ -248,6 +251,12 @@ mod tests {
             assert!(matches!(
                 classify(&Status::new(code, "x")),
                 Err(DeliveryError::Rejected(_))
+            ));
+        }
+        for code in [Code::Internal, Code::Unknown, Code::DataLoss] {
+            assert!(matches!(
+                classify(&Status::new(code, "x")),
+                Err(DeliveryError::Failed(_))
             ));
         }
     }

@@ -122,6 +122,7 @@ pub async fn run(
             span
         })
         .layer(crate::metrics::MetricsLayer::new(parts.name))
+        .layer(crate::catch_panic::CatchPanicLayer::new(parts.name))
         .layer(AuthLayer::new(policy))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {

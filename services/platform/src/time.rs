@@ -11,9 +11,37 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
-/// A protobuf timestamp as epoch milliseconds.
+/// The earliest time a request may carry, 2000-01-01T00:00:00Z: nothing the hall records
+/// is older, and a bound keeps time arithmetic (day starts, look-back windows) far from
+/// the ends of `i64`. The tracing engine accepts the same range.
+pub const EARLIEST_MILLIS: i64 = 946_684_800_000;
+/// The latest time a request may carry, 2100-01-01T00:00:00Z (an end date of a listing
+/// or a window may lie ahead; nothing lies this far ahead).
+pub const LATEST_MILLIS: i64 = 4_102_444_800_000;
+
+/// What the range is called in error messages.
+pub const TIME_RANGE_TEXT: &str = "must be between 2000-01-01 and 2100-01-01 (UTC)";
+
+/// A protobuf timestamp as epoch milliseconds, saturating at the ends of `i64` (for
+/// times that were checked already, or that only clients read).
 pub fn timestamp_to_millis(timestamp: &prost_types::Timestamp) -> i64 {
-    timestamp.seconds.saturating_mul(1000) + i64::from(timestamp.nanos / 1_000_000)
+    timestamp
+        .seconds
+        .saturating_mul(1000)
+        .saturating_add(i64::from(timestamp.nanos / 1_000_000))
+}
+
+/// A protobuf timestamp as epoch milliseconds if it is a valid timestamp (nanos in
+/// 0..1e9) within [`EARLIEST_MILLIS`, `LATEST_MILLIS`]; the one check for times that
+/// come in from outside.
+pub fn timestamp_in_range(timestamp: &prost_types::Timestamp) -> Option<i64> {
+    if !(0..1_000_000_000).contains(&timestamp.nanos) {
+        return None;
+    }
+    let millis = timestamp_to_millis(timestamp);
+    (EARLIEST_MILLIS..=LATEST_MILLIS)
+        .contains(&millis)
+        .then_some(millis)
 }
 
 /// Epoch milliseconds as a protobuf timestamp.
@@ -29,6 +57,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn times_outside_the_range_or_with_bad_nanos_are_refused_without_overflow() {
+        let at = |seconds, nanos| prost_types::Timestamp { seconds, nanos };
+        assert_eq!(
+            timestamp_in_range(&at(1_764_000_000, 5_000_000)),
+            Some(1_764_000_000_005)
+        );
+        assert_eq!(
+            timestamp_in_range(&at(EARLIEST_MILLIS / 1000, 0)),
+            Some(EARLIEST_MILLIS)
+        );
+        assert_eq!(
+            timestamp_in_range(&at(LATEST_MILLIS / 1000, 0)),
+            Some(LATEST_MILLIS)
+        );
+        for bad in [
+            at(EARLIEST_MILLIS / 1000 - 1, 0),
+            at(LATEST_MILLIS / 1000 + 1, 0),
+            at(i64::MIN, 0),
+            at(-9_223_372_036_854_776, 0),
+            at(i64::MAX, 999_999_999),
+            at(1_764_000_000, -1),
+            at(1_764_000_000, 1_000_000_000),
+            at(1_764_000_000, i32::MIN),
+        ] {
+            assert_eq!(timestamp_in_range(&bad), None, "{bad:?}");
+        }
+        assert_eq!(timestamp_to_millis(&at(i64::MAX, i32::MAX)), i64::MAX);
+        assert_eq!(timestamp_to_millis(&at(i64::MIN, i32::MIN)), i64::MIN);
+    }
+
+    #[test]
     fn round_trips_including_before_the_epoch() {
         for millis in [0, 1, 999, 1_764_000_000_123, -1, -1001] {
             assert_eq!(timestamp_to_millis(&millis_to_timestamp(millis)), millis);
@@ -40,6 +99,10 @@ mod tests {
 pub fn parse_date(text: &str) -> Option<i64> {
     let mut parts = text.trim().splitn(3, '-');
     let year: i64 = parts.next()?.parse().ok()?;
+    // Four-digit years only: a larger one would overflow the day arithmetic below.
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
     let month: i64 = parts.next()?.parse().ok()?;
     let day: i64 = parts.next()?.parse().ok()?;
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -58,7 +121,7 @@ pub fn parse_date(text: &str) -> Option<i64> {
 /// A UTC instant as wall-clock time at an offset from UTC: `YYYY-MM-DD HH:MM`.
 pub fn format_local(millis: i64, utc_offset_minutes: i32) -> String {
     const MINUTE: i64 = 60_000;
-    let local = millis + i64::from(utc_offset_minutes) * MINUTE;
+    let local = millis.saturating_add(i64::from(utc_offset_minutes) * MINUTE);
     let minutes = local.rem_euclid(24 * 60 * MINUTE) / MINUTE;
     format!(
         "{} {:02}:{:02}",
@@ -106,5 +169,7 @@ mod date_tests {
         assert_eq!(parse_date("2024-02-29"), Some(19_782));
         assert_eq!(parse_date("2026-13-01"), None);
         assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_date("9223372036854775807-01-01"), None);
+        assert_eq!(parse_date("-5-01-01"), None);
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{Result, ServiceError};
 use crate::hall::{Hall, Halls};
-use crate::time::timestamp_to_millis;
+use crate::time::{TIME_RANGE_TEXT, timestamp_in_range};
 use hallguard_proto::common::v1::{PageRequest, PageResponse, PersonKind, PersonRef, ZoneRef};
 
 /// Clock skew tolerated for times in the future.
@@ -60,14 +60,54 @@ pub fn zone(hall: &Hall, zone_id: &str, field: &str) -> Result<()> {
         .ok_or_else(|| ServiceError::not_found(field, format!("no zone {zone_id:?} in this hall")))
 }
 
-/// A required time, not in the future beyond the clock skew.
+/// Longest window a query may ask for: a year (the plan looks back 14 days; retention
+/// keeps 28 by default). Beyond it a request is refused, naming the field.
+pub const MAX_WINDOW_MS: i64 = 366 * 86_400_000;
+
+/// A required time of something that happened: in the plausible range and not in the
+/// future beyond the clock skew.
 pub fn time(timestamp: Option<&prost_types::Timestamp>, now: i64, field: &str) -> Result<i64> {
-    let timestamp = timestamp.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
-    let millis = timestamp_to_millis(timestamp);
+    let millis = instant(timestamp, field)?;
     if millis > now + CLOCK_SKEW_MS {
         return Err(ServiceError::invalid(field, "is in the future"));
     }
     Ok(millis)
+}
+
+/// A required time that may lie ahead (an end date, a window's end), in the plausible
+/// range.
+pub fn instant(timestamp: Option<&prost_types::Timestamp>, field: &str) -> Result<i64> {
+    let timestamp = timestamp.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    timestamp_in_range(timestamp).ok_or_else(|| ServiceError::invalid(field, TIME_RANGE_TEXT))
+}
+
+/// An optional time that may lie ahead, in the plausible range when given.
+pub fn optional_instant(timestamp: Option<&prost_types::Timestamp>, field: &str) -> Result<Option<i64>> {
+    timestamp.map(|given| instant(Some(given), field)).transpose()
+}
+
+/// An optional time of something that happened; `now` when absent.
+pub fn time_or_now(timestamp: Option<&prost_types::Timestamp>, now: i64, field: &str) -> Result<i64> {
+    match timestamp {
+        Some(given) => time(Some(given), now, field),
+        None => Ok(now),
+    }
+}
+
+/// A query window `[start, end)`: both ends in range, end after start, at most
+/// [`MAX_WINDOW_MS`] long. `field` names the window (its ends are `field.start`,
+/// `field.end`).
+pub fn window_bounds(start: i64, end: i64, field: &str) -> Result<(i64, i64)> {
+    if end <= start {
+        return Err(ServiceError::invalid(
+            format!("{field}.end"),
+            "must be after start",
+        ));
+    }
+    if end - start > MAX_WINDOW_MS {
+        return Err(ServiceError::invalid(field, "is longer than 366 days"));
+    }
+    Ok((start, end))
 }
 
 /// A non-empty text, trimmed.

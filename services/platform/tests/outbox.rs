@@ -240,3 +240,71 @@ async fn a_rejected_batch_is_retried_one_by_one_so_only_the_bad_message_is_parke
     assert_eq!(backlog[0].pending, 1);
     test_db.cleanup().await;
 }
+
+/// A receiver that fails (INTERNAL) on one poison message and takes the rest.
+struct PoisonedReceiver {
+    poison: &'static str,
+    delivered: Mutex<Vec<String>>,
+}
+
+impl Deliver for &'static PoisonedReceiver {
+    async fn deliver(&self, message: &PendingMessage) -> Result<(), DeliveryError> {
+        if message.idempotency_key == self.poison {
+            return Err(DeliveryError::Failed("Internal: internal error".into()));
+        }
+        self.delivered
+            .lock()
+            .unwrap()
+            .push(message.idempotency_key.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_the_receiver_is_parked_and_blocks_nothing() {
+    let (test_db, database) = setup().await;
+    let receiver: &'static PoisonedReceiver = Box::leak(Box::new(PoisonedReceiver {
+        poison: "poison",
+        delivered: Mutex::default(),
+    }));
+    enqueue(&database, "poison").await;
+    enqueue(&database, "after-1").await;
+    enqueue(&database, "after-2").await;
+    let worker = OutboxWorker::new(database.pool.clone(), receiver).with_backoff(Backoff {
+        initial: Duration::from_millis(1),
+        max: Duration::from_millis(2),
+    });
+    // While it is retried, order holds: nothing behind it goes first.
+    assert_eq!(worker.deliver_due().await.unwrap(), 0);
+    assert!(receiver.delivered.lock().unwrap().is_empty());
+    let mut delivered = 0;
+    for _ in 0..100 {
+        delivered += worker.deliver_due().await.unwrap();
+        if delivered == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    assert_eq!(delivered, 2);
+    assert_eq!(*receiver.delivered.lock().unwrap(), ["after-1", "after-2"]);
+    let backlog = outbox::backlog(&database.pool).await.unwrap();
+    assert_eq!(backlog.len(), 1);
+    assert_eq!((backlog[0].pending, backlog[0].parked), (1, 1));
+    assert_eq!(
+        backlog[0].parked_error.as_deref(),
+        Some("Internal: internal error")
+    );
+    // Parked means no more attempts.
+    let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox WHERE idempotency_key = 'poison'")
+        .fetch_one(&database.pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, outbox::MAX_FAILED_ATTEMPTS);
+    assert_eq!(worker.deliver_due().await.unwrap(), 0);
+    let again: i64 = sqlx::query_scalar("SELECT attempts FROM outbox WHERE idempotency_key = 'poison'")
+        .fetch_one(&database.pool)
+        .await
+        .unwrap();
+    assert_eq!(again, attempts);
+    test_db.cleanup().await;
+}

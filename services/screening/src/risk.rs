@@ -42,7 +42,7 @@ pub fn risk_regions_visited(
     as_of: i64,
     lookback_days: u32,
 ) -> Vec<String> {
-    let window_start = as_of - i64::from(lookback_days) * 86_400_000;
+    let window_start = as_of.saturating_sub(i64::from(lookback_days) * 86_400_000);
     let mut out: Vec<String> = visits
         .iter()
         .filter(|visit| visit.at >= window_start && visit.at <= as_of)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use hallguard_platform::hall::Halls;
 use hallguard_platform::pseudonym::Pseudonymizer;
-use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_platform::time::{millis_to_timestamp, now_millis};
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::screening::v1 as pb;
 use hallguard_proto::screening::v1::screening_server::Screening;
@@ -292,12 +292,8 @@ impl Screening for ScreeningService {
             Ok(level @ (pb::RiskLevel::Medium | pb::RiskLevel::High)) => level,
             _ => return Err(ServiceError::invalid("area.level", "must be MEDIUM or HIGH").into()),
         };
-        let from = area
-            .effective_from
-            .as_ref()
-            .map(timestamp_to_millis)
-            .ok_or_else(|| ServiceError::invalid("area.effective_from", "is required"))?;
-        let until = area.effective_until.as_ref().map(timestamp_to_millis);
+        let from = validate::instant(area.effective_from.as_ref(), "area.effective_from")?;
+        let until = validate::optional_instant(area.effective_until.as_ref(), "area.effective_until")?;
         if until.is_some_and(|until| until < from) {
             return Err(ServiceError::invalid("area.effective_until", "is before effective_from").into());
         }
@@ -321,10 +317,10 @@ impl Screening for ScreeningService {
     ) -> std::result::Result<Response<pb::ExpireRiskAreaResponse>, Status> {
         let request = request.into_inner();
         let id = validate::required(&request.risk_area_id, "risk_area_id")?;
-        let until = request
-            .effective_until
-            .as_ref()
-            .map_or_else(now_millis, timestamp_to_millis);
+        let until = match request.effective_until.as_ref() {
+            Some(until) => validate::instant(Some(until), "effective_until")?,
+            None => now_millis(),
+        };
         let area = risk_areas::expire(&self.pool, id, until).await?;
         Ok(Response::new(pb::ExpireRiskAreaResponse { area: Some(area) }))
     }
@@ -334,10 +330,10 @@ impl Screening for ScreeningService {
         request: Request<pb::ListRiskAreasRequest>,
     ) -> std::result::Result<Response<pb::ListRiskAreasResponse>, Status> {
         let request = request.into_inner();
-        let as_of = request
-            .as_of
-            .as_ref()
-            .map_or_else(now_millis, timestamp_to_millis);
+        let as_of = match request.as_of.as_ref() {
+            Some(as_of) => validate::instant(Some(as_of), "as_of")?,
+            None => now_millis(),
+        };
         let areas = risk_areas::list(&self.pool, as_of, request.include_all).await?;
         Ok(Response::new(pb::ListRiskAreasResponse { areas }))
     }
@@ -404,19 +400,11 @@ impl Screening for ScreeningService {
             .window
             .as_ref()
             .ok_or_else(|| ServiceError::invalid("window", "is required"))?;
-        let from = window
-            .start
-            .as_ref()
-            .map(timestamp_to_millis)
-            .ok_or_else(|| ServiceError::invalid("window.start", "is required"))?;
-        let to = window
-            .end
-            .as_ref()
-            .map(timestamp_to_millis)
-            .ok_or_else(|| ServiceError::invalid("window.end", "is required"))?;
-        if to <= from {
-            return Err(ServiceError::invalid("window.end", "is not after window.start").into());
-        }
+        let (from, to) = validate::window_bounds(
+            validate::instant(window.start.as_ref(), "window.start")?,
+            validate::instant(window.end.as_ref(), "window.end")?,
+            "window",
+        )?;
         let rows = statistics::gate_hours(
             &self.pool,
             &hall.site_id,
