@@ -16,12 +16,24 @@ pub struct FieldViolation {
 }
 
 impl FieldViolation {
-    /// A violation of `field`.
+    /// A violation of `field`. Both texts are cut to [`MAX_VIOLATION_CHARS`]: a
+    /// description may quote the caller's value, and a quoted 70 KB value would not fit
+    /// in the response headers (the client would see a broken call, not the error).
     pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
-            field: field.into(),
-            description: description.into(),
+            field: shortened(field.into()),
+            description: shortened(description.into()),
         }
+    }
+}
+
+/// Longest field path or description sent back to a client, in characters.
+pub const MAX_VIOLATION_CHARS: usize = 200;
+
+fn shortened(text: String) -> String {
+    match text.char_indices().nth(MAX_VIOLATION_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
 }
 
@@ -68,6 +80,15 @@ fn with_field(code: Code, violation: &FieldViolation) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_huge_value_is_cut_short() {
+        let huge = "测".repeat(70_000);
+        let violation = FieldViolation::new(format!("isolated_at[{huge}]"), format!("no hall {huge:?}"));
+        assert_eq!(violation.field.chars().count(), MAX_VIOLATION_CHARS + 1);
+        assert!(violation.description.ends_with('…'));
+        assert_eq!(FieldViolation::new("site_id", "is empty").description, "is empty");
+    }
 
     #[test]
     fn invalid_argument_carries_the_field_in_details() {
