@@ -2,7 +2,7 @@
 //! transmission chains (time-respecting paths between known cases).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
@@ -179,65 +179,145 @@ impl CoPresenceGraph {
         rules: &Rules,
         cancel: &Cancel,
     ) -> Result<Vec<Chain>, Cancelled> {
-        let mut case_set: HashMap<PersonIdx, Millis> = HashMap::with_capacity(cases.len());
-        for &(case, from) in cases {
-            case_set
-                .entry(case)
-                .and_modify(|known| *known = (*known).min(from))
-                .or_insert(from);
-        }
-        let mut sources: Vec<(PersonIdx, Millis)> =
-            case_set.iter().map(|(&case, &from)| (case, from)).collect();
-        sources.sort_unstable();
+        let cases = distinct_cases(cases);
         let mut chains = Vec::new();
-        for (source, infectious_from) in sources {
-            let mut arrival: HashMap<PersonIdx, Millis> = HashMap::from([(source, infectious_from)]);
-            let mut previous: HashMap<PersonIdx, (PersonIdx, Exposure)> = HashMap::new();
-            let mut queue = BinaryHeap::from([Reverse((infectious_from, source))]);
-            while let Some(Reverse((at, person))) = queue.pop() {
-                cancel.check()?;
-                if arrival.get(&person).is_some_and(|&best| best < at) {
+        for &source in &cases {
+            chains.extend(self.chains_from(source, &cases, rules, cancel)?);
+        }
+        Ok(chains)
+    }
+
+    /// The chains of [`CoPresenceGraph::transmission_chains`] that start at one case
+    /// (`cases` as [`distinct_cases`] gives them), searched in one go.
+    pub fn chains_from(
+        &self,
+        source: (PersonIdx, Millis),
+        cases: &[(PersonIdx, Millis)],
+        rules: &Rules,
+        cancel: &Cancel,
+    ) -> Result<Vec<Chain>, Cancelled> {
+        let mut search = ChainSearch::new(source, cases);
+        while !search.advance(self, rules, cancel, usize::MAX)? {}
+        Ok(search.chains())
+    }
+}
+
+/// An earliest-arrival search from one case that can be taken in steps: a caller that
+/// shares the graph with writers takes the read lock for each step only. People's
+/// indices never change, so the search may go on after a writer added stays (later
+/// steps see them).
+#[derive(Debug)]
+pub struct ChainSearch {
+    arrival: HashMap<PersonIdx, Millis>,
+    previous: HashMap<PersonIdx, (PersonIdx, Exposure)>,
+    queue: BinaryHeap<Reverse<(Millis, PersonIdx)>>,
+    /// The other cases.
+    cases: Vec<PersonIdx>,
+    /// The other cases not yet reached for good: the search ends when none is left.
+    unsettled: HashSet<PersonIdx>,
+}
+
+impl ChainSearch {
+    /// A search from `source` to the other `cases`.
+    pub fn new((source, infectious_from): (PersonIdx, Millis), cases: &[(PersonIdx, Millis)]) -> Self {
+        Self {
+            arrival: HashMap::from([(source, infectious_from)]),
+            previous: HashMap::new(),
+            queue: BinaryHeap::from([Reverse((infectious_from, source))]),
+            cases: cases
+                .iter()
+                .map(|&(case, _)| case)
+                .filter(|&case| case != source)
+                .collect(),
+            unsettled: cases
+                .iter()
+                .map(|&(case, _)| case)
+                .filter(|&case| case != source)
+                .collect(),
+        }
+    }
+
+    /// Settles up to `people` more people; true when the search is done.
+    pub fn advance(
+        &mut self,
+        graph: &CoPresenceGraph,
+        rules: &Rules,
+        cancel: &Cancel,
+        people: usize,
+    ) -> Result<bool, Cancelled> {
+        for _ in 0..people {
+            if self.unsettled.is_empty() {
+                return Ok(true);
+            }
+            let Some(Reverse((at, person))) = self.queue.pop() else {
+                return Ok(true);
+            };
+            cancel.check()?;
+            if self.arrival.get(&person).is_some_and(|&best| best < at) {
+                continue;
+            }
+            // Popped at its earliest arrival: this person's path is final.
+            self.unsettled.remove(&person);
+            for contact in graph.close_contacts(person, (at, Millis::MAX), rules) {
+                let other = contact.person;
+                let Some(hop) = contact
+                    .exposures
+                    .into_iter()
+                    .min_by_key(|e| e.spans.first().map(|s| s.0))
+                else {
                     continue;
-                }
-                for contact in self.close_contacts(person, (at, Millis::MAX), rules) {
-                    let other = contact.person;
-                    let Some(hop) = contact
-                        .exposures
-                        .into_iter()
-                        .min_by_key(|e| e.spans.first().map(|s| s.0))
-                    else {
-                        continue;
-                    };
-                    let reached = hop.spans.first().map_or(at, |s| s.0.max(at));
-                    if arrival.get(&other).is_none_or(|&best| reached < best) {
-                        arrival.insert(other, reached);
-                        previous.insert(other, (person, hop));
-                        queue.push(Reverse((reached, other)));
-                    }
+                };
+                let reached = hop.spans.first().map_or(at, |s| s.0.max(at));
+                if self.arrival.get(&other).is_none_or(|&best| reached < best) {
+                    self.arrival.insert(other, reached);
+                    self.previous.insert(other, (person, hop));
+                    self.queue.push(Reverse((reached, other)));
                 }
             }
-            let mut targets: Vec<PersonIdx> = case_set
-                .keys()
-                .copied()
-                .filter(|c| *c != source && previous.contains_key(c))
-                .collect();
-            targets.sort_unstable();
-            for target in targets {
+        }
+        Ok(self.unsettled.is_empty() || self.queue.is_empty())
+    }
+
+    /// The paths found to the other cases, by case.
+    pub fn chains(&self) -> Vec<Chain> {
+        // Cases come sorted; a case is reached when someone led to it.
+        let targets: Vec<PersonIdx> = self
+            .cases
+            .iter()
+            .copied()
+            .filter(|case| self.previous.contains_key(case))
+            .collect();
+        targets
+            .into_iter()
+            .map(|target| {
                 let mut path = vec![target];
                 let mut hops = Vec::new();
                 let mut cursor = target;
-                while let Some((before, hop)) = previous.get(&cursor) {
+                while let Some((before, hop)) = self.previous.get(&cursor) {
                     hops.push(hop.clone());
                     path.push(*before);
                     cursor = *before;
                 }
                 path.reverse();
                 hops.reverse();
-                chains.push(Chain { path, hops });
-            }
-        }
-        Ok(chains)
+                Chain { path, hops }
+            })
+            .collect()
     }
+}
+
+/// Each case once, with its earliest infectious time, in person order.
+pub fn distinct_cases(cases: &[(PersonIdx, Millis)]) -> Vec<(PersonIdx, Millis)> {
+    let mut distinct: HashMap<PersonIdx, Millis> = HashMap::with_capacity(cases.len());
+    for &(case, from) in cases {
+        distinct
+            .entry(case)
+            .and_modify(|known| *known = (*known).min(from))
+            .or_insert(from);
+    }
+    let mut distinct: Vec<(PersonIdx, Millis)> = distinct.into_iter().collect();
+    distinct.sort_unstable();
+    distinct
 }
 
 /// How a record fares in a window.

@@ -356,7 +356,7 @@ fn clusters_and_chains_follow_qualifying_edges_in_time_order() {
     assert_eq!(again, chains);
     let stopped = Cancel::default().with_deadline(std::time::Instant::now());
     assert_eq!(
-        graph.transmission_chains(&[(p1, DAY0)], &Rules::default(), &stopped),
+        graph.transmission_chains(&[(p1, DAY0), (p3, DAY0)], &Rules::default(), &stopped),
         Err(Cancelled)
     );
     let from_p1: Vec<_> = chains.iter().filter(|c| c.path[0] == p1).collect();

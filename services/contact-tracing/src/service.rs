@@ -13,6 +13,7 @@ use hallguard_platform::status::FieldViolation;
 use hallguard_platform::time::millis_to_timestamp;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracing;
+use hallguard_tracing_engine::clusters::{ChainSearch, distinct_cases};
 use hallguard_tracing_engine::queries::days_before;
 use hallguard_tracing_engine::{Cancel, CoPresenceGraph};
 use tonic::{Request, Response, Status, Streaming};
@@ -32,6 +33,8 @@ const DEFAULT_DAYS_BEFORE: u32 = 4;
 const MAX_DAYS_BEFORE: u32 = 366;
 /// Most cases one transmission-chain query may name (each is a search of the graph).
 pub const MAX_CHAIN_CASES: usize = 100;
+/// People a chain search settles per hold of the graph's read lock.
+const CHAIN_STEP_PEOPLE: usize = 16;
 /// Longest a query may run when its caller set no shorter deadline.
 pub const QUERY_BUDGET: Duration = Duration::from_secs(30);
 
@@ -147,15 +150,30 @@ impl ContactTracingService {
         })
     }
 
-    /// Runs a query on the graph off the async threads, timing it as `query`. The work
-    /// gets a [`Cancel`] that fires when the caller's deadline passes, after
-    /// [`QUERY_BUDGET`], or when the caller goes away (this future is dropped); a panic
-    /// answers INTERNAL for this query only.
+    /// Runs a query on the graph off the async threads, timing it as `query`, holding
+    /// the read lock throughout. See [`ContactTracingService::with_lock`].
     async fn with_graph<T: Send + 'static>(
         &self,
         query: &'static str,
         deadline: Option<Duration>,
         work: impl FnOnce(&CoPresenceGraph, &Cancel) -> Result<T, ContactTracingError> + Send + 'static,
+    ) -> Result<T, ContactTracingError> {
+        self.with_lock(query, deadline, move |lock, cancel| {
+            work(&lock.read().unwrap_or_else(PoisonError::into_inner), cancel)
+        })
+        .await
+    }
+
+    /// Runs work that takes the graph's lock itself (a long query can take it step by
+    /// step, so an ingest is not held up for the whole query) off the async threads,
+    /// timing it as `query`. The work gets a [`Cancel`] that fires when the caller's
+    /// deadline passes, after [`QUERY_BUDGET`], or when the caller goes away (this
+    /// future is dropped); a panic answers INTERNAL for this query only.
+    async fn with_lock<T: Send + 'static>(
+        &self,
+        query: &'static str,
+        deadline: Option<Duration>,
+        work: impl FnOnce(&RwLock<CoPresenceGraph>, &Cancel) -> Result<T, ContactTracingError> + Send + 'static,
     ) -> Result<T, ContactTracingError> {
         let graph = self.graph.clone();
         let span = tracing::Span::current();
@@ -166,7 +184,6 @@ impl ContactTracingService {
             .with_flag(gone.flag());
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let graph = graph.read().unwrap_or_else(PoisonError::into_inner);
             let _timer = METRICS
                 .graph_query_seconds
                 .with_label_values(&[query])
@@ -426,7 +443,7 @@ impl ContactTracing for ContactTracingService {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
         let response = self
-            .with_graph("find_transmission_chains", deadline, move |graph, cancel| {
+            .with_lock("find_transmission_chains", deadline, move |lock, cancel| {
                 let rules = convert::rules(request.overrides.as_ref());
                 if request.cases.len() > MAX_CHAIN_CASES {
                     return Err(ContactTracingError::invalid(
@@ -435,33 +452,51 @@ impl ContactTracing for ContactTracingService {
                     ));
                 }
                 let mut cases = Vec::new();
-                for (index, case) in request.cases.iter().enumerate() {
-                    let person =
-                        convert::person_key(case.person.as_ref(), &format!("cases[{index}].person"))?;
-                    let from = convert::instant(
-                        case.infectious_from.as_ref(),
-                        &format!("cases[{index}].infectious_from"),
-                    )?;
-                    if let Some(person) = graph.person_index(&person) {
-                        cases.push((person, from));
+                {
+                    let graph = lock.read().unwrap_or_else(PoisonError::into_inner);
+                    for (index, case) in request.cases.iter().enumerate() {
+                        let person =
+                            convert::person_key(case.person.as_ref(), &format!("cases[{index}].person"))?;
+                        let from = convert::instant(
+                            case.infectious_from.as_ref(),
+                            &format!("cases[{index}].infectious_from"),
+                        )?;
+                        if let Some(person) = graph.person_index(&person) {
+                            cases.push((person, from));
+                        }
                     }
                 }
-                let chains = graph
-                    .transmission_chains(&cases, &rules, cancel)?
-                    .into_iter()
-                    .map(|chain| pb::Chain {
-                        path: chain
-                            .path
-                            .iter()
-                            .map(|p| convert::person_ref(graph.person(*p)))
-                            .collect(),
-                        hops: chain
-                            .hops
-                            .iter()
-                            .map(|e| convert::exposure_message(graph, e))
-                            .collect(),
-                    })
-                    .collect();
+                // One case's search at a time under the lock: an ingest waits for one
+                // search, not for all of them. People's indices never change, so the
+                // searches agree on who is who.
+                let cases = distinct_cases(&cases);
+                let mut chains = Vec::new();
+                for &source in &cases {
+                    let mut search = ChainSearch::new(source, &cases);
+                    // A few people settled per hold of the lock: an ingest
+                    // waits for one step, not for the whole search.
+                    while !search.advance(
+                        &lock.read().unwrap_or_else(PoisonError::into_inner),
+                        &rules,
+                        cancel,
+                        CHAIN_STEP_PEOPLE,
+                    )? {}
+                    let graph = lock.read().unwrap_or_else(PoisonError::into_inner);
+                    chains.extend(search.chains().into_iter().map(|chain| {
+                        pb::Chain {
+                            path: chain
+                                .path
+                                .iter()
+                                .map(|p| convert::person_ref(graph.person(*p)))
+                                .collect(),
+                            hops: chain
+                                .hops
+                                .iter()
+                                .map(|e| convert::exposure_message(&graph, e))
+                                .collect(),
+                        }
+                    }));
+                }
                 Ok(pb::FindTransmissionChainsResponse { chains })
             })
             .await?;
