@@ -1,8 +1,9 @@
 //! Proto messages to engine types and back. Validation happens here, once, naming the
 //! field at fault; the engine and the store never see a proto type.
 
-use hallguard_platform::time::{TIME_RANGE_TEXT, millis_to_timestamp, now_millis, timestamp_in_range};
-use hallguard_platform::validate::MAX_WINDOW_MS;
+use hallguard_platform::error::ServiceError;
+use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::validate;
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
@@ -191,7 +192,8 @@ pub fn rules(overrides: Option<&pb::RuleOverrides>) -> Rules {
     rules
 }
 
-/// A time window message, checked.
+/// A time window message, checked (the platform's window rules: both ends in range, end
+/// after start, at most 366 days).
 pub fn window(
     window: Option<&common::TimeWindow>,
     field: &str,
@@ -199,16 +201,7 @@ pub fn window(
     let window = window.ok_or_else(|| ContactTracingError::invalid(field, "is required"))?;
     let start = instant(window.start.as_ref(), &format!("{field}.start"))?;
     let end = instant(window.end.as_ref(), &format!("{field}.end"))?;
-    if end <= start {
-        return Err(ContactTracingError::invalid(
-            format!("{field}.end"),
-            "must be after start",
-        ));
-    }
-    if end - start > MAX_WINDOW_MS {
-        return Err(ContactTracingError::invalid(field, "is longer than 366 days"));
-    }
-    Ok((start, end))
+    validate::window_bounds(start, end, field).map_err(from_validation)
 }
 
 /// A required time within the range the services and the engine accept.
@@ -216,8 +209,17 @@ pub fn instant(
     timestamp: Option<&prost_types::Timestamp>,
     field: &str,
 ) -> Result<Millis, ContactTracingError> {
-    let timestamp = timestamp.ok_or_else(|| ContactTracingError::invalid(field, "is required"))?;
-    timestamp_in_range(timestamp).ok_or_else(|| ContactTracingError::invalid(field, TIME_RANGE_TEXT))
+    validate::instant(timestamp, field).map_err(from_validation)
+}
+
+/// The platform's request checks answer with its own error type; they only ever find
+/// an invalid field.
+fn from_validation(error: ServiceError) -> ContactTracingError {
+    match error {
+        ServiceError::Invalid(violation) => ContactTracingError::Invalid(violation),
+        ServiceError::NotFound(violation) => ContactTracingError::NotFound(violation),
+        other => ContactTracingError::Engine(other.to_string()),
+    }
 }
 
 /// A window as a message.

@@ -58,12 +58,17 @@ pub fn internal(cause: &dyn std::fmt::Display) -> Status {
     Status::internal("internal error; see the server log")
 }
 
-/// UNAVAILABLE for a database that cannot be reached or is busy.
+/// UNAVAILABLE for a database that cannot be reached or is busy; INVALID_ARGUMENT for
+/// text the database cannot store (PostgreSQL refuses NUL characters, SQLSTATE 22021):
+/// the checks at the edge refuse those naming the field, this is the net below them.
 pub fn from_sqlx(error: &sqlx::Error) -> Status {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             tracing::warn!(%error, "database unavailable");
             Status::unavailable("database unavailable, retry later")
+        }
+        sqlx::Error::Database(database) if database.code().as_deref() == Some("22021") => {
+            Status::invalid_argument("a text field holds a character that cannot be stored (NUL)")
         }
         other => internal(other),
     }

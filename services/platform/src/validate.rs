@@ -110,11 +110,18 @@ pub fn window_bounds(start: i64, end: i64, field: &str) -> Result<(i64, i64)> {
     Ok((start, end))
 }
 
-/// A non-empty text, trimmed.
+/// A non-empty text, trimmed, without control characters other than line breaks and
+/// tabs (PostgreSQL cannot store NUL; no id, name or note needs the others).
 pub fn required<'a>(value: &'a str, field: &str) -> Result<&'a str> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(ServiceError::invalid(field, "is empty"));
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ServiceError::invalid(field, "holds a control character"));
     }
     Ok(trimmed)
 }
@@ -198,4 +205,56 @@ pub fn actor<T>(request: &tonic::Request<T>, given: &str, field: &str) -> Result
 /// A new record id: a prefix and a time-ordered UUID.
 pub fn new_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(error: ServiceError) -> String {
+        match error {
+            ServiceError::Invalid(violation) => violation.field,
+            other => panic!("not an invalid field: {other}"),
+        }
+    }
+
+    #[test]
+    fn texts_with_nul_are_refused_and_line_breaks_kept() {
+        assert_eq!(field_of(required("a\0b", "reason").unwrap_err()), "reason");
+        assert_eq!(field_of(required("\u{1b}[2J", "name").unwrap_err()), "name");
+        assert_eq!(required(" two\nlines\t ", "notes").unwrap(), "two\nlines");
+    }
+
+    #[test]
+    fn times_and_windows_are_bounded_naming_the_field() {
+        let at = |seconds| prost_types::Timestamp { seconds, nanos: 0 };
+        let now = 1_764_000_000_000;
+        assert_eq!(time(Some(&at(1_764_000_000)), now, "checked_at").unwrap(), now);
+        for bad in [i64::MIN, -9_223_372_036_854_776, 0, 4_200_000_000, i64::MAX] {
+            assert_eq!(
+                field_of(time(Some(&at(bad)), now, "checked_at").unwrap_err()),
+                "checked_at"
+            );
+        }
+        assert_eq!(
+            field_of(time(Some(&at(1_764_000_600)), now, "at").unwrap_err()),
+            "at"
+        );
+        assert_eq!(
+            instant(Some(&at(1_764_000_600)), "until").unwrap(),
+            1_764_000_600_000
+        );
+        assert_eq!(
+            window_bounds(now, now + MAX_WINDOW_MS, "window").unwrap().1,
+            now + MAX_WINDOW_MS
+        );
+        assert_eq!(
+            field_of(window_bounds(now, now + MAX_WINDOW_MS + 1, "window").unwrap_err()),
+            "window"
+        );
+        assert_eq!(
+            field_of(window_bounds(now, now, "window").unwrap_err()),
+            "window.end"
+        );
+    }
 }
