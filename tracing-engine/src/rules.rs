@@ -43,6 +43,7 @@ pub struct Rules {
     /// Queue neighbours within this many places; default 2.
     pub queue_max_places: u32,
     /// Queue neighbours within this many ms of each other's check-in; default 60 s.
+    /// Applies up to [`Floors::queue_max_places_kept`] places apart (default 10).
     pub queue_max_ms: i64,
     /// Minimum overlap on adjacent or facing seats (ms); default 1 minute.
     pub canteen_min_overlap_ms: i64,
@@ -79,13 +80,23 @@ pub struct Floors {
     /// Entry-queue pairs are kept when their check-ins are at most this far apart
     /// (default 5 minutes); queries by position see only pairs inside this window.
     pub queue_window_ms: i64,
+    /// Entry-queue pairs are kept when their queue places are at most this far apart
+    /// (default 10): the time rule ("within 60 s") reaches only this many places either
+    /// side, so a crowd checked in within one second pairs each person with their
+    /// neighbours, not with everyone (linear in the queue, not quadratic).
+    pub queue_max_places_kept: u32,
 }
+
+/// Most earlier check-ins one check-in is paired with in a queue, whatever their places:
+/// a device that sends one place for everyone still gets a bounded number of pairs.
+pub const QUEUE_MAX_NEIGHBOURS: usize = 32;
 
 impl Default for Floors {
     fn default() -> Self {
         Self {
             min_overlap_ms: 60_000,
             queue_window_ms: 5 * 60_000,
+            queue_max_places_kept: 10,
         }
     }
 }

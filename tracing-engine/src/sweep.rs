@@ -11,7 +11,7 @@
 use crate::Millis;
 use crate::geometry::SeatGeometry;
 use crate::model::{PersonIdx, PlaceIdx, PlaceKind, Stay};
-use crate::rules::{ExposureRule, Floors};
+use crate::rules::{ExposureRule, Floors, QUEUE_MAX_NEIGHBOURS};
 
 /// The `u64` key of an unordered pair: lower index in the high half.
 pub fn pair_key(a: PersonIdx, b: PersonIdx) -> u64 {
@@ -833,14 +833,18 @@ fn seat_pairs(
     }
 }
 
-/// Entry queues: everyone who checked in within the queue window of each other; each
-/// meeting is a record with both check-ins and the difference in positions (a pair that
-/// queued together twice that day has two).
+/// Entry queues: everyone who checked in within the queue window and within
+/// `queue_max_places_kept` places of each other; each meeting is a record with both
+/// check-ins and the difference in places (a pair that queued together twice that day
+/// has two). Stays are taken in place order, so the neighbours of each are the ones just
+/// before it: linear in the queue, however many checked in in the same second. At most
+/// [`QUEUE_MAX_NEIGHBOURS`] earlier stays are looked at for each, which only binds when
+/// a device repeats places.
 fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, scratch: &mut Scratch) {
     let sorted = &mut scratch.stays;
     sorted.clear();
     sorted.extend_from_slice(stays);
-    sorted.sort_unstable_by_key(|s| (s.start, s.queue_position));
+    sorted.sort_unstable_by_key(|s| (s.queue_position, s.start, s.person));
     let stays = &sorted[..];
     evidence.places.extend(stays.first().map(|s| s.place));
     evidence.rule = Some(ExposureRule::EntryQueue);
@@ -849,22 +853,24 @@ fn queue_pairs(evidence: &mut GroupEvidence, stays: &[Stay], floors: &Floors, sc
     evidence.people.clone_from(people);
     let meetings = &mut scratch.meetings;
     meetings.clear();
-    let mut window_start = 0;
     for (index, stay) in stays.iter().enumerate() {
-        while stays[window_start].start < stay.start - floors.queue_window_ms {
-            window_start += 1;
-        }
-        for (other_index, other) in stays.iter().enumerate().take(index).skip(window_start) {
+        let earliest = index.saturating_sub(QUEUE_MAX_NEIGHBOURS);
+        for other_index in (earliest..index).rev() {
+            let other = &stays[other_index];
+            let places = stay.queue_position - other.queue_position;
+            if places > floors.queue_max_places_kept {
+                break;
+            }
             let (a, b) = (locals[other_index], locals[index]);
-            if a == b {
+            if a == b || other.start.abs_diff(stay.start) > floors.queue_window_ms.unsigned_abs() {
                 continue;
             }
             meetings.push(Meeting {
                 low: a.min(b),
                 high: a.max(b),
-                from: evidence.offset(other.start),
-                to: evidence.offset(stay.start),
-                places: other.queue_position.abs_diff(stay.queue_position),
+                from: evidence.offset(other.start.min(stay.start)),
+                to: evidence.offset(other.start.max(stay.start)),
+                places,
             });
         }
     }

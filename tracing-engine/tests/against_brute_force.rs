@@ -148,8 +148,13 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
                 let later = mine.start.max(theirs.start);
                 let near = mine.queue_position.abs_diff(theirs.queue_position) <= rules.queue_max_places
                     || gap <= rules.queue_max_ms;
+                // Kept by the graph: the same day, within the queue window and within
+                // the places the time rule reaches.
+                let kept =
+                    mine.queue_position.abs_diff(theirs.queue_position) <= floors.queue_max_places_kept;
                 if day_of(mine.start) == day_of(theirs.start)
                     && gap <= floors.queue_window_ms
+                    && kept
                     && near
                     && later >= window.0
                     && later < window.1

@@ -411,3 +411,31 @@ fn times_outside_the_engines_range_are_refused_and_windows_at_the_ends_answer() 
     assert_eq!(graph.who_was_there(tax, (i64::MIN, i64::MIN + 1)).len(), 0);
     assert!(graph.clusters(everything, &Rules::default(), 2).len() == 1);
 }
+
+#[test]
+fn a_crowd_checked_in_within_one_second_pairs_with_neighbours_not_everyone() {
+    let kept = hallguard_tracing_engine::rules::Floors::default().queue_max_places_kept as usize;
+    // 2,000 people stamped with the same second at one gate, places 1..=2000.
+    let crowd: Vec<Presence> = (0..2_000u32)
+        .map(|n| queue(&format!("c{n}"), "gate-1", 0, n + 1))
+        .collect();
+    let graph = graph(&crowd);
+    let pairs = graph.stats().pairs;
+    assert!(pairs <= 2_000 * kept, "{pairs} pairs");
+    assert!(pairs >= 1_900 * kept, "{pairs} pairs");
+    // Each person's contacts by the default rule are the ones within 10 places (the
+    // time rule's reach), whatever the 60 s would allow.
+    let middle = graph.person_index(&person("c1000")).unwrap();
+    let contacts = graph.close_contacts(middle, day(), &Rules::default());
+    assert_eq!(contacts.len(), 2 * kept);
+    // A device that repeats one place for everyone still gets a bounded number of pairs.
+    let repeated: Vec<Presence> = (0..2_000u32)
+        .map(|n| queue(&format!("r{n}"), "gate-2", 0, 1))
+        .collect();
+    let graph = self::graph(&repeated);
+    let pairs = graph.stats().pairs;
+    assert!(
+        pairs <= 2_000 * hallguard_tracing_engine::rules::QUEUE_MAX_NEIGHBOURS,
+        "{pairs} pairs"
+    );
+}
