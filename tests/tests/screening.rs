@@ -433,6 +433,47 @@ async fn retried_check_ins_return_the_first_decision_and_store_nothing_twice() {
 }
 
 #[tokio::test]
+async fn an_idempotency_key_is_scoped_to_its_gate_and_bound_to_its_request() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    // A feverish visitor at the east gate with key "17".
+    let fever = CheckInRequest {
+        temperature_celsius: 38.4,
+        idempotency_key: "17".into(),
+        ..check("K1", 5)
+    };
+    let first = client.check_in(fever.clone()).await.unwrap().into_inner();
+    assert_eq!(first.decision(), Decision::Refused);
+    // Another visitor at the west gate whose device also counts from 1 is screened on
+    // their own, never handed the first visitor's decision or pseudonym.
+    let west = CheckInRequest {
+        gate_id: "gate-west-in".into(),
+        idempotency_key: "17".into(),
+        ..check("K2", 4)
+    };
+    let second = client.check_in(west).await.unwrap().into_inner();
+    assert_eq!(second.decision(), Decision::Admitted);
+    assert_ne!(second.person_id, first.person_id);
+    assert_eq!(second.queue_position, 1);
+    // The same key at the same gate with another body (a re-measurement sent with the
+    // old key) is refused, naming the key; the exact retry still gets the first answer.
+    let remeasured = CheckInRequest {
+        temperature_celsius: 36.6,
+        ..fever.clone()
+    };
+    let refused = client.check_in(remeasured).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    let violations = refused.get_error_details();
+    assert_eq!(
+        violations.bad_request().unwrap().field_violations[0].field,
+        "idempotency_key"
+    );
+    let retried = client.check_in(fever).await.unwrap().into_inner();
+    assert_eq!(retried, first);
+    hall.stop().await;
+}
+
+#[tokio::test]
 async fn bad_input_names_the_field_and_stores_nothing() {
     let hall = TestHall::start().await;
     let mut client = gate(&hall).await;

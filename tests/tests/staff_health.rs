@@ -147,18 +147,16 @@ async fn morning_checks_once_a_day_corrected_with_history_and_missing_listed() {
     let hall = TestHall::start().await;
     let mut desk_client = with_roster(&hall).await;
     let mut client = kiosk(&hall).await;
+    let first = morning("s-001", 36.5, &[], 30);
     let fit = client
-        .record_morning_check(morning("s-001", 36.5, &[], 30))
+        .record_morning_check(first.clone())
         .await
         .unwrap()
         .into_inner();
     assert!(fit.fit_for_duty && fit.reasons.is_empty());
-    // A retried kiosk call answers the same; a second check that day is refused.
-    let retried = client
-        .record_morning_check(morning("s-001", 36.5, &[], 30))
-        .await
-        .unwrap()
-        .into_inner();
+    // A retried kiosk call (the same request again) answers the same; a second check
+    // that day is refused.
+    let retried = client.record_morning_check(first).await.unwrap().into_inner();
     assert_eq!(retried, fit);
     let twice = client
         .record_morning_check(morning("s-001", 36.6, &[], 20))
@@ -475,6 +473,25 @@ async fn scenario_two_a_staff_member_at_lunch_with_fever_cough_and_sore_throat()
         report
             .incident_source_event_id
             .starts_with("staff-health/health-report/")
+    );
+    // The key is now bound to that report: the same key with another reading is
+    // refused, naming the key, instead of answering with the first report.
+    let reused = client
+        .submit_health_report(SubmitHealthReportRequest {
+            site_id: SITE.into(),
+            staff_id: "s-001".into(),
+            temperature_celsius: 36.6,
+            symptoms: vec![],
+            reported_at: ago(19),
+            zone_id: "canteen".into(),
+            note: String::new(),
+            idempotency_key: "hr-lunch".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        reused.get_details_bad_request().unwrap().field_violations[0].field,
+        "idempotency_key"
     );
     for staff in ["s-001", "s-004"] {
         client

@@ -14,6 +14,7 @@
 //! - [`feed`]: live duty-desk feeds per hall; [`metrics`]: Prometheus metrics.
 //! - [`telemetry`]: logs, traces, OTLP export and W3C propagation.
 //! - [`pseudonym`]: keyed hashing of ID numbers.
+//! - [`idempotency`]: client keys scoped to their caller and bound to their request.
 //! - [`retention`]: deleting personal data past each hall's limit.
 //! - [`time`]: epoch milliseconds and protobuf timestamps.
 
@@ -24,6 +25,7 @@ pub mod db;
 pub mod error;
 pub mod feed;
 pub mod hall;
+pub mod idempotency;
 pub mod metrics;
 pub mod outbound;
 pub mod outbox;

@@ -48,6 +48,7 @@ const RETENTION: &[&str] = &[
     "DELETE FROM registrations WHERE site_id = $1 AND registered_at < $2",
     "DELETE FROM quarantine_holds WHERE site_id = $1 AND lifted_at IS NOT NULL AND lifted_at < $2",
     retention::DELIVERED_OUTBOX,
+    hallguard_platform::idempotency::EXPIRED_KEYS,
 ];
 
 /// Opens the database and assembles the gRPC surface with its outbox worker.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use hallguard_platform::hall::Halls;
+use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::pseudonym::Pseudonymizer;
 use hallguard_platform::time::{millis_to_timestamp, now_millis};
 use hallguard_proto::common::v1::HealthCodeColour;
@@ -108,9 +109,18 @@ impl Screening for ScreeningService {
         &self,
         request: Request<pb::CheckInRequest>,
     ) -> std::result::Result<Response<pb::CheckInResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let now = now_millis();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            &request.gate_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
         let identity = self.identity(request.visitor.as_ref(), true)?;
         let itinerary = request.itinerary.clone().unwrap_or_default();
         let check = CheckIn {
@@ -127,13 +137,14 @@ impl Screening for ScreeningService {
             itinerary_risk_flag: itinerary.risk_flag,
             mask_worn: request.mask_worn,
             at: validate::time(request.checked_at.as_ref(), now, "checked_at")?,
-            idempotency_key: validate::idempotency_key(&request.idempotency_key, "idempotency_key")?
-                .to_string(),
+            idempotency_key: key.scoped.clone(),
             person_id: identity.person_id,
             display_name: identity.display_name,
             registration_id: identity.registration_id,
         };
+        key.check_replay(&self.pool).await?;
         let (record, new) = gate::check_in(&self.pool, hall, &check).await?;
+        key.remember(&self.pool).await?;
         let response = gate::response(&record);
         if new {
             self.outbox.notify_one();
@@ -162,17 +173,27 @@ impl Screening for ScreeningService {
         &self,
         request: Request<pb::CheckOutRequest>,
     ) -> std::result::Result<Response<pb::CheckOutResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            &request.gate_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
         let identity = self.identity(request.visitor.as_ref(), false)?;
         let check = CheckOut {
             gate_id: request.gate_id.clone(),
             person_id: identity.person_id,
             at: validate::time(request.checked_out_at.as_ref(), now_millis(), "checked_out_at")?,
-            idempotency_key: validate::idempotency_key(&request.idempotency_key, "idempotency_key")?
-                .to_string(),
+            idempotency_key: key.scoped.clone(),
         };
+        key.check_replay(&self.pool).await?;
         let closed = gate::check_out(&self.pool, hall, &check).await?;
+        key.remember(&self.pool).await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::CheckOutResponse {
             visit_id: closed.visit_id,
@@ -185,12 +206,22 @@ impl Screening for ScreeningService {
         &self,
         request: Request<pb::EnterZoneRequest>,
     ) -> std::result::Result<Response<pb::EnterZoneResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let (hall, zone_id) = validate::zone_ref(&self.halls, request.zone.as_ref(), "zone")?;
         let person_id = validate::required(&request.person_id, "person_id")?;
         let at = validate::time(request.entered_at.as_ref(), now_millis(), "entered_at")?;
-        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
-        let stay_id = zones::enter(&self.pool, &hall.site_id, zone_id, person_id, at, key).await?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            zone_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
+        key.check_replay(&self.pool).await?;
+        let stay_id = zones::enter(&self.pool, &hall.site_id, zone_id, person_id, at, &key.scoped).await?;
+        key.remember(&self.pool).await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::EnterZoneResponse { stay_id }))
     }
@@ -214,9 +245,18 @@ impl Screening for ScreeningService {
         &self,
         request: Request<pb::RegisterWithoutCodeRequest>,
     ) -> std::result::Result<Response<pb::RegisterWithoutCodeResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let now = now_millis();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            &hall.site_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
         let registration = Registration {
             name: validate::required(&request.name, "name")?.to_string(),
             phone: validate::phone(&request.phone, "phone")?,
@@ -227,10 +267,11 @@ impl Screening for ScreeningService {
             )?,
             travel: validate::visits(&request.travel_history, now, "travel_history")?,
             at: validate::time(request.registered_at.as_ref(), now, "registered_at")?,
-            idempotency_key: validate::idempotency_key(&request.idempotency_key, "idempotency_key")?
-                .to_string(),
+            idempotency_key: key.scoped.clone(),
         };
+        key.check_replay(&self.pool).await?;
         let registered = registrations::register(&self.pool, hall, &registration).await?;
+        key.remember(&self.pool).await?;
         if let Some(report) = &registered.community_report {
             self.publish(
                 &hall.site_id,

@@ -48,6 +48,7 @@ const RETENTION: &[&str] = &[
     "DELETE FROM seat_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
     "DELETE FROM meal_slots WHERE site_id = $1 AND ends_at < $2",
     retention::DELIVERED_OUTBOX,
+    hallguard_platform::idempotency::EXPIRED_KEYS,
 ];
 
 /// Opens the database and assembles the gRPC surface with its outbox worker.

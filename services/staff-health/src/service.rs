@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::hall::{Hall, Halls};
+use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis, parse_date};
 use hallguard_platform::validate;
 use hallguard_proto::common::v1::HealthCodeColour;
@@ -152,6 +153,7 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::RecordMorningCheckRequest>,
     ) -> std::result::Result<Response<pb::RecordMorningCheckResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let check = request
             .check
@@ -160,9 +162,19 @@ impl StaffHealth for StaffHealthService {
         let hall = self.hall(&check.site_id, "check.site_id")?;
         let staff_id = validate::required(&check.staff_id, "check.staff_id")?;
         let (work_date, readings) = morning_readings(hall, check, now_millis())?;
-        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            &hall.site_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
+        key.check_replay(&self.pool).await?;
         let result =
-            checks::record_morning_check(&self.pool, hall, staff_id, &work_date, &readings, key).await?;
+            checks::record_morning_check(&self.pool, hall, staff_id, &work_date, &readings, &key.scoped)
+                .await?;
+        key.remember(&self.pool).await?;
         self.outbox.notify_one();
         Ok(Response::new(result))
     }
@@ -212,6 +224,7 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::SubmitHealthReportRequest>,
     ) -> std::result::Result<Response<pb::SubmitHealthReportResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let staff_id = validate::required(&request.staff_id, "staff_id")?;
@@ -234,9 +247,25 @@ impl StaffHealth for StaffHealthService {
             at: validate::time(request.reported_at.as_ref(), now_millis(), "reported_at")?,
             note: request.note.trim().to_string(),
         };
-        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
-        let answer =
-            checks::report(&self.pool, hall, staff_id, request.zone_id.trim(), &readings, key).await?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            &hall.site_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
+        key.check_replay(&self.pool).await?;
+        let answer = checks::report(
+            &self.pool,
+            hall,
+            staff_id,
+            request.zone_id.trim(),
+            &readings,
+            &key.scoped,
+        )
+        .await?;
+        key.remember(&self.pool).await?;
         self.outbox.notify_one();
         Ok(Response::new(answer))
     }
@@ -269,12 +298,22 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::StartTemperatureSweepRequest>,
     ) -> std::result::Result<Response<pb::StartTemperatureSweepResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let incident_id = validate::required(&request.incident_id, "incident_id")?;
-        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            &hall.site_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
+        key.check_replay(&self.pool).await?;
         let (sweep_id, staff_on_duty) =
-            checks::start_sweep(&self.pool, &hall.site_id, incident_id, key, now_millis()).await?;
+            checks::start_sweep(&self.pool, &hall.site_id, incident_id, &key.scoped, now_millis()).await?;
+        key.remember(&self.pool).await?;
         Ok(Response::new(pb::StartTemperatureSweepResponse {
             sweep_id,
             staff_on_duty,
@@ -295,12 +334,21 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::ClockInRequest>,
     ) -> std::result::Result<Response<pb::ClockInResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let staff_id = validate::required(&request.staff_id, "staff_id")?;
         validate::zone(hall, request.zone_id.trim(), "zone_id")?;
         let at = validate::time(request.at.as_ref(), now_millis(), "at")?;
-        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            request.zone_id.trim(),
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
+        key.check_replay(&self.pool).await?;
         let shift_id = presence::open(
             &self.pool,
             Kind::Shift,
@@ -308,9 +356,10 @@ impl StaffHealth for StaffHealthService {
             staff_id,
             request.zone_id.trim(),
             at,
-            key,
+            &key.scoped,
         )
         .await?;
+        key.remember(&self.pool).await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::ClockInResponse { shift_id }))
     }
@@ -366,6 +415,7 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::SitDownRequest>,
     ) -> std::result::Result<Response<pb::SitDownResponse>, Status> {
+        let caller = idempotency::caller_name(&request);
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let staff_id = validate::required(&request.staff_id, "staff_id")?;
@@ -376,9 +426,26 @@ impl StaffHealth for StaffHealthService {
             );
         }
         let at = validate::time(request.at.as_ref(), now_millis(), "at")?;
-        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
-        let seat_stay_id =
-            presence::open(&self.pool, Kind::Seat, &hall.site_id, staff_id, seat_id, at, key).await?;
+        let key = IdempotencyKey::new(
+            &caller,
+            &hall.site_id,
+            seat_id,
+            &request.idempotency_key,
+            &request,
+            "idempotency_key",
+        )?;
+        key.check_replay(&self.pool).await?;
+        let seat_stay_id = presence::open(
+            &self.pool,
+            Kind::Seat,
+            &hall.site_id,
+            staff_id,
+            seat_id,
+            at,
+            &key.scoped,
+        )
+        .await?;
+        key.remember(&self.pool).await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::SitDownResponse { seat_stay_id }))
     }
