@@ -50,7 +50,7 @@ async fn main() {
                     gate_id: gates[worker % 2].into(),
                     visitor: Some(VisitorIdentity {
                         identity: Some(visitor_identity::Identity::HealthCode(HealthCodeIdentity {
-                            id_number: format!("ID{id}"),
+                            id_number: hallguard_tests::resident_id(&id),
                             display_name: format!("Visitor {id}"),
                         })),
                     }),

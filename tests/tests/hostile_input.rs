@@ -87,7 +87,7 @@ impl Palette {
             gates: hall.gates.iter().map(|gate| gate.id.clone()).collect(),
             zones: hall.zones.iter().map(|zone| zone.id.clone()).collect(),
             seats: hall.seat_ids().into_iter().take(6).collect(),
-            people: ["s-001", "s-002", "v-1", "110101199003077777"]
+            people: ["s-001", "s-002", "v-1", "110101199003077774"]
                 .map(String::from)
                 .to_vec(),
         }
@@ -527,7 +527,7 @@ async fn poison_times_from_a_gate_and_a_kiosk_are_refused_and_a_poison_row_survi
             visitor: Some(screening::VisitorIdentity {
                 identity: Some(screening::visitor_identity::Identity::HealthCode(
                     screening::HealthCodeIdentity {
-                        id_number: "110101199003077777".into(),
+                        id_number: "110101199003077774".into(),
                         display_name: "Poison Visitor".into(),
                     },
                 )),

@@ -36,7 +36,7 @@ fn check(id_number: &str, minutes_ago: i64, temperature: f64, colour: HealthCode
         gate_id: "gate-east-in".into(),
         visitor: Some(VisitorIdentity {
             identity: Some(visitor_identity::Identity::HealthCode(HealthCodeIdentity {
-                id_number: id_number.into(),
+                id_number: hallguard_tests::resident_id(id_number),
                 display_name: format!("Visitor {id_number}"),
             })),
         }),

@@ -39,7 +39,7 @@ async fn desk(hall: &TestHall) -> Client {
 fn health_code(id_number: &str) -> VisitorIdentity {
     VisitorIdentity {
         identity: Some(visitor_identity::Identity::HealthCode(HealthCodeIdentity {
-            id_number: id_number.into(),
+            id_number: hallguard_tests::resident_id(id_number),
             display_name: format!("Visitor {id_number}"),
         })),
     }
@@ -549,7 +549,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
             CheckInRequest {
                 visitor: Some(VisitorIdentity {
                     identity: Some(visitor_identity::Identity::HealthCode(HealthCodeIdentity {
-                        id_number: "B".into(),
+                        id_number: hallguard_tests::resident_id("B"),
                         display_name: String::new(),
                     })),
                 }),

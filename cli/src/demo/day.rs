@@ -210,7 +210,7 @@ fn ordinary_visitor(
     closes_at: i64,
 ) -> VisitorPlan {
     let mut visitor = VisitorPlan {
-        id_number: format!("1101011990{n:08}"),
+        id_number: resident_id(&format!("110101199{n:08}")),
         name: format!("Visitor {n}"),
         gate,
         checked_at,
@@ -283,10 +283,16 @@ fn ordinary_visitor(
     visitor
 }
 
+/// A resident ID number: the 17 digits given and their check digit, as the gate checks.
+fn resident_id(first_17: &str) -> String {
+    let check = hallguard_platform::validate::resident_id_check(first_17).unwrap_or('0');
+    format!("{first_17}{check}")
+}
+
 /// Scenario 1 (预案一): two visitors the gates hold as suspected cases.
 fn scenario_one(midnight: i64, entrances: &[String]) -> Vec<VisitorPlan> {
     let first = VisitorPlan {
-        id_number: "110101198805050011".into(),
+        id_number: resident_id("11010119880505001"),
         name: "Scenario 1, red code".into(),
         gate: entrances[0].clone(),
         checked_at: midnight + (10 * 60 + 12) * MINUTE,
@@ -301,7 +307,7 @@ fn scenario_one(midnight: i64, entrances: &[String]) -> Vec<VisitorPlan> {
         expected: Expected::SuspectedCase,
     };
     let second = VisitorPlan {
-        id_number: "420102197703030022".into(),
+        id_number: resident_id("42010219770303002"),
         name: "Scenario 1, unwell from a risk area".into(),
         gate: entrances[entrances.len() - 1].clone(),
         checked_at: midnight + (14 * 60 + 41) * MINUTE,

@@ -81,6 +81,17 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Shortest token accepted: generated tokens have 64 characters; anything this short
+/// can be guessed.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme is matched without
+/// regard to case, as HTTP says.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 /// A fresh random token (32 bytes, hex).
 pub fn generate_token() -> SecretString {
     let mut bytes = [0u8; 32];
@@ -96,9 +107,9 @@ pub struct TokenBook {
 
 /// A bad line in a tokens spec.
 #[derive(Debug, thiserror::Error)]
-#[error("token entry {entry}: {message}")]
+#[error("tokens, line {line}: {message}")]
 pub struct TokenSpecError {
-    entry: usize,
+    line: usize,
     message: String,
 }
 
@@ -132,34 +143,44 @@ impl TokenBook {
             .collect()
     }
 
-    /// Parses `role:name:sha256hex` entries separated by commas or newlines.
+    /// Parses `role:name:sha256hex` entries separated by commas or newlines. Blank lines
+    /// and lines starting with `#` are skipped. An error names the line and what is
+    /// expected, never the hash itself.
     pub fn parse(spec: &str) -> Result<Self, TokenSpecError> {
         let mut book = Self::default();
-        for (index, entry) in spec
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .enumerate()
-        {
-            let fail = |message: &str| TokenSpecError {
-                entry: index + 1,
-                message: message.to_string(),
-            };
-            let mut parts = entry.splitn(3, ':');
-            let (Some(role), Some(name), Some(hash)) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(fail("expected role:name:sha256hex"));
-            };
-            let role = Role::parse(role).ok_or_else(|| fail("unknown role"))?;
-            if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(fail("the hash must be 64 hex characters (sha256 of the token)"));
+        for (line_index, line) in spec.lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with('#') {
+                continue;
             }
-            book.insert_hash(
-                hash,
-                Caller {
-                    name: name.to_string(),
-                    role,
-                },
-            );
+            for entry in line.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                let fail = |message: &str| TokenSpecError {
+                    line: line_index + 1,
+                    message: message.to_string(),
+                };
+                let mut parts = entry.splitn(3, ':');
+                let (Some(role), Some(name), Some(hash)) = (parts.next(), parts.next(), parts.next()) else {
+                    return Err(fail("expected role:name:sha256hex"));
+                };
+                let role = Role::parse(role).ok_or_else(|| {
+                    fail("unknown role (expected gate_device, staff_kiosk, duty_officer, analyst, admin or service)")
+                })?;
+                if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(fail("the hash must be 64 hex characters (sha256 of the token)"));
+                }
+                if hash.eq_ignore_ascii_case(&hash_token("")) {
+                    return Err(fail(
+                        "the hash is of an empty token (was the variable holding the token unset?)",
+                    ));
+                }
+                book.insert_hash(
+                    hash,
+                    Caller {
+                        name: name.to_string(),
+                        role,
+                    },
+                );
+            }
         }
         Ok(book)
     }
@@ -238,13 +259,17 @@ impl AuthPolicy {
         let token = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .ok_or_else(|| {
                 tonic::Status::unauthenticated("missing bearer token in the authorization header")
             })?;
+        // A short token is no secret: never looked up, whatever hash is configured.
+        if token.len() < MIN_TOKEN_CHARS {
+            return Err(tonic::Status::unauthenticated("unknown bearer token"));
+        }
         let caller = self
             .tokens
-            .lookup(token.trim())
+            .lookup(token)
             .ok_or_else(|| tonic::Status::unauthenticated("unknown bearer token"))?;
         if !self.roles.allows(path, caller.role) {
             return Err(tonic::Status::permission_denied(format!(
@@ -415,6 +440,61 @@ mod tests {
                 .authorize("/grpc.health.v1.Health/Check", &http::HeaderMap::new())
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive_and_empty_or_short_tokens_never_pass() {
+        let (policy, token) = policy();
+        for scheme in ["bearer", "BEARER", "Bearer"] {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                http::header::AUTHORIZATION,
+                format!("{scheme} {}", token.expose_secret()).parse().unwrap(),
+            );
+            assert!(policy.authorize("/x.v1.S/CheckIn", &headers).is_ok(), "{scheme}");
+        }
+        // An operator who hashed an unset $TOKEN, and one who chose a short token.
+        let mut book = TokenBook::default();
+        book.insert_hash(
+            &hash_token("short"),
+            Caller {
+                name: "weak".into(),
+                role: Role::Admin,
+            },
+        );
+        book.insert_hash(
+            &hash_token(""),
+            Caller {
+                name: "empty".into(),
+                role: Role::Admin,
+            },
+        );
+        let policy = AuthPolicy::new(book, RpcRoles::default());
+        for value in ["Bearer ", "Bearer", "Bearer short", "Basic abc"] {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::AUTHORIZATION, value.parse().unwrap());
+            let error = policy.authorize("/x.v1.S/CheckIn", &headers).unwrap_err();
+            assert_eq!(error.code(), tonic::Code::Unauthenticated, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn token_files_take_comments_and_refuse_the_empty_tokens_hash_naming_the_line() {
+        let hash = hash_token("a-long-enough-token-0001");
+        let book = TokenBook::parse(&format!(
+            "# tokens for the local stack\n\n  # another comment\nanalyst:ana:{hash}\n"
+        ))
+        .unwrap();
+        assert_eq!(book.entries().len(), 1);
+        let empty = TokenBook::parse(&format!("# header\nadmin:ops:{}", hash_token(""))).unwrap_err();
+        assert!(empty.to_string().contains("line 2"), "{empty}");
+        assert!(empty.to_string().contains("empty token"), "{empty}");
+        let wrong = TokenBook::parse(&format!("analyst:ana:{hash}\nwizard:w:{hash}")).unwrap_err();
+        assert!(
+            wrong.to_string().starts_with("tokens, line 2: unknown role"),
+            "{wrong}"
+        );
+        assert!(!wrong.to_string().contains(&hash));
     }
 
     #[test]

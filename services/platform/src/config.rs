@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{Role, TokenBook};
 use crate::hall::{Hall, HallError, Halls};
@@ -100,7 +100,15 @@ pub enum ConfigError {
     /// ID numbers could not be hashed.
     #[error("HALLGUARD_ID_HASH_KEY is required outside --dev")]
     NoIdHashKey,
+    /// The ID-hash key is too short to keep pseudonyms from being recomputed.
+    #[error(
+        "HALLGUARD_ID_HASH_KEY must be at least {MIN_ID_HASH_KEY_BYTES} bytes (it has {0}); make one with `openssl rand -hex 32`"
+    )]
+    WeakIdHashKey(usize),
 }
+
+/// Shortest ID-hash key accepted outside `--dev`.
+pub const MIN_ID_HASH_KEY_BYTES: usize = 32;
 
 /// Resolved settings, ready for servers.
 #[derive(Debug, Clone)]
@@ -210,6 +218,10 @@ impl CommonArgs {
             return Err(ConfigError::NoTokens);
         }
         let id_hash_key = match (&self.id_hash_key, self.dev) {
+            // Anyone who knows a short key can recompute every pseudonym from ID numbers.
+            (Some(key), false) if key.expose_secret().len() < MIN_ID_HASH_KEY_BYTES => {
+                return Err(ConfigError::WeakIdHashKey(key.expose_secret().len()));
+            }
             (Some(key), _) => key.clone(),
             (None, true) => SecretString::from("development-only-id-hash-key"),
             (None, false) => return Err(ConfigError::NoIdHashKey),
@@ -226,5 +238,37 @@ impl CommonArgs {
             peers: self.peers()?,
             metrics_listen: self.metrics_listen,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    fn resolve(args: &[&str]) -> Result<Settings, ConfigError> {
+        let flags =
+            <Flags as clap::Parser>::try_parse_from(std::iter::once("hallguard").chain(args.iter().copied()))
+                .expect("flags parse");
+        flags.common.resolve()
+    }
+
+    #[test]
+    fn a_short_id_hash_key_is_refused_outside_dev_saying_how_to_make_one() {
+        let tokens = format!(
+            "--tokens=admin:ops:{}",
+            crate::auth::hash_token("a-long-enough-token-0001")
+        );
+        let error = resolve(&[&tokens, "--id-hash-key=x"]).unwrap_err();
+        assert!(matches!(error, ConfigError::WeakIdHashKey(1)));
+        assert!(error.to_string().contains("openssl rand -hex 32"));
+        let key = format!("--id-hash-key={}", "k".repeat(MIN_ID_HASH_KEY_BYTES));
+        assert!(resolve(&[&tokens, &key]).is_ok());
+        assert!(resolve(&["--dev", "--id-hash-key=x"]).is_ok());
     }
 }

@@ -149,6 +149,44 @@ pub fn temperature(celsius: f64, field: &str) -> Result<f64> {
     Ok(celsius)
 }
 
+/// The check character of a resident ID number's first 17 digits (GB 11643-1999:
+/// weights 2^(17-i) mod 11, the sum mod 11 mapped to 1 0 X 9 8 7 6 5 4 3 2).
+pub fn resident_id_check(first_17: &str) -> Option<char> {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECKS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+    if first_17.len() != 17 {
+        return None;
+    }
+    let mut sum = 0;
+    for (digit, weight) in first_17.chars().zip(WEIGHTS) {
+        sum += digit.to_digit(10)? * weight;
+    }
+    Some(CHECKS[(sum % 11) as usize])
+}
+
+/// A mainland resident ID number: 17 digits and a check digit (or X), checked; spaces
+/// dropped, a lower-case x read as X. What the health code carries at the gate.
+pub fn id_number(value: &str, field: &str) -> Result<String> {
+    let compact: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let well_formed = compact.len() == 18 && compact.is_ascii();
+    let check = well_formed.then(|| resident_id_check(&compact[..17])).flatten();
+    match check {
+        Some(expected) if compact.ends_with(expected) => Ok(compact),
+        Some(_) => Err(ServiceError::invalid(
+            field,
+            "has a wrong check digit: re-read the ID number",
+        )),
+        None => Err(ServiceError::invalid(
+            field,
+            "must be an 18-character resident ID number (17 digits and a check digit or X)",
+        )),
+    }
+}
+
 /// A mainland mobile number (11 digits from 1), or an international one (+ and 7-15
 /// digits); spaces and dashes are dropped.
 pub fn phone(value: &str, field: &str) -> Result<String> {
@@ -215,6 +253,34 @@ mod tests {
         match error {
             ServiceError::Invalid(violation) => violation.field,
             other => panic!("not an invalid field: {other}"),
+        }
+    }
+
+    #[test]
+    fn resident_id_numbers_are_checked_by_their_check_digit() {
+        // The standard's own example, and one ending in X.
+        assert_eq!(
+            id_number("11010519491231002X", "id").unwrap(),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            id_number(" 110105 19491231002x ", "id").unwrap(),
+            "11010519491231002X"
+        );
+        assert_eq!(resident_id_check("44052418800101001"), Some('4'));
+        for bad in [
+            "abc",
+            "",
+            "11010519491231002",
+            "110105194912310021",
+            "1101051949123100２X",
+            "A10105194912310027",
+        ] {
+            assert_eq!(
+                field_of(id_number(bad, "visitor.health_code.id_number").unwrap_err()),
+                "visitor.health_code.id_number",
+                "{bad}"
+            );
         }
     }
 

@@ -66,14 +66,14 @@ impl ScreeningService {
     fn identity(&self, visitor: Option<&pb::VisitorIdentity>, need_name: bool) -> Result<Identity> {
         match visitor.and_then(|v| v.identity.as_ref()) {
             Some(pb::visitor_identity::Identity::HealthCode(code)) => {
-                let id_number = validate::required(&code.id_number, "visitor.health_code.id_number")?;
+                let id_number = validate::id_number(&code.id_number, "visitor.health_code.id_number")?;
                 let display_name = if need_name {
                     validate::required(&code.display_name, "visitor.health_code.display_name")?.to_string()
                 } else {
                     code.display_name.trim().to_string()
                 };
                 Ok(Identity {
-                    person_id: format!("hc-{}", self.pseudonyms.pseudonym(id_number)),
+                    person_id: format!("hc-{}", self.pseudonyms.pseudonym(&id_number)),
                     display_name,
                     registration_id: None,
                 })
