@@ -204,6 +204,12 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         },
         args.common.log_format,
     );
+    // Every connection is a file: take the hard limit rather than the soft one (often
+    // 1,024, or 128 in some runtimes), so the connection limit binds before the file limit.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open-file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
+    }
     for (role, token) in &settings.dev_tokens {
         // Development mode only: the operator needs these to call the server.
         println!("dev token for role {role}: {}", token.expose_secret());

@@ -88,6 +88,7 @@ pub async fn start(
     let options = ServerOptions {
         tokens: settings.tokens.clone(),
         request_timeout: settings.request_timeout,
+        limits: settings.limits,
     };
     Ok(tokio::spawn(server::run(listener, shutdown, parts, options)))
 }

@@ -209,3 +209,135 @@ async fn prometheus_metrics_count_requests_by_rpc_and_code() {
     }
     hall.stop().await;
 }
+
+/// Screening alone, with small connection limits.
+async fn screening_with(
+    limits: hallguard_platform::connections::ConnectionLimits,
+) -> (
+    hallguard::Suite,
+    std::net::SocketAddr,
+    hallguard_platform::testing::TestDatabase,
+) {
+    let database = hallguard_platform::testing::TestDatabase::new();
+    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
+    let (mut settings, _tokens) = hallguard_platform::config::Settings::in_process(
+        &database.url,
+        halls,
+        "limits",
+        "limits-test-id-hash-key",
+    );
+    settings.limits = limits;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut suite = hallguard::Suite::new();
+    let address = suite
+        .launch(
+            ServiceRole::Screening,
+            &settings,
+            database.target("screening"),
+            listener,
+        )
+        .await
+        .unwrap();
+    (suite, address, database)
+}
+
+async fn health_answers(address: std::net::SocketAddr) -> bool {
+    let call = async {
+        let channel = tonic::transport::Channel::from_shared(format!("http://{address}"))
+            .unwrap()
+            .connect()
+            .await
+            .ok()?;
+        HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .ok()
+    };
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(5), call).await,
+        Ok(Some(_))
+    )
+}
+
+#[tokio::test]
+async fn a_flood_of_idle_connections_is_closed_and_new_clients_get_in() {
+    let limits = hallguard_platform::connections::ConnectionLimits {
+        max_connections: 20,
+        idle_timeout: std::time::Duration::from_millis(500),
+        max_streams_per_connection: 8,
+    };
+    let (suite, address, database) = screening_with(limits).await;
+    // Three times as many sockets as the limit, none of which ever speaks.
+    let mut idle = Vec::new();
+    for _ in 0..60 {
+        idle.push(tokio::net::TcpStream::connect(address).await.unwrap());
+    }
+    // The first twenty are closed by the server once idle; then the next twenty, and so
+    // on: a new client gets in within a few idle timeouts, not never.
+    assert!(health_answers(address).await, "a new client got no answer");
+    // The server closed the idle sockets it took: after its settings frame, reading
+    // them ends.
+    let mut closed = 0;
+    for mut socket in idle.drain(..20) {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            tokio::io::AsyncReadExt::read_to_end(&mut socket, &mut rest),
+        )
+        .await;
+        if matches!(read, Ok(_)) {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 20);
+    suite.stop(std::time::Duration::from_secs(10)).await.unwrap();
+    database.cleanup().await;
+}
+
+#[tokio::test]
+async fn streams_per_connection_are_limited() {
+    let limits = hallguard_platform::connections::ConnectionLimits {
+        max_connections: 20,
+        idle_timeout: std::time::Duration::from_secs(60),
+        max_streams_per_connection: 4,
+    };
+    let (suite, address, database) = screening_with(limits).await;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    // Health watch streams stay open; past the limit, new streams on the connection wait.
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        let stream = HealthClient::new(channel.clone())
+            .watch(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        open.push(stream);
+    }
+    let fifth = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        HealthClient::new(channel.clone()).check(HealthCheckRequest {
+            service: String::new(),
+        }),
+    )
+    .await;
+    assert!(fifth.is_err(), "a fifth stream was accepted on the connection");
+    drop(open);
+    let after = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        HealthClient::new(channel).check(HealthCheckRequest {
+            service: String::new(),
+        }),
+    )
+    .await;
+    assert!(matches!(after, Ok(Ok(_))));
+    suite.stop(std::time::Duration::from_secs(10)).await.unwrap();
+    database.cleanup().await;
+}

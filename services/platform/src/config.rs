@@ -7,6 +7,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{Role, TokenBook};
+use crate::connections::ConnectionLimits;
 use crate::hall::{Hall, HallError, Halls};
 use crate::peers::Peers;
 
@@ -50,6 +51,19 @@ pub struct CommonArgs {
     /// Longest time a unary call may take before DEADLINE_EXCEEDED.
     #[arg(long, env = "HALLGUARD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Most connections open at once per service; more wait to be accepted.
+    #[arg(long, env = "HALLGUARD_MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: usize,
+
+    /// A connection that sends nothing for this long is closed (live clients answer the
+    /// server's pings, sent at a third of this or every 30 s).
+    #[arg(long, env = "HALLGUARD_IDLE_TIMEOUT_SECS", default_value_t = 120)]
+    pub idle_timeout_secs: u64,
+
+    /// Most concurrent calls (HTTP/2 streams) on one connection.
+    #[arg(long, env = "HALLGUARD_MAX_STREAMS_PER_CONNECTION", default_value_t = 200)]
+    pub max_streams_per_connection: u32,
 
     /// Largest request or response message, in MiB.
     #[arg(long, env = "HALLGUARD_MAX_MESSAGE_MIB", default_value_t = 16)]
@@ -127,6 +141,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Message size limit in bytes.
     pub max_message_bytes: usize,
+    /// Connections, idle time and streams per connection.
+    pub limits: ConnectionLimits,
     /// Tokens generated in development mode, by role, to print at start.
     pub dev_tokens: Vec<(Role, SecretString)>,
     /// Where the peer services are.
@@ -156,6 +172,7 @@ impl Settings {
             id_hash_key: SecretString::from(id_hash_key.to_string()),
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 16 * 1024 * 1024,
+            limits: ConnectionLimits::default(),
             dev_tokens: Vec::new(),
             peers: Peers::default(),
             metrics_listen: None,
@@ -234,6 +251,11 @@ impl CommonArgs {
             id_hash_key,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_message_bytes: self.max_message_mib.max(1) * 1024 * 1024,
+            limits: ConnectionLimits {
+                max_connections: self.max_connections.max(1),
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+                max_streams_per_connection: self.max_streams_per_connection.max(1),
+            },
             dev_tokens,
             peers: self.peers()?,
             metrics_listen: self.metrics_listen,

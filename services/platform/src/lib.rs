@@ -8,6 +8,7 @@
 //! - [`outbound`]: the requests to peers every service writes (incidents, presence).
 //! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
+//! - [`connections`]: connection and stream limits, idle connections closed.
 //! - [`catch_panic`]: a panic in a handler answers INTERNAL for that call only.
 //! - [`status`]: building `tonic::Status` values with field violations.
 //! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
@@ -21,6 +22,7 @@
 pub mod auth;
 pub mod catch_panic;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod error;
 pub mod feed;

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use hallguard_proto::platform::v1::outbox_admin_server::OutboxAdminServer;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use crate::auth::{AuthLayer, AuthPolicy, Role, RpcRoles, TokenBook};
+use crate::connections::{ConnectionLimits, incoming};
 use crate::outbox::OutboxWorker;
 use crate::outbox_admin::OutboxAdminService;
 use crate::peers::PeerDeliver;
@@ -51,6 +51,8 @@ pub struct ServerOptions {
     pub tokens: TokenBook,
     /// Unary call timeout.
     pub request_timeout: Duration,
+    /// Connections, idle time and streams.
+    pub limits: ConnectionLimits,
 }
 
 /// The roles of the platform's own RPCs.
@@ -114,8 +116,13 @@ pub async fn run(
     let policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()));
     let address = listener.local_addr().ok();
     tracing::info!(service = parts.name, ?address, "serving");
+    let limits = options.limits;
     tonic::transport::Server::builder()
         .timeout(options.request_timeout)
+        .max_concurrent_streams(limits.max_streams_per_connection)
+        .http2_keepalive_interval(Some(limits.keepalive_interval()))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .tcp_keepalive(Some(Duration::from_secs(60)))
         .trace_fn(|request: &http::Request<()>| {
             let span = tracing::info_span!("grpc.request", rpc = %request.uri().path());
             crate::telemetry::set_parent_from_headers(&span, request.headers());
@@ -125,7 +132,7 @@ pub async fn run(
         .layer(crate::catch_panic::CatchPanicLayer::new(parts.name))
         .layer(AuthLayer::new(policy))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+        .serve_with_incoming_shutdown(incoming(listener, limits), async move {
             shutdown.await;
             let _ = stop_worker.send(true);
             for hook in on_shutdown {
