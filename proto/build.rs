@@ -19,11 +19,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         prost::Message::encode_to_vec(&descriptors),
     )?;
 
+    // Type names let the codec find each request's descriptor for its checks.
+    let mut config = tonic_prost_build::Config::new();
+    config.enable_type_names();
     tonic_prost_build::configure()
         // Unimplemented RPCs answer UNIMPLEMENTED rather than failing to compile, so a
         // contract can grow ahead of its server.
         .generate_default_stubs(true)
-        .compile_fds(descriptors)?;
+        // prost's codec plus the checks every request gets (text lengths).
+        .codec_path("crate::codec::CheckedCodec")
+        .compile_fds_with_config(descriptors, config)?;
     Ok(())
 }
 

@@ -11,6 +11,8 @@ pub fn enum_words(name: &str, prefix: &str) -> String {
     name.trim_start_matches(prefix).to_lowercase().replace('_', " ")
 }
 
+pub mod codec;
+
 /// Encoded descriptors of every hallguard proto, for tonic-reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hallguard_descriptor.bin"));
 
