@@ -427,20 +427,20 @@ async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold()
         kind: PersonKind::Visitor as i32,
         person_id: id.into(),
     };
-    let opened = desk
-        .open_incident(OpenIncidentRequest {
-            person: Some(person("hc-index")),
-            source: IncidentSource::Manual as i32,
-            source_event_id: "desk/1".into(),
-            location_id: "tax-area".into(),
-            occurred_at: ago(60),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let open = OpenIncidentRequest {
+        person: Some(person("hc-index")),
+        source: IncidentSource::Manual as i32,
+        source_event_id: "desk/1".into(),
+        location_id: "tax-area".into(),
+        occurred_at: ago(60),
+        ..Default::default()
+    };
+    let opened = desk.open_incident(open.clone()).await.unwrap().into_inner();
     assert!(opened.created);
-    let again = desk
+    let again = desk.open_incident(open).await.unwrap().into_inner();
+    assert!(!again.created, "one source event opens one incident");
+    // The same source event with other content is refused, naming it.
+    let other = desk
         .open_incident(OpenIncidentRequest {
             person: Some(person("hc-index")),
             source: IncidentSource::Manual as i32,
@@ -448,9 +448,13 @@ async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold()
             ..Default::default()
         })
         .await
-        .unwrap()
-        .into_inner();
-    assert!(!again.created, "one source event opens one incident");
+        .unwrap_err();
+    assert_eq!(other.code(), tonic::Code::InvalidArgument);
+    assert!(
+        other.message().starts_with("source_event_id"),
+        "{}",
+        other.message()
+    );
     let id = opened.incident.unwrap().incident_id;
     let mut contacts = Vec::new();
     for who in ["hc-a", "hc-b"] {

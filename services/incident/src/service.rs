@@ -5,6 +5,7 @@
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 use hallguard_platform::hall::{Hall, Halls};
+use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::time::now_millis;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
@@ -141,6 +142,7 @@ impl Incidents for IncidentService {
         request: Request<pb::OpenIncidentRequest>,
     ) -> std::result::Result<Response<pb::OpenIncidentResponse>, Status> {
         let by = validate::actor(&request, "", "caller")?;
+        let caller = idempotency::caller_name(&request);
         let open = request.into_inner();
         let person = validate::person(&self.halls, open.person.as_ref(), "person")?;
         if pb::IncidentSource::try_from(open.source).unwrap_or_default() == pb::IncidentSource::Unspecified {
@@ -156,7 +158,19 @@ impl Incidents for IncidentService {
                 .await
                 .map_err(|_| ServiceError::not_found("parent_incident_id", "no such incident"))?;
         }
+        // One source event opens one incident: a second request naming the same event
+        // with other content is refused, not answered with the first incident.
+        let binding = IdempotencyKey::new(
+            &caller,
+            &person.site_id,
+            &person.site_id,
+            &open.source_event_id,
+            &open,
+            "source_event_id",
+        )?;
+        binding.check_replay(&self.pool).await?;
         let (incident_id, created) = records::open(&self.pool, &open, &by).await?;
+        binding.remember(&self.pool).await?;
         if created {
             tracing::info!(%incident_id, source = open.source, "incident opened");
             self.feed.publish(
