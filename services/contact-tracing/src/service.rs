@@ -117,7 +117,15 @@ impl ContactTracingService {
             checked.push(ingested);
         }
         let total = checked.len();
-        let accepted = store::insert(&self.pool, checked).await?;
+        let accepted = store::insert(&self.pool, checked)
+            .await
+            .map_err(|error| match error {
+                store::InsertError::Database(error) => ContactTracingError::Database(error),
+                store::InsertError::Conflict(index) => ContactTracingError::invalid(
+                    format!("intervals[{index}].source_event_id"),
+                    "was used before for another interval (person, place, start or queue place)",
+                ),
+            })?;
         let accepted_count = accepted.len();
         let graph = self.graph.clone();
         let span = tracing::Span::current();

@@ -22,13 +22,26 @@ fn place_kind_name(kind: PlaceKind) -> &'static str {
     }
 }
 
+/// Why intervals were not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// A source event id already names another interval (another person, place, start
+    /// or queue place); the batch is refused whole.
+    #[error("source event id of interval {0} names another stored interval")]
+    Conflict(usize),
+}
+
 /// Stores the intervals in one transaction; returns those that were new (a source
-/// event seen before, in this batch or earlier, is skipped).
-pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Presence>, sqlx::Error> {
+/// event seen before, in this batch or earlier, is skipped when it names the same
+/// interval, and refuses the batch when it names another).
+pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Presence>, InsertError> {
     let mut transaction = pool.begin().await?;
     let mut accepted = Vec::with_capacity(intervals.len());
     let now = now_millis();
-    for interval in intervals {
+    for (index, interval) in intervals.into_iter().enumerate() {
         let presence = &interval.presence;
         let inserted = sqlx::query(
             "INSERT INTO presence (source_event_id, site_id, person_kind, person_id, place_kind, place_id,
@@ -51,6 +64,27 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Pres
         .rows_affected();
         if inserted == 1 {
             accepted.push(interval.presence);
+            continue;
+        }
+        // Seen before: a repeat of the same interval is a duplicate. (Its end may differ:
+        // a stay first sent open and later closed is the same interval.)
+        let same: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM presence WHERE source_event_id = $1 AND site_id = $2 AND person_kind = $3
+                 AND person_id = $4 AND place_kind = $5 AND place_id = $6 AND start_ms = $7
+                 AND queue_position = $8",
+        )
+        .bind(&interval.source_event_id)
+        .bind(&presence.person.site_id)
+        .bind(person_kind_name(presence.person.kind))
+        .bind(&presence.person.person_id)
+        .bind(place_kind_name(presence.place.kind))
+        .bind(&presence.place.place_id)
+        .bind(presence.start)
+        .bind(i64::from(presence.queue_position))
+        .fetch_one(&mut *transaction)
+        .await?;
+        if same == 0 {
+            return Err(InsertError::Conflict(index));
         }
     }
     transaction.commit().await?;

@@ -114,3 +114,40 @@ async fn a_rebuild_skips_and_counts_rows_the_engine_refuses() {
     assert_eq!(graph.stats().stays, 2);
     test.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_source_event_id_names_one_interval() {
+    let test = TestDatabase::new();
+    let database = Database::open(
+        &test.target("contact-tracing"),
+        Some(sqlx::migrate!("./migrations")),
+    )
+    .await
+    .unwrap();
+    const DAY: i64 = 1_793_577_600_000;
+    let first = store::insert(&database.pool, vec![interval("e1", "p1", DAY)])
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    // The same interval again (a retried delivery, or its end known later): a duplicate.
+    let mut closed_later = interval("e1", "p1", DAY);
+    closed_later.presence.end = Some(DAY + 120_000);
+    let again = store::insert(&database.pool, vec![interval("e1", "p1", DAY), closed_later])
+        .await
+        .unwrap();
+    assert!(again.is_empty());
+    // Another person under the same id refuses the batch, and stores nothing of it.
+    let refused = store::insert(
+        &database.pool,
+        vec![interval("e2", "p2", DAY), interval("e1", "p9", DAY)],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(refused, store::InsertError::Conflict(1)), "{refused}");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence")
+        .fetch_one(&database.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    test.cleanup().await;
+}
