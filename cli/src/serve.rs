@@ -72,14 +72,11 @@ pub async fn start(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<JoinHandle<Result<(), tonic::transport::Error>>, StartError> {
-    let limit = settings.max_message_bytes;
     let parts: Result<ServiceParts, DatabaseError> = match role {
         ServiceRole::Screening => hallguard_screening::build(&target, settings).await,
         ServiceRole::StaffHealth => hallguard_staff_health::build(&target, settings).await,
         ServiceRole::Incident => hallguard_incident::build(&target, settings).await,
-        ServiceRole::ContactTracing => {
-            hallguard_contact_tracing::build(&target, limit, &settings.halls).await
-        }
+        ServiceRole::ContactTracing => hallguard_contact_tracing::build(&target, settings).await,
     };
     let parts = parts.map_err(|source| StartError::Database {
         service: role.name(),

@@ -99,9 +99,20 @@ impl TestHall {
     /// contact-tracing instance that serves only that hall, which the others reach by
     /// a per-hall peer URL (contact tracing sharded by hall).
     pub async fn start_with(database: TestDatabase, halls: Vec<Hall>, shard: Option<Hall>) -> Self {
+        Self::start_adjusted(database, halls, shard, |_| {}).await
+    }
+
+    /// `start_with`, with the settings adjusted first (a shorter retention interval, say).
+    pub async fn start_adjusted(
+        database: TestDatabase,
+        halls: Vec<Hall>,
+        shard: Option<Hall>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let halls = Halls::new(halls).unwrap();
         let (mut settings, tokens) = Settings::in_process(&database.url, halls, "test", "test-id-hash-key");
         settings.request_timeout = Duration::from_secs(10);
+        adjust(&mut settings);
         let listeners = Suite::bind_local(&mut settings).await.unwrap();
         let shard_listener = match &shard {
             Some(hall) => {

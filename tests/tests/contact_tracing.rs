@@ -30,7 +30,21 @@ fn visitor(id: &str) -> PersonRef {
     }
 }
 
-/// Minutes after a base two hours ago, so nothing is in the future.
+/// The latest 10:00 in the sample hall's local time that lies at least two hours back:
+/// the tests' stays (up to 80 minutes long) then never cross the hall's midnight or lie
+/// in the future, whatever time the suite runs.
+fn hall_morning() -> i64 {
+    const DAY: i64 = 24 * 60 * MINUTE;
+    let offset = i64::from(hallguard_platform::hall::Hall::sample().utc_offset_minutes) * MINUTE;
+    let local_now = now_millis() + offset;
+    let mut morning = local_now.div_euclid(DAY) * DAY + 10 * 60 * MINUTE;
+    if morning > local_now - 120 * MINUTE {
+        morning -= DAY;
+    }
+    morning - offset
+}
+
+/// Minutes after a base at least two hours ago, so nothing is in the future.
 fn interval(
     event: &str,
     who: &str,
@@ -72,7 +86,7 @@ fn find(who: &str, base: i64, rings: u32) -> FindContactsRequest {
 #[tokio::test]
 async fn ingest_is_idempotent_and_contacts_come_with_their_evidence() {
     let hall = TestHall::start().await;
-    let base = now_millis() - 120 * MINUTE;
+    let base = hall_morning();
     let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
     let batch = IngestPresenceBatchRequest {
         intervals: vec![
@@ -135,7 +149,7 @@ async fn ingest_is_idempotent_and_contacts_come_with_their_evidence() {
 #[tokio::test]
 async fn bad_intervals_name_their_field_and_store_nothing() {
     let hall = TestHall::start().await;
-    let base = now_millis() - 120 * MINUTE;
+    let base = hall_morning();
     let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
     let good = interval("g1", "a", PlaceKind::Zone, "tax-area", 0, 30, base);
     let cases = [
@@ -197,7 +211,7 @@ async fn bad_intervals_name_their_field_and_store_nothing() {
 #[tokio::test]
 async fn the_graph_is_rebuilt_from_the_database_after_a_restart() {
     let hall = TestHall::start().await;
-    let base = now_millis() - 120 * MINUTE;
+    let base = hall_morning();
     let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
     let stream = tokio_stream::iter([
         IngestPresenceRequest {
@@ -291,7 +305,7 @@ async fn the_graph_is_rebuilt_from_the_database_after_a_restart() {
 #[tokio::test]
 async fn clusters_chains_who_was_there_and_export_over_grpc() {
     let hall = TestHall::start().await;
-    let base = now_millis() - 120 * MINUTE;
+    let base = hall_morning();
     let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
     let intervals = vec![
         interval("c1", "case-a", PlaceKind::Zone, "tax-area", 0, 30, base),
@@ -409,5 +423,76 @@ async fn presence_past_retention_is_deleted_at_restart() {
         .unwrap()
         .into_inner();
     assert_eq!(stats.intervals, 1, "the sample hall keeps 28 days");
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_running_service_forgets_presence_past_retention_without_a_restart() {
+    let hall = TestHall::start_adjusted(
+        hallguard_platform::testing::TestDatabase::new(),
+        vec![hallguard_platform::hall::Hall::sample()],
+        None,
+        |settings| settings.retention_interval = std::time::Duration::from_millis(300),
+    )
+    .await;
+    let now = now_millis();
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    let old = now - 29 * 24 * 60 * MINUTE;
+    let recent = now - 120 * MINUTE;
+    let accepted = ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![
+                interval("old-1", "a", PlaceKind::Zone, "tax-area", 0, 30, old),
+                interval("old-2", "b", PlaceKind::Zone, "tax-area", 0, 30, old),
+                interval("new-1", "a", PlaceKind::Zone, "tax-area", 0, 30, recent),
+            ],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .accepted;
+    assert_eq!(accepted, 3);
+    let mut analyst =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let probe = || {
+        let mut analyst = analyst.clone();
+        async move {
+            analyst
+                .get_graph_stats(GetGraphStatsRequest {})
+                .await
+                .unwrap()
+                .into_inner()
+                .intervals
+        }
+    };
+    let intervals = hallguard_tests::eventually(50, probe, |&intervals| intervals == 1).await;
+    assert_eq!(intervals, 1, "the 29-day-old stays left the running graph");
+    // And the table: a restart finds nothing more to forget.
+    let contacts = analyst
+        .find_contacts(FindContactsRequest {
+            person: Some(visitor("a")),
+            window: Some(find_contacts_request::Window::Span(TimeWindow {
+                start: Some(millis_to_timestamp(old - MINUTE)),
+                end: Some(millis_to_timestamp(old + 60 * MINUTE)),
+            })),
+            rings: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(contacts.close_contacts.is_empty());
+    let database = hallguard_platform::db::Database::open(
+        &hall.database.target(ServiceRole::ContactTracing.name()),
+        None,
+    )
+    .await
+    .unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence")
+        .fetch_one(&database.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    database.pool.close().await;
     hall.stop().await;
 }

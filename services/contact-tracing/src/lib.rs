@@ -15,8 +15,10 @@ pub mod roles;
 pub mod service;
 pub mod store;
 
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use hallguard_platform::config::Settings;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
 use hallguard_platform::hall::Halls;
 use hallguard_platform::server::ServiceParts;
@@ -134,12 +136,11 @@ pub async fn rebuild(
 }
 
 /// Opens the database, rebuilds the graph from every stored interval, and assembles the
-/// gRPC surface; the service reports SERVING only after this returns.
-pub async fn build(
-    target: &DatabaseTarget,
-    max_message_bytes: usize,
-    halls: &Halls,
-) -> Result<ServiceParts, DatabaseError> {
+/// gRPC surface; the service reports SERVING only after this returns. Retention runs
+/// every `settings.retention_interval` on the table and the graph alike, and stops with
+/// the server.
+pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
+    let halls = &settings.halls;
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
     let purged =
         retention::purge_database(&database.pool, halls, retention::cutoff(halls, now_millis())).await?;
@@ -152,11 +153,18 @@ pub async fn build(
     hallguard_platform::metrics::METRICS
         .graph_build_seconds
         .set(last_build_millis as f64 / 1000.0);
+    let graph = Arc::new(RwLock::new(graph));
+    let stop_retention = retention::spawn(
+        database.pool.clone(),
+        graph.clone(),
+        halls.clone(),
+        settings.retention_interval,
+    );
     let service =
         service::ContactTracingService::new(database.pool.clone(), graph, halls.clone(), last_build_millis);
     let server = ContactTracingServer::new(service)
-        .max_decoding_message_size(max_message_bytes)
-        .max_encoding_message_size(max_message_bytes);
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
     Ok(ServiceParts {
         name: NAME,
         routes: tonic::service::Routes::new(server),
@@ -164,6 +172,8 @@ pub async fn build(
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: None,
-        on_shutdown: Vec::new(),
+        on_shutdown: vec![Box::new(move || {
+            let _ = stop_retention.send(true);
+        })],
     })
 }

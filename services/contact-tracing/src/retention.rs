@@ -2,7 +2,7 @@
 //! configured limit (default 28 days). Old rows are deleted at start and every hour, and
 //! the same days leave the in-memory graph.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use hallguard_platform::hall::Halls;
@@ -38,26 +38,36 @@ pub async fn purge_database(pool: &AnyPool, halls: &Halls, cutoff: Millis) -> Re
     Ok(deleted)
 }
 
-/// Every hour: purge the database, then expire the same days from the graph.
-pub fn spawn_hourly(pool: AnyPool, graph: Arc<RwLock<CoPresenceGraph>>, halls: Halls) {
+/// Every `interval`: purge the database, then expire the same days from the graph.
+/// Stops when the returned sender says so (the server's shutdown).
+pub fn spawn(
+    pool: AnyPool,
+    graph: Arc<RwLock<CoPresenceGraph>>,
+    halls: Halls,
+    interval: Duration,
+) -> tokio::sync::watch::Sender<bool> {
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
-        every_hour.tick().await;
+        let mut every_round = tokio::time::interval(interval);
+        every_round.tick().await;
         loop {
-            every_hour.tick().await;
+            tokio::select! {
+                _ = every_round.tick() => {}
+                _ = stopped.wait_for(|stop| *stop) => return,
+            }
             let cutoff = cutoff(&halls, now_millis());
             match purge_database(&pool, &halls, cutoff).await {
                 Ok(deleted) => tracing::info!(deleted, "presence retention applied"),
                 Err(error) => {
-                    tracing::warn!(%error, "presence retention failed; will retry in an hour");
+                    tracing::warn!(%error, "presence retention failed; will retry next round");
                     continue;
                 }
             }
             let graph = graph.clone();
             let expired = tokio::task::spawn_blocking(move || {
-                if let Ok(mut graph) = graph.write() {
-                    graph.expire_before(cutoff);
-                }
+                let mut graph = graph.write().unwrap_or_else(PoisonError::into_inner);
+                graph.expire_before(cutoff);
+                crate::service::record_graph(&graph);
             })
             .await;
             if let Err(error) = expired {
@@ -65,4 +75,5 @@ pub fn spawn_hourly(pool: AnyPool, graph: Arc<RwLock<CoPresenceGraph>>, halls: H
             }
         }
     });
+    stop
 }

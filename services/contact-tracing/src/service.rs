@@ -90,11 +90,16 @@ pub struct ContactTracingService {
 }
 
 impl ContactTracingService {
-    /// A service over a graph already rebuilt from `pool`.
-    pub fn new(pool: sqlx::AnyPool, graph: CoPresenceGraph, halls: Halls, last_build_millis: u64) -> Self {
+    /// A service over a graph already rebuilt from `pool` (shared with retention).
+    pub fn new(
+        pool: sqlx::AnyPool,
+        graph: Arc<RwLock<CoPresenceGraph>>,
+        halls: Halls,
+        last_build_millis: u64,
+    ) -> Self {
         Self {
             pool,
-            graph: Arc::new(RwLock::new(graph)),
+            graph,
             halls: Arc::new(halls),
             last_build_millis,
         }

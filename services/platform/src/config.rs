@@ -52,6 +52,10 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// How often each service deletes personal data past its hall's retention limit.
+    #[arg(long, env = "HALLGUARD_RETENTION_INTERVAL_SECS", default_value_t = 3600)]
+    pub retention_interval_secs: u64,
+
     /// Most connections open at once per service; more wait to be accepted.
     #[arg(long, env = "HALLGUARD_MAX_CONNECTIONS", default_value_t = 1000)]
     pub max_connections: usize,
@@ -143,6 +147,8 @@ pub struct Settings {
     pub max_message_bytes: usize,
     /// Connections, idle time and streams per connection.
     pub limits: ConnectionLimits,
+    /// How often retention runs.
+    pub retention_interval: Duration,
     /// Tokens generated in development mode, by role, to print at start.
     pub dev_tokens: Vec<(Role, SecretString)>,
     /// Where the peer services are.
@@ -173,6 +179,7 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 16 * 1024 * 1024,
             limits: ConnectionLimits::default(),
+            retention_interval: Duration::from_secs(3600),
             dev_tokens: Vec::new(),
             peers: Peers::default(),
             metrics_listen: None,
@@ -256,6 +263,7 @@ impl CommonArgs {
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
                 max_streams_per_connection: self.max_streams_per_connection.max(1),
             },
+            retention_interval: Duration::from_secs(self.retention_interval_secs.max(1)),
             dev_tokens,
             peers: self.peers()?,
             metrics_listen: self.metrics_listen,

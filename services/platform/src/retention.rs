@@ -45,25 +45,27 @@ pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64, statements: &[&str])
     Ok(deleted)
 }
 
-/// Purges now, then every hour in the background; a failure waits for the next hour.
+/// Purges now, then every `interval` (an hour by default) in the background; a failure
+/// waits for the next round.
 pub async fn start(
     service: &'static str,
     pool: AnyPool,
     halls: Halls,
     statements: &'static [&'static str],
+    interval: Duration,
 ) -> Result<(), sqlx::Error> {
     let purged = purge(&pool, &halls, now_millis(), statements).await?;
     if purged > 0 {
         tracing::info!(service, purged, "records past retention deleted at start");
     }
     tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
-        every_hour.tick().await;
+        let mut every_round = tokio::time::interval(interval);
+        every_round.tick().await;
         loop {
-            every_hour.tick().await;
+            every_round.tick().await;
             match purge(&pool, &halls, now_millis(), statements).await {
                 Ok(deleted) => tracing::info!(service, deleted, "retention applied"),
-                Err(error) => tracing::warn!(service, %error, "retention failed; will retry in an hour"),
+                Err(error) => tracing::warn!(service, %error, "retention failed; will retry next round"),
             }
         }
     });

@@ -54,7 +54,14 @@ const RETENTION: &[&str] = &[
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
-    retention::start(NAME, database.pool.clone(), settings.halls.clone(), RETENTION).await?;
+    retention::start(
+        NAME,
+        database.pool.clone(),
+        settings.halls.clone(),
+        RETENTION,
+        settings.retention_interval,
+    )
+    .await?;
     let worker = OutboxWorker::new(
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
