@@ -136,6 +136,18 @@ async fn ingest_is_idempotent_and_contacts_come_with_their_evidence() {
     });
     let found = analyst.find_contacts(lax).await.unwrap().into_inner();
     assert_eq!(found.close_contacts.len(), 2);
+    // A queue rule wider than the graph keeps would miss pairs silently: refused.
+    let mut too_wide = find("index", base, 1);
+    too_wide.overrides = Some(RuleOverrides {
+        queue_max_seconds: Some(600),
+        ..Default::default()
+    });
+    let refused = analyst.find_contacts(too_wide).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        refused.get_details_bad_request().unwrap().field_violations[0].field,
+        "overrides.queue_max_seconds"
+    );
 
     let unknown = analyst
         .find_contacts(find("never-seen", base, 1))

@@ -6,9 +6,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use hallguard_tracing_engine::EngineConfig;
 use hallguard_tracing_engine::model::Presence;
 use hallguard_tracing_engine::queries::days_before;
-use hallguard_tracing_engine::rules::Rules;
+use hallguard_tracing_engine::rules::{Floors, Rules};
 use hallguard_tracing_engine::synthetic::{self, FIRST_DAY, HallShape};
 
 // The hallguard binary's allocator, so the figures are the service's.
@@ -121,6 +122,38 @@ fn main() {
             presences.len()
         );
         drop(full);
+
+        // The floor side by side, in turns: every overlap kept (exact thresholds, the
+        // default) against the old one-minute floor.
+        let floors = [
+            ("every overlap (1 ms floor)", Floors::default()),
+            (
+                "one-minute floor (before)",
+                Floors {
+                    min_overlap_ms: 60_000,
+                    ..Floors::default()
+                },
+            ),
+        ];
+        let mut builds: Vec<Vec<Duration>> = vec![Vec::new(); floors.len()];
+        let mut evidence = vec![0usize; floors.len()];
+        for _round in 0..5 {
+            for (slot, (_, floor)) in floors.iter().enumerate() {
+                let mut graph = synthetic::empty_graph_with(&shape, EngineConfig { floors: *floor });
+                let started = Instant::now();
+                graph.add(&presences).unwrap();
+                builds[slot].push(started.elapsed());
+                evidence[slot] = graph.stats().evidence_bytes;
+            }
+        }
+        for (slot, (label, _)) in floors.iter().enumerate() {
+            builds[slot].sort_unstable();
+            println!(
+                "floor {label}: full build median of 5 {:>8.1} ms, evidence {:.0} MiB",
+                builds[slot][2].as_secs_f64() * 1e3,
+                evidence[slot] as f64 / 1048576.0
+            );
+        }
 
         // Live ingest: the last tenth in batches, into a graph that already holds the rest.
         let mut live = synthetic::empty_graph(&shape);

@@ -75,7 +75,9 @@ impl Default for Rules {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Floors {
     /// Pairs whose cumulative overlap in a zone or at a table on one day is below this
-    /// are dropped (default 1 minute); query thresholds below it cannot see them.
+    /// are dropped. The default, 1 ms, keeps every overlap longer than zero, so a
+    /// cumulative threshold of any size at query time is exact (870 s one day and 45 s
+    /// the next is 915 s); a larger floor would trade exactness for memory.
     pub min_overlap_ms: i64,
     /// Entry-queue pairs are kept when their check-ins are at most this far apart
     /// (default 5 minutes); queries by position see only pairs inside this window.
@@ -94,7 +96,7 @@ pub const QUEUE_MAX_NEIGHBOURS: usize = 32;
 impl Default for Floors {
     fn default() -> Self {
         Self {
-            min_overlap_ms: 60_000,
+            min_overlap_ms: 1,
             queue_window_ms: 5 * 60_000,
             queue_max_places_kept: 10,
         }

@@ -218,7 +218,12 @@ pub fn site_day(shape: &HallShape, site: u32, day: u32) -> Vec<Presence> {
 
 /// An empty graph that knows every generated hall's canteen seats.
 pub fn empty_graph(shape: &HallShape) -> crate::CoPresenceGraph {
-    let mut graph = crate::CoPresenceGraph::new(crate::EngineConfig::default());
+    empty_graph_with(shape, crate::EngineConfig::default())
+}
+
+/// [`empty_graph`] with other build settings (to compare floors, say).
+pub fn empty_graph_with(shape: &HallShape, config: crate::EngineConfig) -> crate::CoPresenceGraph {
+    let mut graph = crate::CoPresenceGraph::new(config);
     for site in 0..shape.sites {
         for table in 0..shape.tables {
             for (a, b, rule) in table_relations(table) {

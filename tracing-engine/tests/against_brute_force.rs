@@ -127,7 +127,8 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
                     &spans_of(index, kind, &mine, day),
                     &spans_of(other, kind, &theirs, day),
                 );
-                if total >= floors.min_overlap_ms {
+                // Every overlap counts, however short: thresholds are cumulative.
+                if total > 0 {
                     clipped_sum += clipped;
                 }
             }

@@ -439,3 +439,27 @@ fn a_crowd_checked_in_within_one_second_pairs_with_neighbours_not_everyone() {
         "{pairs} pairs"
     );
 }
+
+#[test]
+fn short_pieces_add_up_to_a_cumulative_threshold_exactly() {
+    const DAY_MINUTES: i64 = 24 * 60;
+    let second = 1_000;
+    // 870 s in the tax area on day 0 and 45 s there on day 1: 915 s, past 15 minutes.
+    let mut day0 = zone("b", "tax-area", 0, 0);
+    day0.end = Some(DAY0 + 870 * second);
+    let mut day1 = zone("b", "tax-area", DAY_MINUTES, DAY_MINUTES);
+    day1.end = Some(DAY0 + DAY_MINUTES * MINUTE + 45 * second);
+    let graph = graph(&[
+        zone("a", "tax-area", 0, 60),
+        zone("a", "tax-area", DAY_MINUTES, DAY_MINUTES + 60),
+        day0,
+        day1,
+    ]);
+    let a = graph.person_index(&person("a")).unwrap();
+    let two_days = (DAY0, DAY0 + 2 * DAY_MINUTES * MINUTE);
+    let contacts = graph.close_contacts(a, two_days, &Rules::default());
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].total_ms, 915 * second);
+    let clusters = graph.clusters(two_days, &Rules::default(), 2);
+    assert_eq!(clusters.len(), 1);
+}

@@ -8,7 +8,7 @@ use hallguard_proto::common::v1 as common;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
 use hallguard_tracing_engine::queries::{Contact, Exposure, SecondaryContact};
-use hallguard_tracing_engine::rules::{ExposureRule, Rules};
+use hallguard_tracing_engine::rules::{ExposureRule, Floors, Rules};
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 
 use crate::error::ContactTracingError;
@@ -172,24 +172,39 @@ pub fn ingested(interval: &pb::PresenceInterval, field: &str) -> Result<Ingested
     })
 }
 
-/// The default rules with a call's overrides.
-pub fn rules(overrides: Option<&pb::RuleOverrides>) -> Rules {
+/// The default rules with a call's overrides. Overrides the graph cannot answer exactly
+/// are refused: queue neighbours are kept within 10 places and 5 minutes, so a wider
+/// queue rule would silently miss pairs.
+pub fn rules(overrides: Option<&pb::RuleOverrides>) -> Result<Rules, ContactTracingError> {
     let mut rules = Rules::default();
+    let floors = Floors::default();
     if let Some(overrides) = overrides {
         if let Some(seconds) = overrides.zone_min_overlap_seconds {
             rules.zone_min_overlap_ms = i64::from(seconds) * 1000;
         }
         if let Some(places) = overrides.queue_max_places {
+            if places > floors.queue_max_places_kept {
+                return Err(ContactTracingError::invalid(
+                    "overrides.queue_max_places",
+                    format!("must be at most {}", floors.queue_max_places_kept),
+                ));
+            }
             rules.queue_max_places = places;
         }
         if let Some(seconds) = overrides.queue_max_seconds {
+            if i64::from(seconds) * 1000 > floors.queue_window_ms {
+                return Err(ContactTracingError::invalid(
+                    "overrides.queue_max_seconds",
+                    format!("must be at most {}", floors.queue_window_ms / 1000),
+                ));
+            }
             rules.queue_max_ms = i64::from(seconds) * 1000;
         }
         if let Some(seconds) = overrides.canteen_min_overlap_seconds {
             rules.canteen_min_overlap_ms = i64::from(seconds) * 1000;
         }
     }
-    rules
+    Ok(rules)
 }
 
 /// A time window message, checked (the platform's window rules: both ends in range, end

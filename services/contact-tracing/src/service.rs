@@ -244,7 +244,7 @@ fn find_contacts(
         2 => 2,
         _ => return Err(ContactTracingError::invalid("rings", "must be 1 or 2")),
     };
-    let rules = convert::rules(request.overrides.as_ref());
+    let rules = convert::rules(request.overrides.as_ref())?;
     let Some(index) = graph.person_index(&person) else {
         return Ok(pb::FindContactsResponse {
             window: Some(convert::window_message(window)),
@@ -416,7 +416,7 @@ impl ContactTracing for ContactTracingService {
         let response = self
             .with_graph("find_clusters", deadline, move |graph, _cancel| {
                 let window = convert::window(request.window.as_ref(), "window")?;
-                let rules = convert::rules(request.overrides.as_ref());
+                let rules = convert::rules(request.overrides.as_ref())?;
                 let min_size = if request.min_size == 0 {
                     2
                 } else {
@@ -457,7 +457,7 @@ impl ContactTracing for ContactTracingService {
         let request = request.into_inner();
         let response = self
             .with_lock("find_transmission_chains", deadline, move |lock, cancel| {
-                let rules = convert::rules(request.overrides.as_ref());
+                let rules = convert::rules(request.overrides.as_ref())?;
                 if request.cases.len() > MAX_CHAIN_CASES {
                     return Err(ContactTracingError::invalid(
                         "cases",
