@@ -82,8 +82,8 @@ pub struct CoPresenceGraph {
     free_groups: Vec<u32>,
     /// Per person: where their stays are kept, in their groups.
     person_stays: Vec<Vec<StayRef>>,
-    /// The earliest and latest start of any stay added: a query over a long window
-    /// looks only at the days that can hold data.
+    /// The earliest start and the latest end of any stay added: a query over a long
+    /// window looks only at the days that can hold data.
     starts: Option<(Millis, Millis)>,
 }
 
@@ -222,7 +222,7 @@ impl CoPresenceGraph {
         }
         let batch_starts = presences
             .par_iter()
-            .map(|p| (p.start, p.start))
+            .map(|p| (p.start, p.end.unwrap_or(p.start).max(p.start)))
             .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)));
         self.starts = match (self.starts, batch_starts) {
             (Some(known), Some(batch)) => Some((known.0.min(batch.0), known.1.max(batch.1))),
@@ -370,9 +370,32 @@ impl CoPresenceGraph {
                 );
             }
         }
+        let mut out = joined(out);
         out.sort_unstable_by_key(|s| (s.start, s.person));
         out
     }
+}
+
+/// Stays with the pieces a midnight cut them into joined again: a stay filed into two
+/// days comes back as the one stay it was.
+pub(crate) fn joined(mut stays: Vec<Stay>) -> Vec<Stay> {
+    stays.sort_unstable_by_key(|s| (s.person, s.place, s.start, s.end));
+    let mut out: Vec<Stay> = Vec::with_capacity(stays.len());
+    for stay in stays {
+        match out.last_mut() {
+            Some(last)
+                if last.person == stay.person
+                    && last.place == stay.place
+                    && last.end == stay.start
+                    && last.end > last.start
+                    && stay.end > stay.start =>
+            {
+                last.end = stay.end;
+            }
+            _ => out.push(stay),
+        }
+    }
+    out
 }
 
 /// A record with its spans, as an owned value.
@@ -462,7 +485,10 @@ struct Filing<'a> {
 
 impl Filing<'_> {
     /// Interns the batch's places and files its stays into their groups, each with an
-    /// unknown person for now. Returns what each touched group took, by group id.
+    /// unknown person for now. A stay is filed into every local day it touches, cut at
+    /// midnight: two people in the 24-hour area from 23:50 and from 00:00 meet on both
+    /// sides of it, and the pieces add up to the whole. Returns what each touched group
+    /// took, by group id.
     fn file(&mut self, presences: &[Presence], hashes: &[(u64, u64)]) -> Vec<Filed> {
         let mut filed: Vec<Filed> = Vec::new();
         let mut slot_of: HashMap<u32, usize> = HashMap::new();
@@ -470,33 +496,41 @@ impl Filing<'_> {
         for (row, (presence, &(_, hash))) in presences.iter().zip(hashes).enumerate() {
             let place = self.halls.place_index_hashed(&presence.place, hash);
             let day = self.halls.day_of(place, presence.start);
-            let key = self.halls.group_key(place, day);
-            let slot = match last {
-                Some((last_key, slot)) if last_key == key => slot,
-                _ => {
-                    let group = self.id(key);
-                    *slot_of.entry(group).or_insert_with(|| {
-                        filed.push(Filed {
-                            group,
-                            first: self.groups[group as usize].stays.len(),
-                            rows: Vec::new(),
-                        });
-                        filed.len() - 1
-                    })
-                }
+            let end = presence
+                .end
+                .unwrap_or_else(|| self.halls.closing(place, day, presence.start));
+            let last_day = if end > presence.start {
+                self.halls.day_of(place, end - 1)
+            } else {
+                day
             };
-            last = Some((key, slot));
-            let filed = &mut filed[slot];
-            filed.rows.push(row as u32);
-            self.groups[filed.group as usize].stays.push(Stay {
-                person: PersonIdx::MAX,
-                place,
-                start: presence.start,
-                end: presence
-                    .end
-                    .unwrap_or_else(|| self.halls.closing(place, day, presence.start)),
-                queue_position: presence.queue_position,
-            });
+            for piece_day in day..=last_day {
+                let key = self.halls.group_key(place, piece_day);
+                let slot = match last {
+                    Some((last_key, slot)) if last_key == key => slot,
+                    _ => {
+                        let group = self.id(key);
+                        *slot_of.entry(group).or_insert_with(|| {
+                            filed.push(Filed {
+                                group,
+                                first: self.groups[group as usize].stays.len(),
+                                rows: Vec::new(),
+                            });
+                            filed.len() - 1
+                        })
+                    }
+                };
+                last = Some((key, slot));
+                let filed = &mut filed[slot];
+                filed.rows.push(row as u32);
+                self.groups[filed.group as usize].stays.push(Stay {
+                    person: PersonIdx::MAX,
+                    place,
+                    start: presence.start.max(self.halls.day_start(place, piece_day)),
+                    end: end.min(self.halls.day_start(place, piece_day + 1)),
+                    queue_position: presence.queue_position,
+                });
+            }
         }
         filed.sort_unstable_by_key(|f| f.group);
         filed

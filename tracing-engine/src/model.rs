@@ -16,6 +16,10 @@ pub const EARLIEST: Millis = 946_684_800_000;
 /// The latest time the engine accepts, 2100-01-01T00:00:00Z.
 pub const LATEST: Millis = 4_102_444_800_000;
 
+/// The longest stay the engine takes: a month. A stay is filed into every day it
+/// touches, so an end years after its start would cost a piece per day.
+pub const MAX_STAY_MS: Millis = 31 * 86_400_000;
+
 /// Whether a time is within [`EARLIEST`, `LATEST`].
 pub fn in_time_range(at: Millis) -> bool {
     (EARLIEST..=LATEST).contains(&at)
@@ -96,6 +100,9 @@ pub enum PresenceError {
     /// A time before 2000 or after 2099: a broken clock or a hostile device.
     #[error("{0} is outside 2000-01-01..2100-01-01")]
     TimeOutOfRange(&'static str),
+    /// A stay longer than [`MAX_STAY_MS`].
+    #[error("end is more than 31 days after start")]
+    TooLong,
 }
 
 impl Presence {
@@ -121,6 +128,9 @@ impl Presence {
         }
         if self.end.is_some_and(|end| end < self.start) {
             return Err(PresenceError::EndBeforeStart);
+        }
+        if self.end.is_some_and(|end| end - self.start > MAX_STAY_MS) {
+            return Err(PresenceError::TooLong);
         }
         if self.place.kind == PlaceKind::EntryQueue && self.queue_position == 0 {
             return Err(PresenceError::MissingQueuePosition);

@@ -115,6 +115,16 @@ impl CoPresenceGraph {
             })
             .map(|((rule, place, other_place), (mut spans, total_ms, _))| {
                 spans.sort_unstable();
+                if rule != ExposureRule::EntryQueue {
+                    // Pieces a midnight cut apart read as the one span they were.
+                    spans.dedup_by(|next, previous| {
+                        let touching = next.0 == previous.1;
+                        if touching {
+                            previous.1 = next.1;
+                        }
+                        touching
+                    });
+                }
                 Exposure {
                     rule,
                     place,
@@ -221,11 +231,12 @@ impl CoPresenceGraph {
     /// The person's stays overlapping `window`, in time order.
     pub fn trajectory(&self, person: PersonIdx, window: Window) -> Vec<Stay> {
         let window = clamped(window);
-        let mut out: Vec<Stay> = self
+        let pieces: Vec<Stay> = self
             .stays_of(person)
             .map(|(_, stay)| *stay)
             .filter(|s| s.start < window.1 && (s.end > window.0 || s.start >= window.0))
             .collect();
+        let mut out = crate::graph::joined(pieces);
         out.sort_unstable_by_key(|s| (s.start, s.end, s.place));
         out
     }

@@ -463,3 +463,73 @@ fn short_pieces_add_up_to_a_cumulative_threshold_exactly() {
     let clusters = graph.clusters(two_days, &Rules::default(), 2);
     assert_eq!(clusters.len(), 1);
 }
+
+#[test]
+fn the_24_hour_area_meets_across_midnight_and_a_long_stay_keeps_meeting() {
+    const DAY_MINUTES: i64 = 24 * 60;
+    let midnight = DAY_MINUTES;
+    let graph = graph(&[
+        // 23:50 to 00:20 and 00:00 to 00:20: 20 minutes together, all after midnight.
+        zone("night-owl", "self-service-24h", midnight - 10, midnight + 20),
+        zone("early-bird", "self-service-24h", midnight, midnight + 20),
+        // Three days in the area, and someone who comes on the third.
+        zone("sleeper", "self-service-24h", 60, 3 * DAY_MINUTES - 60),
+        zone(
+            "visitor",
+            "self-service-24h",
+            2 * DAY_MINUTES + 60,
+            2 * DAY_MINUTES + 90,
+        ),
+    ]);
+    let all_days = (DAY0 - DAY_MINUTES * MINUTE, DAY0 + 4 * DAY_MINUTES * MINUTE);
+    let owl = graph.person_index(&person("night-owl")).unwrap();
+    let contacts = graph.close_contacts(owl, all_days, &Rules::default());
+    let early = contacts
+        .iter()
+        .find(|c| graph.person(c.person).person_id == "early-bird")
+        .expect("met after midnight");
+    assert_eq!(early.total_ms, 20 * MINUTE);
+    let visitor = graph.person_index(&person("visitor")).unwrap();
+    let met: Vec<String> = graph
+        .close_contacts(visitor, all_days, &Rules::default())
+        .iter()
+        .map(|c| graph.person(c.person).person_id.clone())
+        .collect();
+    assert_eq!(met, ["sleeper"]);
+    // The sleeper's own record is one stay, not three day pieces; so is the owl's.
+    let sleeper = graph.person_index(&person("sleeper")).unwrap();
+    let trajectory = graph.trajectory(sleeper, all_days);
+    assert_eq!(trajectory.len(), 1);
+    assert_eq!(
+        trajectory[0].end - trajectory[0].start,
+        (3 * DAY_MINUTES - 120) * MINUTE
+    );
+    let area = graph
+        .place_lookup(&zone("x", "self-service-24h", 0, 1).place)
+        .unwrap();
+    let there = graph.who_was_there(
+        area,
+        (DAY0 + (midnight - 5) * MINUTE, DAY0 + (midnight + 5) * MINUTE),
+    );
+    let mut names: Vec<String> = there
+        .iter()
+        .map(|s| graph.person(s.person).person_id.clone())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["early-bird", "night-owl", "sleeper"]);
+    // The evidence reads as one span across midnight.
+    let exposure = &early.exposures[0];
+    assert_eq!(
+        exposure.spans,
+        vec![(DAY0 + midnight * MINUTE, DAY0 + (midnight + 20) * MINUTE)]
+    );
+    let sleeper_contact = graph
+        .close_contacts(owl, all_days, &Rules::default())
+        .into_iter()
+        .find(|c| graph.person(c.person).person_id == "sleeper")
+        .unwrap();
+    assert_eq!(
+        sleeper_contact.exposures[0].spans,
+        vec![(DAY0 + (midnight - 10) * MINUTE, DAY0 + (midnight + 20) * MINUTE)]
+    );
+}
