@@ -31,6 +31,8 @@ pub struct EngineConfig {
 struct Group {
     key: Option<GroupKey>,
     stays: Vec<Stay>,
+    /// How many of the stays continue one that began on an earlier day.
+    continued: usize,
     evidence: GroupEvidence,
 }
 
@@ -54,7 +56,7 @@ pub struct Evidence {
 /// Size figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GraphStats {
-    /// Stays held.
+    /// Stays held (a stay across midnight once).
     pub stays: usize,
     /// People known.
     pub people: usize,
@@ -340,7 +342,7 @@ impl CoPresenceGraph {
     /// Size figures.
     pub fn stats(&self) -> GraphStats {
         GraphStats {
-            stays: self.groups.iter().map(|g| g.stays.len()).sum(),
+            stays: self.groups.iter().map(|g| g.stays.len() - g.continued).sum(),
             people: self.people.len(),
             pairs: self.groups.iter().map(|g| g.evidence.len()).sum(),
             groups: self.group_ids.len(),
@@ -387,8 +389,7 @@ pub(crate) fn joined(mut stays: Vec<Stay>) -> Vec<Stay> {
                 if last.person == stay.person
                     && last.place == stay.place
                     && last.end == stay.start
-                    && last.end > last.start
-                    && stay.end > stay.start =>
+                    && stay.continued =>
             {
                 last.end = stay.end;
             }
@@ -523,12 +524,15 @@ impl Filing<'_> {
                 last = Some((key, slot));
                 let filed = &mut filed[slot];
                 filed.rows.push(row as u32);
-                self.groups[filed.group as usize].stays.push(Stay {
+                let group = &mut self.groups[filed.group as usize];
+                group.continued += usize::from(piece_day > day);
+                group.stays.push(Stay {
                     person: PersonIdx::MAX,
                     place,
                     start: presence.start.max(self.halls.day_start(place, piece_day)),
                     end: end.min(self.halls.day_start(place, piece_day + 1)),
                     queue_position: presence.queue_position,
+                    continued: piece_day > day,
                 });
             }
         }

@@ -267,6 +267,9 @@ pub struct Stay {
     pub end: Millis,
     /// Queue position (entry queues) or 0.
     pub queue_position: u32,
+    /// Whether this is the part after a midnight of a stay that began on an earlier
+    /// day (a stay is kept in every day it touches); such parts are not counted again.
+    pub continued: bool,
 }
 
 #[cfg(test)]
