@@ -40,6 +40,7 @@ pub struct TestHall {
     /// The contact-tracing shard, when started with one.
     pub shard_address: Option<SocketAddr>,
     tokens: HashMap<Role, SecretString>,
+    settings: Settings,
     suite: Suite,
 }
 
@@ -164,8 +165,33 @@ impl TestHall {
             addresses: suite.addresses.clone(),
             shard_address,
             tokens,
+            settings,
             suite,
         }
+    }
+
+    /// Starts one more instance of `role` over the same database and settings (a replica,
+    /// as a rolling update or an autoscaler makes) and returns where it listens.
+    pub async fn replica(&mut self, role: ServiceRole) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.suite
+            .launch(role, &self.settings, self.database.target(role.name()), listener)
+            .await
+            .expect("replica starts")
+    }
+
+    /// An authenticated channel to `address` presenting the token of `caller`.
+    pub async fn authed_at(
+        &self,
+        address: SocketAddr,
+        caller: Role,
+    ) -> InterceptedService<Channel, PeerInterceptor> {
+        let channel = Channel::from_shared(format!("http://{address}"))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connects to the replica");
+        InterceptedService::new(channel, PeerInterceptor::new(self.token(caller)).unwrap())
     }
 
     /// An authenticated channel to the contact-tracing shard started by `start_with`.

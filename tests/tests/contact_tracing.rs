@@ -508,3 +508,70 @@ async fn a_running_service_forgets_presence_past_retention_without_a_restart() {
     database.pool.close().await;
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn replicas_follow_the_table_and_answer_alike_within_the_follow_delay() {
+    let mut hall = TestHall::start().await;
+    let base = hall_morning();
+    let mut through_a =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    through_a
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![
+                interval("r1", "index", PlaceKind::Zone, "tax-area", 0, 30, base),
+                interval("r2", "close", PlaceKind::Zone, "tax-area", 10, 40, base),
+            ],
+        })
+        .await
+        .unwrap();
+    // A second instance, as a rolling update starts it, then an ingest through it alone.
+    let replica = hall.replica(ServiceRole::ContactTracing).await;
+    let mut through_b = ContactTracingClient::new(hall.authed_at(replica, Role::Service).await);
+    through_b
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![interval("r3", "later", PlaceKind::Zone, "tax-area", 5, 35, base)],
+        })
+        .await
+        .unwrap();
+    let stored_at = std::time::Instant::now();
+    let contacts = |client: ContactTracingClient<_>| async move {
+        let mut client = client;
+        let mut people: Vec<String> = client
+            .find_contacts(find("index", base, 1))
+            .await
+            .unwrap()
+            .into_inner()
+            .close_contacts
+            .into_iter()
+            .map(|c| c.person.unwrap().person_id)
+            .collect();
+        people.sort();
+        people
+    };
+    let analyst_a = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let analyst_b = ContactTracingClient::new(hall.authed_at(replica, Role::Analyst).await);
+    // The replica has what A stored before it started, and what it stored itself.
+    assert_eq!(contacts(analyst_b.clone()).await, ["close", "later"]);
+    // A has what B stored, within the follow delay.
+    let seen =
+        hallguard_tests::eventually(50, || contacts(analyst_a.clone()), |people| people.len() == 2).await;
+    assert_eq!(seen, ["close", "later"]);
+    let delay = stored_at.elapsed();
+    assert!(
+        delay < hallguard_contact_tracing::follow::FOLLOW_INTERVAL * 4,
+        "followed after {delay:?}"
+    );
+    // Both hold the same graph.
+    let stats = |client: ContactTracingClient<_>| async move {
+        let mut client = client;
+        client
+            .get_graph_stats(GetGraphStatsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .intervals
+    };
+    assert_eq!(stats(analyst_a).await, 3);
+    assert_eq!(stats(analyst_b).await, 3);
+    hall.stop().await;
+}

@@ -5,11 +5,13 @@
 //! - [`service`]: the gRPC handlers.
 //! - [`convert`]: proto to engine types and back, with validation.
 //! - [`store`]: the presence table.
+//! - [`follow`]: following the presence table, so every instance sees every ingest.
 //! - [`error`]: the service's error type and its mapping to `tonic::Status`.
 //! - [`retention`]: deleting presence data past the hall's retention limit.
 
 pub mod convert;
 pub mod error;
+pub mod follow;
 pub mod retention;
 pub mod roles;
 pub mod service;
@@ -24,6 +26,7 @@ use hallguard_platform::hall::Halls;
 use hallguard_platform::server::ServiceParts;
 use hallguard_platform::time::now_millis;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracingServer;
+use hallguard_tracing_engine::Presence;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};
 use hallguard_tracing_engine::rules::ExposureRule;
 
@@ -66,6 +69,65 @@ pub struct Rebuilt {
     pub skipped: usize,
     /// How long it took.
     pub millis: u64,
+    /// The last stored number the graph holds: the follower goes on from here.
+    pub followed_seq: i64,
+}
+
+/// Stored intervals sorted for the graph.
+#[derive(Debug, Default)]
+pub struct Admitted {
+    /// The intervals the engine takes.
+    pub presences: Vec<Presence>,
+    /// Refused by the engine's checks (logged by source event id).
+    pub refused: usize,
+    /// Of halls another instance serves (shards share one table).
+    pub other_halls: usize,
+}
+
+/// The served halls' intervals that pass the engine's checks.
+pub fn admit(rows: Vec<(String, Presence)>, halls: &Halls) -> Admitted {
+    let mut admitted = Admitted {
+        presences: Vec::with_capacity(rows.len()),
+        ..Admitted::default()
+    };
+    for (source_event_id, presence) in rows {
+        if halls.get(&presence.person.site_id).is_none() {
+            admitted.other_halls += 1;
+            continue;
+        }
+        match presence.validate() {
+            Ok(()) => admitted.presences.push(presence),
+            Err(error) => {
+                admitted.refused += 1;
+                tracing::error!(%source_event_id, %error, "stored interval refused by the engine; skipped");
+            }
+        }
+    }
+    admitted
+}
+
+/// How an add went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Added {
+    /// Intervals now in the graph.
+    pub added: usize,
+    /// Refused after all (logged).
+    pub skipped: usize,
+}
+
+/// Adds checked intervals; should the engine still refuse one, the rest go in without
+/// it (an add takes all of a batch or nothing).
+pub fn add_skipping(graph: &mut CoPresenceGraph, mut presences: Vec<Presence>) -> Added {
+    let mut skipped = 0;
+    while let Err((index, error)) = graph.add(&presences) {
+        tracing::error!(index, %error, "stored interval refused by the engine; skipped");
+        presences.remove(index);
+        skipped += 1;
+    }
+    Added {
+        added: presences.len(),
+        skipped,
+    }
 }
 
 /// Builds the graph from every stored interval, page by page. A row the engine refuses
@@ -78,34 +140,17 @@ pub async fn rebuild(
     let started = Instant::now();
     let mut graph = empty_graph(halls);
     let (mut intervals, mut skipped, mut foreign) = (0usize, 0usize, 0usize);
+    // Rows numbered up to here are loaded now; later ones are the follower's.
+    let followed_seq = store::last_seq(pool).await?;
     let mut after = None;
     loop {
-        let page = store::load_page(pool, after.as_ref(), REBUILD_PAGE_ROWS).await?;
-        skipped += page.unreadable;
-        let mut presences = Vec::with_capacity(page.presences.len());
-        for (source_event_id, presence) in page.presences {
-            if halls.get(&presence.person.site_id).is_none() {
-                // Shards of contact tracing may share one table: another hall's rows are
-                // someone else's, not damage.
-                foreign += 1;
-                continue;
-            }
-            match presence.validate() {
-                Ok(()) => presences.push(presence),
-                Err(error) => {
-                    skipped += 1;
-                    tracing::error!(%source_event_id, %error, "stored interval refused by the engine; skipped");
-                }
-            }
-        }
-        // Every row passed the engine's own checks; should one still be refused, the
-        // rest of the page goes in without it (an add takes all of a batch or nothing).
-        while let Err((index, error)) = graph.add(&presences) {
-            tracing::error!(index, %error, "stored interval refused by the engine; skipped");
-            presences.remove(index);
-            skipped += 1;
-        }
-        intervals += presences.len();
+        let page = store::load_page(pool, after.as_ref(), REBUILD_PAGE_ROWS, followed_seq).await?;
+        let admitted = admit(page.presences, halls);
+        skipped += page.unreadable + admitted.refused;
+        foreign += admitted.other_halls;
+        let added = add_skipping(&mut graph, admitted.presences);
+        skipped += added.skipped;
+        intervals += added.added;
         match page.end {
             Some(end) => after = Some(end),
             None => break,
@@ -131,6 +176,7 @@ pub async fn rebuild(
             intervals,
             skipped,
             millis,
+            followed_seq,
         },
     ))
 }
@@ -154,14 +200,30 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         .graph_build_seconds
         .set(last_build_millis as f64 / 1000.0);
     let graph = Arc::new(RwLock::new(graph));
+    let follower = Arc::new(follow::Follower::new(
+        database.pool.clone(),
+        graph.clone(),
+        halls.clone(),
+        rebuilt.followed_seq,
+    ));
+    // What other instances stored while this one was rebuilding, before SERVING.
+    if let Err(error) = follower.catch_up().await {
+        tracing::warn!(%error, "first follow of the presence table failed; the follower retries");
+    }
+    let stop_following = follower.clone().spawn();
     let stop_retention = retention::spawn(
         database.pool.clone(),
         graph.clone(),
         halls.clone(),
         settings.retention_interval,
     );
-    let service =
-        service::ContactTracingService::new(database.pool.clone(), graph, halls.clone(), last_build_millis);
+    let service = service::ContactTracingService::new(
+        database.pool.clone(),
+        graph,
+        follower,
+        halls.clone(),
+        last_build_millis,
+    );
     let server = ContactTracingServer::new(service)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);
@@ -174,6 +236,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         outbox_worker: None,
         on_shutdown: vec![Box::new(move || {
             let _ = stop_retention.send(true);
+            let _ = stop_following.send(true);
         })],
     })
 }

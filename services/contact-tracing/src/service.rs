@@ -20,6 +20,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::convert;
 use crate::error::ContactTracingError;
+use crate::follow::Follower;
 use crate::store;
 
 /// The stream type the generated server expects for WhoWasThere.
@@ -85,21 +86,25 @@ pub fn record_graph(graph: &CoPresenceGraph) {
 pub struct ContactTracingService {
     pool: sqlx::AnyPool,
     graph: Arc<RwLock<CoPresenceGraph>>,
+    follower: Arc<Follower>,
     halls: Arc<Halls>,
     last_build_millis: u64,
 }
 
 impl ContactTracingService {
-    /// A service over a graph already rebuilt from `pool` (shared with retention).
+    /// A service over a graph already rebuilt from `pool` (shared with retention and
+    /// the follower that keeps it up with the table).
     pub fn new(
         pool: sqlx::AnyPool,
         graph: Arc<RwLock<CoPresenceGraph>>,
+        follower: Arc<Follower>,
         halls: Halls,
         last_build_millis: u64,
     ) -> Self {
         Self {
             pool,
             graph,
+            follower,
             halls: Arc::new(halls),
             last_build_millis,
         }
@@ -122,7 +127,7 @@ impl ContactTracingService {
             checked.push(ingested);
         }
         let total = checked.len();
-        let accepted = store::insert(&self.pool, checked)
+        let stored = store::insert(&self.pool, checked)
             .await
             .map_err(|error| match error {
                 store::InsertError::Database(error) => ContactTracingError::Database(error),
@@ -131,27 +136,10 @@ impl ContactTracingService {
                     "was used before for another interval (person, place, start or queue place)",
                 ),
             })?;
-        let accepted_count = accepted.len();
-        let graph = self.graph.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            // A panic that once happened under the lock must not refuse every later call.
-            let mut graph = graph.write().unwrap_or_else(PoisonError::into_inner);
-            // Already validated with the engine's own checks: an error or a panic here is
-            // a bug, answered as internal for this call only.
-            let added = std::panic::catch_unwind(AssertUnwindSafe(|| graph.add(&accepted)));
-            record_graph(&graph);
-            match added {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err((_, error))) => Err(ContactTracingError::Engine(error.to_string())),
-                Err(_) => Err(ContactTracingError::Engine(
-                    "the engine panicked while adding".into(),
-                )),
-            }
-        })
-        .await
-        .map_err(|error| ContactTracingError::Engine(error.to_string()))??;
+        let accepted_count = stored.accepted;
+        // The graph takes the batch as every instance does: by following the table past
+        // the batch's numbers (with whatever other instances stored meanwhile).
+        self.follower.catch_up().await?;
         tracing::info!(
             accepted = accepted_count,
             duplicates = total - accepted_count,

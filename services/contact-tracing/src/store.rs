@@ -37,16 +37,27 @@ pub enum InsertError {
 /// Stores the intervals in one transaction; returns those that were new (a source
 /// event seen before, in this batch or earlier, is skipped when it names the same
 /// interval, and refuses the batch when it names another).
-pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Presence>, InsertError> {
+pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, InsertError> {
     let mut transaction = pool.begin().await?;
+    // Numbers for the batch, taken first: the counter row stays locked until commit, so
+    // a later batch's numbers become visible only after these (followers never skip).
+    let count = i64::try_from(intervals.len()).unwrap_or(i64::MAX);
+    sqlx::query("UPDATE presence_sequence SET last_seq = last_seq + $1 WHERE id = 1")
+        .bind(count)
+        .execute(&mut *transaction)
+        .await?;
+    let last: i64 = sqlx::query_scalar("SELECT last_seq FROM presence_sequence WHERE id = 1")
+        .fetch_one(&mut *transaction)
+        .await?;
+    let first = last - count + 1;
     let mut accepted = Vec::with_capacity(intervals.len());
     let now = now_millis();
     for (index, interval) in intervals.into_iter().enumerate() {
         let presence = &interval.presence;
         let inserted = sqlx::query(
             "INSERT INTO presence (source_event_id, site_id, person_kind, person_id, place_kind, place_id,
-                                   start_ms, end_ms, queue_position, ingested_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                   start_ms, end_ms, queue_position, ingested_at, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (source_event_id) DO NOTHING",
         )
         .bind(&interval.source_event_id)
@@ -59,6 +70,7 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Pres
         .bind(presence.end)
         .bind(i64::from(presence.queue_position))
         .bind(now)
+        .bind(first + i64::try_from(index).unwrap_or(i64::MAX))
         .execute(&mut *transaction)
         .await?
         .rows_affected();
@@ -88,7 +100,45 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Vec<Pres
         }
     }
     transaction.commit().await?;
-    Ok(accepted)
+    Ok(Stored {
+        accepted: accepted.len(),
+        last_seq: last,
+    })
+}
+
+/// What a batch stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// Intervals that were new.
+    pub accepted: usize,
+    /// The batch's last number: the graph holds the batch once it has followed this far.
+    pub last_seq: i64,
+}
+
+/// The last number given so far: a rebuild loads the rows up to it, then follows.
+pub async fn last_seq(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT last_seq FROM presence_sequence WHERE id = 1")
+        .fetch_one(pool)
+        .await
+}
+
+/// Up to `limit` intervals numbered after `after`, in number order, with the last
+/// number read (`after` when none).
+pub async fn load_after(pool: &AnyPool, after: i64, limit: i64) -> Result<(Page, i64), sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT source_event_id, site_id, person_kind, person_id, place_kind, place_id, start_ms,
+                end_ms, queue_position, seq
+         FROM presence WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let last = match rows.last() {
+        Some(row) => row.try_get("seq")?,
+        None => after,
+    };
+    Ok((read_rows(&rows, None), last))
 }
 
 /// Where a page of stored intervals ends: the next page starts after it.
@@ -108,18 +158,26 @@ pub struct Page {
 
 /// Up to `limit` stored intervals after `after`, oldest first, with where the page ends.
 /// Paging keeps a rebuild's memory to one page of rows.
-pub async fn load_page(pool: &AnyPool, after: Option<&PageEnd>, limit: i64) -> Result<Page, sqlx::Error> {
+pub async fn load_page(
+    pool: &AnyPool,
+    after: Option<&PageEnd>,
+    limit: i64,
+    up_to_seq: i64,
+) -> Result<Page, sqlx::Error> {
     let (after_start, after_event) = after.cloned().unwrap_or((i64::MIN, String::new()));
+    // Rows numbered after `up_to_seq` are the follower's: each row is read once.
     let rows = sqlx::query(
         "SELECT source_event_id, site_id, person_kind, person_id, place_kind, place_id, start_ms,
                 end_ms, queue_position
          FROM presence
-         WHERE start_ms > $1 OR (start_ms = $1 AND source_event_id > $2)
+         WHERE (start_ms > $1 OR (start_ms = $1 AND source_event_id > $2))
+           AND (seq IS NULL OR seq <= $3)
          ORDER BY start_ms, source_event_id
-         LIMIT $3",
+         LIMIT $4",
     )
     .bind(after_start)
     .bind(after_event)
+    .bind(up_to_seq)
     .bind(limit)
     .fetch_all(pool)
     .await?;
@@ -127,12 +185,17 @@ pub async fn load_page(pool: &AnyPool, after: Option<&PageEnd>, limit: i64) -> R
         Some(row) => Some((row.try_get("start_ms")?, row.try_get("source_event_id")?)),
         None => None,
     };
+    Ok(read_rows(&rows, end))
+}
+
+/// Rows as intervals; the unreadable ones counted.
+fn read_rows(rows: &[sqlx::any::AnyRow], end: Option<PageEnd>) -> Page {
     let mut page = Page {
         presences: Vec::with_capacity(rows.len()),
         unreadable: 0,
         end,
     };
-    for row in &rows {
+    for row in rows {
         match presence_from_row(row) {
             Ok(Some(read)) => page.presences.push(read),
             Ok(None) | Err(_) => {
@@ -144,7 +207,7 @@ pub async fn load_page(pool: &AnyPool, after: Option<&PageEnd>, limit: i64) -> R
             }
         }
     }
-    Ok(page)
+    page
 }
 
 /// One stored row as an interval; `None` for a kind this version does not know.

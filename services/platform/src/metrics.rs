@@ -41,6 +41,8 @@ pub struct Metrics {
     pub graph_query_seconds: HistogramVec,
     /// Stored presence rows the engine refused when the graph was rebuilt.
     pub graph_rows_skipped: IntGauge,
+    /// The last stored presence number the contact-tracing graph holds.
+    pub graph_followed_seq: IntGauge,
     /// Requests whose handler panicked (answered INTERNAL, the server kept serving).
     pub handler_panics: IntCounterVec,
     /// Outbox messages parked for an operator.
@@ -114,6 +116,11 @@ fn build() -> Metrics {
         "Stored presence rows the engine refused at the last rebuild",
     )
     .expect("valid metric");
+    let graph_followed_seq = IntGauge::new(
+        "hallguard_graph_followed_seq",
+        "The last stored presence number the contact-tracing graph holds",
+    )
+    .expect("valid metric");
     let handler_panics = IntCounterVec::new(
         Opts::new(
             "hallguard_handler_panics_total",
@@ -142,6 +149,7 @@ fn build() -> Metrics {
         Box::new(graph_build_seconds.clone()),
         Box::new(graph_query_seconds.clone()),
         Box::new(graph_rows_skipped.clone()),
+        Box::new(graph_followed_seq.clone()),
         Box::new(handler_panics.clone()),
         Box::new(outbox_parked.clone()),
     ] {
@@ -160,6 +168,7 @@ fn build() -> Metrics {
         graph_build_seconds,
         graph_query_seconds,
         graph_rows_skipped,
+        graph_followed_seq,
         handler_panics,
         outbox_parked,
     }
