@@ -238,6 +238,10 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         println!("metrics on http://{address}/metrics");
     }
 
+    // A stop signal while starting (a database still unreachable, a long rebuild) ends
+    // the start at once rather than after the orchestrator's forced kill.
+    let shutdown = hallguard_platform::server::shutdown_signal();
+    tokio::pin!(shutdown);
     let mut suite = Suite::new();
     for (offset, role) in roles.iter().enumerate() {
         let mut address = args.listen;
@@ -249,10 +253,17 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             url: settings.database_url.clone(),
             namespace: role.name().to_string(),
         };
-        suite.launch(*role, &settings, target, listener).await?;
+        tokio::select! {
+            launched = suite.launch(*role, &settings, target, listener) => launched?,
+            () = &mut shutdown => {
+                println!("stopped while starting {}", role.name());
+                suite.stop(std::time::Duration::from_secs(30)).await?;
+                return Ok(());
+            }
+        };
         println!("{} listening on {address}", role.name());
     }
-    hallguard_platform::server::shutdown_signal().await;
+    shutdown.await;
     suite.stop(std::time::Duration::from_secs(30)).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! `$N` placeholders, epoch-millisecond times and TEXT ids, and run on both backends.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -23,6 +24,9 @@ pub enum DatabaseError {
     /// The data directory could not be created.
     #[error("cannot create data directory: {0}")]
     DataDir(#[from] std::io::Error),
+    /// The database did not answer while the service waited for it.
+    #[error("database not reachable within {0} s: {1}")]
+    Unreachable(u64, String),
 }
 
 /// Which backend a pool talks to.
@@ -84,10 +88,8 @@ impl Database {
             }
             Backend::Postgres => {
                 let schema = quote_identifier(&target.namespace);
-                let mut connection = sqlx::AnyConnection::connect_with(&options).await?;
-                connection
-                    .execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
-                    .await?;
+                let mut connection = first_connection(&options).await?;
+                create_schema(&mut connection, &schema).await?;
                 connection.close().await?;
                 pool_options
                     .after_connect(move |connection, _| {
@@ -111,6 +113,54 @@ impl Database {
             service.run(&pool).await?;
         }
         Ok(Self { pool, backend })
+    }
+}
+
+/// How long a starting service waits for its database before giving up (a pod that
+/// gives up is restarted; one that waits silently looks hung).
+const FIRST_CONNECTION_PATIENCE: Duration = Duration::from_secs(120);
+
+/// The first connection, retried with a log line every few seconds while the database
+/// is not reachable yet (it often starts beside the services).
+async fn first_connection(options: &AnyConnectOptions) -> Result<sqlx::AnyConnection, DatabaseError> {
+    let started = std::time::Instant::now();
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let outcome =
+            tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect_with(options)).await;
+        let error = match outcome {
+            Ok(Ok(connection)) => return Ok(connection),
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => "no answer within 5 s".to_string(),
+        };
+        if started.elapsed() >= FIRST_CONNECTION_PATIENCE {
+            return Err(DatabaseError::Unreachable(
+                FIRST_CONNECTION_PATIENCE.as_secs(),
+                error,
+            ));
+        }
+        tracing::warn!(attempt, %error, "database not reachable yet; retrying");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// Creates the service's schema. Replicas starting together race on it: PostgreSQL's
+/// `IF NOT EXISTS` still fails one of two simultaneous creators on the catalogue's
+/// unique index, so a failure is retried once the other has committed.
+async fn create_schema(connection: &mut sqlx::AnyConnection, schema: &str) -> Result<(), DatabaseError> {
+    let statement = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match connection.execute(statement.as_str()).await {
+            Ok(_) => return Ok(()),
+            Err(error) if attempt < 5 => {
+                tracing::info!(%error, attempt, "schema creation raced another replica; retrying");
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            Err(error) => return Err(error.into()),
+        }
     }
 }
 
@@ -179,5 +229,20 @@ mod tests {
             namespace: "s".into(),
         };
         assert!(matches!(resolve(&target), Err(DatabaseError::UnsupportedScheme)));
+    }
+
+    /// Replicas starting together all get their schema (PostgreSQL only: SQLite has none).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn replicas_starting_together_all_open_their_schema() {
+        let test = crate::testing::TestDatabase::new();
+        if !test.is_postgres() {
+            return;
+        }
+        let target = test.target("race");
+        let opened = futures_util::future::join_all((0..12).map(|_| Database::open(&target, None))).await;
+        for outcome in opened {
+            assert!(outcome.is_ok(), "{outcome:?}");
+        }
+        test.cleanup().await;
     }
 }
