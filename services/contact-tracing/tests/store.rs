@@ -29,8 +29,11 @@ fn interval(event: &str, person: &str, start: i64) -> Ingested {
     }
 }
 
-#[tokio::test]
-async fn pages_return_every_interval_once_in_time_order() {
+/// Midnight UTC of a day inside the engine's range.
+const DAY: i64 = 1_793_577_600_000;
+
+/// A fresh presence table, on SQLite or the test's PostgreSQL.
+async fn fresh() -> (TestDatabase, Database) {
     let test = TestDatabase::new();
     let database = Database::open(
         &test.target("contact-tracing"),
@@ -38,6 +41,12 @@ async fn pages_return_every_interval_once_in_time_order() {
     )
     .await
     .unwrap();
+    (test, database)
+}
+
+#[tokio::test]
+async fn pages_return_every_interval_once_in_time_order() {
+    let (test, database) = fresh().await;
     // Two rows share a start time, so a page may end between them.
     let rows = vec![
         interval("e5", "p5", 5_000),
@@ -69,14 +78,7 @@ async fn pages_return_every_interval_once_in_time_order() {
 
 #[tokio::test]
 async fn a_rebuild_skips_and_counts_rows_the_engine_refuses() {
-    let test = TestDatabase::new();
-    let database = Database::open(
-        &test.target("contact-tracing"),
-        Some(sqlx::migrate!("./migrations")),
-    )
-    .await
-    .unwrap();
-    const DAY: i64 = 1_793_577_600_000;
+    let (test, database) = fresh().await;
     let good = vec![
         interval("good-1", "p1", DAY),
         interval("good-2", "p2", DAY + 1_000),
@@ -117,14 +119,7 @@ async fn a_rebuild_skips_and_counts_rows_the_engine_refuses() {
 
 #[tokio::test]
 async fn a_source_event_id_names_one_interval() {
-    let test = TestDatabase::new();
-    let database = Database::open(
-        &test.target("contact-tracing"),
-        Some(sqlx::migrate!("./migrations")),
-    )
-    .await
-    .unwrap();
-    const DAY: i64 = 1_793_577_600_000;
+    let (test, database) = fresh().await;
     let first = store::insert(&database.pool, vec![interval("e1", "p1", DAY)])
         .await
         .unwrap();
@@ -154,14 +149,7 @@ async fn a_source_event_id_names_one_interval() {
 
 #[tokio::test]
 async fn stored_intervals_are_numbered_in_order_and_read_after_a_number() {
-    let test = TestDatabase::new();
-    let database = Database::open(
-        &test.target("contact-tracing"),
-        Some(sqlx::migrate!("./migrations")),
-    )
-    .await
-    .unwrap();
-    const DAY: i64 = 1_793_577_600_000;
+    let (test, database) = fresh().await;
     assert_eq!(store::last_seq(&database.pool).await.unwrap(), 0);
     let first = store::insert(
         &database.pool,
