@@ -1,5 +1,6 @@
-//! The contact-tracing gRPC handlers: ingest (persist, then add to the graph) and the
-//! queries. Engine work runs on the blocking pool so the async workers stay free.
+//! The contact-tracing gRPC handlers: ingest (persist, then follow the table into the
+//! graph) and the queries. Engine work runs on the blocking pool so the async workers
+//! stay free.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -59,6 +60,9 @@ impl Drop for CallerGone {
 /// The deadline a caller set (`grpc-timeout`: digits and a unit, H M S m u n).
 fn caller_deadline<T>(request: &Request<T>) -> Option<Duration> {
     let value = request.metadata().get("grpc-timeout")?.to_str().ok()?;
+    if !value.is_ascii() {
+        return None;
+    }
     let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
     let amount: u64 = digits.parse().ok()?;
     Some(match unit {
@@ -589,5 +593,27 @@ impl ContactTracing for ContactTracingService {
             })
             .await?;
         Ok(Response::new(response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_callers_deadline_is_read_and_a_garbled_one_ignored() {
+        let with = |value: &str| {
+            let mut request = Request::new(());
+            if let Ok(value) = value.parse() {
+                request.metadata_mut().insert("grpc-timeout", value);
+            }
+            caller_deadline(&request)
+        };
+        assert_eq!(with("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(with("2S"), Some(Duration::from_secs(2)));
+        assert_eq!(with("99999999H"), Some(Duration::from_secs(99_999_999 * 3600)));
+        for garbled in ["", "m", "10x", "-5S", "1é"] {
+            assert_eq!(with(garbled), None, "{garbled}");
+        }
     }
 }
