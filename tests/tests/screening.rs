@@ -406,16 +406,44 @@ async fn gates_are_one_way_and_visits_close_at_exit_re_entry_or_closing() {
         })
         .await
         .unwrap();
+    // Someone in the 24-hour self-service area at closing stays inside.
+    let night = client.check_in(check("V3", 5)).await.unwrap().into_inner();
+    client
+        .enter_zone(EnterZoneRequest {
+            zone: Some(ZoneRef {
+                site_id: SITE.into(),
+                zone_id: "self-service-24h".into(),
+            }),
+            person_id: night.person_id,
+            entered_at: Some(millis_to_timestamp(now_millis() - 4 * MINUTE)),
+            idempotency_key: "enter-4".into(),
+        })
+        .await
+        .unwrap();
+    let closed_at = now_millis() - MINUTE;
     let closing = desk(&hall)
         .await
         .close_open_visits(CloseOpenVisitsRequest {
             site_id: SITE.into(),
-            closed_at: Some(millis_to_timestamp(now_millis())),
+            closed_at: Some(millis_to_timestamp(closed_at)),
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!((closing.visits_closed, closing.zone_stays_closed), (1, 1));
+    // Their own check-out after closing time is accepted: the visit was still open.
+    let out = client
+        .check_out(CheckOutRequest {
+            site_id: SITE.into(),
+            gate_id: EXIT.into(),
+            visitor: Some(health_code("V3")),
+            checked_out_at: Some(millis_to_timestamp(now_millis())),
+            idempotency_key: "out-3".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(out.visit_id, night.visit_id);
     hall.stop().await;
 }
 

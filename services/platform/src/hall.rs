@@ -257,6 +257,10 @@ pub struct Zone {
     /// 1 is disinfected first.
     #[serde(default = "default_priority")]
     pub disinfection_priority: u8,
+    /// Open day and night (the 24-hour self-service area): closing the hall leaves the
+    /// people in it inside, and their own check-out later is accepted.
+    #[serde(default)]
+    pub open_all_day: bool,
 }
 
 fn default_priority() -> u8 {

@@ -410,13 +410,22 @@ pub async fn check_out(pool: &AnyPool, hall: &Hall, check: &CheckOut) -> Result<
 
 /// Closes every visit (and zone stay) still open in the hall at `closed_at`; returns
 /// (visits, zone stays) closed.
-pub async fn close_open_visits(pool: &AnyPool, site_id: &str, closed_at: i64) -> Result<(u32, u32)> {
+pub async fn close_open_visits(pool: &AnyPool, hall: &Hall, closed_at: i64) -> Result<(u32, u32)> {
+    let site_id = hall.site_id.as_str();
+    let all_day: Vec<&str> = hall
+        .zones
+        .iter()
+        .filter(|zone| zone.open_all_day)
+        .map(|zone| zone.id.as_str())
+        .collect();
     let mut transaction = begin_write(pool).await?;
-    let stays = crate::zones::close_all_open_stays(&mut transaction, site_id, closed_at).await?;
+    let stays = crate::zones::close_all_open_stays(&mut transaction, site_id, &all_day, closed_at).await?;
+    // Whoever is still in a zone open all day stays inside, visit and all.
     let visits = sqlx::query(
         "UPDATE visits SET checked_out_at = CASE WHEN checked_in_at > $1 THEN checked_in_at ELSE $1 END,
                 closed_by = 'closing'
-         WHERE site_id = $2 AND checked_out_at IS NULL",
+         WHERE site_id = $2 AND checked_out_at IS NULL
+           AND person_id NOT IN (SELECT person_id FROM zone_stays WHERE site_id = $2 AND left_at IS NULL)",
     )
     .bind(closed_at)
     .bind(site_id)

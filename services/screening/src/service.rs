@@ -465,8 +465,7 @@ impl Screening for ScreeningService {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let closed_at = validate::time(request.closed_at.as_ref(), now_millis(), "closed_at")?;
-        let (visits_closed, zone_stays_closed) =
-            gate::close_open_visits(&self.pool, &hall.site_id, closed_at).await?;
+        let (visits_closed, zone_stays_closed) = gate::close_open_visits(&self.pool, hall, closed_at).await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::CloseOpenVisitsResponse {
             visits_closed,

@@ -145,22 +145,30 @@ pub async fn close_open_stays(
         .collect())
 }
 
-/// Closes every open stay in the hall at `at` (closing time); returns how many.
+/// Closes every open stay in the hall at `at` (closing time) except those in the zones
+/// open all day; returns how many.
 pub async fn close_all_open_stays(
     transaction: &mut Transaction<'_, Any>,
     site_id: &str,
+    open_all_day: &[&str],
     at: i64,
 ) -> Result<u32> {
-    let people: Vec<String> =
-        sqlx::query("SELECT DISTINCT person_id FROM zone_stays WHERE site_id = $1 AND left_at IS NULL")
-            .bind(site_id)
-            .fetch_all(&mut **transaction)
-            .await?
-            .iter()
-            .map(|row| row.try_get("person_id"))
-            .collect::<std::result::Result<_, _>>()?;
+    let open: Vec<(String, String)> = sqlx::query(
+        "SELECT DISTINCT person_id, zone_id FROM zone_stays WHERE site_id = $1 AND left_at IS NULL",
+    )
+    .bind(site_id)
+    .fetch_all(&mut **transaction)
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("person_id")?, row.try_get("zone_id")?)))
+    .collect::<std::result::Result<_, sqlx::Error>>()?;
     let mut closed = 0;
-    for person_id in people {
+    for (person_id, zone_id) in open {
+        if open_all_day.contains(&zone_id.as_str()) {
+            continue;
+        }
+        // A person is in one zone at a time: this closes that one stay, and a stay that
+        // began after `at` (a drifting clock) ends where it began.
         closed += close_open_stays(transaction, site_id, &person_id, None, at)
             .await?
             .len();
