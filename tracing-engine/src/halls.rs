@@ -110,9 +110,15 @@ impl Halls {
     }
 
     /// When a stay still open at `place`, started at `start` on local `day`, ends: at the
-    /// hall's closing time that day, never before its start.
+    /// hall's closing time that day, or, for a stay begun after closing (the 24-hour
+    /// area, or staff working late), at the end of that day: never a stay of no length.
     pub(crate) fn closing(&self, place: PlaceIdx, day: i64, start: Millis) -> Millis {
-        (self.day_start(place, day) + self.clock(place).closes_at_ms).max(start)
+        let closes = self.day_start(place, day) + self.clock(place).closes_at_ms;
+        if start < closes {
+            closes
+        } else {
+            self.day_start(place, day + 1).max(start)
+        }
     }
 
     /// The group of a place on a local day: the place itself, or a seat's table.

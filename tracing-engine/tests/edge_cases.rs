@@ -107,6 +107,20 @@ fn an_open_interval_is_closed_at_the_halls_closing_time() {
     assert_eq!(trajectory[0].end, DAY0 + (9 * 60 + 30) * MINUTE);
     let contacts = graph.close_contacts(index, day(), &Rules::default());
     assert_eq!(contacts[0].total_ms, 30 * MINUTE);
+
+    // Begun after closing (18:00 local, 10:00 UTC) and still open: it lasts to the end of
+    // that local day (16:00 UTC), not zero minutes, and meets whoever is there.
+    let mut after_hours = zone("night", "self-service-24h", 10 * 60, 0);
+    after_hours.end = None;
+    graph
+        .add(&[after_hours, zone("guard", "self-service-24h", 11 * 60, 11 * 60 + 20)])
+        .unwrap();
+    let night = graph.person_index(&person("night")).unwrap();
+    let trajectory = graph.trajectory(night, day());
+    assert_eq!(trajectory[0].end, DAY0 + 16 * 60 * MINUTE);
+    let contacts = graph.close_contacts(night, day(), &Rules::default());
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].total_ms, 20 * MINUTE);
 }
 
 #[test]
