@@ -113,7 +113,10 @@ fn an_open_interval_is_closed_at_the_halls_closing_time() {
     let mut after_hours = zone("night", "self-service-24h", 10 * 60, 0);
     after_hours.end = None;
     graph
-        .add(&[after_hours, zone("guard", "self-service-24h", 11 * 60, 11 * 60 + 20)])
+        .add(&[
+            after_hours,
+            zone("guard", "self-service-24h", 11 * 60, 11 * 60 + 20),
+        ])
         .unwrap();
     let night = graph.person_index(&person("night")).unwrap();
     let trajectory = graph.trajectory(night, day());
