@@ -168,9 +168,9 @@ impl Incidents for IncidentService {
             &open,
             "source_event_id",
         )?;
-        binding.check_replay(&self.pool).await?;
-        let (incident_id, created) = records::open(&self.pool, &open, &by).await?;
-        binding.remember(&self.pool).await?;
+        let (incident_id, created) = binding
+            .answer(&self.pool, records::open(&self.pool, &open, &by))
+            .await?;
         if created {
             tracing::info!(%incident_id, source = open.source, "incident opened");
             self.feed.publish(

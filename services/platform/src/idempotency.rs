@@ -54,9 +54,24 @@ impl IdempotencyKey {
         })
     }
 
+    /// Runs `act` under the key: refused if the key was answered before for another
+    /// request; bound to this request once `act` has answered (a refused request binds
+    /// nothing, so a corrected retry may reuse its key). A repeat of the same request
+    /// runs `act` again, which answers from what it stored the first time.
+    pub async fn answer<T, E: From<ServiceError>>(
+        &self,
+        pool: &AnyPool,
+        act: impl std::future::Future<Output = std::result::Result<T, E>>,
+    ) -> std::result::Result<T, E> {
+        self.check_replay(pool).await?;
+        let answer = act.await?;
+        self.remember(pool).await?;
+        Ok(answer)
+    }
+
     /// Refuses the key if it was answered before for another request (call before
     /// acting; a repeat of the same request goes on and gets the stored answer).
-    pub async fn check_replay(&self, pool: &AnyPool) -> Result<()> {
+    async fn check_replay(&self, pool: &AnyPool) -> Result<()> {
         let bound: Option<String> =
             sqlx::query("SELECT fingerprint FROM idempotency_keys WHERE scoped_key = $1")
                 .bind(&self.scoped)
@@ -75,7 +90,7 @@ impl IdempotencyKey {
 
     /// Binds the key to this request once it has been answered (a refused request binds
     /// nothing, so a corrected retry may reuse its key).
-    pub async fn remember(&self, pool: &AnyPool) -> Result<()> {
+    async fn remember(&self, pool: &AnyPool) -> Result<()> {
         sqlx::query(
             "INSERT INTO idempotency_keys (scoped_key, site_id, fingerprint, created_at)
              VALUES ($1, $2, $3, $4) ON CONFLICT (scoped_key) DO NOTHING",

@@ -142,9 +142,9 @@ impl Screening for ScreeningService {
             display_name: identity.display_name,
             registration_id: identity.registration_id,
         };
-        key.check_replay(&self.pool).await?;
-        let (record, new) = gate::check_in(&self.pool, hall, &check).await?;
-        key.remember(&self.pool).await?;
+        let (record, new) = key
+            .answer(&self.pool, gate::check_in(&self.pool, hall, &check))
+            .await?;
         let response = gate::response(&record);
         if new {
             self.outbox.notify_one();
@@ -191,9 +191,9 @@ impl Screening for ScreeningService {
             at: validate::time(request.checked_out_at.as_ref(), now_millis(), "checked_out_at")?,
             idempotency_key: key.scoped.clone(),
         };
-        key.check_replay(&self.pool).await?;
-        let closed = gate::check_out(&self.pool, hall, &check).await?;
-        key.remember(&self.pool).await?;
+        let closed = key
+            .answer(&self.pool, gate::check_out(&self.pool, hall, &check))
+            .await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::CheckOutResponse {
             visit_id: closed.visit_id,
@@ -219,9 +219,12 @@ impl Screening for ScreeningService {
             &request,
             "idempotency_key",
         )?;
-        key.check_replay(&self.pool).await?;
-        let stay_id = zones::enter(&self.pool, &hall.site_id, zone_id, person_id, at, &key.scoped).await?;
-        key.remember(&self.pool).await?;
+        let stay_id = key
+            .answer(
+                &self.pool,
+                zones::enter(&self.pool, &hall.site_id, zone_id, person_id, at, &key.scoped),
+            )
+            .await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::EnterZoneResponse { stay_id }))
     }
@@ -269,9 +272,12 @@ impl Screening for ScreeningService {
             at: validate::time(request.registered_at.as_ref(), now, "registered_at")?,
             idempotency_key: key.scoped.clone(),
         };
-        key.check_replay(&self.pool).await?;
-        let registered = registrations::register(&self.pool, hall, &registration).await?;
-        key.remember(&self.pool).await?;
+        let registered = key
+            .answer(
+                &self.pool,
+                registrations::register(&self.pool, hall, &registration),
+            )
+            .await?;
         if let Some(report) = &registered.community_report {
             self.publish(
                 &hall.site_id,

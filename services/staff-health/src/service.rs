@@ -170,11 +170,12 @@ impl StaffHealth for StaffHealthService {
             &request,
             "idempotency_key",
         )?;
-        key.check_replay(&self.pool).await?;
-        let result =
-            checks::record_morning_check(&self.pool, hall, staff_id, &work_date, &readings, &key.scoped)
-                .await?;
-        key.remember(&self.pool).await?;
+        let result = key
+            .answer(
+                &self.pool,
+                checks::record_morning_check(&self.pool, hall, staff_id, &work_date, &readings, &key.scoped),
+            )
+            .await?;
         self.outbox.notify_one();
         Ok(Response::new(result))
     }
@@ -255,17 +256,19 @@ impl StaffHealth for StaffHealthService {
             &request,
             "idempotency_key",
         )?;
-        key.check_replay(&self.pool).await?;
-        let answer = checks::report(
-            &self.pool,
-            hall,
-            staff_id,
-            request.zone_id.trim(),
-            &readings,
-            &key.scoped,
-        )
-        .await?;
-        key.remember(&self.pool).await?;
+        let answer = key
+            .answer(
+                &self.pool,
+                checks::report(
+                    &self.pool,
+                    hall,
+                    staff_id,
+                    request.zone_id.trim(),
+                    &readings,
+                    &key.scoped,
+                ),
+            )
+            .await?;
         self.outbox.notify_one();
         Ok(Response::new(answer))
     }
@@ -310,10 +313,12 @@ impl StaffHealth for StaffHealthService {
             &request,
             "idempotency_key",
         )?;
-        key.check_replay(&self.pool).await?;
-        let (sweep_id, staff_on_duty) =
-            checks::start_sweep(&self.pool, &hall.site_id, incident_id, &key.scoped, now_millis()).await?;
-        key.remember(&self.pool).await?;
+        let (sweep_id, staff_on_duty) = key
+            .answer(
+                &self.pool,
+                checks::start_sweep(&self.pool, &hall.site_id, incident_id, &key.scoped, now_millis()),
+            )
+            .await?;
         Ok(Response::new(pb::StartTemperatureSweepResponse {
             sweep_id,
             staff_on_duty,
@@ -348,18 +353,20 @@ impl StaffHealth for StaffHealthService {
             &request,
             "idempotency_key",
         )?;
-        key.check_replay(&self.pool).await?;
-        let shift_id = presence::open(
-            &self.pool,
-            Kind::Shift,
-            &hall.site_id,
-            staff_id,
-            request.zone_id.trim(),
-            at,
-            &key.scoped,
-        )
-        .await?;
-        key.remember(&self.pool).await?;
+        let shift_id = key
+            .answer(
+                &self.pool,
+                presence::open(
+                    &self.pool,
+                    Kind::Shift,
+                    &hall.site_id,
+                    staff_id,
+                    request.zone_id.trim(),
+                    at,
+                    &key.scoped,
+                ),
+            )
+            .await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::ClockInResponse { shift_id }))
     }
@@ -434,18 +441,20 @@ impl StaffHealth for StaffHealthService {
             &request,
             "idempotency_key",
         )?;
-        key.check_replay(&self.pool).await?;
-        let seat_stay_id = presence::open(
-            &self.pool,
-            Kind::Seat,
-            &hall.site_id,
-            staff_id,
-            seat_id,
-            at,
-            &key.scoped,
-        )
-        .await?;
-        key.remember(&self.pool).await?;
+        let seat_stay_id = key
+            .answer(
+                &self.pool,
+                presence::open(
+                    &self.pool,
+                    Kind::Seat,
+                    &hall.site_id,
+                    staff_id,
+                    seat_id,
+                    at,
+                    &key.scoped,
+                ),
+            )
+            .await?;
         self.outbox.notify_one();
         Ok(Response::new(pb::SitDownResponse { seat_stay_id }))
     }
