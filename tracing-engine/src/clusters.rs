@@ -48,22 +48,38 @@ impl CoPresenceGraph {
     /// Co-presence never crosses sites, so each site is its own union-find over its
     /// people's dense indices, small enough to stay in cache, and sites run in parallel.
     pub fn clusters(&self, window: Window, rules: &Rules, min_size: usize) -> Vec<Cluster> {
+        // The default Cancel never fires.
+        self.clusters_until(window, rules, min_size, &Cancel::default())
+            .unwrap_or_default()
+    }
+
+    /// [`CoPresenceGraph::clusters`] that gives up when `cancel` fires (checked before
+    /// each site's search).
+    pub fn clusters_until(
+        &self,
+        window: Window,
+        rules: &Rules,
+        min_size: usize,
+        cancel: &Cancel,
+    ) -> Result<Vec<Cluster>, Cancelled> {
         let returning = self.returning_people(window);
-        let mut clusters: Vec<Cluster> = self
+        let by_site: Vec<Vec<Cluster>> = self
             .evidence_by_site()
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(site, groups)| {
-                self.site_clusters(site as SiteIdx, groups, window, rules, &returning, min_size)
+            .map(|(site, groups)| {
+                cancel.check()?;
+                Ok(self.site_clusters(site as SiteIdx, groups, window, rules, &returning, min_size))
             })
-            .collect();
+            .collect::<Result<_, Cancelled>>()?;
+        let mut clusters: Vec<Cluster> = by_site.into_iter().flatten().collect();
         clusters.sort_unstable_by(|a, b| {
             b.members
                 .len()
                 .cmp(&a.members.len())
                 .then(a.members.cmp(&b.members))
         });
-        clusters
+        Ok(clusters)
     }
 
     fn site_clusters(

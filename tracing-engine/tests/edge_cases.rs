@@ -373,6 +373,10 @@ fn clusters_and_chains_follow_qualifying_edges_in_time_order() {
     assert_eq!(again, chains);
     let stopped = Cancel::default().with_deadline(std::time::Instant::now());
     assert_eq!(
+        graph.clusters_until(day(), &Rules::default(), 2, &stopped),
+        Err(Cancelled)
+    );
+    assert_eq!(
         graph.transmission_chains(&[(p1, DAY0), (p3, DAY0)], &Rules::default(), &stopped),
         Err(Cancelled)
     );

@@ -406,7 +406,7 @@ impl ContactTracing for ContactTracingService {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
         let response = self
-            .with_graph("find_clusters", deadline, move |graph, _cancel| {
+            .with_graph("find_clusters", deadline, move |graph, cancel| {
                 let window = convert::window(request.window.as_ref(), "window")?;
                 let rules = convert::rules(request.overrides.as_ref())?;
                 let min_size = if request.min_size == 0 {
@@ -415,7 +415,7 @@ impl ContactTracing for ContactTracingService {
                     request.min_size as usize
                 };
                 let clusters = graph
-                    .clusters(window, &rules, min_size)
+                    .clusters_until(window, &rules, min_size, cancel)?
                     .into_iter()
                     .filter(|cluster| {
                         // Co-presence never crosses sites; an empty site id means every hall.
