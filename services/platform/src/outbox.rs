@@ -436,34 +436,31 @@ impl<D: Deliver> OutboxWorker<D> {
         let span = tracing::info_span!("outbox.deliver", destination = %message.destination, kind = %message.kind, attempts = message.attempts, messages = members.len());
         crate::telemetry::set_parent_from_traceparent(&span, message.traceparent.as_deref());
         let outcome = tracing::Instrument::instrument(self.deliver.deliver(message), span).await;
+        if outcome.is_err() {
+            crate::metrics::METRICS
+                .outbox_failures
+                .with_label_values(&[self.service, &message.destination])
+                .inc();
+        }
+        let parked = || {
+            crate::metrics::METRICS
+                .outbox_parked
+                .with_label_values(&[self.service, &message.destination])
+                .inc();
+        };
         let (attempt, delivered_at, next_attempt_at, failed_at, error) = match outcome {
             Ok(()) => (Attempt::Delivered, Some(now_millis()), None, None, None),
-            Err(DeliveryError::Failed(error)) if members.len() > 1 => {
-                crate::metrics::METRICS
-                    .outbox_failures
-                    .with_label_values(&[self.service, &message.destination])
-                    .inc();
-                // The caller tries the members one by one, to find the one that fails.
-                tracing::info!(destination = %message.destination, kind = %message.kind, %error, "outbox batch failed at the receiver; trying one by one");
+            // One bad message must not park (or hold up) its neighbours: the caller tries
+            // the members one by one to find it; nothing is recorded yet.
+            Err(DeliveryError::Rejected(_) | DeliveryError::Failed(_)) if members.len() > 1 => {
                 return Ok(Attempt::Rejected);
             }
             Err(DeliveryError::Failed(error)) if message.attempts + 1 >= MAX_FAILED_ATTEMPTS => {
-                crate::metrics::METRICS
-                    .outbox_failures
-                    .with_label_values(&[self.service, &message.destination])
-                    .inc();
-                crate::metrics::METRICS
-                    .outbox_parked
-                    .with_label_values(&[self.service, &message.destination])
-                    .inc();
+                parked();
                 tracing::error!(destination = %message.destination, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox message failed the receiver repeatedly; parked for an operator");
                 (Attempt::Rejected, None, None, Some(now_millis()), Some(error))
             }
             Err(DeliveryError::Retryable(error) | DeliveryError::Failed(error)) => {
-                crate::metrics::METRICS
-                    .outbox_failures
-                    .with_label_values(&[self.service, &message.destination])
-                    .inc();
                 let delay =
                     i64::try_from(self.backoff.delay(message.attempts).as_millis()).unwrap_or(i64::MAX);
                 tracing::info!(destination = %message.destination, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox delivery failed, will retry");
@@ -476,21 +473,9 @@ impl<D: Deliver> OutboxWorker<D> {
                 )
             }
             Err(DeliveryError::Rejected(error)) => {
-                crate::metrics::METRICS
-                    .outbox_failures
-                    .with_label_values(&[self.service, &message.destination])
-                    .inc();
-                if members.len() == 1 {
-                    crate::metrics::METRICS
-                        .outbox_parked
-                        .with_label_values(&[self.service, &message.destination])
-                        .inc();
-                    tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver; parked for an operator");
-                    (Attempt::Rejected, None, None, Some(now_millis()), Some(error))
-                } else {
-                    // The caller retries the members one by one; nothing is recorded yet.
-                    return Ok(Attempt::Rejected);
-                }
+                parked();
+                tracing::error!(destination = %message.destination, kind = %message.kind, %error, "outbox message rejected by receiver; parked for an operator");
+                (Attempt::Rejected, None, None, Some(now_millis()), Some(error))
             }
         };
         for member in members {
