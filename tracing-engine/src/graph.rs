@@ -86,7 +86,7 @@ pub struct CoPresenceGraph {
     person_stays: Vec<Vec<StayRef>>,
     /// The earliest start and the latest end of any stay added: a query over a long
     /// window looks only at the days that can hold data.
-    starts: Option<(Millis, Millis)>,
+    time_span: Option<(Millis, Millis)>,
 }
 
 /// Where a stay is kept: its group and its position among the group's stays (which only
@@ -222,11 +222,11 @@ impl CoPresenceGraph {
         for (id, evidence) in swept {
             self.groups[id as usize].evidence = evidence;
         }
-        let batch_starts = presences
+        let batch_span = presences
             .par_iter()
             .map(|p| (p.start, p.end.unwrap_or(p.start).max(p.start)))
             .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)));
-        self.starts = match (self.starts, batch_starts) {
+        self.time_span = match (self.time_span, batch_span) {
             (Some(known), Some(batch)) => Some((known.0.min(batch.0), known.1.max(batch.1))),
             (known, batch) => known.or(batch),
         };
@@ -353,7 +353,7 @@ impl CoPresenceGraph {
     /// The stays in the groups of `place` whose day overlaps `[from, to)`.
     pub(crate) fn stays_at(&self, place: PlaceIdx, from: Millis, to: Millis) -> Vec<Stay> {
         let mut out: Vec<Stay> = Vec::new();
-        let Some((first, last)) = self.starts else {
+        let Some((first, last)) = self.time_span else {
             return out;
         };
         // Days before the first start or after the last hold nothing: a window of a

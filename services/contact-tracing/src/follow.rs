@@ -14,7 +14,7 @@ use hallguard_tracing_engine::CoPresenceGraph;
 use sqlx::AnyPool;
 
 use crate::error::ContactTracingError;
-use crate::{Added, add_skipping, admit, store};
+use crate::{add_skipping, admit, store};
 
 /// How often an instance looks for intervals other instances stored.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
@@ -66,8 +66,7 @@ impl Follower {
             })
             .await
             .map_err(|error| ContactTracingError::Engine(error.to_string()))??;
-            let Added { added, .. } = added;
-            total += added;
+            total += added.added;
             *followed = last;
             hallguard_platform::metrics::METRICS.graph_followed_seq.set(last);
         }

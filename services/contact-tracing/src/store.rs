@@ -34,7 +34,7 @@ pub enum InsertError {
     Conflict(usize),
 }
 
-/// Stores the intervals in one transaction; returns those that were new (a source
+/// Stores the intervals in one transaction; says how many were new (a source
 /// event seen before, in this batch or earlier, is skipped when it names the same
 /// interval, and refuses the batch when it names another).
 pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, InsertError> {
@@ -50,7 +50,7 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, 
         .fetch_one(&mut *transaction)
         .await?;
     let first = last - count + 1;
-    let mut accepted = Vec::with_capacity(intervals.len());
+    let mut accepted = 0;
     let now = now_millis();
     for (index, interval) in intervals.into_iter().enumerate() {
         let presence = &interval.presence;
@@ -75,7 +75,7 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, 
         .await?
         .rows_affected();
         if inserted == 1 {
-            accepted.push(interval.presence);
+            accepted += 1;
             continue;
         }
         // Seen before: a repeat of the same interval is a duplicate. (Its end may differ:
@@ -101,7 +101,7 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, 
     }
     transaction.commit().await?;
     Ok(Stored {
-        accepted: accepted.len(),
+        accepted,
         last_seq: last,
     })
 }
