@@ -171,6 +171,7 @@ impl CoPresenceGraph {
             groups: &mut self.groups,
             ids: &mut self.group_ids,
             free: &mut self.free_groups,
+            time_span: &mut self.time_span,
         };
         let (person_indices, filed) = rayon::join(
             || intern_people(people, presences, &hashes),
@@ -222,14 +223,6 @@ impl CoPresenceGraph {
         for (id, evidence) in swept {
             self.groups[id as usize].evidence = evidence;
         }
-        let batch_span = presences
-            .par_iter()
-            .map(|p| (p.start, p.end.unwrap_or(p.start).max(p.start)))
-            .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)));
-        self.time_span = match (self.time_span, batch_span) {
-            (Some(known), Some(batch)) => Some((known.0.min(batch.0), known.1.max(batch.1))),
-            (known, batch) => known.or(batch),
-        };
         Ok(())
     }
 
@@ -482,6 +475,7 @@ struct Filing<'a> {
     groups: &'a mut Vec<Group>,
     ids: &'a mut HashMap<GroupKey, u32>,
     free: &'a mut Vec<u32>,
+    time_span: &'a mut Option<(Millis, Millis)>,
 }
 
 impl Filing<'_> {
@@ -500,6 +494,10 @@ impl Filing<'_> {
             let end = presence
                 .end
                 .unwrap_or_else(|| self.halls.closing(place, day, presence.start));
+            *self.time_span = Some(match *self.time_span {
+                Some((first, last)) => (first.min(presence.start), last.max(end)),
+                None => (presence.start, end),
+            });
             let last_day = if end > presence.start {
                 self.halls.day_of(place, end - 1)
             } else {
