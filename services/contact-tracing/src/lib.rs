@@ -64,8 +64,8 @@ const REBUILD_PAGE_ROWS: i64 = 100_000;
 pub struct Rebuilt {
     /// Intervals now in the graph.
     pub intervals: usize,
-    /// Stored rows left out: unreadable, refused by the engine (a time outside its
-    /// range, an end before its start), or of a hall this deployment does not serve.
+    /// Stored rows left out as damaged: unreadable, or refused by the engine (a time
+    /// outside its range, an end before its start). Other halls' rows are not counted.
     pub skipped: usize,
     /// How long it took.
     pub millis: u64,
