@@ -902,11 +902,7 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
         .unwrap()
         .into_inner()
         .rounds;
-    let public_zones = sample
-        .zones
-        .iter()
-        .filter(|z| z.kind == hallguard_platform::hall::ZoneKind::Public)
-        .count();
+    let public_zones = sample.zones.iter().filter(|z| z.kind.is_public_space()).count();
     assert_eq!(rounds.len(), public_zones * 3);
     assert_eq!(rounds.iter().filter(|r| r.done_at.is_some()).count(), 1);
     assert_eq!(rounds.iter().filter(|r| r.missed).count(), public_zones * 3 - 1);

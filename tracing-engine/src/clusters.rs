@@ -11,8 +11,8 @@ use crate::Millis;
 use crate::cancel::{Cancel, Cancelled};
 use crate::graph::CoPresenceGraph;
 use crate::model::{PersonIdx, SiteIdx};
-use crate::queries::{Exposure, Window};
-use crate::rules::{ExposureRule, Rules};
+use crate::queries::{Exposure, Window, union as union_of};
+use crate::rules::{ExposureRule, Rules, most_within};
 use crate::sweep::{GroupEvidence, PairRecord, pair_key, pair_of};
 
 /// A connected group.
@@ -104,13 +104,19 @@ impl CoPresenceGraph {
             edges[low] += 1;
         };
         let mut partials = Vec::new();
-        let min_zone_ms = rules.min_overlap_ms(ExposureRule::SameZone);
+        // Under the cumulative rule a pair's zone pieces are judged together, whatever
+        // the day or zone: each piece is kept (pair, start, end) unless one record
+        // qualifies on its own.
+        let cumulative = rules.cumulative;
+        let mut zone_pieces: Vec<(u64, Millis, Millis)> = Vec::new();
         for group in groups {
             // Most groups are zone-days wholly inside the window: their totals need no
             // clipping and their rule is known, so the records are read straight.
-            if group.lies_within(window)
+            if cumulative.is_none()
+                && group.lies_within(window)
                 && let Some(by_low) = group.zone_totals()
             {
+                let min_zone_ms = rules.zone_min_overlap_ms_of(self.zone_kind(group.zone_places().0));
                 for (low, records) in by_low {
                     for (high, total_ms) in records {
                         let total_ms = i64::from(total_ms);
@@ -129,14 +135,34 @@ impl CoPresenceGraph {
                 continue;
             }
             for record in group.records() {
-                match record_in_window(group, &record, window, rules) {
+                let rule = group.rule(&record);
+                if let Some(cumulative) = cumulative
+                    && rule == ExposureRule::SameZone
+                {
+                    let spans: Vec<(Millis, Millis)> = group
+                        .spans(&record)
+                        .map(|(start, end)| (start.max(window.0), end.min(window.1)))
+                        .filter(|(start, end)| end > start)
+                        .collect();
+                    let total: Millis = spans.iter().map(|(start, end)| end - start).sum();
+                    let extent = spans.last().map_or(0, |l| l.1) - spans.first().map_or(0, |f| f.0);
+                    if total >= cumulative.min_total_ms && extent <= cumulative.within_ms {
+                        link(record.low, record.high, &mut union);
+                    } else {
+                        let key = pair_key(record.low, record.high);
+                        zone_pieces.extend(spans.into_iter().map(|(start, end)| (key, start, end)));
+                    }
+                    continue;
+                }
+                let min_ms = rules.min_overlap_ms(rule, self.zone_kind(group.places(&record).0));
+                match record_in_window(group, &record, window, rules, min_ms) {
                     InWindow::Qualifies => link(record.low, record.high, &mut union),
                     InWindow::Partly(clipped_ms)
                         if returning[record.low as usize] && returning[record.high as usize] =>
                     {
                         partials.push(Partial {
                             key: pair_key(record.low, record.high),
-                            rule: group.rule(&record),
+                            rule,
                             places: group.places(&record),
                             clipped_ms,
                         });
@@ -149,9 +175,23 @@ impl CoPresenceGraph {
         partials.sort_unstable_by_key(|p| (p.key, p.rule, p.places));
         for same in partials.chunk_by(|a, b| (a.key, a.rule, a.places) == (b.key, b.rule, b.places)) {
             let total: i64 = same.iter().map(|p| p.clipped_ms).sum();
-            if total >= rules.min_overlap_ms(same[0].rule) {
+            if total >= rules.min_overlap_ms(same[0].rule, self.zone_kind(same[0].places.0)) {
                 let (low, high) = pair_of(same[0].key);
                 link(low, high, &mut union);
+            }
+        }
+        // Pairs that qualify only with their zones together (the cumulative rule).
+        if let Some(cumulative) = cumulative {
+            zone_pieces.sort_unstable();
+            for same in zone_pieces.chunk_by(|a, b| a.0 == b.0) {
+                if same.iter().map(|p| p.2 - p.1).sum::<Millis>() < cumulative.min_total_ms {
+                    continue;
+                }
+                let mut spans: Vec<(Millis, Millis)> = same.iter().map(|p| (p.1, p.2)).collect();
+                if most_within(&union_of(&mut spans), cumulative.within_ms) >= cumulative.min_total_ms {
+                    let (low, high) = pair_of(same[0].0);
+                    link(low, high, &mut union);
+                }
             }
         }
         let labels = union.into_labeling();
@@ -187,18 +227,20 @@ impl CoPresenceGraph {
 
     /// For each case, the earliest-arrival time-respecting paths to the other cases:
     /// a hop counts only when its exposure ends after the infection reached its start.
-    /// A case listed twice is searched once, from its earliest time; `cancel` is checked
-    /// as the search goes (each search can reach the whole graph).
+    /// A case listed twice is searched once, from its earliest time; exposures count
+    /// until `until` (the query's time: a stay still open lasts until then); `cancel` is
+    /// checked as the search goes (each search can reach the whole graph).
     pub fn transmission_chains(
         &self,
         cases: &[(PersonIdx, Millis)],
+        until: Millis,
         rules: &Rules,
         cancel: &Cancel,
     ) -> Result<Vec<Chain>, Cancelled> {
         let cases = distinct_cases(cases);
         let mut chains = Vec::new();
         for &source in &cases {
-            chains.extend(self.chains_from(source, &cases, rules, cancel)?);
+            chains.extend(self.chains_from(source, &cases, until, rules, cancel)?);
         }
         Ok(chains)
     }
@@ -209,10 +251,11 @@ impl CoPresenceGraph {
         &self,
         source: (PersonIdx, Millis),
         cases: &[(PersonIdx, Millis)],
+        until: Millis,
         rules: &Rules,
         cancel: &Cancel,
     ) -> Result<Vec<Chain>, Cancelled> {
-        let mut search = ChainSearch::new(source, cases);
+        let mut search = ChainSearch::new(source, cases, until);
         while !search.advance(self, rules, cancel, usize::MAX)? {}
         Ok(search.chains())
     }
@@ -231,11 +274,17 @@ pub struct ChainSearch {
     cases: Vec<PersonIdx>,
     /// The other cases not yet reached for good: the search ends when none is left.
     unsettled: HashSet<PersonIdx>,
+    /// Exposures count until then.
+    until: Millis,
 }
 
 impl ChainSearch {
-    /// A search from `source` to the other `cases`.
-    pub fn new((source, infectious_from): (PersonIdx, Millis), cases: &[(PersonIdx, Millis)]) -> Self {
+    /// A search from `source` to the other `cases`, over exposures until `until`.
+    pub fn new(
+        (source, infectious_from): (PersonIdx, Millis),
+        cases: &[(PersonIdx, Millis)],
+        until: Millis,
+    ) -> Self {
         Self {
             arrival: HashMap::from([(source, infectious_from)]),
             previous: HashMap::new(),
@@ -250,6 +299,7 @@ impl ChainSearch {
                 .map(|&(case, _)| case)
                 .filter(|&case| case != source)
                 .collect(),
+            until,
         }
     }
 
@@ -274,7 +324,7 @@ impl ChainSearch {
             }
             // Popped at its earliest arrival: this person's path is final.
             self.unsettled.remove(&person);
-            for contact in graph.close_contacts(person, (at, Millis::MAX), rules) {
+            for contact in graph.close_contacts(person, (at, self.until.max(at)), rules) {
                 let other = contact.person;
                 let Some(hop) = contact
                     .exposures
@@ -344,7 +394,14 @@ enum InWindow {
     No,
 }
 
-fn record_in_window(group: &GroupEvidence, record: &PairRecord, window: Window, rules: &Rules) -> InWindow {
+/// `min_ms`: the overlap the record's rule needs at its place.
+fn record_in_window(
+    group: &GroupEvidence,
+    record: &PairRecord,
+    window: Window,
+    rules: &Rules,
+    min_ms: i64,
+) -> InWindow {
     let rule = group.rule(record);
     if rule == ExposureRule::EntryQueue {
         let near = group
@@ -368,7 +425,7 @@ fn record_in_window(group: &GroupEvidence, record: &PairRecord, window: Window, 
     };
     if clipped_ms == 0 {
         InWindow::No
-    } else if clipped_ms >= rules.min_overlap_ms(rule) {
+    } else if clipped_ms >= min_ms {
         InWindow::Qualifies
     } else {
         InWindow::Partly(clipped_ms)

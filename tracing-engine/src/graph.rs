@@ -15,9 +15,9 @@ use crate::halls::Halls;
 pub use crate::halls::{GroupKey, SiteClock};
 use crate::model::{
     Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, SiteIdx, Stay,
-    estimate_distinct,
+    ZoneKind, estimate_distinct,
 };
-use crate::rules::{ExposureRule, Floors};
+use crate::rules::{ExposureRule, Floors, LongestStays};
 use crate::sweep::{GroupEvidence, PairRecord, Scratch, sweep_group};
 
 /// Build-time settings.
@@ -87,6 +87,25 @@ pub struct CoPresenceGraph {
     /// The earliest start and the latest end of any stay added: a query over a long
     /// window looks only at the days that can hold data.
     time_span: Option<(Millis, Millis)>,
+    /// Stays sent while still open, by [`open_hash`] of their person, place and start,
+    /// with the end their pieces were given: the stay's end, when it comes, replaces them.
+    open: HashMap<u64, Vec<OpenStay>>,
+}
+
+/// A stay still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OpenStay {
+    person: PersonIdx,
+    place: PlaceIdx,
+    start: Millis,
+    /// Its start plus the place's longest plausible stay.
+    end: Millis,
+}
+
+/// One number for a person, place and start, from the interners' hashes: matching ends
+/// to open stays costs a probe of a small table per row, no string hashing.
+fn open_hash((person_hash, place_hash): (u64, u64), start: Millis) -> u64 {
+    person_hash ^ place_hash.rotate_left(21) ^ (start as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Where a stay is kept: its group and its position among the group's stays (which only
@@ -109,6 +128,32 @@ impl CoPresenceGraph {
     /// Sets a hall's clock (before adding its stays).
     pub fn set_site_clock(&mut self, site_id: &str, clock: SiteClock) {
         self.halls.set_clock(site_id, clock);
+    }
+
+    /// Sets how long a hall's stays sent open are counted at most (before adding them).
+    pub fn set_longest_stays(&mut self, site_id: &str, longest: LongestStays) {
+        self.halls.set_longest_stays(site_id, longest);
+    }
+
+    /// Sets what a zone is used for (before adding its stays): its threshold and its
+    /// longest plausible stay depend on it.
+    pub fn set_zone_kind(&mut self, site_id: &str, zone_id: &str, kind: ZoneKind) {
+        let zone = PlaceKey {
+            site_id: site_id.to_string(),
+            kind: PlaceKind::Zone,
+            place_id: zone_id.to_string(),
+        };
+        self.halls.set_zone_kind(&zone, kind);
+    }
+
+    /// What a place is used for.
+    pub fn zone_kind(&self, place: PlaceIdx) -> ZoneKind {
+        self.halls.zone_kind(place)
+    }
+
+    /// How many stays are open (sent without their end, not yet closed).
+    pub fn open_stays(&self) -> usize {
+        self.open.values().map(Vec::len).sum()
     }
 
     /// Declares two canteen seats adjacent or facing (before adding their stays).
@@ -144,6 +189,9 @@ impl CoPresenceGraph {
 
     /// Adds presence intervals and updates the graph: only the groups they touch are
     /// swept again, in parallel. Nothing is added if any interval is invalid.
+    ///
+    /// An interval without an end is a stay still open; the same person, place and start
+    /// with an end closes it, in either order of arrival and however often either comes.
     pub fn add(&mut self, presences: &[Presence]) -> Result<(), (usize, PresenceError)> {
         // Checking and hashing share one parallel pass over the batch. Hashing the string
         // keys is the costly part of interning and needs no order; interning itself gives
@@ -159,6 +207,32 @@ impl CoPresenceGraph {
                 ))
             })
             .collect::<Result<_, _>>()?;
+        // Open stays and the ends that close them are matched first (nothing to do for a
+        // batch of closed stays while none is open, as in a bulk build).
+        let (kept, touched) = if self.open.is_empty() && presences.iter().all(|p| p.end.is_some()) {
+            (None, Vec::new())
+        } else {
+            self.reconcile_open(presences, &hashes)
+        };
+        let kept_rows: Vec<Presence>;
+        let (presences, hashes) = match kept {
+            Some(keep) => {
+                kept_rows = presences
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, keep)| **keep)
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                let hashes: Vec<(u64, u64)> = hashes
+                    .into_iter()
+                    .zip(&keep)
+                    .filter(|(_, keep)| **keep)
+                    .map(|(h, _)| h)
+                    .collect();
+                (&kept_rows[..], hashes)
+            }
+            None => (presences, hashes),
+        };
         // Room for the batch's people, not its rows: a smaller table probes from cache.
         self.people.reserve(estimate_distinct(hashes.iter().map(|h| h.0)));
         let known_people = self.people.len();
@@ -202,12 +276,30 @@ impl CoPresenceGraph {
                 )
             },
         );
+        for (row, presence) in presences.iter().enumerate() {
+            if presence.end.is_none()
+                && let Some(place) = self.halls.places.get(&presence.place)
+            {
+                self.open
+                    .entry(open_hash(hashes[row], presence.start))
+                    .or_default()
+                    .push(OpenStay {
+                        person: person_indices[row],
+                        place,
+                        start: presence.start,
+                        end: self.halls.open_end(place, presence.start),
+                    });
+            }
+        }
         // The sweep needs only the groups; the people's own lists are filed beside it.
         self.person_stays.resize_with(self.people.len(), Vec::new);
         let floors = self.config.floors;
+        let mut sweep_ids: Vec<u32> = filed.iter().map(|f| f.group).chain(touched).collect();
+        sweep_ids.sort_unstable();
+        sweep_ids.dedup();
         let (groups, halls, person_stays) = (&self.groups, &self.halls, &mut self.person_stays);
         let (swept, ()) = rayon::join(
-            || sweep_groups(groups, halls, &floors, filed.iter().map(|f| f.group).collect()),
+            || sweep_groups(groups, halls, &floors, sweep_ids),
             || {
                 for filed in &filed {
                     let stays = &groups[filed.group as usize].stays;
@@ -253,6 +345,144 @@ impl CoPresenceGraph {
                     .is_some_and(|s| s.end >= cutoff)
             })
         });
+        // An open stay is forgotten with its last piece.
+        let (groups, person_stays) = (&self.groups, &self.person_stays);
+        self.open.retain(|_, stays| {
+            stays.retain(|open| {
+                person_stays[open.person as usize].iter().any(|at| {
+                    let stay = &groups[at.group as usize].stays[at.index as usize];
+                    stay.open && stay.place == open.place && stay.end == open.end
+                })
+            });
+            !stays.is_empty()
+        });
+    }
+
+    /// Matches a batch's open stays and ends with those held: an end removes the open
+    /// stay it closes (whose groups are returned to be swept again); an open stay already
+    /// held, closed before, or closed in the same batch is not kept. Returns which rows
+    /// to keep when some are not.
+    fn reconcile_open(
+        &mut self,
+        presences: &[Presence],
+        hashes: &[(u64, u64)],
+    ) -> (Option<Vec<bool>>, Vec<u32>) {
+        let same =
+            |a: &Presence, b: &Presence| a.person == b.person && a.place == b.place && a.start == b.start;
+        // The batch's open rows by hash: ends in the same batch find them with one probe.
+        let mut open_rows: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (row, presence) in presences.iter().enumerate() {
+            if presence.end.is_none() {
+                open_rows
+                    .entry(open_hash(hashes[row], presence.start))
+                    .or_default()
+                    .push(row);
+            }
+        }
+        let mut keep = vec![true; presences.len()];
+        let mut closing: Vec<OpenStay> = Vec::new();
+        for (row, presence) in presences.iter().enumerate() {
+            let hash = open_hash(hashes[row], presence.start);
+            let known = || {
+                self.people
+                    .get(&presence.person)
+                    .zip(self.halls.places.get(&presence.place))
+            };
+            if presence.end.is_some() {
+                for &open_row in open_rows.get(&hash).into_iter().flatten() {
+                    if same(&presences[open_row], presence) {
+                        keep[open_row] = false;
+                    }
+                }
+                if let Some(held) = self.open.get_mut(&hash)
+                    && let Some((person, place)) = known()
+                    && let Some(at) = held
+                        .iter()
+                        .position(|o| o.person == person && o.place == place && o.start == presence.start)
+                {
+                    closing.push(held.swap_remove(at));
+                    if held.is_empty() {
+                        self.open.remove(&hash);
+                    }
+                }
+                continue;
+            }
+            // The first of the batch's copies of an open stay is the one kept.
+            let first_copy = open_rows[&hash]
+                .iter()
+                .find(|&&other| same(&presences[other], presence))
+                .is_none_or(|&first| first == row);
+            let held = known().is_some_and(|(person, place)| {
+                self.open
+                    .get(&hash)
+                    .into_iter()
+                    .flatten()
+                    .any(|o| o.person == person && o.place == place && o.start == presence.start)
+                    || self.stays_of(person).any(|(_, s)| {
+                        !s.open && !s.continued && s.place == place && s.start == presence.start
+                    })
+            });
+            if !first_copy || held {
+                keep[row] = false;
+            }
+        }
+        let touched = self.remove_open(&closing);
+        let keep = (!keep.iter().all(|&k| k)).then_some(keep);
+        (keep, touched)
+    }
+
+    /// Removes the pieces of open stays now closed; returns the groups that still hold
+    /// stays and must be swept again (emptied ones are freed).
+    fn remove_open(&mut self, closing: &[OpenStay]) -> Vec<u32> {
+        let mut doomed: HashMap<u32, Vec<u32>> = HashMap::new();
+        for open in closing {
+            for at in &self.person_stays[open.person as usize] {
+                let stay = &self.groups[at.group as usize].stays[at.index as usize];
+                let piece = stay.open
+                    && stay.place == open.place
+                    && (stay.start == open.start || (stay.continued && stay.start > open.start))
+                    && stay.end <= open.end;
+                if piece {
+                    doomed.entry(at.group).or_default().push(at.index);
+                }
+            }
+        }
+        let mut touched = Vec::new();
+        for (id, mut indices) in doomed {
+            indices.sort_unstable();
+            indices.dedup();
+            let group = &mut self.groups[id as usize];
+            let mut people: Vec<PersonIdx> = group.stays.iter().map(|s| s.person).collect();
+            people.sort_unstable();
+            people.dedup();
+            let mut position = 0u32;
+            group.stays.retain(|_| {
+                let gone = indices.binary_search(&position).is_ok();
+                position += 1;
+                !gone
+            });
+            group.continued = group.stays.iter().filter(|s| s.continued).count();
+            // The stays after a removed one moved: their people's references are renewed.
+            for &person in &people {
+                self.person_stays[person as usize].retain(|at| at.group != id);
+            }
+            for (index, stay) in group.stays.iter().enumerate() {
+                self.person_stays[stay.person as usize].push(StayRef {
+                    group: id,
+                    index: index as u32,
+                });
+            }
+            if group.stays.is_empty() {
+                if let Some(key) = group.key {
+                    self.group_ids.remove(&key);
+                }
+                self.groups[id as usize] = Group::default();
+                self.free_groups.push(id);
+            } else {
+                touched.push(id);
+            }
+        }
+        touched
     }
 
     /// A person's stays with their groups, in no particular order.
@@ -493,7 +723,7 @@ impl Filing<'_> {
             let day = self.halls.day_of(place, presence.start);
             let end = presence
                 .end
-                .unwrap_or_else(|| self.halls.closing(place, day, presence.start));
+                .unwrap_or_else(|| self.halls.open_end(place, presence.start));
             *self.time_span = Some(match *self.time_span {
                 Some((first, last)) => (first.min(presence.start), last.max(end)),
                 None => (presence.start, end),
@@ -531,6 +761,7 @@ impl Filing<'_> {
                     end: end.min(self.halls.day_start(place, piece_day + 1)),
                     queue_position: presence.queue_position,
                     continued: piece_day > day,
+                    open: presence.end.is_none(),
                 });
             }
         }

@@ -1,31 +1,21 @@
 //! Where and when: the places of every hall, the hall each belongs to, each hall's clock
-//! (its local day and closing time) and its canteen seat geometry; and from these, the
-//! group a stay falls in. Kept apart from the people so that a build can intern people
+//! (its local day), its zones' kinds, its longest plausible stays and its canteen seat
+//! geometry; and from these, the group a stay falls in and where an open stay ends. Kept apart from the people so that a build can intern people
 //! on one core while another files stays into groups.
 
 use crate::Millis;
 use crate::geometry::SeatGeometry;
-use crate::model::{Interner, PlaceIdx, PlaceKey, PlaceKind, SiteIdx};
-use crate::rules::ExposureRule;
+use crate::model::{Interner, PlaceIdx, PlaceKey, PlaceKind, SiteIdx, ZoneKind};
+use crate::rules::{ExposureRule, LongestStays};
 
 const DAY_MS: Millis = 86_400_000;
 
-/// A hall's clock: where its day starts and when it closes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A hall's clock: where its local day starts. (Its closing time is not the engine's
+/// business: a stay still open lasts until the query's time, whatever the hours.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SiteClock {
     /// Local time minus UTC, in ms (China: +8 h).
     pub utc_offset_ms: Millis,
-    /// Closing time as ms after local midnight; open stays end here.
-    pub closes_at_ms: Millis,
-}
-
-impl Default for SiteClock {
-    fn default() -> Self {
-        Self {
-            utc_offset_ms: 0,
-            closes_at_ms: DAY_MS,
-        }
-    }
 }
 
 /// Identifies a group: a zone or queue (or a canteen table) on one local day.
@@ -45,7 +35,10 @@ pub(crate) struct Halls {
     pub(crate) places: Interner<PlaceKey>,
     sites: Interner<String>,
     place_site: Vec<SiteIdx>,
+    /// Per place: its zone kind (public unless told).
+    zone_kinds: Vec<ZoneKind>,
     clocks: Vec<SiteClock>,
+    longest_stays: Vec<LongestStays>,
     pub(crate) geometry: SeatGeometry,
 }
 
@@ -67,6 +60,40 @@ impl Halls {
         self.clocks[site] = clock;
     }
 
+    /// Sets a hall's longest plausible stays.
+    pub(crate) fn set_longest_stays(&mut self, site_id: &str, longest: LongestStays) {
+        let site = self.site(site_id) as usize;
+        if self.longest_stays.len() <= site {
+            self.longest_stays.resize(site + 1, LongestStays::default());
+        }
+        self.longest_stays[site] = longest;
+    }
+
+    /// Sets what a zone is used for.
+    pub(crate) fn set_zone_kind(&mut self, zone: &PlaceKey, kind: ZoneKind) {
+        let zone = self.place_index(zone) as usize;
+        self.zone_kinds[zone] = kind;
+    }
+
+    /// What a place is used for (public for anything not declared, and for non-zones).
+    pub(crate) fn zone_kind(&self, place: PlaceIdx) -> ZoneKind {
+        self.zone_kinds.get(place as usize).copied().unwrap_or_default()
+    }
+
+    /// Where a stay begun at `start` and still open ends at the latest: its start plus
+    /// the longest plausible stay at that place.
+    pub(crate) fn open_end(&self, place: PlaceIdx, start: Millis) -> Millis {
+        let site = self.site_of(place) as usize;
+        let longest = self.longest_stays.get(site).copied().unwrap_or_default();
+        let limit = match self.places.key(place).kind {
+            PlaceKind::Zone => longest.zone[self.zone_kind(place).index()],
+            PlaceKind::CanteenSeat => longest.canteen_seat,
+            PlaceKind::EntryQueue => longest.entry_queue,
+        };
+        // Never no length: a stay begun is there for at least a moment.
+        start.saturating_add(limit.max(1))
+    }
+
     /// Declares two seats adjacent or facing.
     pub(crate) fn relate_seats(&mut self, a: &PlaceKey, b: &PlaceKey, rule: ExposureRule) {
         let a = self.place_index(a);
@@ -85,6 +112,7 @@ impl Halls {
         if self.place_site.len() <= index as usize {
             let site = self.site(&place.site_id);
             self.place_site.push(site);
+            self.zone_kinds.push(ZoneKind::default());
         }
         index
     }
@@ -107,18 +135,6 @@ impl Halls {
     /// The UTC time at which a place's local day starts.
     pub(crate) fn day_start(&self, place: PlaceIdx, day: i64) -> Millis {
         day * DAY_MS - self.clock(place).utc_offset_ms
-    }
-
-    /// When a stay still open at `place`, started at `start` on local `day`, ends: at the
-    /// hall's closing time that day, or, for a stay begun after closing (the 24-hour
-    /// area, or staff working late), at the end of that day: never a stay of no length.
-    pub(crate) fn closing(&self, place: PlaceIdx, day: i64, start: Millis) -> Millis {
-        let closes = self.day_start(place, day) + self.clock(place).closes_at_ms;
-        if start < closes {
-            closes
-        } else {
-            self.day_start(place, day + 1).max(start)
-        }
     }
 
     /// The group of a place on a local day: the place itself, or a seat's table.

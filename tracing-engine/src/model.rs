@@ -25,6 +25,49 @@ pub fn in_time_range(at: Millis) -> bool {
     (EARLIEST..=LATEST).contains(&at)
 }
 
+/// What a zone is used for: thresholds and longest plausible stays depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum ZoneKind {
+    /// A public hall zone (service areas, the rest area, the 24-hour area).
+    #[default]
+    Public,
+    /// A meeting room.
+    MeetingRoom,
+    /// The canteen as a room (seats have their own rule).
+    Canteen,
+    /// An isolation room.
+    Isolation,
+    /// Staff-only office space.
+    Office,
+    /// A lift car.
+    Lift,
+    /// Public toilets.
+    Toilets,
+    /// Service windows (counters where staff and visitors face each other).
+    ServiceWindows,
+}
+
+impl ZoneKind {
+    /// How many kinds there are (for tables indexed by kind).
+    pub const COUNT: usize = 8;
+    /// Every kind, in index order.
+    pub const ALL: [ZoneKind; Self::COUNT] = [
+        ZoneKind::Public,
+        ZoneKind::MeetingRoom,
+        ZoneKind::Canteen,
+        ZoneKind::Isolation,
+        ZoneKind::Office,
+        ZoneKind::Lift,
+        ZoneKind::Toilets,
+        ZoneKind::ServiceWindows,
+    ];
+
+    /// Its index in tables by kind.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Visitor or staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PersonKind {
@@ -76,7 +119,9 @@ pub struct Presence {
     pub place: PlaceKey,
     /// From (inclusive).
     pub start: Millis,
-    /// Until (exclusive); `None` while open: closed at the hall's closing time that day.
+    /// Until (exclusive); `None` while the person is still there: the stay then lasts
+    /// until the time a query asks about, at most the place's longest plausible stay
+    /// ([`crate::rules::LongestStays`]). Its end, sent later, replaces it.
     pub end: Option<Millis>,
     /// For entry queues, the 1-based place in the queue; 0 otherwise.
     pub queue_position: u32,
@@ -263,13 +308,16 @@ pub struct Stay {
     pub place: PlaceIdx,
     /// From.
     pub start: Millis,
-    /// Until (always closed).
+    /// Until; for an open stay, its start plus the place's longest plausible stay
+    /// (queries cut it at their own time, which is never later than now).
     pub end: Millis,
     /// Queue position (entry queues) or 0.
     pub queue_position: u32,
     /// Whether this is the part after a midnight of a stay that began on an earlier
     /// day (a stay is kept in every day it touches); such parts are not counted again.
     pub continued: bool,
+    /// Whether the stay was sent while still open (its end is not known yet).
+    pub open: bool,
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::Millis;
 use crate::graph::CoPresenceGraph;
 use crate::model::{EARLIEST, LATEST, PersonIdx, PlaceIdx, Stay};
-use crate::rules::{ExposureRule, Rules};
+use crate::rules::{ExposureRule, Rules, most_within};
 use crate::sweep::{GroupEvidence, PairRecord};
 
 /// A time window `[start, end)`.
@@ -39,6 +39,12 @@ pub struct Exposure {
     pub spans: Vec<(Millis, Millis)>,
     /// Total overlap inside the window (0 for the queue).
     pub total_ms: Millis,
+    /// Whether the last span runs to the window's end because one of the two is still
+    /// there: its end is not known yet.
+    pub open_ended: bool,
+    /// Whether a span ends where a stay never closed was cut at the place's longest
+    /// plausible stay.
+    pub capped: bool,
 }
 
 /// A close contact with its evidence.
@@ -73,6 +79,7 @@ impl CoPresenceGraph {
     /// Which of the evidence two people share (seen from `person`) qualifies under
     /// `rules` once clipped to `window`.
     pub(crate) fn qualify(
+        &self,
         person: PersonIdx,
         evidence: &[(&GroupEvidence, PairRecord)],
         window: Window,
@@ -107,11 +114,22 @@ impl CoPresenceGraph {
                 }
             }
         }
+        // Under the cumulative rule the zones are judged together: their spans (never
+        // counted twice where they coincide) within the period.
+        let zones_together = rules.cumulative.is_some_and(|cumulative| {
+            let mut spans: Vec<(Millis, Millis)> = by_place
+                .iter()
+                .filter(|((rule, _, _), _)| *rule == ExposureRule::SameZone)
+                .flat_map(|(_, (spans, _, _))| spans.iter().copied())
+                .collect();
+            most_within(&union(&mut spans), cumulative.within_ms) >= cumulative.min_total_ms
+        });
         by_place
             .into_iter()
-            .filter(|((rule, _, _), (spans, total, near))| match rule {
+            .filter(|((rule, place, _), (spans, total, near))| match rule {
                 ExposureRule::EntryQueue => *near,
-                _ => !spans.is_empty() && *total >= rules.min_overlap_ms(*rule),
+                ExposureRule::SameZone if rules.cumulative.is_some() => !spans.is_empty() && zones_together,
+                _ => !spans.is_empty() && *total >= rules.min_overlap_ms(*rule, self.zone_kind(*place)),
             })
             .map(|((rule, place, other_place), (mut spans, total_ms, _))| {
                 spans.sort_unstable();
@@ -131,9 +149,41 @@ impl CoPresenceGraph {
                     other_place,
                     spans,
                     total_ms,
+                    open_ended: false,
+                    capped: false,
                 }
             })
             .collect()
+    }
+
+    /// Marks the exposures whose spans end with a stay still open at the window's end,
+    /// or at the longest plausible stay of one never closed.
+    fn mark_open_stays(
+        &self,
+        person: PersonIdx,
+        other: PersonIdx,
+        exposures: &mut [Exposure],
+        window: Window,
+    ) {
+        for exposure in exposures
+            .iter_mut()
+            .filter(|e| e.rule != ExposureRule::EntryQueue)
+        {
+            let last_end = exposure.spans.last().map(|s| s.1);
+            for (who, place) in [(person, exposure.place), (other, exposure.other_place)] {
+                for (_, stay) in self.stays_of(who).filter(|(_, s)| s.open && s.place == place) {
+                    if stay.start < window.1 && stay.end >= window.1 && last_end == Some(window.1) {
+                        exposure.open_ended = true;
+                    }
+                    let cut = stay.end < window.1
+                        && exposure.spans.iter().any(|s| s.1 == stay.end)
+                        && !self.stays_of(who).any(|(_, next)| {
+                            next.open && next.continued && next.place == place && next.start == stay.end
+                        });
+                    exposure.capped |= cut;
+                }
+            }
+        }
     }
 
     fn contact_from(person: PersonIdx, exposures: Vec<Exposure>) -> Option<Contact> {
@@ -174,10 +224,11 @@ impl CoPresenceGraph {
             .filter_map(|shared| {
                 let evidence: Vec<(&GroupEvidence, PairRecord)> =
                     shared.iter().map(|&(_, group, record)| (group, record)).collect();
-                let exposures = Self::qualify(person, &evidence, window, rules);
+                let mut exposures = self.qualify(person, &evidence, window, rules);
                 if exposures.is_empty() {
                     return None;
                 }
+                self.mark_open_stays(person, shared[0].0, &mut exposures, window);
                 Self::contact_from(shared[0].0, exposures)
             })
             .collect();
@@ -228,7 +279,10 @@ impl CoPresenceGraph {
         out
     }
 
-    /// The person's stays overlapping `window`, in time order.
+    /// The person's stays overlapping `window`, in time order. A stay still open ends
+    /// at the window's end (the query's time; its `open` flag set and `end` equal to the
+    /// window's end), or where it was capped at the longest plausible stay (`open` set,
+    /// `end` before the window's end).
     pub fn trajectory(&self, person: PersonIdx, window: Window) -> Vec<Stay> {
         let window = clamped(window);
         let pieces: Vec<Stay> = self
@@ -236,14 +290,36 @@ impl CoPresenceGraph {
             .map(|(_, stay)| *stay)
             .filter(|s| s.start < window.1 && (s.end > window.0 || s.start >= window.0))
             .collect();
-        let mut out = crate::graph::joined(pieces);
+        let mut out = until_query_time(crate::graph::joined(pieces), window);
         out.sort_unstable_by_key(|s| (s.start, s.end, s.place));
         out
     }
 
-    /// Everyone present in `place` during `window`, by arrival.
+    /// Everyone present in `place` during `window`, by arrival; open stays end as in
+    /// [`CoPresenceGraph::trajectory`].
     pub fn who_was_there(&self, place: PlaceIdx, window: Window) -> Vec<Stay> {
         let window = clamped(window);
-        self.stays_at(place, window.0, window.1)
+        until_query_time(self.stays_at(place, window.0, window.1), window)
     }
+}
+
+/// Open stays cut at the window's end: nothing is known after the query's time.
+fn until_query_time(mut stays: Vec<Stay>, window: Window) -> Vec<Stay> {
+    for stay in stays.iter_mut().filter(|s| s.open) {
+        stay.end = stay.end.min(window.1.max(stay.start));
+    }
+    stays
+}
+
+/// Spans sorted and joined where they overlap or touch.
+pub(crate) fn union(spans: &mut [(Millis, Millis)]) -> Vec<(Millis, Millis)> {
+    spans.sort_unstable();
+    let mut out: Vec<(Millis, Millis)> = Vec::with_capacity(spans.len());
+    for &(start, end) in spans.iter() {
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
 }

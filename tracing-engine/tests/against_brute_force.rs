@@ -1,6 +1,8 @@
 //! Property tests: on random halls, the engine's close contacts and their overlap equal
 //! a brute-force reference that compares every pair of intervals, and adding intervals
-//! in two batches gives the same answers as one build.
+//! in two batches gives the same answers as one build. The generator makes the awkward
+//! cases: stays across midnight and over several days, stays still open, stays sent open
+//! and then closed, repeats, any order of arrival.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -9,9 +11,9 @@ use std::collections::BTreeMap;
 
 use common::*;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
-use hallguard_tracing_engine::model::{PlaceKind, Presence};
+use hallguard_tracing_engine::model::{PlaceKind, Presence, ZoneKind};
 use hallguard_tracing_engine::queries::Window;
-use hallguard_tracing_engine::rules::{ExposureRule, Floors, Rules};
+use hallguard_tracing_engine::rules::{Cumulative, ExposureRule, Floors, LongestStays, Rules};
 use proptest::prelude::*;
 
 const SEATS: [(&str, &str, ExposureRule); 3] = [
@@ -38,15 +40,33 @@ fn presence_strategy() -> impl Strategy<Value = Presence> {
     )
 }
 
-/// A batch as a device fleet sends it: some presence twice, in any order.
+/// The zone that is a lift car (its own threshold and a short longest stay).
+const LIFT: &str = "z2";
+
+/// A batch as a device fleet sends it: some presence twice, some stays still open, some
+/// sent open and then closed, in any order.
 fn batch_strategy() -> impl Strategy<Value = Vec<Presence>> {
     prop::collection::vec(presence_strategy(), 0..60)
         .prop_flat_map(|presences| {
             let repeats = prop::collection::vec(any::<prop::sample::Index>(), 0..4);
-            (Just(presences), repeats)
+            let opened = prop::collection::vec((any::<prop::sample::Index>(), any::<bool>()), 0..6);
+            (Just(presences), repeats, opened)
         })
-        .prop_map(|(mut presences, repeats)| {
+        .prop_map(|(mut presences, repeats, opened)| {
             if !presences.is_empty() {
+                for (index, still_open) in opened {
+                    let at = index.index(presences.len());
+                    if presences[at].place.kind == PlaceKind::EntryQueue {
+                        continue;
+                    }
+                    let mut open = presences[at].clone();
+                    open.end = None;
+                    if still_open {
+                        presences[at] = open;
+                    } else {
+                        presences.push(open);
+                    }
+                }
                 for index in repeats {
                     let again = presences[index.index(presences.len())].clone();
                     presences.push(again);
@@ -62,6 +82,7 @@ fn build(presences: &[Presence]) -> CoPresenceGraph {
     for (a, b, rule) in SEATS {
         graph.relate_seats(SITE, a, b, rule);
     }
+    graph.set_zone_kind(SITE, LIFT, ZoneKind::Lift);
     graph.add(presences).unwrap();
     graph
 }
@@ -78,6 +99,48 @@ fn merged(mut spans: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     out
 }
 
+/// Where each stay ends: a closed one at its end; an open one not closed by any other
+/// copy at its start plus the longest plausible stay at its place (a query never asks
+/// past its own time, so an open stay lasts to the window's end or to that cap,
+/// whichever comes first); an open one closed by another copy not at all.
+fn ends(presences: &[Presence]) -> Vec<(&Presence, i64)> {
+    let longest = LongestStays::default();
+    presences
+        .iter()
+        .filter_map(|p| {
+            if let Some(end) = p.end {
+                return Some((p, end));
+            }
+            let closed = presences
+                .iter()
+                .any(|q| q.person == p.person && q.place == p.place && q.start == p.start && q.end.is_some());
+            if closed {
+                return None;
+            }
+            let cap = match (p.place.kind, p.place.place_id.as_str()) {
+                (PlaceKind::Zone, LIFT) => longest.zone[ZoneKind::Lift.index()],
+                (PlaceKind::Zone, _) => longest.zone[ZoneKind::Public.index()],
+                (PlaceKind::CanteenSeat, _) => longest.canteen_seat,
+                (PlaceKind::EntryQueue, _) => longest.entry_queue,
+            };
+            Some((p, p.start + cap))
+        })
+        .collect()
+}
+
+/// The most of `minutes` (a set of covered minutes) inside any `within` ms, by trying
+/// every period start minute by minute.
+fn most_within_by_minutes(minutes: &std::collections::BTreeSet<i64>, within: i64) -> i64 {
+    let (Some(&first), Some(&last)) = (minutes.first(), minutes.last()) else {
+        return 0;
+    };
+    let span = within / MINUTE;
+    (first - span..=last)
+        .map(|from| minutes.range(from..from + span).count() as i64 * MINUTE)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Every pair of intervals compared directly, knowing nothing of days, groups or floors:
 /// per place (pair), the overlap of the two people's stays (each person's stays merged,
 /// so presence sent twice counts once), clipped to the window, against the query
@@ -85,24 +148,29 @@ fn merged(mut spans: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
 fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
     let floors = Floors::default();
     let day_of = |t: i64| (t - DAY0).div_euclid(DAY);
+    let ended = ends(presences);
     let spans_of = |who: &str, kind: PlaceKind, place: &str| -> Vec<(i64, i64)> {
         merged(
-            presences
+            ended
                 .iter()
-                .filter(|p| p.person.person_id == who && p.place.kind == kind && p.place.place_id == place)
-                .map(|p| (p.start, p.end.unwrap()))
+                .filter(|(p, _)| {
+                    p.person.person_id == who && p.place.kind == kind && p.place.place_id == place
+                })
+                .map(|(p, end)| (p.start, *end))
                 .collect(),
         )
     };
-    let clipped_overlap = |mine: &[(i64, i64)], theirs: &[(i64, i64)]| -> i64 {
-        let mut clipped = 0;
+    let pieces = |mine: &[(i64, i64)], theirs: &[(i64, i64)]| -> Vec<(i64, i64)> {
+        let mut out = Vec::new();
         for a in mine {
             for b in theirs {
                 let (start, end) = (a.0.max(b.0).max(window.0), a.1.min(b.1).min(window.1));
-                clipped += (end - start).max(0);
+                if end > start {
+                    out.push((start, end));
+                }
             }
         }
-        clipped
+        out
     };
     let mut people: Vec<String> = presences.iter().map(|p| p.person.person_id.clone()).collect();
     people.sort();
@@ -111,17 +179,49 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
     for other in people.iter().filter(|o| o.as_str() != index) {
         let mut qualifies = false;
         let mut sum = 0;
-        // Zones, and seat pairs in both directions.
-        let mut place_pairs: Vec<(PlaceKind, String, String, i64)> = (0..3)
+        // Zones: one by one against each zone's threshold, or all together.
+        let zone_pieces: Vec<Vec<(i64, i64)>> = (0..3)
             .map(|z| {
-                (
-                    PlaceKind::Zone,
-                    format!("z{z}"),
-                    format!("z{z}"),
-                    rules.zone_min_overlap_ms,
+                let zone = format!("z{z}");
+                pieces(
+                    &spans_of(index, PlaceKind::Zone, &zone),
+                    &spans_of(other, PlaceKind::Zone, &zone),
                 )
             })
             .collect();
+        let zone_total = |pieces: &[(i64, i64)]| pieces.iter().map(|(s, e)| e - s).sum::<i64>();
+        match rules.cumulative {
+            Some(cumulative) => {
+                let minutes: std::collections::BTreeSet<i64> = zone_pieces
+                    .iter()
+                    .flatten()
+                    .flat_map(|&(start, end)| (start / MINUTE)..(end / MINUTE))
+                    .collect();
+                if !minutes.is_empty()
+                    && most_within_by_minutes(&minutes, cumulative.within_ms) >= cumulative.min_total_ms
+                {
+                    qualifies = true;
+                    sum += zone_pieces.iter().map(|p| zone_total(p)).sum::<i64>();
+                }
+            }
+            None => {
+                for (z, pieces) in zone_pieces.iter().enumerate() {
+                    let threshold = if format!("z{z}") == LIFT {
+                        rules.zone_kind_min_overlap_ms[ZoneKind::Lift.index()]
+                            .unwrap_or(rules.zone_min_overlap_ms)
+                    } else {
+                        rules.zone_min_overlap_ms
+                    };
+                    let clipped = zone_total(pieces);
+                    if clipped > 0 && clipped >= threshold {
+                        qualifies = true;
+                        sum += clipped;
+                    }
+                }
+            }
+        }
+        // Seat pairs in both directions.
+        let mut place_pairs: Vec<(PlaceKind, String, String, i64)> = Vec::new();
         for (a, b, _) in SEATS {
             place_pairs.push((
                 PlaceKind::CanteenSeat,
@@ -137,7 +237,10 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
             ));
         }
         for (kind, mine, theirs, threshold) in place_pairs {
-            let clipped = clipped_overlap(&spans_of(index, kind, &mine), &spans_of(other, kind, &theirs));
+            let clipped = zone_total(&pieces(
+                &spans_of(index, kind, &mine),
+                &spans_of(other, kind, &theirs),
+            ));
             if clipped > 0 && clipped >= threshold {
                 qualifies = true;
                 sum += clipped;
@@ -189,12 +292,25 @@ fn engine(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Rules) -
 }
 
 fn rules_strategy() -> impl Strategy<Value = Rules> {
-    (0..30i64, 0..4u32, 0..4i64, 0..5i64).prop_map(|(zone, places, queue_min, canteen)| Rules {
-        zone_min_overlap_ms: zone * MINUTE,
-        queue_max_places: places,
-        queue_max_ms: queue_min * MINUTE,
-        canteen_min_overlap_ms: canteen * MINUTE,
-    })
+    let lift = prop::option::of(0..10i64);
+    let cumulative = prop::option::weighted(0.3, (1..40i64, prop_oneof![Just(24 * 60i64), 10..3_000i64]));
+    (0..30i64, lift, cumulative, 0..4u32, 0..4i64, 0..5i64).prop_map(
+        |(zone, lift, cumulative, places, queue_min, canteen)| {
+            let mut zone_kind_min_overlap_ms = [None; ZoneKind::COUNT];
+            zone_kind_min_overlap_ms[ZoneKind::Lift.index()] = lift.map(|m| m * MINUTE);
+            Rules {
+                zone_min_overlap_ms: zone * MINUTE,
+                zone_kind_min_overlap_ms,
+                cumulative: cumulative.map(|(total, within)| Cumulative {
+                    min_total_ms: total * MINUTE,
+                    within_ms: within * MINUTE,
+                }),
+                queue_max_places: places,
+                queue_max_ms: queue_min * MINUTE,
+                canteen_min_overlap_ms: canteen * MINUTE,
+            }
+        },
+    )
 }
 
 proptest! {

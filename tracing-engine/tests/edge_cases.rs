@@ -86,44 +86,100 @@ fn duplicate_presence_is_not_counted_twice() {
 }
 
 #[test]
-fn an_open_interval_is_closed_at_the_halls_closing_time() {
+fn an_open_stay_lasts_until_the_query_time_and_its_end_replaces_it() {
     let mut graph = CoPresenceGraph::new(EngineConfig::default());
-    // Closes at 17:30 local, UTC+8.
     graph.set_site_clock(
         SITE,
         SiteClock {
             utc_offset_ms: 8 * 60 * MINUTE,
-            closes_at_ms: (17 * 60 + 30) * MINUTE,
         },
     );
-    // 08:00 UTC is 16:00 local: open until 17:30 local = 09:30 UTC.
-    let mut open = zone("index", "rest-area", 8 * 60, 0);
-    open.end = None;
+    // The clerk sits at the window from 08:00 UTC and is still there; the case came at
+    // 08:10 and left at 09:05.
+    let mut clerk = zone("clerk", "tax-area", 8 * 60, 0);
+    clerk.end = None;
     graph
-        .add(&[open, zone("late", "rest-area", 9 * 60, 11 * 60)])
+        .add(&[clerk.clone(), zone("case", "tax-area", 8 * 60 + 10, 9 * 60 + 5)])
         .unwrap();
-    let index = graph.person_index(&person("index")).unwrap();
-    let trajectory = graph.trajectory(index, day());
-    assert_eq!(trajectory[0].end, DAY0 + (9 * 60 + 30) * MINUTE);
-    let contacts = graph.close_contacts(index, day(), &Rules::default());
+    let case = graph.person_index(&person("case")).unwrap();
+    let clerk_index = graph.person_index(&person("clerk")).unwrap();
+    // Traced at 08:40: 30 minutes so far, the end not known.
+    let at_0840 = (DAY0, DAY0 + (8 * 60 + 40) * MINUTE);
+    let contacts = graph.close_contacts(case, at_0840, &Rules::default());
+    assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].total_ms, 30 * MINUTE);
+    assert!(contacts[0].exposures[0].open_ended);
+    assert!(!contacts[0].exposures[0].capped);
+    // The clerk's trajectory ends at the query's time, flagged open.
+    let trajectory = graph.trajectory(clerk_index, at_0840);
+    assert_eq!(trajectory[0].end, at_0840.1);
+    assert!(trajectory[0].open);
+    // Traced at 08:20: 10 minutes, not yet a contact.
+    assert!(
+        graph
+            .close_contacts(case, (DAY0, DAY0 + (8 * 60 + 20) * MINUTE), &Rules::default())
+            .is_empty()
+    );
 
-    // Begun after closing (18:00 local, 10:00 UTC) and still open: it lasts to the end of
-    // that local day (16:00 UTC), not zero minutes, and meets whoever is there.
-    let mut after_hours = zone("night", "self-service-24h", 10 * 60, 0);
-    after_hours.end = None;
+    // The clerk leaves at 08:50: the end replaces the open stay, however often it and the
+    // open stay arrive again, in any order.
+    let mut closed = clerk.clone();
+    closed.end = Some(DAY0 + (8 * 60 + 50) * MINUTE);
+    graph.add(&[closed.clone()]).unwrap();
+    // The open stay's pieces went; the closed one came.
+    assert_eq!(graph.stats().stays, 2);
+    graph.add(&[clerk.clone(), closed.clone(), clerk]).unwrap();
+    let contacts = graph.close_contacts(case, day(), &Rules::default());
+    assert_eq!(contacts[0].total_ms, 40 * MINUTE);
+    assert!(!contacts[0].exposures[0].open_ended);
+    assert_eq!(graph.open_stays(), 0);
+}
+
+#[test]
+fn an_open_stay_never_closed_is_capped_at_its_longest_plausible_stay() {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    graph.set_zone_kind(SITE, "lift-a", hallguard_tracing_engine::model::ZoneKind::Lift);
+    // Default: a lift ride is counted 30 minutes at most, a public zone 12 hours.
+    let mut rider = zone("rider", "lift-a", 0, 0);
+    rider.end = None;
+    let mut sleeper = zone("sleeper", "self-service-24h", 22 * 60, 0);
+    sleeper.end = None;
     graph
         .add(&[
-            after_hours,
-            zone("guard", "self-service-24h", 11 * 60, 11 * 60 + 20),
+            rider,
+            zone("other", "lift-a", 0, 120),
+            sleeper,
+            zone("guard", "self-service-24h", 23 * 60 + 30, 24 * 60 + 20),
+            zone("cleaner", "self-service-24h", 33 * 60 + 30, 36 * 60),
         ])
         .unwrap();
-    let night = graph.person_index(&person("night")).unwrap();
-    let trajectory = graph.trajectory(night, day());
-    assert_eq!(trajectory[0].end, DAY0 + 16 * 60 * MINUTE);
-    let contacts = graph.close_contacts(night, day(), &Rules::default());
-    assert_eq!(contacts.len(), 1);
-    assert_eq!(contacts[0].total_ms, 20 * MINUTE);
+    let rider = graph.person_index(&person("rider")).unwrap();
+    let contacts = graph.close_contacts(rider, day(), &Rules::default());
+    assert_eq!(contacts[0].total_ms, 30 * MINUTE);
+    assert!(contacts[0].exposures[0].capped);
+    assert!(!contacts[0].exposures[0].open_ended);
+    // Begun at 22:00 and never closed: it crosses midnight, meets the guard on both sides
+    // of it (50 minutes), and is cut at 10:00 the next day, 30 minutes into the cleaner's.
+    let sleeper = graph.person_index(&person("sleeper")).unwrap();
+    let two_days = (DAY0, DAY0 + 48 * 60 * MINUTE);
+    let found: Vec<(String, i64, bool)> = graph
+        .close_contacts(sleeper, two_days, &Rules::default())
+        .into_iter()
+        .map(|c| {
+            (
+                graph.person(c.person).person_id.clone(),
+                c.total_ms / MINUTE,
+                c.exposures[0].capped,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![("guard".into(), 50, false), ("cleaner".into(), 30, true)]
+    );
+    let trajectory = graph.trajectory(sleeper, two_days);
+    assert_eq!(trajectory.len(), 1);
+    assert_eq!(trajectory[0].end, DAY0 + 34 * 60 * MINUTE);
 }
 
 #[test]
@@ -361,14 +417,19 @@ fn clusters_and_chains_follow_qualifying_edges_in_time_order() {
     let p1 = graph.person_index(&person("p1")).unwrap();
     let p3 = graph.person_index(&person("p3")).unwrap();
     let chains = graph
-        .transmission_chains(&[(p1, DAY0), (p3, DAY0)], &Rules::default(), &Cancel::default())
+        .transmission_chains(
+            &[(p1, DAY0), (p3, DAY0)],
+            LATEST,
+            &Rules::default(),
+            &Cancel::default(),
+        )
         .unwrap();
     // A case listed many times is searched once: the same chains come back.
     let repeated: Vec<_> = std::iter::repeat_n([(p1, DAY0), (p3, DAY0)], 64)
         .flatten()
         .collect();
     let again = graph
-        .transmission_chains(&repeated, &Rules::default(), &Cancel::default())
+        .transmission_chains(&repeated, LATEST, &Rules::default(), &Cancel::default())
         .unwrap();
     assert_eq!(again, chains);
     let stopped = Cancel::default().with_deadline(std::time::Instant::now());
@@ -377,7 +438,7 @@ fn clusters_and_chains_follow_qualifying_edges_in_time_order() {
         Err(Cancelled)
     );
     assert_eq!(
-        graph.transmission_chains(&[(p1, DAY0), (p3, DAY0)], &Rules::default(), &stopped),
+        graph.transmission_chains(&[(p1, DAY0), (p3, DAY0)], LATEST, &Rules::default(), &stopped),
         Err(Cancelled)
     );
     let from_p1: Vec<_> = chains.iter().filter(|c| c.path[0] == p1).collect();

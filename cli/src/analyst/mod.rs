@@ -12,7 +12,7 @@ use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_mil
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
-    DaysBefore, ExportSubgraphRequest, FindClustersRequest, FindContactsRequest, RuleOverrides,
+    DaysBefore, ExportSubgraphRequest, FindClustersRequest, FindContactsRequest, RuleOverrides, ZoneRule,
     find_contacts_request,
 };
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
@@ -137,6 +137,16 @@ pub struct ContactsArgs {
     /// Rule override: minutes in the same zone.
     #[arg(long)]
     zone_minutes: Option<u32>,
+    /// Rule: "cumulative" (minutes in all zones together within a period, the CDC's
+    /// 15 minutes within 24 hours) or "per-place"; the hall's default when unset.
+    #[arg(long, value_parser = ["per-place", "cumulative"])]
+    zone_rule: Option<String>,
+    /// Rule override for --zone-rule cumulative: total minutes.
+    #[arg(long)]
+    cumulative_minutes: Option<u32>,
+    /// Rule override for --zone-rule cumulative: within this many hours.
+    #[arg(long)]
+    cumulative_hours: Option<u32>,
     /// Rule override: queue places apart.
     #[arg(long)]
     queue_places: Option<u32>,
@@ -323,6 +333,14 @@ async fn contacts(args: ContactsArgs) -> Result<String, AnalystError> {
             queue_max_places: args.queue_places,
             queue_max_seconds: args.queue_seconds,
             canteen_min_overlap_seconds: args.canteen_seconds,
+            zone_kind_min_overlap_seconds: Default::default(),
+            zone_rule: match args.zone_rule.as_deref() {
+                Some("cumulative") => ZoneRule::Cumulative,
+                Some(_) => ZoneRule::PerPlace,
+                None => ZoneRule::Unspecified,
+            } as i32,
+            cumulative_min_seconds: args.cumulative_minutes.map(|m| m * 60),
+            cumulative_within_seconds: args.cumulative_hours.map(|h| h * 3600),
         }),
         isolated_at: Default::default(),
     };

@@ -140,7 +140,7 @@ pub fn plan_day(hall: &Hall, date: i64, shape: DayShape, staff: &[(String, Strin
     let service_zones: Vec<String> = hall
         .zones
         .iter()
-        .filter(|z| z.kind == ZoneKind::Public && !matches!(z.id.as_str(), "toilets" | "lifts"))
+        .filter(|z| z.kind == ZoneKind::Public)
         .map(|z| z.id.clone())
         .collect();
 

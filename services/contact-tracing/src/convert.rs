@@ -2,16 +2,18 @@
 //! field at fault; the engine and the store never see a proto type.
 
 use hallguard_platform::error::ServiceError;
+use hallguard_platform::hall::Hall;
 use hallguard_platform::time::{millis_to_timestamp, now_millis};
 use hallguard_platform::validate;
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::contact_tracing::v1 as pb;
-use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
+use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence, Stay, ZoneKind};
 use hallguard_tracing_engine::queries::{Contact, Exposure, SecondaryContact};
 use hallguard_tracing_engine::rules::{ExposureRule, Floors, Rules};
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 
 use crate::error::ContactTracingError;
+use crate::hall_rules;
 
 /// Clock skew tolerated for times in the future.
 const MAX_FUTURE_MS: Millis = 5 * 60_000;
@@ -172,39 +174,102 @@ pub fn ingested(interval: &pb::PresenceInterval, field: &str) -> Result<Ingested
     })
 }
 
-/// The default rules with a call's overrides. Overrides the graph cannot answer exactly
-/// are refused: queue neighbours are kept within 10 places and 5 minutes, so a wider
-/// queue rule would silently miss pairs.
-pub fn rules(overrides: Option<&pb::RuleOverrides>) -> Result<Rules, ContactTracingError> {
-    let mut rules = Rules::default();
+/// The hall's default rules (the engine's without a hall) with a call's overrides.
+/// Overrides the graph cannot answer exactly are refused: queue neighbours are kept
+/// within 10 places and 5 minutes, so a wider queue rule would silently miss pairs.
+pub fn rules(
+    hall: Option<&Hall>,
+    overrides: Option<&pb::RuleOverrides>,
+) -> Result<Rules, ContactTracingError> {
+    let mut rules = hall.map(hall_rules::default_rules).unwrap_or_default();
     let floors = Floors::default();
-    if let Some(overrides) = overrides {
-        if let Some(seconds) = overrides.zone_min_overlap_seconds {
-            rules.zone_min_overlap_ms = i64::from(seconds) * 1000;
-        }
-        if let Some(places) = overrides.queue_max_places {
-            if places > floors.queue_max_places_kept {
-                return Err(ContactTracingError::invalid(
-                    "overrides.queue_max_places",
-                    format!("must be at most {}", floors.queue_max_places_kept),
-                ));
-            }
-            rules.queue_max_places = places;
-        }
-        if let Some(seconds) = overrides.queue_max_seconds {
-            if i64::from(seconds) * 1000 > floors.queue_window_ms {
-                return Err(ContactTracingError::invalid(
-                    "overrides.queue_max_seconds",
-                    format!("must be at most {}", floors.queue_window_ms / 1000),
-                ));
-            }
-            rules.queue_max_ms = i64::from(seconds) * 1000;
-        }
-        if let Some(seconds) = overrides.canteen_min_overlap_seconds {
-            rules.canteen_min_overlap_ms = i64::from(seconds) * 1000;
+    let Some(overrides) = overrides else {
+        return Ok(rules);
+    };
+    if let Some(seconds) = overrides.zone_min_overlap_seconds {
+        // One figure for every zone, unless a kind is named below.
+        rules.zone_min_overlap_ms = i64::from(seconds) * 1000;
+        rules.zone_kind_min_overlap_ms = [None; ZoneKind::COUNT];
+    }
+    for (name, &seconds) in &overrides.zone_kind_min_overlap_seconds {
+        let kind = hall_rules::zone_kind_named(name).ok_or_else(|| {
+            ContactTracingError::invalid(
+                format!("overrides.zone_kind_min_overlap_seconds[{name}]"),
+                "is not a zone kind (public, service_windows, lift, toilets, meeting_room, canteen, isolation, office)",
+            )
+        })?;
+        rules.zone_kind_min_overlap_ms[kind.index()] = Some(i64::from(seconds) * 1000);
+    }
+    let hall_cumulative = hall.map(hall_rules::cumulative).unwrap_or_default();
+    match pb::ZoneRule::try_from(overrides.zone_rule) {
+        Ok(pb::ZoneRule::Unspecified) => {}
+        Ok(pb::ZoneRule::PerPlace) => rules.cumulative = None,
+        Ok(pb::ZoneRule::Cumulative) => rules.cumulative = Some(rules.cumulative.unwrap_or(hall_cumulative)),
+        Err(_) => {
+            return Err(ContactTracingError::invalid(
+                "overrides.zone_rule",
+                "is not a zone rule",
+            ));
         }
     }
+    for (field, value) in [
+        (
+            "overrides.cumulative_min_seconds",
+            overrides.cumulative_min_seconds,
+        ),
+        (
+            "overrides.cumulative_within_seconds",
+            overrides.cumulative_within_seconds,
+        ),
+    ] {
+        let Some(seconds) = value else { continue };
+        let Some(cumulative) = rules.cumulative.as_mut() else {
+            return Err(ContactTracingError::invalid(
+                field,
+                "applies to the cumulative zone rule: set zone_rule to ZONE_RULE_CUMULATIVE",
+            ));
+        };
+        let ms = i64::from(seconds) * 1000;
+        if field.ends_with("within_seconds") {
+            if !(1..=validate::MAX_WINDOW_MS).contains(&ms) {
+                return Err(ContactTracingError::invalid(
+                    field,
+                    "must be 1 second to 366 days",
+                ));
+            }
+            cumulative.within_ms = ms;
+        } else {
+            cumulative.min_total_ms = ms;
+        }
+    }
+    if let Some(places) = overrides.queue_max_places {
+        if places > floors.queue_max_places_kept {
+            return Err(ContactTracingError::invalid(
+                "overrides.queue_max_places",
+                format!("must be at most {}", floors.queue_max_places_kept),
+            ));
+        }
+        rules.queue_max_places = places;
+    }
+    if let Some(seconds) = overrides.queue_max_seconds {
+        if i64::from(seconds) * 1000 > floors.queue_window_ms {
+            return Err(ContactTracingError::invalid(
+                "overrides.queue_max_seconds",
+                format!("must be at most {}", floors.queue_window_ms / 1000),
+            ));
+        }
+        rules.queue_max_ms = i64::from(seconds) * 1000;
+    }
+    if let Some(seconds) = overrides.canteen_min_overlap_seconds {
+        rules.canteen_min_overlap_ms = i64::from(seconds) * 1000;
+    }
     Ok(rules)
+}
+
+/// A window cut at now: nothing is known after the query's time, and a stay still open
+/// lasts until the window's end.
+pub fn until_now(window: (Millis, Millis)) -> (Millis, Millis) {
+    (window.0, window.1.min(now_millis()).max(window.0))
 }
 
 /// A time window message, checked (the platform's window rules: both ends in range, end
@@ -266,7 +331,18 @@ pub fn exposure_message(graph: &CoPresenceGraph, exposure: &Exposure) -> pb::Exp
         } else {
             graph.place(exposure.other_place).place_id.clone()
         },
+        end_unknown: exposure.open_ended,
+        capped: exposure.capped,
     }
+}
+
+/// How a stay from a trajectory or who-was-there ends, seen at the window's end (the
+/// query's time): `(end_unknown, capped)`.
+pub fn stay_ending(stay: &Stay, window: (Millis, Millis)) -> (bool, bool) {
+    (
+        stay.open && stay.end >= window.1,
+        stay.open && stay.end < window.1,
+    )
 }
 
 /// A close contact as a message.

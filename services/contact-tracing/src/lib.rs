@@ -6,12 +6,14 @@
 //! - [`convert`]: proto to engine types and back, with validation.
 //! - [`store`]: the presence table.
 //! - [`follow`]: following the presence table, so every instance sees every ingest.
+//! - [`hall_rules`]: the hall file's close-contact rules as the engine's.
 //! - [`error`]: the service's error type and its mapping to `tonic::Status`.
 //! - [`retention`]: deleting presence data past the hall's retention limit.
 
 pub mod convert;
 pub mod error;
 pub mod follow;
+pub mod hall_rules;
 pub mod retention;
 pub mod roles;
 pub mod service;
@@ -33,7 +35,8 @@ use hallguard_tracing_engine::rules::ExposureRule;
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "contact-tracing";
 
-/// A graph that knows the halls' clocks and canteen geometry.
+/// A graph that knows the halls' clocks, zone kinds, longest plausible stays and
+/// canteen geometry.
 pub fn empty_graph(halls: &Halls) -> CoPresenceGraph {
     let mut graph = CoPresenceGraph::new(EngineConfig::default());
     for hall in halls.iter() {
@@ -41,9 +44,12 @@ pub fn empty_graph(halls: &Halls) -> CoPresenceGraph {
             &hall.site_id,
             SiteClock {
                 utc_offset_ms: i64::from(hall.utc_offset_minutes) * 60_000,
-                closes_at_ms: i64::from(hall.closes_at_minutes()) * 60_000,
             },
         );
+        graph.set_longest_stays(&hall.site_id, hall_rules::longest_stays(hall));
+        for zone in &hall.zones {
+            graph.set_zone_kind(&hall.site_id, &zone.id, hall_rules::zone_kind(zone.kind));
+        }
         for relation in hall.seat_relations() {
             let rule = if relation.facing {
                 ExposureRule::CanteenFacing

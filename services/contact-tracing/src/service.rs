@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use hallguard_platform::hall::Halls;
 use hallguard_platform::metrics::METRICS;
 use hallguard_platform::status::FieldViolation;
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::time::{millis_to_timestamp, now_millis};
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracing;
 use hallguard_tracing_engine::clusters::{ChainSearch, distinct_cases};
@@ -152,6 +152,7 @@ impl ContactTracingService {
         Ok(pb::IngestPresenceResponse {
             accepted: accepted_count as u64,
             duplicates: (total - accepted_count) as u64,
+            closed: stored.closed as u64,
         })
     }
 
@@ -210,6 +211,7 @@ impl ContactTracingService {
 
 fn find_contacts(
     graph: &CoPresenceGraph,
+    halls: &Halls,
     request: &pb::FindContactsRequest,
 ) -> Result<pb::FindContactsResponse, ContactTracingError> {
     let person = convert::person_key(request.person.as_ref(), "person")?;
@@ -231,12 +233,14 @@ fn find_contacts(
         }
         None => return Err(ContactTracingError::invalid("window", "give span or days_before")),
     };
+    // Nothing is known after now; a stay still open lasts until the window's end.
+    let window = convert::until_now(window);
     let rings = match request.rings {
         0 | 1 => 1,
         2 => 2,
         _ => return Err(ContactTracingError::invalid("rings", "must be 1 or 2")),
     };
-    let rules = convert::rules(request.overrides.as_ref())?;
+    let rules = convert::rules(halls.get(&person.site_id), request.overrides.as_ref())?;
     let Some(index) = graph.person_index(&person) else {
         return Ok(pb::FindContactsResponse {
             window: Some(convert::window_message(window)),
@@ -342,6 +346,7 @@ impl ContactTracing for ContactTracingService {
             let outcome = self.ingest(&message.intervals).await?;
             total.accepted += outcome.accepted;
             total.duplicates += outcome.duplicates;
+            total.closed += outcome.closed;
         }
         Ok(Response::new(total))
     }
@@ -361,9 +366,10 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::FindContactsResponse>, Status> {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
+        let halls = Arc::clone(&self.halls);
         Ok(Response::new(
             self.with_graph("find_contacts", deadline, move |graph, _cancel| {
-                find_contacts(graph, &request)
+                find_contacts(graph, &halls, &request)
             })
             .await?,
         ))
@@ -379,15 +385,20 @@ impl ContactTracing for ContactTracingService {
         let response = self
             .with_graph("get_trajectory", deadline, move |graph, _cancel| {
                 let person = convert::person_key(request.person.as_ref(), "person")?;
-                let window = convert::window(request.window.as_ref(), "window")?;
+                let window = convert::until_now(convert::window(request.window.as_ref(), "window")?);
                 let stops = match graph.person_index(&person) {
                     Some(index) => graph
                         .trajectory(index, window)
                         .iter()
-                        .map(|stay| pb::TrajectoryStop {
-                            place: Some(convert::place_message(graph.place(stay.place))),
-                            start: Some(millis_to_timestamp(stay.start)),
-                            end: Some(millis_to_timestamp(stay.end)),
+                        .map(|stay| {
+                            let (end_unknown, capped) = convert::stay_ending(stay, window);
+                            pb::TrajectoryStop {
+                                place: Some(convert::place_message(graph.place(stay.place))),
+                                start: Some(millis_to_timestamp(stay.start)),
+                                end: Some(millis_to_timestamp(stay.end)),
+                                end_unknown,
+                                capped,
+                            }
                         })
                         .collect(),
                     None => Vec::new(),
@@ -405,10 +416,11 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::FindClustersResponse>, Status> {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
+        let halls = Arc::clone(&self.halls);
         let response = self
             .with_graph("find_clusters", deadline, move |graph, cancel| {
-                let window = convert::window(request.window.as_ref(), "window")?;
-                let rules = convert::rules(request.overrides.as_ref())?;
+                let window = convert::until_now(convert::window(request.window.as_ref(), "window")?);
+                let rules = convert::rules(halls.get(&request.site_id), request.overrides.as_ref())?;
                 let min_size = if request.min_size == 0 {
                     2
                 } else {
@@ -447,9 +459,17 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::FindTransmissionChainsResponse>, Status> {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
+        let halls = Arc::clone(&self.halls);
         let response = self
             .with_lock("find_transmission_chains", deadline, move |lock, cancel| {
-                let rules = convert::rules(request.overrides.as_ref())?;
+                // Chains never cross halls: the first case's hall gives the rules.
+                let hall = request
+                    .cases
+                    .first()
+                    .and_then(|case| case.person.as_ref())
+                    .and_then(|person| halls.get(&person.site_id));
+                let rules = convert::rules(hall, request.overrides.as_ref())?;
+                let until = now_millis();
                 if request.cases.len() > MAX_CHAIN_CASES {
                     return Err(ContactTracingError::invalid(
                         "cases",
@@ -477,7 +497,7 @@ impl ContactTracing for ContactTracingService {
                 let cases = distinct_cases(&cases);
                 let mut chains = Vec::new();
                 for &source in &cases {
-                    let mut search = ChainSearch::new(source, &cases);
+                    let mut search = ChainSearch::new(source, &cases, until);
                     // A few people settled per hold of the lock: an ingest
                     // waits for one step, not for the whole search.
                     while !search.advance(
@@ -529,7 +549,7 @@ impl ContactTracing for ContactTracingService {
                     kind: convert::place_kind(place.kind, "place.kind")?,
                     place_id: place.place_id.clone(),
                 };
-                let window = convert::window(request.window.as_ref(), "window")?;
+                let window = convert::until_now(convert::window(request.window.as_ref(), "window")?);
                 let stays = match graph.place_lookup(&key) {
                     Some(place) => graph.who_was_there(place, window),
                     None => Vec::new(),
@@ -541,10 +561,15 @@ impl ContactTracing for ContactTracingService {
                         Ok(pb::WhoWasThereResponse {
                             presences: chunk
                                 .iter()
-                                .map(|stay| pb::Presence {
-                                    person: Some(convert::person_ref(graph.person(stay.person))),
-                                    start: Some(millis_to_timestamp(stay.start)),
-                                    end: Some(millis_to_timestamp(stay.end)),
+                                .map(|stay| {
+                                    let (end_unknown, capped) = convert::stay_ending(stay, window);
+                                    pb::Presence {
+                                        person: Some(convert::person_ref(graph.person(stay.person))),
+                                        start: Some(millis_to_timestamp(stay.start)),
+                                        end: Some(millis_to_timestamp(stay.end)),
+                                        end_unknown,
+                                        capped,
+                                    }
                                 })
                                 .collect(),
                         })
@@ -562,12 +587,13 @@ impl ContactTracing for ContactTracingService {
     ) -> Result<Response<pb::ExportSubgraphResponse>, Status> {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
+        let halls = Arc::clone(&self.halls);
         let response = self
             .with_graph("export_subgraph", deadline, move |graph, _cancel| {
                 let query = request
                     .query
                     .ok_or_else(|| ContactTracingError::invalid("query", "is required"))?;
-                let found = find_contacts(graph, &query)?;
+                let found = find_contacts(graph, &halls, &query)?;
                 let index = convert::person_key(query.person.as_ref(), "query.person")?;
                 Ok(subgraph(&index, &found))
             })

@@ -36,7 +36,8 @@ pub enum InsertError {
 
 /// Stores the intervals in one transaction; says how many were new (a source
 /// event seen before, in this batch or earlier, is skipped when it names the same
-/// interval, and refuses the batch when it names another).
+/// interval, and refuses the batch when it names another). An end for a stay stored
+/// while still open closes it; an open stay arriving after its end changes nothing.
 pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, InsertError> {
     let mut transaction = pool.begin().await?;
     // Numbers for the batch, taken first: the counter row stays locked until commit, so
@@ -51,6 +52,7 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, 
         .await?;
     let first = last - count + 1;
     let mut accepted = 0;
+    let mut closed = 0;
     let now = now_millis();
     for (index, interval) in intervals.into_iter().enumerate() {
         let presence = &interval.presence;
@@ -78,10 +80,10 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, 
             accepted += 1;
             continue;
         }
-        // Seen before: a repeat of the same interval is a duplicate. (Its end may differ:
-        // a stay first sent open and later closed is the same interval.)
-        let same: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM presence WHERE source_event_id = $1 AND site_id = $2 AND person_kind = $3
+        // Seen before: the same interval (its end may differ: a stay first sent open and
+        // later closed is the same interval), or another one under a used id.
+        let stored_end: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT end_ms FROM presence WHERE source_event_id = $1 AND site_id = $2 AND person_kind = $3
                  AND person_id = $4 AND place_kind = $5 AND place_id = $6 AND start_ms = $7
                  AND queue_position = $8",
         )
@@ -93,15 +95,33 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, 
         .bind(&presence.place.place_id)
         .bind(presence.start)
         .bind(i64::from(presence.queue_position))
-        .fetch_one(&mut *transaction)
+        .fetch_optional(&mut *transaction)
         .await?;
-        if same == 0 {
-            return Err(InsertError::Conflict(index));
+        match (stored_end, presence.end) {
+            (None, _) => return Err(InsertError::Conflict(index)),
+            // Stored while open, now closed: the end goes in under a new number, so every
+            // follower reads the row again and closes the stay it holds.
+            (Some(None), Some(end)) => {
+                sqlx::query(
+                    "UPDATE presence SET end_ms = $1, seq = $2 WHERE source_event_id = $3 AND end_ms IS NULL",
+                )
+                .bind(end)
+                .bind(first + i64::try_from(index).unwrap_or(i64::MAX))
+                .bind(&interval.source_event_id)
+                .execute(&mut *transaction)
+                .await?;
+                accepted += 1;
+                closed += 1;
+            }
+            // A repeat; or the open stay arriving after its end; or a second end (the
+            // first one stands).
+            (Some(_), _) => {}
         }
     }
     transaction.commit().await?;
     Ok(Stored {
         accepted,
+        closed,
         last_seq: last,
     })
 }
@@ -109,8 +129,10 @@ pub async fn insert(pool: &AnyPool, intervals: Vec<Ingested>) -> Result<Stored, 
 /// What a batch stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
-    /// Intervals that were new.
+    /// Intervals that were new, or closed stays stored while open.
     pub accepted: usize,
+    /// Of those, stays stored while open that are closed now.
+    pub closed: usize,
     /// The batch's last number: the graph holds the batch once it has followed this far.
     pub last_seq: i64,
 }

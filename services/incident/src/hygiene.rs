@@ -6,7 +6,7 @@
 
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::{Hall, ZoneKind};
+use hallguard_platform::hall::Hall;
 use hallguard_platform::time::millis_to_timestamp;
 use hallguard_platform::validate::new_id;
 use hallguard_proto::incident::v1 as pb;
@@ -62,7 +62,7 @@ pub async fn record_round(
 pub async fn compliance(pool: &AnyPool, hall: &Hall, day: i64, now: i64) -> Result<Vec<pb::RoundDue>> {
     let midnight = day * 86_400_000 - i64::from(hall.utc_offset_minutes) * 60_000;
     let tolerance = i64::from(hall.hygiene.round_tolerance_minutes) * 60_000;
-    let mut zones: Vec<_> = hall.zones.iter().filter(|z| z.kind == ZoneKind::Public).collect();
+    let mut zones: Vec<_> = hall.zones.iter().filter(|z| z.kind.is_public_space()).collect();
     zones.sort_by_key(|z| (z.disinfection_priority, z.id.clone()));
     let done: Vec<(String, i64)> = sqlx::query(
         "SELECT zone_id, done_at FROM disinfection_rounds

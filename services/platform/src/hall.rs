@@ -57,6 +57,9 @@ pub struct Hall {
     /// Staff-health rules.
     #[serde(default)]
     pub staff_health: StaffHealthRules,
+    /// Close-contact rules.
+    #[serde(default)]
+    pub contact_tracing: ContactTracingRules,
     /// Routine hygiene and supplies.
     #[serde(default)]
     pub hygiene: HygieneRules,
@@ -199,6 +202,72 @@ pub struct Retention {
     pub presence_days: u32,
 }
 
+/// Which zone rule makes a close contact by default (a query may choose the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneRule {
+    /// The zone minutes in one zone (summed over days).
+    #[default]
+    PerPlace,
+    /// `cumulative_minutes` in all zones together within `cumulative_within_hours`.
+    Cumulative,
+}
+
+/// Close-contact rules of the hall: the defaults every query starts from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactTracingRules {
+    /// Minutes together in one zone that make a close contact, unless its kind is listed
+    /// in `zone_minutes_by_kind`.
+    #[serde(default = "default_zone_minutes")]
+    pub zone_minutes: u32,
+    /// The same per zone kind, e.g. `{ lift = 5 }`.
+    #[serde(default)]
+    pub zone_minutes_by_kind: std::collections::BTreeMap<ZoneKind, u32>,
+    /// Per place or cumulative.
+    #[serde(default)]
+    pub zone_rule: ZoneRule,
+    /// The cumulative rule's total.
+    #[serde(default = "default_zone_minutes")]
+    pub cumulative_minutes: u32,
+    /// The cumulative rule's period.
+    #[serde(default = "default_cumulative_hours")]
+    pub cumulative_within_hours: u32,
+    /// How long a stay never checked out counts at most, by zone kind (in minutes);
+    /// kinds not listed keep the engine's defaults (public zones 12 h, lifts 30 min).
+    #[serde(default)]
+    pub longest_stay_minutes_by_kind: std::collections::BTreeMap<ZoneKind, u32>,
+    /// The same for a canteen seat (default 120).
+    #[serde(default = "default_longest_seat_minutes")]
+    pub longest_seat_minutes: u32,
+}
+
+fn default_zone_minutes() -> u32 {
+    15
+}
+
+fn default_cumulative_hours() -> u32 {
+    24
+}
+
+fn default_longest_seat_minutes() -> u32 {
+    120
+}
+
+impl Default for ContactTracingRules {
+    fn default() -> Self {
+        Self {
+            zone_minutes: default_zone_minutes(),
+            zone_minutes_by_kind: Default::default(),
+            zone_rule: ZoneRule::default(),
+            cumulative_minutes: default_zone_minutes(),
+            cumulative_within_hours: default_cumulative_hours(),
+            longest_stay_minutes_by_kind: Default::default(),
+            longest_seat_minutes: default_longest_seat_minutes(),
+        }
+    }
+}
+
 impl Default for Retention {
     fn default() -> Self {
         Self { presence_days: 28 }
@@ -229,11 +298,17 @@ pub struct Gate {
 }
 
 /// What a zone is used for; exposure and disinfection rules depend on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneKind {
     /// A public hall zone.
     Public,
+    /// Service windows, where clerks and visitors face each other across a counter.
+    ServiceWindows,
+    /// A lift car.
+    Lift,
+    /// Public toilets.
+    Toilets,
     /// A meeting room, disinfected after each use.
     MeetingRoom,
     /// The canteen.
@@ -242,6 +317,16 @@ pub enum ZoneKind {
     Isolation,
     /// Staff-only office space.
     Office,
+}
+
+impl ZoneKind {
+    /// Whether visitors use it: such zones get the public disinfection rounds.
+    pub fn is_public_space(self) -> bool {
+        matches!(
+            self,
+            ZoneKind::Public | ZoneKind::ServiceWindows | ZoneKind::Lift | ZoneKind::Toilets
+        )
+    }
 }
 
 /// A zone of the hall.
@@ -447,6 +532,27 @@ impl Hall {
             if local_time_minutes(text).is_none() {
                 return Err(fail(format!("{field} must be a local time HH:MM, not {text:?}")));
             }
+        }
+        let tracing = &self.contact_tracing;
+        if tracing.cumulative_within_hours == 0 || tracing.cumulative_within_hours > 24 * 14 {
+            return Err(fail(
+                "contact_tracing.cumulative_within_hours must be 1 to 336".into(),
+            ));
+        }
+        if let Some(kind) = tracing
+            .longest_stay_minutes_by_kind
+            .iter()
+            .find(|(_, minutes)| **minutes == 0 || **minutes > 31 * 24 * 60)
+            .map(|(kind, _)| kind)
+        {
+            return Err(fail(format!(
+                "contact_tracing.longest_stay_minutes_by_kind.{kind:?} must be 1 to 44640"
+            )));
+        }
+        if tracing.longest_seat_minutes == 0 || tracing.longest_seat_minutes > 24 * 60 {
+            return Err(fail(
+                "contact_tracing.longest_seat_minutes must be 1 to 1440".into(),
+            ));
         }
         let rules = &self.screening;
         if !(30.0..=45.0).contains(&rules.fever_threshold_celsius)

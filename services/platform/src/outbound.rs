@@ -56,9 +56,11 @@ pub struct Interval {
     pub place_id: String,
     /// From.
     pub start: i64,
-    /// Until.
-    pub end: i64,
-    /// Unique per interval: contact tracing ignores a second copy.
+    /// Until; `None` while the person is still there (sent again with its end, under
+    /// the same source event id, when they leave).
+    pub end: Option<i64>,
+    /// Unique per interval: contact tracing ignores a second copy, and an end closes the
+    /// open stay sent before under the same id.
     pub source_event_id: String,
     /// Place in the entry queue, 0 otherwise.
     pub queue_position: u32,
@@ -83,7 +85,7 @@ pub async fn ingest_presence(
                     place_id: interval.place_id.clone(),
                 }),
                 start: Some(millis_to_timestamp(interval.start)),
-                end: Some(millis_to_timestamp(interval.end)),
+                end: interval.end.map(millis_to_timestamp),
                 source_event_id: interval.source_event_id.clone(),
                 queue_position: interval.queue_position,
             })
@@ -95,7 +97,12 @@ pub async fn ingest_presence(
             site_id: site_id.to_string(),
             destination: "contact-tracing".into(),
             kind: INGEST_PRESENCE.into(),
-            idempotency_key: format!("presence/{}", first.source_event_id),
+            // The open stay and its end are two messages about one interval.
+            idempotency_key: format!(
+                "presence/{}{}",
+                first.source_event_id,
+                if first.end.is_none() { "/open" } else { "" }
+            ),
             payload: request.encode_to_vec(),
         },
     )

@@ -286,7 +286,7 @@ async fn try_check_in(
             kind: PlaceKind::EntryQueue,
             place_id: check.gate_id.clone(),
             start: check.at,
-            end: check.at,
+            end: Some(check.at),
             source_event_id: format!("screening/queue/{check_in_id}"),
             queue_position,
         }],

@@ -1,6 +1,7 @@
 //! Visitor zone presence: entering and leaving zones during a visit. A visitor is in one
 //! zone at a time: entering a zone closes a stay still open in another at that moment.
-//! Every closed stay goes to contact tracing.
+//! Every stay goes to contact tracing when it opens (so people still inside are traced)
+//! and again with its end when it closes.
 
 use hallguard_platform::db::begin_write;
 use hallguard_proto::common::v1::PersonKind;
@@ -59,6 +60,21 @@ pub async fn enter(
     .bind(&visit_id)
     .bind(at)
     .execute(&mut *transaction)
+    .await?;
+    outbound::presence(
+        &mut transaction,
+        site_id,
+        &[Interval {
+            person_kind: PersonKind::Visitor,
+            person_id: person_id.to_string(),
+            kind: PlaceKind::Zone,
+            place_id: zone_id.to_string(),
+            start: at,
+            end: None,
+            source_event_id: format!("screening/zone-stay/{stay_id}"),
+            queue_position: 0,
+        }],
+    )
     .await?;
     transaction.commit().await?;
     Ok(stay_id)
@@ -127,7 +143,7 @@ pub async fn close_open_stays(
             kind: PlaceKind::Zone,
             place_id: row.try_get("zone_id")?,
             start: entered_at,
-            end: left_at,
+            end: Some(left_at),
             source_event_id: format!("screening/zone-stay/{stay_id}"),
             queue_position: 0,
         });

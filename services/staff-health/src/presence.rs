@@ -1,7 +1,8 @@
 //! Staff presence: shifts in work zones (clock-in to clock-out) and seat stays in the
-//! canteen (sitting down to leaving). Closing one sends its interval to contact tracing
-//! through the outbox; opening a new one closes one still open (someone who forgot to
-//! clock out or to scan out of a seat).
+//! canteen (sitting down to leaving). Opening one sends it to contact tracing through the
+//! outbox (so colleagues still on shift are traced), closing it sends its end; opening a
+//! new one closes one still open (someone who forgot to clock out or to scan out of a
+//! seat).
 
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
@@ -95,6 +96,21 @@ pub async fn open(
     .bind(at)
     .execute(&mut *transaction)
     .await?;
+    outbound::ingest_presence(
+        &mut transaction,
+        site_id,
+        &[Interval {
+            person_kind: PersonKind::Staff,
+            person_id: staff_id.to_string(),
+            kind: kind.place_kind(),
+            place_id: place_id.to_string(),
+            start: at,
+            end: None,
+            source_event_id: format!("staff-health/{table}/{id}"),
+            queue_position: 0,
+        }],
+    )
+    .await?;
     transaction.commit().await?;
     Ok(id)
 }
@@ -155,7 +171,7 @@ async fn close_open(
             kind: kind.place_kind(),
             place_id: place_id.clone(),
             start,
-            end,
+            end: Some(end),
             source_event_id: format!("staff-health/{table}/{id}"),
             queue_position: 0,
         }],
