@@ -982,3 +982,156 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
     assert_eq!(unknown.code(), Code::NotFound);
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later() {
+    use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+    use hallguard_proto::contact_tracing::v1::{
+        IngestPresenceBatchRequest, Place, PlaceKind, PresenceInterval,
+    };
+    use tokio_stream::StreamExt;
+
+    let hall = TestHall::start_adjusted(
+        hallguard_platform::testing::TestDatabase::new(),
+        vec![hallguard_platform::hall::Hall::sample()],
+        None,
+        |settings| settings.contact_refresh = Duration::from_millis(300),
+    )
+    .await;
+    let now = now_millis();
+    let stay = |event: &str, who: &str, from: i64, to: Option<i64>| PresenceInterval {
+        person: Some(PersonRef {
+            site_id: SITE.into(),
+            kind: PersonKind::Visitor as i32,
+            person_id: who.into(),
+        }),
+        place: Some(Place {
+            kind: PlaceKind::Zone as i32,
+            place_id: "tax-area".into(),
+        }),
+        start: Some(millis_to_timestamp(now - from * MINUTE)),
+        end: to.map(|to| millis_to_timestamp(now - to * MINUTE)),
+        source_event_id: event.into(),
+        queue_position: 0,
+    };
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    // The case is still in the tax area; one visitor sat with them for 20 minutes.
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![stay("r-1", "case", 60, None), stay("r-2", "early", 60, Some(40))],
+        })
+        .await
+        .unwrap();
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let opened = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(PersonRef {
+                site_id: SITE.into(),
+                kind: PersonKind::Visitor as i32,
+                person_id: "case".into(),
+            }),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/refresh-1".into(),
+            location_id: "tax-area".into(),
+            occurred_at: ago(5),
+            summary: "fever reported at the tax window".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let id = opened.incident.unwrap().incident_id;
+    desk.record_report(RecordReportRequest {
+        incident_id: id.clone(),
+        reported_by: "clerk".into(),
+        reported_to_groups: vec!["leadership".into()],
+        reported_at: ago(4),
+        duty_posts: vec![],
+    })
+    .await
+    .unwrap();
+    desk.record_isolation(RecordIsolationRequest {
+        incident_id: id.clone(),
+        isolation_room_id: "isolation-room-1".into(),
+        isolated_at: ago(3),
+        community_notified_at: ago(3),
+        prevention_center_notified_at: ago(3),
+        recorded_by: "on-site".into(),
+    })
+    .await
+    .unwrap();
+    desk.record_tracing(RecordTracingRequest {
+        incident_id: id.clone(),
+        rings: 1,
+        recorded_by: "assessment".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let listed = |desk: &IncidentsClient<InterceptedService<Channel, PeerInterceptor>>| {
+        let (mut desk, id) = (desk.clone(), id.clone());
+        async move {
+            let mut ids: Vec<String> = desk
+                .list_contacts(ListContactsRequest { incident_id: id })
+                .await
+                .unwrap()
+                .into_inner()
+                .contacts
+                .into_iter()
+                .map(|c| c.person.unwrap().person_id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(listed(&desk).await, vec!["early"]);
+
+    // A gate device that was offline delivers a stay late, and a visitor who has been
+    // next to the case for 25 minutes is reported (still inside): both join the list,
+    // and the duty desk hears of it.
+    let mut feed = desk
+        .watch_duty_desk(WatchDutyDeskRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![
+                stay("r-3", "late-device", 55, Some(30)),
+                stay("r-4", "stayer", 25, None),
+            ],
+        })
+        .await
+        .unwrap();
+    let grown = eventually(100, || listed(&desk), |ids| ids.len() == 3).await;
+    assert_eq!(grown, vec!["early", "late-device", "stayer"]);
+    let event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let event = feed.next().await.unwrap().unwrap();
+            if event.kind == "contacts_added" {
+                return event;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(event.incident_id, id);
+    // Each addition is in the audit log, with its evidence.
+    let audit = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let added: Vec<_> = audit.iter().filter(|e| e.action == "contact_added").collect();
+    assert_eq!(added.len(), 2);
+    assert!(
+        added
+            .iter()
+            .all(|e| e.actor == "contact-refresh" && e.detail_json.contains("tax-area"))
+    );
+    hall.stop().await;
+}

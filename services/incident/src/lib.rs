@@ -9,6 +9,7 @@
 //! - [`organisation`]: the response groups and the duty roster.
 //! - [`hygiene`]: disinfection rounds and compliance, supplies, thermometers.
 //! - [`peers`]: the contact-tracing queries step 4 and 6 make.
+//! - [`refresh`]: open incidents' contact lists kept current while people stay inside.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod contacts;
@@ -16,6 +17,7 @@ pub mod hygiene;
 pub mod organisation;
 pub mod peers;
 pub mod records;
+pub mod refresh;
 pub mod roles;
 pub mod service;
 pub mod steps;
@@ -49,6 +51,12 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         feed.clone(),
     );
     records::announce_overdue_tasks(database.pool.clone(), feed.clone());
+    refresh::spawn(
+        database.pool.clone(),
+        peers::Tracing::new(&settings.peers, &settings.service_token),
+        feed.clone(),
+        settings.contact_refresh,
+    );
     let incidents = IncidentsServer::new(service)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);

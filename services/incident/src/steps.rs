@@ -213,6 +213,8 @@ fn evidence(exposures: &[ct::Exposure]) -> String {
                     "rule": ct::ExposureRule::try_from(e.rule).unwrap_or_default().as_str_name(),
                     "seconds": e.seconds,
                     "spans": spans(&e.spans),
+                    "end_unknown": e.end_unknown,
+                    "capped": e.capped,
                 })
             })
             .collect::<Vec<_>>(),
@@ -220,24 +222,15 @@ fn evidence(exposures: &[ct::Exposure]) -> String {
     .to_string()
 }
 
-/// Step 4: contacts from contact tracing (ring 1, and ring 2 if asked) with their
-/// evidence, contacts added by hand, every on-duty staff member's temperature (a sweep
-/// at staff-health, through the outbox), tests ordered. Contact tracing is asked while
-/// the duty officer waits; when it is down the step is not recorded (UNAVAILABLE).
-#[allow(clippy::too_many_arguments)]
-pub async fn tracing(
-    pool: &AnyPool,
+/// Asks contact tracing for the incident's contacts as of now (ring 1, and ring 2 if
+/// asked) from 4 days before the event (the national protocol) until now: people who met
+/// the person after the event, before isolation (the queue behind them), count too, and
+/// so do people still inside with them.
+pub async fn traced_contacts(
     tracer: &Tracing,
-    incident_id: &str,
+    incident: &IncidentRow,
     rings: u32,
-    manual: &[pb::ManualContact],
-    order_tests: bool,
-    transport: &str,
-    by: &str,
-) -> Result<(IncidentRow, usize)> {
-    let mut incident = ready(pool, incident_id, Step::Tracing).await?;
-    // From 4 days before the event (the national protocol) until now: people who met
-    // the person after the event, before isolation (the queue behind them), count too.
+) -> Result<(ct::FindContactsResponse, Vec<NewContact>)> {
     let occurred = incident
         .opened
         .occurred_at
@@ -279,6 +272,26 @@ pub async fn tracing(
             c.via.as_ref().map(|v| v.person_id.as_str()).unwrap_or_default()
         ),
     }));
+    Ok((found, new_contacts))
+}
+
+/// Step 4: contacts from contact tracing (ring 1, and ring 2 if asked) with their
+/// evidence, contacts added by hand, every on-duty staff member's temperature (a sweep
+/// at staff-health, through the outbox), tests ordered. Contact tracing is asked while
+/// the duty officer waits; when it is down the step is not recorded (UNAVAILABLE).
+#[allow(clippy::too_many_arguments)]
+pub async fn tracing(
+    pool: &AnyPool,
+    tracer: &Tracing,
+    incident_id: &str,
+    rings: u32,
+    manual: &[pb::ManualContact],
+    order_tests: bool,
+    transport: &str,
+    by: &str,
+) -> Result<(IncidentRow, usize)> {
+    let mut incident = ready(pool, incident_id, Step::Tracing).await?;
+    let (found, mut new_contacts) = traced_contacts(tracer, &incident, rings).await?;
     new_contacts.extend(manual.iter().map(|m| NewContact {
         person: m.person.clone().filter(|p| !p.person_id.is_empty()),
         name: m.name.clone(),

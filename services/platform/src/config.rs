@@ -56,6 +56,11 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_RETENTION_INTERVAL_SECS", default_value_t = 3600)]
     pub retention_interval_secs: u64,
 
+    /// How often the incident service asks contact tracing again for the contacts of
+    /// open incidents (people still inside keep becoming contacts).
+    #[arg(long, env = "HALLGUARD_CONTACT_REFRESH_SECS", default_value_t = 300)]
+    pub contact_refresh_secs: u64,
+
     /// Most connections open at once per service; more wait to be accepted.
     #[arg(long, env = "HALLGUARD_MAX_CONNECTIONS", default_value_t = 1000)]
     pub max_connections: usize,
@@ -149,6 +154,8 @@ pub struct Settings {
     pub limits: ConnectionLimits,
     /// How often retention runs.
     pub retention_interval: Duration,
+    /// How often open incidents' contact lists are refreshed.
+    pub contact_refresh: Duration,
     /// Tokens generated in development mode, by role, to print at start.
     pub dev_tokens: Vec<(Role, SecretString)>,
     /// Where the peer services are.
@@ -180,6 +187,7 @@ impl Settings {
             max_message_bytes: 16 * 1024 * 1024,
             limits: ConnectionLimits::default(),
             retention_interval: Duration::from_secs(3600),
+            contact_refresh: Duration::from_secs(300),
             dev_tokens: Vec::new(),
             peers: Peers::default(),
             metrics_listen: None,
@@ -264,6 +272,7 @@ impl CommonArgs {
                 max_streams_per_connection: self.max_streams_per_connection.max(1),
             },
             retention_interval: Duration::from_secs(self.retention_interval_secs.max(1)),
+            contact_refresh: Duration::from_secs(self.contact_refresh_secs.max(1)),
             dev_tokens,
             peers: self.peers()?,
             metrics_listen: self.metrics_listen,

@@ -1,0 +1,183 @@
+//! Contact lists kept current while an incident is open. A case is often traced while
+//! people are still with them (the clerk at the window, colleagues on shift): they are
+//! contacts then, and people who stay on keep becoming contacts. So every so often the
+//! contacts of each open incident whose tracing step is recorded are asked again, with
+//! the rings of that step: new contacts are added with their evidence (and held at the
+//! gates like the others), the evidence of known ones is brought up to date, each change
+//! is in the audit log, and the duty desk is told of new contacts.
+
+use std::time::Duration;
+
+use hallguard_platform::db::begin_write;
+use hallguard_platform::error::Result;
+use hallguard_platform::feed::Feed;
+use hallguard_proto::common::v1::PersonKind;
+use hallguard_proto::incident::v1 as pb;
+use serde_json::json;
+use sqlx::{AnyPool, Row};
+
+use crate::contacts::{self, NewContact};
+use crate::peers::Tracing;
+use crate::records::{self, IncidentRow};
+use crate::steps;
+use crate::workflow::Step;
+
+/// Who the audit log names for changes made by the refresh.
+const ACTOR: &str = "contact-refresh";
+
+/// What one pass changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Incidents asked about.
+    pub incidents: usize,
+    /// Contacts added.
+    pub added: usize,
+    /// Contacts whose evidence changed.
+    pub updated: usize,
+}
+
+/// Refreshes every `every` until the process ends; a pass that fails (contact tracing
+/// down) is logged and tried again at the next turn: nothing is lost, only delayed.
+pub fn spawn(pool: AnyPool, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>, every: Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            match refresh_open_incidents(&pool, &tracer, &feed).await {
+                Ok(done) if done.added + done.updated > 0 => {
+                    tracing::info!(
+                        added = done.added,
+                        updated = done.updated,
+                        "contact lists refreshed"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "contact refresh failed; tried again next turn"),
+            }
+        }
+    });
+}
+
+/// One pass over the open incidents that have been traced.
+pub async fn refresh_open_incidents(
+    pool: &AnyPool,
+    tracer: &Tracing,
+    feed: &Feed<pb::DutyDeskEvent>,
+) -> Result<Refreshed> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT incident_id FROM incidents WHERE closed = 0")
+        .fetch_all(pool)
+        .await?;
+    let mut done = Refreshed::default();
+    for incident_id in ids {
+        let incident = records::load(pool, &incident_id).await?;
+        if !incident.progress.is_done(Step::Tracing) {
+            continue;
+        }
+        done.incidents += 1;
+        let rings = traced_rings(pool, &incident_id).await?;
+        let (_, traced) = steps::traced_contacts(tracer, &incident, rings).await?;
+        let (added, updated) = apply(pool, &incident, &traced).await?;
+        done.added += added.len();
+        done.updated += updated;
+        if !added.is_empty() {
+            feed.publish(
+                &incident.site_id,
+                crate::service::event(
+                    "contacts_added",
+                    &incident.incident_id,
+                    format!("{} new contact(s) found while the incident is open", added.len()),
+                ),
+            );
+        }
+    }
+    Ok(done)
+}
+
+/// The rings the tracing step asked for.
+async fn traced_rings(pool: &AnyPool, incident_id: &str) -> Result<u32> {
+    let detail: Option<String> = sqlx::query_scalar(
+        "SELECT detail_json FROM step_records WHERE incident_id = $1 AND step = $2
+         ORDER BY recorded_at DESC LIMIT 1",
+    )
+    .bind(incident_id)
+    .bind(Step::Tracing as i64)
+    .fetch_optional(pool)
+    .await?;
+    let rings = detail
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|value| value.get("rings").and_then(serde_json::Value::as_u64))
+        .unwrap_or(1);
+    Ok(u32::try_from(rings).unwrap_or(1))
+}
+
+/// Adds the contacts not yet on the list and updates the evidence of those that are;
+/// returns the ids added and how many were updated.
+async fn apply(
+    pool: &AnyPool,
+    incident: &IncidentRow,
+    traced: &[NewContact],
+) -> Result<(Vec<String>, usize)> {
+    let mut transaction = begin_write(pool).await?;
+    let mut added = Vec::new();
+    let mut updated = 0;
+    for contact in traced {
+        let Some(person) = &contact.person else { continue };
+        let kind = PersonKind::try_from(person.kind)
+            .unwrap_or_default()
+            .as_str_name();
+        let known = sqlx::query(
+            "SELECT contact_id, evidence_json, category FROM follow_up_contacts
+             WHERE incident_id = $1 AND person_kind = $2 AND person_id = $3",
+        )
+        .bind(&incident.incident_id)
+        .bind(kind)
+        .bind(&person.person_id)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        match known {
+            None => {
+                let contact_id = contacts::add(&mut transaction, incident, contact).await?;
+                records::audit(
+                    &mut transaction,
+                    Some(&incident.incident_id),
+                    ACTOR,
+                    "contact_added",
+                    &json!({ "contact_id": contact_id, "ring": contact.ring, "category": contact.category,
+                             "evidence": serde_json::from_str::<serde_json::Value>(&contact.evidence_json).unwrap_or_default() }),
+                )
+                .await?;
+                added.push(contact_id);
+            }
+            Some(row) => {
+                let contact_id: String = row.try_get("contact_id")?;
+                let evidence: String = row.try_get("evidence_json")?;
+                let category: String = row.try_get("category")?;
+                // Contacts added by hand keep what the duty officer wrote.
+                if category == "added-by-hand" || evidence == contact.evidence_json {
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE follow_up_contacts SET evidence_json = $1, category = $2 WHERE contact_id = $3",
+                )
+                .bind(&contact.evidence_json)
+                .bind(&contact.category)
+                .bind(&contact_id)
+                .execute(&mut *transaction)
+                .await?;
+                records::audit(
+                    &mut transaction,
+                    Some(&incident.incident_id),
+                    ACTOR,
+                    "contact_evidence_updated",
+                    &json!({ "contact_id": contact_id }),
+                )
+                .await?;
+                updated += 1;
+            }
+        }
+    }
+    transaction.commit().await?;
+    Ok((added, updated))
+}
