@@ -145,7 +145,8 @@ fn most_within_by_minutes(minutes: &std::collections::BTreeSet<i64>, within: i64
 /// per place (pair), the overlap of the two people's stays (each person's stays merged,
 /// so presence sent twice counts once), clipped to the window, against the query
 /// threshold. Only queue places know days: gates number their queue afresh each day.
-fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+/// Each contact with their total overlap and the start of their first qualifying piece.
+fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules) -> BTreeMap<String, (i64, i64)> {
     let floors = Floors::default();
     let day_of = |t: i64| (t - DAY0).div_euclid(DAY);
     let ended = ends(presences);
@@ -179,6 +180,8 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
     for other in people.iter().filter(|o| o.as_str() != index) {
         let mut qualifies = false;
         let mut sum = 0;
+        let mut first = i64::MAX;
+        let first_of = |pieces: &[(i64, i64)]| pieces.iter().map(|p| p.0).min().unwrap_or(i64::MAX);
         // Zones: one by one against each zone's threshold, or all together.
         let zone_pieces: Vec<Vec<(i64, i64)>> = (0..3)
             .map(|z| {
@@ -202,6 +205,7 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
                 {
                     qualifies = true;
                     sum += zone_pieces.iter().map(|p| zone_total(p)).sum::<i64>();
+                    first = first.min(zone_pieces.iter().map(|p| first_of(p)).min().unwrap_or(i64::MAX));
                 }
             }
             None => {
@@ -216,6 +220,7 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
                     if clipped > 0 && clipped >= threshold {
                         qualifies = true;
                         sum += clipped;
+                        first = first.min(first_of(pieces));
                     }
                 }
             }
@@ -237,13 +242,12 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
             ));
         }
         for (kind, mine, theirs, threshold) in place_pairs {
-            let clipped = zone_total(&pieces(
-                &spans_of(index, kind, &mine),
-                &spans_of(other, kind, &theirs),
-            ));
+            let shared = pieces(&spans_of(index, kind, &mine), &spans_of(other, kind, &theirs));
+            let clipped = zone_total(&shared);
             if clipped > 0 && clipped >= threshold {
                 qualifies = true;
                 sum += clipped;
+                first = first.min(first_of(&shared));
             }
         }
         let queue = |who: &str| -> Vec<&Presence> {
@@ -270,24 +274,60 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
                     && later < window.1
                 {
                     qualifies = true;
+                    // A queue meeting's evidence runs from the earlier check-in.
+                    first = first.min(mine.start.min(theirs.start));
                 }
             }
         }
         if qualifies {
-            out.insert(other.clone(), sum);
+            out.insert(other.clone(), (sum, first));
         }
     }
     out
 }
 
-fn engine(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+/// Secondary contacts by the reference: the contacts of each close contact from their
+/// first exposure to the index case until the window ends, without the index case and
+/// the close contacts, each with their earliest first exposure over all such links.
+fn reference_ring2(presences: &[Presence], index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+    let ring1 = reference(presences, index, window, rules);
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    for (via, &(_, via_first)) in &ring1 {
+        if window.1 <= via_first {
+            continue;
+        }
+        for (other, &(_, first)) in &reference(presences, via, (via_first, window.1), rules) {
+            if other == index || ring1.contains_key(other) {
+                continue;
+            }
+            out.entry(other.clone())
+                .and_modify(|known| *known = (*known).min(first))
+                .or_insert(first);
+        }
+    }
+    out
+}
+
+fn engine_ring2(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+    let Some(person) = graph.person_index(&common::person(index)) else {
+        return BTreeMap::new();
+    };
+    let close = graph.close_contacts(person, window, rules);
+    graph
+        .secondary_contacts(person, &close, window, &std::collections::HashMap::new(), rules)
+        .into_iter()
+        .map(|s| (graph.person(s.person).person_id.clone(), s.contact.first_exposure))
+        .collect()
+}
+
+fn engine(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Rules) -> BTreeMap<String, (i64, i64)> {
     let Some(person) = graph.person_index(&common::person(index)) else {
         return BTreeMap::new();
     };
     graph
         .close_contacts(person, window, rules)
         .into_iter()
-        .map(|c| (graph.person(c.person).person_id.clone(), c.total_ms))
+        .map(|c| (graph.person(c.person).person_id.clone(), (c.total_ms, c.first_exposure)))
         .collect()
 }
 
@@ -328,6 +368,23 @@ proptest! {
         let index = format!("p{index}");
         let window = (DAY0 + window_start * MINUTE, DAY0 + (window_start + window_length) * MINUTE);
         prop_assert_eq!(engine(&graph, &index, window, &rules), reference(&presences, &index, window, &rules));
+    }
+
+    #[test]
+    fn secondary_contacts_equal_the_brute_force_reference(
+        presences in batch_strategy(),
+        index in 0..8u32,
+        window_start in -(24 * 60i64)..(3 * 24 * 60i64),
+        window_length in 1..(3 * 24 * 60i64),
+        rules in rules_strategy(),
+    ) {
+        let graph = build(&presences);
+        let index = format!("p{index}");
+        let window = (DAY0 + window_start * MINUTE, DAY0 + (window_start + window_length) * MINUTE);
+        prop_assert_eq!(
+            engine_ring2(&graph, &index, window, &rules),
+            reference_ring2(&presences, &index, window, &rules)
+        );
     }
 
     #[test]
