@@ -146,7 +146,12 @@ fn most_within_by_minutes(minutes: &std::collections::BTreeSet<i64>, within: i64
 /// so presence sent twice counts once), clipped to the window, against the query
 /// threshold. Only queue places know days: gates number their queue afresh each day.
 /// Each contact with their total overlap and the start of their first qualifying piece.
-fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules) -> BTreeMap<String, (i64, i64)> {
+fn reference(
+    presences: &[Presence],
+    index: &str,
+    window: Window,
+    rules: &Rules,
+) -> BTreeMap<String, (i64, i64)> {
     let floors = Floors::default();
     let day_of = |t: i64| (t - DAY0).div_euclid(DAY);
     let ended = ends(presences);
@@ -289,7 +294,12 @@ fn reference(presences: &[Presence], index: &str, window: Window, rules: &Rules)
 /// Secondary contacts by the reference: the contacts of each close contact from their
 /// first exposure to the index case until the window ends, without the index case and
 /// the close contacts, each with their earliest first exposure over all such links.
-fn reference_ring2(presences: &[Presence], index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+fn reference_ring2(
+    presences: &[Presence],
+    index: &str,
+    window: Window,
+    rules: &Rules,
+) -> BTreeMap<String, i64> {
     let ring1 = reference(presences, index, window, rules);
     let mut out: BTreeMap<String, i64> = BTreeMap::new();
     for (via, &(_, via_first)) in &ring1 {
@@ -308,7 +318,12 @@ fn reference_ring2(presences: &[Presence], index: &str, window: Window, rules: &
     out
 }
 
-fn engine_ring2(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Rules) -> BTreeMap<String, i64> {
+fn engine_ring2(
+    graph: &CoPresenceGraph,
+    index: &str,
+    window: Window,
+    rules: &Rules,
+) -> BTreeMap<String, i64> {
     let Some(person) = graph.person_index(&common::person(index)) else {
         return BTreeMap::new();
     };
@@ -320,14 +335,24 @@ fn engine_ring2(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Ru
         .collect()
 }
 
-fn engine(graph: &CoPresenceGraph, index: &str, window: Window, rules: &Rules) -> BTreeMap<String, (i64, i64)> {
+fn engine(
+    graph: &CoPresenceGraph,
+    index: &str,
+    window: Window,
+    rules: &Rules,
+) -> BTreeMap<String, (i64, i64)> {
     let Some(person) = graph.person_index(&common::person(index)) else {
         return BTreeMap::new();
     };
     graph
         .close_contacts(person, window, rules)
         .into_iter()
-        .map(|c| (graph.person(c.person).person_id.clone(), (c.total_ms, c.first_exposure)))
+        .map(|c| {
+            (
+                graph.person(c.person).person_id.clone(),
+                (c.total_ms, c.first_exposure),
+            )
+        })
         .collect()
 }
 

@@ -63,7 +63,7 @@ pub fn empty_graph(halls: &Halls) -> CoPresenceGraph {
 }
 
 /// Rows per page when the graph is rebuilt at start.
-const REBUILD_PAGE_ROWS: i64 = 100_000;
+pub const REBUILD_PAGE_ROWS: i64 = 100_000;
 
 /// What a rebuild from the database did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +143,15 @@ pub async fn rebuild(
     pool: &sqlx::AnyPool,
     halls: &Halls,
 ) -> Result<(CoPresenceGraph, Rebuilt), DatabaseError> {
+    rebuild_in_pages(pool, halls, REBUILD_PAGE_ROWS).await
+}
+
+/// [`rebuild`] reading `page_rows` rows at a time.
+pub async fn rebuild_in_pages(
+    pool: &sqlx::AnyPool,
+    halls: &Halls,
+    page_rows: i64,
+) -> Result<(CoPresenceGraph, Rebuilt), DatabaseError> {
     let started = Instant::now();
     let mut graph = empty_graph(halls);
     let (mut intervals, mut skipped, mut foreign) = (0usize, 0usize, 0usize);
@@ -150,7 +159,7 @@ pub async fn rebuild(
     let followed_seq = store::last_seq(pool).await?;
     let mut after = None;
     loop {
-        let page = store::load_page(pool, after.as_ref(), REBUILD_PAGE_ROWS, followed_seq).await?;
+        let page = store::load_page(pool, after.as_ref(), page_rows, followed_seq).await?;
         let admitted = admit(page.presences, halls);
         skipped += page.unreadable + admitted.refused;
         foreign += admitted.other_halls;
