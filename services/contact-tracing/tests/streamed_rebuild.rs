@@ -125,11 +125,11 @@ fn traffic_strategy() -> impl Strategy<Value = (Vec<Sent>, Vec<Vec<Ingested>>)> 
         })
 }
 
+/// Per person: their contacts with total overlap and first exposure; and cluster sizes.
+type Answers = (BTreeMap<String, Vec<(String, i64, i64)>>, Vec<usize>);
+
 /// Everyone's close contacts (ring 1 and 2) and the clusters, comparably.
-fn answers(
-    graph: &CoPresenceGraph,
-    rules: &Rules,
-) -> (BTreeMap<String, Vec<(String, i64, i64)>>, Vec<usize>) {
+fn answers(graph: &CoPresenceGraph, rules: &Rules) -> Answers {
     let window = (DAY0 - 24 * 60 * MINUTE, DAY0 + 4 * 24 * 60 * MINUTE);
     let mut contacts = BTreeMap::new();
     for who in 0..7 {
