@@ -1,21 +1,28 @@
 #!/usr/bin/env python3
 """Same close-contact pairs, three ways: the tracing engine, DuckDB and PostgreSQL.
 
-Generates a city with the engine's own generator (`examples/export_pairs.rs`), then asks
-DuckDB and PostgreSQL for every pair of people in the same zone on the same day with
-their total overlap (kept at >= 60 s, the engine's floor), checks that all three agree
+Generates a city with the engine's own generator (`examples/export_pairs.rs`; its
+24-hour areas have people at night, many across midnight), then asks DuckDB and
+PostgreSQL for every pair of people in the same zone with their total overlap over all
+days (every overlap longer than zero, as the engine keeps), checks that all three agree
 exactly, and prints the time ratios.
 
-Each peer gets the query an expert would write: an equality join on (site, zone, day) -
-the hall closes at night, so no overlap crosses a day - with the overlap as a range
-predicate. DuckDB runs it as a hash join plus its inequality join; PostgreSQL gets a
-b-tree index on (site, place, day, start_ms) and enough work_mem for a hash join.
+Each peer gets the query an expert would write: stays cut at midnight into pieces (a
+stay across midnight is two), then an equality join on (site, zone, day) with the
+overlap as a range predicate, summed per pair and zone. DuckDB runs it as a hash join
+plus its inequality join; PostgreSQL gets a b-tree index on (site, place, day, start_ms)
+and enough work_mem for a hash join.
+
+With `--before REV` the script also builds the engine as it was at git revision REV (in
+a worktree under bench-data/) and times its build beside this one's, in turns, on the
+same city without the night (which REV's generator may not have): the change in build
+time measured on one machine in one run.
 
 Timing: this machine's speed drifts by tens of percent from minute to minute, so the
 engine (a cold build in a fresh process each time) and DuckDB take turns for several
 rounds and the medians are compared; PostgreSQL, at a minute a run, runs once.
 
-Usage: python3 scripts/compare_engines.py [INTERVALS] [POSTGRES_URL] [ROUNDS]
+Usage: python3 scripts/compare_engines.py [INTERVALS] [POSTGRES_URL] [ROUNDS] [--before REV]
 Needs: `pip install duckdb` (the script makes .venv/ when duckdb is missing) and psql.
 """
 
@@ -29,20 +36,18 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench-data")
-FLOOR_MS = 60_000
 DAY_MS = 86_400_000
 
 PAIRS_SQL = """
-SELECT a.site, a.person AS person_a, b.person AS person_b, a.place, a.day,
+SELECT a.site, a.person AS person_a, b.person AS person_b, a.place,
        SUM(LEAST(a.end_ms, b.end_ms) - GREATEST(a.start_ms, b.start_ms)) AS total_ms
-FROM iv a
-JOIN iv b
+FROM pieces a
+JOIN pieces b
   ON a.site = b.site AND a.place = b.place AND a.day = b.day
  AND a.person < b.person
  AND a.start_ms < b.end_ms AND b.start_ms < a.end_ms
-GROUP BY a.site, a.person, b.person, a.place, a.day
-HAVING SUM(LEAST(a.end_ms, b.end_ms) - GREATEST(a.start_ms, b.start_ms)) >= {floor}
-""".format(floor=FLOOR_MS)
+GROUP BY a.site, a.person, b.person, a.place
+"""
 
 
 def ensure_duckdb():
@@ -62,43 +67,64 @@ def ensure_duckdb():
         os.execv(python, [python] + sys.argv)
 
 
-def engine(intervals, *flags):
+def engine(intervals, *flags, root=ROOT):
     out = subprocess.run(
         ["cargo", "run", "--release", "-q", "-p", "hallguard-tracing-engine", "--example", "export_pairs", "--",
          str(intervals), DATA, *flags],
-        cwd=ROOT, check=True, capture_output=True, text=True,
+        cwd=root, check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def before_checkout(rev):
+    """A worktree of the engine as it was at `rev`, built."""
+    path = os.path.join(DATA, "before")
+    if os.path.exists(path):
+        subprocess.run(["git", "worktree", "remove", "--force", path], cwd=ROOT, check=True)
+    subprocess.run(["git", "worktree", "add", "--detach", path, rev], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "hallguard-tracing-engine", "--example", "export_pairs"],
+                   cwd=path, check=True)
+    return path
 
 
 def read_pairs(path):
     with open(path, newline="") as f:
         rows = csv.reader(f)
         next(rows)
-        return {(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows}
+        return {(r[0], r[1], r[2], r[3], int(r[4])) for r in rows}
 
 
 def duckdb_connection():
     import duckdb
     con = duckdb.connect()
     con.execute(
-        "CREATE TABLE iv AS SELECT site, person, place, start_ms, end_ms, start_ms // {day} AS day "
+        "CREATE TABLE iv AS SELECT site, person, place, start_ms, end_ms "
         "FROM read_csv('{path}', header = true, columns = {{'site': 'VARCHAR', 'person': 'VARCHAR', "
         "'place': 'VARCHAR', 'start_ms': 'BIGINT', 'end_ms': 'BIGINT'}})".format(
-            day=DAY_MS, path=os.path.join(DATA, "intervals.csv")))
+            path=os.path.join(DATA, "intervals.csv")))
     return con
+
+
+# Stays cut at midnight: one piece per day a stay touches.
+DUCKDB_PIECES = """
+CREATE OR REPLACE TABLE pieces AS
+SELECT site, person, place, day,
+       GREATEST(start_ms, day * {day}) AS start_ms, LEAST(end_ms, (day + 1) * {day}) AS end_ms
+FROM (SELECT *, unnest(range(start_ms // {day}, (end_ms - 1) // {day} + 1)) AS day FROM iv WHERE end_ms > start_ms)
+""".format(day=DAY_MS)
 
 
 def duckdb_run(con):
     # Timed without moving the result into Python, as the engine's time is without export.
     started = time.perf_counter()
+    con.execute(DUCKDB_PIECES)
     con.execute("CREATE OR REPLACE TABLE pairs AS " + PAIRS_SQL)
     return time.perf_counter() - started
 
 
 def duckdb_pairs(con):
     rows = con.execute("SELECT * FROM pairs").fetchall()
-    return {(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows}
+    return {(r[0], r[1], r[2], r[3], int(r[4])) for r in rows}
 
 
 def postgres_pairs(url):
@@ -111,12 +137,16 @@ CREATE SCHEMA hallguard_compare;
 SET search_path TO hallguard_compare;
 CREATE TABLE raw (site text, person text, place text, start_ms bigint, end_ms bigint);
 \\copy raw FROM '{path}' WITH (FORMAT csv, HEADER true)
-CREATE TABLE iv AS SELECT *, start_ms / {DAY_MS} AS day FROM raw;
-CREATE INDEX ON iv (site, place, day, start_ms);
-ANALYZE iv;
 SET work_mem = '1GB';
 SET max_parallel_workers_per_gather = 2;
 \\timing on
+CREATE TABLE pieces AS
+SELECT site, person, place, day,
+       GREATEST(start_ms, day * {DAY_MS}) AS start_ms, LEAST(end_ms, (day + 1) * {DAY_MS}) AS end_ms
+FROM raw, generate_series(start_ms / {DAY_MS}, (end_ms - 1) / {DAY_MS}) AS day
+WHERE end_ms > start_ms;
+CREATE INDEX ON pieces (site, place, day, start_ms);
+ANALYZE pieces;
 CREATE TABLE pairs AS {PAIRS_SQL};
 \\timing off
 \\copy pairs TO '{out_path}' WITH (FORMAT csv, HEADER true)
@@ -124,15 +154,33 @@ DROP SCHEMA hallguard_compare CASCADE;
 """
     result = subprocess.run(["psql", url, "-q", "-X"], input=script, capture_output=True, text=True, check=True)
     millis = [float(line.split()[1]) for line in result.stdout.splitlines() if line.startswith("Time:")]
-    return read_pairs(out_path), millis[-1] / 1000
+    # Pieces, their index, the statistics and the join: all of the query's work.
+    return read_pairs(out_path), sum(millis) / 1000
 
 
 def main():
     ensure_duckdb()
-    intervals = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    url = sys.argv[2] if len(sys.argv) > 2 else os.environ.get(
+    args = sys.argv[1:]
+    before = None
+    if "--before" in args:
+        at = args.index("--before")
+        before = args[at + 1]
+        del args[at:at + 2]
+    intervals = int(args[0]) if len(args) > 0 else 1_000_000
+    url = args[1] if len(args) > 1 else os.environ.get(
         "HALLGUARD_CI_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    rounds = int(args[2]) if len(args) > 2 else 5
+    os.makedirs(DATA, exist_ok=True)
+    if before:
+        path = before_checkout(before)
+        then, now = [], []
+        for _ in range(rounds):
+            then.append(engine(intervals, "--time-only", root=path)["engine_build_ms"] / 1000)
+            now.append(engine(intervals, "--time-only", "--no-night")["engine_build_ms"] / 1000)
+        print(f"build at {before}: {statistics.median(then):.2f} s ({min(then):.2f}-{max(then):.2f}); "
+              f"now: {statistics.median(now):.2f} s ({min(now):.2f}-{max(now):.2f}); "
+              f"change {100 * (statistics.median(now) / statistics.median(then) - 1):+.1f} %")
+        subprocess.run(["git", "worktree", "remove", "--force", path], cwd=ROOT, check=True)
     figures = engine(intervals)
     engine_set = read_pairs(os.path.join(DATA, "engine_pairs.csv"))
     con = duckdb_connection()
@@ -151,7 +199,10 @@ def main():
     def spread(times):
         return f"{min(times):.2f}-{max(times):.2f}"
 
-    print(f"intervals: {figures['intervals']}  zone pairs: engine {len(engine_set)}, "
+    crossing = sum(1 for row in csv.reader(open(os.path.join(DATA, "intervals.csv"))) if row[0] != "site"
+                   and int(row[3]) // DAY_MS != (int(row[4]) - 1) // DAY_MS and int(row[4]) > int(row[3]))
+    print(f"intervals: {figures['intervals']} ({crossing} zone stays across midnight)  "
+          f"zone pairs: engine {len(engine_set)}, "
           f"duckdb {len(duck_set)}, postgres {len(pg_set)}  agree exactly: {agree}")
     print(f"medians of {rounds} rounds (range in brackets):")
     print(f"engine full build (all rules, graph included): {engine_s:8.2f} s  ({spread(engine_times)})")

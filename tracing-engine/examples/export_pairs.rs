@@ -1,10 +1,14 @@
-//! Writes a generated city's intervals and the engine's zone pairs as CSV, for
+//! Writes a generated city's intervals and the engine's zone pairs (each pair's total
+//! overlap per zone, over all days, stays across midnight included) as CSV, for
 //! `scripts/compare_engines.py` to check against DuckDB and PostgreSQL, and prints the
 //! full build's time. With `--time-only` it writes nothing: the script runs it again in
-//! fresh processes to take the median of several cold builds.
-//! Usage: `cargo run --release -p hallguard-tracing-engine --example export_pairs -- 1000000 bench-data [--time-only]`
+//! fresh processes to take the median of several cold builds. `--no-night` leaves out
+//! the 24-hour area's night (the city as generated before it had one, to compare builds
+//! of two versions on the same data).
+//! Usage: `cargo run --release -p hallguard-tracing-engine --example export_pairs -- 1000000 bench-data [--time-only] [--no-night]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
@@ -19,8 +23,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let intervals: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "bench-data".into()));
-    let time_only = args.next().is_some_and(|a| a == "--time-only");
-    let shape = HallShape::with_intervals(intervals, 42);
+    let flags: Vec<String> = args.collect();
+    let time_only = flags.iter().any(|f| f == "--time-only");
+    let mut shape = HallShape::with_intervals(intervals, 42);
+    if flags.iter().any(|f| f == "--no-night") {
+        shape.night_visitors = 0;
+    }
     let presences = synthetic::generate(&shape);
     if time_only {
         let mut graph = synthetic::empty_graph(&shape);
@@ -58,8 +66,14 @@ fn main() {
     graph.add(&presences).unwrap();
     let build = started.elapsed();
 
-    let mut out = BufWriter::new(std::fs::File::create(dir.join("engine_pairs.csv")).unwrap());
-    writeln!(out, "site,person_a,person_b,place,day,total_ms").unwrap();
+    // Each pair's overlap per zone, summed over the days (and the pieces of stays cut at
+    // midnight), as the analyst asks it.
+    let mut totals: HashMap<(u32, u32, u32), i64> = HashMap::new();
+    for (low, high, key, evidence) in graph.evidence() {
+        if key.kind == PlaceKind::Zone {
+            *totals.entry((low, high, evidence.place_low)).or_default() += evidence.total_ms;
+        }
+    }
     let name = |index| {
         let person = graph.person(index);
         let kind = if person.kind == PersonKind::Staff {
@@ -69,21 +83,14 @@ fn main() {
         };
         format!("{kind}:{}", person.person_id)
     };
-    let mut pairs = 0u64;
-    for (low, high, key, evidence) in graph.evidence() {
-        if key.kind != PlaceKind::Zone {
-            continue;
-        }
-        let place = graph.place(evidence.place_low);
+    let mut out = BufWriter::new(std::fs::File::create(dir.join("engine_pairs.csv")).unwrap());
+    writeln!(out, "site,person_a,person_b,place,total_ms").unwrap();
+    let pairs = totals.len();
+    for ((low, high, place), total_ms) in totals {
+        let place = graph.place(place);
         let (a, b) = (name(low), name(high));
         let (a, b) = if a < b { (a, b) } else { (b, a) };
-        writeln!(
-            out,
-            "{},{a},{b},{},{},{}",
-            place.site_id, place.place_id, key.day, evidence.total_ms
-        )
-        .unwrap();
-        pairs += 1;
+        writeln!(out, "{},{a},{b},{},{total_ms}", place.site_id, place.place_id).unwrap();
     }
     out.flush().unwrap();
     println!(

@@ -1,7 +1,8 @@
 //! A deterministic generator of realistic hall days, for benchmarks, the comparison
 //! script and the demo. Per site and day: visitors arrive over opening hours, wait in a
 //! gate's entry queue, visit one to three zones with log-normal dwell times; staff work
-//! in their zone all day and eat in the canteen in staggered slots on spaced seats.
+//! in their zone all day and eat in the canteen in staggered slots on spaced seats; at
+//! night a few people use the 24-hour self-service area, many of them across midnight.
 //! Co-presence never crosses sites. Scale grows by more sites and days, not denser rooms.
 
 use crate::Millis;
@@ -30,6 +31,9 @@ pub struct HallShape {
     pub gates: u32,
     /// Canteen tables per hall (two sides of six seats).
     pub tables: u32,
+    /// People in the 24-hour area per night (arriving 21:00 to 02:00, staying up to
+    /// four hours, so many across midnight).
+    pub night_visitors: u32,
     /// Seed: the same seed gives the same data.
     pub seed: u64,
 }
@@ -49,6 +53,7 @@ impl HallShape {
             zones: 10,
             gates: 2,
             tables: 4,
+            night_visitors: 40,
             seed,
         }
     }
@@ -210,6 +215,20 @@ pub fn site_day(shape: &HallShape, site: u32, day: u32) -> Vec<Presence> {
             place: place(PlaceKind::Zone, format!("zone-{zone}")),
             start: lunch + 30 * MINUTE,
             end: Some(closes),
+            queue_position: 0,
+        });
+    }
+
+    // The night in the 24-hour area: drawn after the day, so the day is the same
+    // whatever the number of night visitors.
+    for number in 0..shape.night_visitors {
+        let arrival = day_start + 21 * 60 * MINUTE + rng.below(5 * 60) as Millis * MINUTE;
+        let stay = (10 + rng.below(230) as Millis) * MINUTE;
+        out.push(Presence {
+            person: person(PersonKind::Visitor, format!("n{day}-{number}")),
+            place: place(PlaceKind::Zone, "zone-24h".into()),
+            start: arrival,
+            end: Some(arrival + stay),
             queue_position: 0,
         });
     }
