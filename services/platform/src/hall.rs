@@ -346,6 +346,11 @@ pub struct Zone {
     /// people in it inside, and their own check-out later is accepted.
     #[serde(default)]
     pub open_all_day: bool,
+    /// Local "HH:MM" at which this zone closes, when not the hall's `closes_at` (an
+    /// evening service area, say): the hall's closing leaves people in a zone that is
+    /// still open inside.
+    #[serde(default)]
+    pub closes_at: Option<String>,
 }
 
 fn default_priority() -> u8 {
@@ -449,6 +454,30 @@ impl Hall {
         local_time_minutes(&self.closes_at).unwrap_or(24 * 60)
     }
 
+    /// The zones still open when the hall is closed at `at`: those open all day, and
+    /// those whose own `closes_at` is later than the hall's and not yet past. Before the
+    /// hall opens, the night counts as the day before's evening.
+    pub fn zones_open_at(&self, at_millis: i64) -> Vec<&str> {
+        let offset = i64::from(self.utc_offset_minutes) * 60_000;
+        let mut minute = u32::try_from((at_millis + offset).rem_euclid(86_400_000) / 60_000).unwrap_or(0);
+        if minute < self.opens_at_minutes() {
+            minute += 24 * 60;
+        }
+        let hall_closes = self.closes_at_minutes();
+        self.zones
+            .iter()
+            .filter(|zone| {
+                zone.open_all_day
+                    || zone
+                        .closes_at
+                        .as_deref()
+                        .and_then(local_time_minutes)
+                        .is_some_and(|closes| closes > hall_closes && closes > minute)
+            })
+            .map(|zone| zone.id.as_str())
+            .collect()
+    }
+
     /// Every canteen seat's id: `<table>-<side><position>`, side `a` or `b`, position
     /// from 1, e.g. `t1-a3`. Staff-health assigns these; contact tracing relates them.
     pub fn seat_ids(&self) -> Vec<String> {
@@ -520,6 +549,16 @@ impl Hall {
                 return Err(fail(format!(
                     "isolation room {} names unknown zone {}",
                     room.id, room.zone_id
+                )));
+            }
+        }
+        for zone in &self.zones {
+            if let Some(text) = &zone.closes_at
+                && local_time_minutes(text).is_none()
+            {
+                return Err(fail(format!(
+                    "zones {}: closes_at must be a local time HH:MM, not {text:?}",
+                    zone.id
                 )));
             }
         }
@@ -633,6 +672,31 @@ mod tests {
             Some(GateDirection::Exit)
         );
         assert_eq!(hall.groups.len(), 7);
+    }
+
+    #[test]
+    fn zones_close_with_the_hall_unless_open_all_day_or_later() {
+        let text = SAMPLE_HALL_TOML.replace(
+            "id = \"rest-area\"\nname = \"Rest area\"",
+            "id = \"rest-area\"\nname = \"Rest area\"\ncloses_at = \"20:00\"",
+        );
+        let hall = Hall::from_toml(&text).unwrap();
+        // 17:30 local (UTC+8) is 09:30 UTC.
+        let closing = 1_793_577_600_000 + (9 * 60 + 30) * 60_000;
+        let mut open = hall.zones_open_at(closing);
+        open.sort_unstable();
+        assert_eq!(open, vec!["rest-area", "self-service-24h"]);
+        assert!(
+            hall.zones_open_at(closing + 3 * 3_600_000)
+                .contains(&"self-service-24h")
+        );
+        assert!(!hall.zones_open_at(closing + 3 * 3_600_000).contains(&"rest-area"));
+        let bad = text.replace("closes_at = \"20:00\"", "closes_at = \"late\"");
+        let error = Hall::from_toml(&bad).unwrap_err().to_string();
+        assert!(
+            error.contains("rest-area") && error.contains("closes_at"),
+            "{error}"
+        );
     }
 
     #[test]

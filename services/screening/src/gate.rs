@@ -412,15 +412,11 @@ pub async fn check_out(pool: &AnyPool, hall: &Hall, check: &CheckOut) -> Result<
 /// (visits, zone stays) closed.
 pub async fn close_open_visits(pool: &AnyPool, hall: &Hall, closed_at: i64) -> Result<(u32, u32)> {
     let site_id = hall.site_id.as_str();
-    let all_day: Vec<&str> = hall
-        .zones
-        .iter()
-        .filter(|zone| zone.open_all_day)
-        .map(|zone| zone.id.as_str())
-        .collect();
+    // Zones open all day, or closing later than this, keep the people in them.
+    let still_open = hall.zones_open_at(closed_at);
     let mut transaction = begin_write(pool).await?;
-    let stays = crate::zones::close_all_open_stays(&mut transaction, site_id, &all_day, closed_at).await?;
-    // Whoever is still in a zone open all day stays inside, visit and all.
+    let stays = crate::zones::close_all_open_stays(&mut transaction, site_id, &still_open, closed_at).await?;
+    // Whoever is still in a zone that is still open stays inside, visit and all.
     let visits = sqlx::query(
         "UPDATE visits SET checked_out_at = CASE WHEN checked_in_at > $1 THEN checked_in_at ELSE $1 END,
                 closed_by = 'closing'

@@ -162,11 +162,11 @@ pub async fn close_open_stays(
 }
 
 /// Closes every open stay in the hall at `at` (closing time) except those in the zones
-/// open all day; returns how many.
+/// still open (all day, or until later); returns how many.
 pub async fn close_all_open_stays(
     transaction: &mut Transaction<'_, Any>,
     site_id: &str,
-    open_all_day: &[&str],
+    still_open: &[&str],
     at: i64,
 ) -> Result<u32> {
     let open: Vec<(String, String)> = sqlx::query(
@@ -180,7 +180,7 @@ pub async fn close_all_open_stays(
     .collect::<std::result::Result<_, sqlx::Error>>()?;
     let mut closed = 0;
     for (person_id, zone_id) in open {
-        if open_all_day.contains(&zone_id.as_str()) {
+        if still_open.contains(&zone_id.as_str()) {
             continue;
         }
         // A person is in one zone at a time: this closes that one stay, and a stay that
