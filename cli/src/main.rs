@@ -35,6 +35,10 @@ enum Command {
     Demo(DemoArgs),
     #[command(flatten)]
     Analyst(Box<hallguard::analyst::AnalystCommand>),
+    /// Check a running deployment: a service's health, or a check-in all the way to
+    /// contact tracing.
+    #[command(subcommand)]
+    Check(hallguard::check::CheckCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +123,11 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::Demo(args) => runtime.block_on(demo(args)),
+        Command::Check(command) => runtime.block_on(async {
+            let found = hallguard::check::run(command).await?;
+            let _ = writeln!(std::io::stdout(), "{found}");
+            Ok(())
+        }),
         Command::Analyst(command) => runtime.block_on(async {
             let printed = hallguard::analyst::run(*command).await?;
             // A closed pipe (`| head`) is the reader's choice, not a failure.
