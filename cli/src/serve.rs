@@ -86,6 +86,7 @@ pub async fn start(
         tokens: settings.tokens.clone(),
         request_timeout: settings.request_timeout,
         limits: settings.limits,
+        drain: settings.shutdown_drain,
     };
     Ok(tokio::spawn(server::run(listener, shutdown, parts, options)))
 }

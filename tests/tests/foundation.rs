@@ -341,3 +341,59 @@ async fn streams_per_connection_are_limited() {
     suite.stop(std::time::Duration::from_secs(10)).await.unwrap();
     database.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_stopping_server_reports_not_serving_and_keeps_answering_while_it_drains() {
+    let database = hallguard_platform::testing::TestDatabase::new();
+    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
+    let (mut settings, tokens) = hallguard_platform::config::Settings::in_process(
+        &database.url,
+        halls,
+        "drain",
+        "drain-test-id-hash-key",
+    );
+    settings.shutdown_drain = std::time::Duration::from_millis(1500);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut suite = hallguard::Suite::new();
+    let address = suite
+        .launch(
+            ServiceRole::Screening,
+            &settings,
+            database.target("screening"),
+            listener,
+        )
+        .await
+        .unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let token = tokens[&Role::DutyOfficer].clone();
+    let interceptor = hallguard_platform::auth::PeerInterceptor::new(&token).unwrap();
+    let mut screening = ScreeningClient::with_interceptor(channel.clone(), interceptor);
+    let mut health = HealthClient::new(channel);
+    let status = |answer: tonic_health::pb::HealthCheckResponse| answer.status();
+    let asked = || HealthCheckRequest {
+        service: String::new(),
+    };
+    assert_eq!(
+        status(health.check(asked()).await.unwrap().into_inner()),
+        ServingStatus::Serving
+    );
+    let started = std::time::Instant::now();
+    let stopping = tokio::spawn(suite.stop(std::time::Duration::from_secs(10)));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Draining: NOT_SERVING for the load balancer, yet calls are still answered.
+    assert_eq!(
+        status(health.check(asked()).await.unwrap().into_inner()),
+        ServingStatus::NotServing
+    );
+    screening
+        .list_risk_areas(ListRiskAreasRequest::default())
+        .await
+        .unwrap();
+    stopping.await.unwrap().unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500));
+    assert!(!health_answers(address).await);
+}

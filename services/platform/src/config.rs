@@ -56,6 +56,11 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_RETENTION_INTERVAL_SECS", default_value_t = 3600)]
     pub retention_interval_secs: u64,
 
+    /// After a stop signal, keep serving this long while reporting NOT_SERVING, so that
+    /// Kubernetes stops routing here before the server stops answering.
+    #[arg(long, env = "HALLGUARD_SHUTDOWN_DRAIN_SECS", default_value_t = 5)]
+    pub shutdown_drain_secs: u64,
+
     /// How often the incident service asks contact tracing again for the contacts of
     /// open incidents (people still inside keep becoming contacts).
     #[arg(long, env = "HALLGUARD_CONTACT_REFRESH_SECS", default_value_t = 300)]
@@ -156,6 +161,8 @@ pub struct Settings {
     pub retention_interval: Duration,
     /// How often open incidents' contact lists are refreshed.
     pub contact_refresh: Duration,
+    /// How long a stopping server keeps answering while reporting NOT_SERVING.
+    pub shutdown_drain: Duration,
     /// Tokens generated in development mode, by role, to print at start.
     pub dev_tokens: Vec<(Role, SecretString)>,
     /// Where the peer services are.
@@ -188,6 +195,8 @@ impl Settings {
             limits: ConnectionLimits::default(),
             retention_interval: Duration::from_secs(3600),
             contact_refresh: Duration::from_secs(300),
+            // In one process (tests, the demo) nothing routes around a stopping server.
+            shutdown_drain: Duration::ZERO,
             dev_tokens: Vec::new(),
             peers: Peers::default(),
             metrics_listen: None,
@@ -273,6 +282,7 @@ impl CommonArgs {
             },
             retention_interval: Duration::from_secs(self.retention_interval_secs.max(1)),
             contact_refresh: Duration::from_secs(self.contact_refresh_secs.max(1)),
+            shutdown_drain: Duration::from_secs(self.shutdown_drain_secs),
             dev_tokens,
             peers: self.peers()?,
             metrics_listen: self.metrics_listen,

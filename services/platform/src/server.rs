@@ -53,6 +53,10 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// Connections, idle time and streams.
     pub limits: ConnectionLimits,
+    /// How long the server keeps serving after a stop signal while reporting
+    /// NOT_SERVING: Kubernetes takes seconds to stop routing to a stopping pod, and
+    /// calls arriving meanwhile must still be answered.
+    pub drain: Duration,
 }
 
 /// The roles of the platform's own RPCs.
@@ -102,6 +106,8 @@ pub async fn run(
     }
 
     let on_shutdown = parts.on_shutdown;
+    let service_names = parts.service_names.clone();
+    let drain = options.drain;
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     if let Some(worker) = parts
         .outbox_worker
@@ -134,14 +140,24 @@ pub async fn run(
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming(listener, limits), async move {
             shutdown.await;
+            // Tell load balancers first and keep answering while they stop routing here;
+            // then stop the worker and the streams, and let tonic finish in-flight calls.
+            health_reporter
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+            for name in &service_names {
+                health_reporter
+                    .set_service_status(*name, ServingStatus::NotServing)
+                    .await;
+            }
+            if !drain.is_zero() {
+                tracing::info!(seconds = drain.as_secs_f64(), "draining before stopping");
+                tokio::time::sleep(drain).await;
+            }
             let _ = stop_worker.send(true);
             for hook in on_shutdown {
                 hook();
             }
-            // Tell load balancers first, then let tonic drain in-flight calls.
-            health_reporter
-                .set_service_status("", ServingStatus::NotServing)
-                .await;
         })
         .await?;
     tracing::info!(service = parts.name, "stopped");
