@@ -164,8 +164,8 @@ def overlay_roles(overlay):
             return STAND_IN["service"]
         if name == "hallguard-id-hash-key":
             return "boot-check-id-hash-key-of-32-bytes-or-more"
-        if key in ("url", "uri"):
-            return "postgres://replaced-by-the-check/"
+        if key in ("url", "uri", "password"):
+            return "replaced-by-the-check"
         raise SystemExit(f"{overlay}: secret {name}/{key} is neither shipped nor known to the check")
 
     services = [d for d in docs if d["kind"] == "Service"]
