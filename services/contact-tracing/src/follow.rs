@@ -88,6 +88,13 @@ impl Follower {
                     Ok(added) => tracing::info!(added, "intervals stored by other instances followed"),
                     Err(error) => tracing::warn!(%error, "following the presence table failed; will retry"),
                 }
+                // How far behind the table this instance is: alerts watch it grow.
+                if let Ok(last) = store::last_seq(&self.pool).await {
+                    let followed = *self.followed.lock().await;
+                    hallguard_platform::metrics::METRICS
+                        .graph_follow_lag
+                        .set((last - followed).max(0));
+                }
             }
         });
         stop

@@ -43,6 +43,8 @@ pub struct Metrics {
     pub graph_rows_skipped: IntGauge,
     /// The last stored presence number the contact-tracing graph holds.
     pub graph_followed_seq: IntGauge,
+    /// Stored presence rows not yet in this instance's graph.
+    pub graph_follow_lag: IntGauge,
     /// Requests whose handler panicked (answered INTERNAL, the server kept serving).
     pub handler_panics: IntCounterVec,
     /// Outbox messages parked for an operator.
@@ -121,6 +123,11 @@ fn build() -> Metrics {
         "The last stored presence number the contact-tracing graph holds",
     )
     .expect("valid metric");
+    let graph_follow_lag = IntGauge::new(
+        "hallguard_graph_follow_lag",
+        "Stored presence rows not yet in this contact-tracing instance's graph (after each follow)",
+    )
+    .expect("valid metric");
     let handler_panics = IntCounterVec::new(
         Opts::new(
             "hallguard_handler_panics_total",
@@ -150,6 +157,7 @@ fn build() -> Metrics {
         Box::new(graph_query_seconds.clone()),
         Box::new(graph_rows_skipped.clone()),
         Box::new(graph_followed_seq.clone()),
+        Box::new(graph_follow_lag.clone()),
         Box::new(handler_panics.clone()),
         Box::new(outbox_parked.clone()),
     ] {
@@ -169,6 +177,7 @@ fn build() -> Metrics {
         graph_query_seconds,
         graph_rows_skipped,
         graph_followed_seq,
+        graph_follow_lag,
         handler_panics,
         outbox_parked,
     }
