@@ -3,6 +3,7 @@
 //! at a gate, sends them into a zone and waits until contact tracing holds the stay (the
 //! whole path: decision, queue, outbox, ingest, the replica's follower).
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use hallguard_platform::auth::PeerInterceptor;
@@ -47,6 +48,9 @@ pub struct HealthArgs {
     /// Give up after this long.
     #[arg(long, default_value_t = 60)]
     timeout_secs: u64,
+    /// A CA certificate (PEM) to trust for an `https://` URL.
+    #[arg(long, env = "HALLGUARD_TLS_CA_FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 /// `check presence` flags.
@@ -76,6 +80,9 @@ pub struct PresenceArgs {
     /// Give up after this long.
     #[arg(long, default_value_t = 60)]
     timeout_secs: u64,
+    /// A CA certificate (PEM) to trust for `https://` URLs.
+    #[arg(long, env = "HALLGUARD_TLS_CA_FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 /// Runs a check; the text says what was found.
@@ -86,10 +93,13 @@ pub async fn run(command: CheckCommand) -> Result<String, CheckError> {
     }
 }
 
-async fn channel(url: &str) -> Result<Channel, CheckError> {
-    Channel::from_shared(url.to_string())
-        .map_err(|_| CheckError(format!("{url} is not a URL")))?
-        .connect_timeout(Duration::from_secs(5))
+async fn channel(url: &str, ca_file: Option<&Path>) -> Result<Channel, CheckError> {
+    let ca = ca_file
+        .map(hallguard_platform::tls::ca_certificate)
+        .transpose()
+        .map_err(|error| CheckError(error.to_string()))?;
+    hallguard_platform::tls::endpoint(url, ca.as_ref())
+        .map_err(|error| CheckError(error.to_string()))?
         .connect()
         .await
         .map_err(|error| CheckError(format!("cannot reach {url}: {error}")))
@@ -98,10 +108,11 @@ async fn channel(url: &str) -> Result<Channel, CheckError> {
 async fn authed(
     url: &str,
     token: &SecretString,
+    ca_file: Option<&Path>,
 ) -> Result<InterceptedService<Channel, PeerInterceptor>, CheckError> {
     let interceptor = PeerInterceptor::new(token)
         .map_err(|_| CheckError("a token has characters a header cannot carry".into()))?;
-    Ok(InterceptedService::new(channel(url).await?, interceptor))
+    Ok(InterceptedService::new(channel(url, ca_file).await?, interceptor))
 }
 
 /// Asks until SERVING or the time is up.
@@ -109,7 +120,7 @@ async fn health(args: &HealthArgs) -> Result<String, CheckError> {
     let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
     let mut last = String::from("not asked yet");
     while Instant::now() < deadline {
-        match channel(&args.url).await {
+        match channel(&args.url, args.ca_file.as_deref()).await {
             Ok(channel) => {
                 let answer = HealthClient::new(channel)
                     .check(HealthCheckRequest {
@@ -142,7 +153,8 @@ fn test_id_number() -> Result<String, CheckError> {
 }
 
 async fn presence(args: &PresenceArgs) -> Result<String, CheckError> {
-    let mut gate = ScreeningClient::new(authed(&args.screening_url, &args.gate_token).await?);
+    let ca_file = args.ca_file.as_deref();
+    let mut gate = ScreeningClient::new(authed(&args.screening_url, &args.gate_token, ca_file).await?);
     let at = now_millis();
     let key = format!("check-presence/{at}");
     let checked = gate
@@ -191,7 +203,7 @@ async fn presence(args: &PresenceArgs) -> Result<String, CheckError> {
     // The stay is still open: contact tracing holds it as soon as screening's outbox
     // delivered it.
     let mut tracing =
-        ContactTracingClient::new(authed(&args.contact_tracing_url, &args.analyst_token).await?);
+        ContactTracingClient::new(authed(&args.contact_tracing_url, &args.analyst_token, ca_file).await?);
     let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
     let mut last = String::from("no stay yet");
     while Instant::now() < deadline {

@@ -87,6 +87,7 @@ pub async fn start(
         request_timeout: settings.request_timeout,
         limits: settings.limits,
         drain: settings.shutdown_drain,
+        tls: settings.server_tls.clone(),
     };
     Ok(tokio::spawn(server::run(listener, shutdown, parts, options)))
 }

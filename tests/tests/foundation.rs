@@ -397,3 +397,69 @@ async fn a_stopping_server_reports_not_serving_and_keeps_answering_while_it_drai
     assert!(started.elapsed() >= std::time::Duration::from_millis(1500));
     assert!(!health_answers(address).await);
 }
+
+/// The test certificates: a CA and a server certificate for localhost and 127.0.0.1
+/// signed by it (valid for a century; test use only).
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/tls")
+        .join(name)
+}
+
+#[tokio::test]
+async fn a_server_with_a_certificate_speaks_only_tls_and_https_never_falls_back() {
+    let database = hallguard_platform::testing::TestDatabase::new();
+    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
+    let (mut settings, _tokens) =
+        hallguard_platform::config::Settings::in_process(&database.url, halls, "tls", "tls-test-id-hash-key");
+    settings.server_tls =
+        Some(hallguard_platform::tls::server_config(&fixture("server.pem"), &fixture("server.key")).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut suite = hallguard::Suite::new();
+    let address = suite
+        .launch(
+            ServiceRole::Screening,
+            &settings,
+            database.target("screening"),
+            listener,
+        )
+        .await
+        .unwrap();
+    let ca = hallguard_platform::tls::ca_certificate(&fixture("ca.pem")).unwrap();
+    let check = |endpoint: tonic::transport::Endpoint| async move {
+        let channel = endpoint.connect().await.ok()?;
+        HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .ok()
+            .map(|answer| answer.into_inner().status())
+    };
+    // With the deployment's CA: TLS, verified, SERVING.
+    let https =
+        hallguard_platform::tls::endpoint(&format!("https://localhost:{}", address.port()), Some(&ca))
+            .unwrap();
+    assert_eq!(check(https).await, Some(ServingStatus::Serving));
+    // Without trusting that CA the certificate is refused; plain text gets no answer.
+    let untrusted =
+        hallguard_platform::tls::endpoint(&format!("https://localhost:{}", address.port()), None).unwrap();
+    assert_eq!(check(untrusted).await, None);
+    let plain =
+        hallguard_platform::tls::endpoint(&format!("http://127.0.0.1:{}", address.port()), None).unwrap();
+    assert_eq!(check(plain).await, None);
+    suite.stop(std::time::Duration::from_secs(10)).await.unwrap();
+
+    // An https:// URL to a server without TLS fails rather than talk plain text.
+    let (plain_suite, plain_address, _database) =
+        screening_with(hallguard_platform::connections::ConnectionLimits::default()).await;
+    let https_to_plain =
+        hallguard_platform::tls::endpoint(&format!("https://localhost:{}", plain_address.port()), Some(&ca))
+            .unwrap();
+    assert_eq!(check(https_to_plain).await, None);
+    assert!(health_answers(plain_address).await);
+    plain_suite
+        .stop(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+}

@@ -5,7 +5,6 @@ use hallguard_platform::auth::PeerInterceptor;
 use secrecy::SecretString;
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 pub use crate::lookup::Authed;
 
@@ -47,6 +46,9 @@ pub struct Connection {
         global = true
     )]
     pub utc_offset_minutes: i32,
+    /// A CA certificate (PEM) to trust for `https://` URLs besides the webpki roots.
+    #[arg(long, env = "HALLGUARD_TLS_CA_FILE", global = true)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A failure, said so that the person at the keyboard knows what to do.
@@ -109,8 +111,15 @@ impl Connection {
         })?;
         let interceptor = PeerInterceptor::new(token)
             .map_err(|_| AnalystError::new("the token has characters a header cannot carry"))?;
-        let endpoint = Channel::from_shared(url.to_string())
-            .map_err(|_| AnalystError::new(format!("{url} is not a URL ({})", service.flag())))?;
+        let ca = match &self.ca_file {
+            Some(path) => Some(
+                hallguard_platform::tls::ca_certificate(path)
+                    .map_err(|error| AnalystError::new(error.to_string()))?,
+            ),
+            None => None,
+        };
+        let endpoint = hallguard_platform::tls::endpoint(url, ca.as_ref())
+            .map_err(|error| AnalystError::new(format!("{error} ({})", service.flag())))?;
         let channel = endpoint.connect().await.map_err(|error| {
             AnalystError::new(format!(
                 "cannot reach the {} service at {url}: is it running? Point {} at it. ({error})",

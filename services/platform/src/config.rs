@@ -36,6 +36,20 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_DEV")]
     pub dev: bool,
 
+    /// The server's TLS certificate chain (PEM, e.g. cert-manager's `tls.crt`); with
+    /// --tls-key-file the server speaks only TLS.
+    #[arg(long, env = "HALLGUARD_TLS_CERT_FILE", requires = "tls_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// The server's TLS private key (PEM, e.g. `tls.key`).
+    #[arg(long, env = "HALLGUARD_TLS_KEY_FILE", requires = "tls_cert_file")]
+    pub tls_key_file: Option<PathBuf>,
+
+    /// A CA certificate (PEM, e.g. `ca.crt`) this service trusts, besides the webpki
+    /// roots, when it calls an `https://` peer.
+    #[arg(long, env = "HALLGUARD_TLS_CA_FILE")]
+    pub tls_ca_file: Option<PathBuf>,
+
     /// Token this service presents when it calls its peers (role `service`).
     #[arg(long, env = "HALLGUARD_SERVICE_TOKEN", hide_env_values = true)]
     pub service_token: Option<SecretString>,
@@ -128,6 +142,9 @@ pub enum ConfigError {
     /// ID numbers could not be hashed.
     #[error("HALLGUARD_ID_HASH_KEY is required outside --dev")]
     NoIdHashKey,
+    /// A TLS certificate, key or CA file cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The ID-hash key is too short to keep pseudonyms from being recomputed.
     #[error(
         "HALLGUARD_ID_HASH_KEY must be at least {MIN_ID_HASH_KEY_BYTES} bytes (it has {0}); make one with `openssl rand -hex 32`"
@@ -163,6 +180,8 @@ pub struct Settings {
     pub contact_refresh: Duration,
     /// How long a stopping server keeps answering while reporting NOT_SERVING.
     pub shutdown_drain: Duration,
+    /// The server's TLS, when given a certificate and key.
+    pub server_tls: Option<tonic::transport::ServerTlsConfig>,
     /// Tokens generated in development mode, by role, to print at start.
     pub dev_tokens: Vec<(Role, SecretString)>,
     /// Where the peer services are.
@@ -197,6 +216,7 @@ impl Settings {
             contact_refresh: Duration::from_secs(300),
             // In one process (tests, the demo) nothing routes around a stopping server.
             shutdown_drain: Duration::ZERO,
+            server_tls: None,
             dev_tokens: Vec::new(),
             peers: Peers::default(),
             metrics_listen: None,
@@ -208,6 +228,9 @@ impl Settings {
 impl CommonArgs {
     fn peers(&self) -> Result<Peers, ConfigError> {
         let mut peers = Peers::default();
+        if let Some(ca) = &self.tls_ca_file {
+            peers.trust(crate::tls::ca_certificate(ca)?);
+        }
         for (name, url) in [
             ("screening", &self.screening_url),
             ("staff-health", &self.staff_health_url),
@@ -283,6 +306,10 @@ impl CommonArgs {
             retention_interval: Duration::from_secs(self.retention_interval_secs.max(1)),
             contact_refresh: Duration::from_secs(self.contact_refresh_secs.max(1)),
             shutdown_drain: Duration::from_secs(self.shutdown_drain_secs),
+            server_tls: match (&self.tls_cert_file, &self.tls_key_file) {
+                (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+                _ => None,
+            },
             dev_tokens,
             peers: self.peers()?,
             metrics_listen: self.metrics_listen,

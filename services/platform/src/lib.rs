@@ -18,6 +18,7 @@
 //! - [`idempotency`]: client keys scoped to their caller and bound to their request.
 //! - [`retention`]: deleting personal data past each hall's limit.
 //! - [`time`]: epoch milliseconds and protobuf timestamps.
+//! - [`tls`]: TLS for servers and clients (rustls); `https://` is never plain text.
 
 pub mod auth;
 pub mod catch_panic;
@@ -40,4 +41,5 @@ pub mod status;
 pub mod telemetry;
 pub mod testing;
 pub mod time;
+pub mod tls;
 pub mod validate;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::{Buf, BufMut};
 use secrecy::{ExposeSecret, SecretString};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use crate::outbox::{Deliver, DeliveryError, PendingMessage};
@@ -17,10 +17,12 @@ use crate::outbox::{Deliver, DeliveryError, PendingMessage};
 /// Peer services by name ("incident", "contact-tracing", ...) and their gRPC URLs: one
 /// for the service, and optionally one per hall, so that a service sharded by hall
 /// (contact tracing holds each hall's graph in memory) gets each hall's traffic.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Peers {
     urls: HashMap<String, String>,
     by_site: HashMap<(String, String), String>,
+    /// A CA trusted for `https://` peers besides the webpki roots.
+    ca: Option<tonic::transport::Certificate>,
 }
 
 /// Why a peer URL setting cannot be read.
@@ -49,6 +51,11 @@ impl Peers {
             }
         }
         Ok(())
+    }
+
+    /// Trusts `ca` for `https://` peers (the deployment's own CA).
+    pub fn trust(&mut self, ca: tonic::transport::Certificate) {
+        self.ca = Some(ca);
     }
 
     /// A peer's default URL, if configured.
@@ -134,16 +141,18 @@ impl Deliver for PeerDeliver {
     }
 }
 
-/// A lazily connected channel for every configured URL.
+/// A lazily connected channel for every configured URL: TLS for `https://` (never
+/// plain text), plain HTTP/2 for `http://`. A URL that cannot be used is logged and left
+/// out, so messages for it wait in the outbox as for a peer that is down.
 pub fn channels(peers: &Peers) -> HashMap<String, Channel> {
     peers
         .all_urls()
-        .filter_map(|url| {
-            let endpoint = Endpoint::from_shared(url.to_string()).ok()?;
-            Some((
-                url.to_string(),
-                endpoint.connect_timeout(Duration::from_secs(5)).connect_lazy(),
-            ))
+        .filter_map(|url| match crate::tls::endpoint(url, peers.ca.as_ref()) {
+            Ok(endpoint) => Some((url.to_string(), endpoint.connect_lazy())),
+            Err(error) => {
+                tracing::error!(%error, "peer URL unusable");
+                None
+            }
         })
         .collect()
 }

@@ -57,6 +57,8 @@ pub struct ServerOptions {
     /// NOT_SERVING: Kubernetes takes seconds to stop routing to a stopping pod, and
     /// calls arriving meanwhile must still be answered.
     pub drain: Duration,
+    /// TLS, when the server has a certificate: then it speaks nothing else.
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 /// The roles of the platform's own RPCs.
@@ -123,7 +125,11 @@ pub async fn run(
     let address = listener.local_addr().ok();
     tracing::info!(service = parts.name, ?address, "serving");
     let limits = options.limits;
-    tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = options.tls {
+        builder = builder.tls_config(tls)?;
+    }
+    builder
         .timeout(options.request_timeout)
         .max_concurrent_streams(limits.max_streams_per_connection)
         .http2_keepalive_interval(Some(limits.keepalive_interval()))
