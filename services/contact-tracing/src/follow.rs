@@ -5,6 +5,7 @@
 //! every [`FOLLOW_INTERVAL`]. So replicas converge on the same graph within that delay,
 //! and a rolling update loses nothing an old pod ingested while the new one was starting.
 
+use hallguard_platform::tasks::Task;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -72,31 +73,24 @@ impl Follower {
         }
     }
 
-    /// Follows every [`FOLLOW_INTERVAL`] until the returned sender says stop.
-    pub fn spawn(self: Arc<Self>) -> tokio::sync::watch::Sender<bool> {
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(FOLLOW_INTERVAL);
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = every.tick() => {}
-                    _ = stopped.wait_for(|stop| *stop) => return,
-                }
-                match self.catch_up().await {
+    /// The task that follows every [`FOLLOW_INTERVAL`].
+    pub fn task(self: Arc<Self>) -> Task {
+        Task::every("follow the presence table", FOLLOW_INTERVAL, move || {
+            let follower = self.clone();
+            async move {
+                match follower.catch_up().await {
                     Ok(0) => {}
                     Ok(added) => tracing::info!(added, "intervals stored by other instances followed"),
                     Err(error) => tracing::warn!(%error, "following the presence table failed; will retry"),
                 }
                 // How far behind the table this instance is: alerts watch it grow.
-                if let Ok(last) = store::last_seq(&self.pool).await {
-                    let followed = *self.followed.lock().await;
+                if let Ok(last) = store::last_seq(&follower.pool).await {
+                    let followed = *follower.followed.lock().await;
                     hallguard_platform::metrics::METRICS
                         .graph_follow_lag
                         .set((last - followed).max(0));
                 }
             }
-        });
-        stop
+        })
     }
 }

@@ -225,13 +225,15 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
     if let Err(error) = follower.catch_up().await {
         tracing::warn!(%error, "first follow of the presence table failed; the follower retries");
     }
-    let stop_following = follower.clone().spawn();
-    let stop_retention = retention::spawn(
-        database.pool.clone(),
-        graph.clone(),
-        halls.clone(),
-        settings.retention_interval,
-    );
+    let tasks = vec![
+        follower.clone().task(),
+        retention::task(
+            database.pool.clone(),
+            graph.clone(),
+            halls.clone(),
+            settings.retention_interval,
+        ),
+    ];
     let service = service::ContactTracingService::new(
         database.pool.clone(),
         graph,
@@ -249,9 +251,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: None,
-        on_shutdown: vec![Box::new(move || {
-            let _ = stop_retention.send(true);
-            let _ = stop_following.send(true);
-        })],
+        tasks,
+        on_shutdown: Vec::new(),
     })
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use hallguard_platform::hall::Halls;
+use hallguard_platform::tasks::Task;
 use hallguard_platform::time::now_millis;
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 use sqlx::AnyPool;
@@ -38,32 +39,20 @@ pub async fn purge_database(pool: &AnyPool, halls: &Halls, cutoff: Millis) -> Re
     Ok(deleted)
 }
 
-/// Every `interval`: purge the database, then expire the same days from the graph.
-/// Stops when the returned sender says so (the server's shutdown).
-pub fn spawn(
-    pool: AnyPool,
-    graph: Arc<RwLock<CoPresenceGraph>>,
-    halls: Halls,
-    interval: Duration,
-) -> tokio::sync::watch::Sender<bool> {
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        let mut every_round = tokio::time::interval(interval);
-        every_round.tick().await;
-        loop {
-            tokio::select! {
-                _ = every_round.tick() => {}
-                _ = stopped.wait_for(|stop| *stop) => return,
-            }
+/// The task that, every `interval`, purges the database, then expires the same days
+/// from the graph.
+pub fn task(pool: AnyPool, graph: Arc<RwLock<CoPresenceGraph>>, halls: Halls, interval: Duration) -> Task {
+    Task::every("presence retention", interval, move || {
+        let (pool, graph, halls) = (pool.clone(), graph.clone(), halls.clone());
+        async move {
             let cutoff = cutoff(&halls, now_millis());
             match purge_database(&pool, &halls, cutoff).await {
                 Ok(deleted) => tracing::info!(deleted, "presence retention applied"),
                 Err(error) => {
                     tracing::warn!(%error, "presence retention failed; will retry next round");
-                    continue;
+                    return;
                 }
             }
-            let graph = graph.clone();
             let expired = tokio::task::spawn_blocking(move || {
                 let mut graph = graph.write().unwrap_or_else(PoisonError::into_inner);
                 graph.expire_before(cutoff);
@@ -74,6 +63,5 @@ pub fn spawn(
                 tracing::warn!(%error, "graph expiry failed");
             }
         }
-    });
-    stop
+    })
 }

@@ -50,13 +50,15 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         peers::Tracing::new(&settings.peers, &settings.service_token),
         feed.clone(),
     );
-    records::announce_overdue_tasks(database.pool.clone(), feed.clone());
-    refresh::spawn(
-        database.pool.clone(),
-        peers::Tracing::new(&settings.peers, &settings.service_token),
-        feed.clone(),
-        settings.contact_refresh,
-    );
+    let tasks = vec![
+        records::announce_overdue_tasks(database.pool.clone(), feed.clone()),
+        refresh::task(
+            database.pool.clone(),
+            peers::Tracing::new(&settings.peers, &settings.service_token),
+            feed.clone(),
+            settings.contact_refresh,
+        ),
+    ];
     let incidents = IncidentsServer::new(service)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_message_bytes);
@@ -74,6 +76,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: Some(worker),
+        tasks,
         on_shutdown: vec![Box::new(move || feed.close())],
     })
 }

@@ -432,16 +432,18 @@ pub async fn audit_log(
 }
 
 /// Every 30 seconds, announces newly overdue tasks on the duty-desk feed, once each.
-pub fn announce_overdue_tasks(pool: AnyPool, feed: hallguard_platform::feed::Feed<pb::DutyDeskEvent>) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
-        loop {
-            every.tick().await;
+pub fn announce_overdue_tasks(
+    pool: AnyPool,
+    feed: hallguard_platform::feed::Feed<pb::DutyDeskEvent>,
+) -> hallguard_platform::tasks::Task {
+    hallguard_platform::tasks::Task::every("overdue tasks", std::time::Duration::from_secs(30), move || {
+        let (pool, feed) = (pool.clone(), feed.clone());
+        async move {
             if let Err(error) = announce_once(&pool, &feed).await {
                 tracing::warn!(%error, "overdue task scan failed");
             }
         }
-    });
+    })
 }
 
 async fn announce_once(

@@ -11,6 +11,7 @@ use std::time::Duration;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::Result;
 use hallguard_platform::feed::Feed;
+use hallguard_platform::tasks::Task;
 use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::incident::v1 as pb;
 use serde_json::json;
@@ -36,15 +37,13 @@ pub struct Refreshed {
     pub updated: usize,
 }
 
-/// Refreshes every `every` until the process ends; a pass that fails (contact tracing
-/// down) is logged and tried again at the next turn: nothing is lost, only delayed.
-pub fn spawn(pool: AnyPool, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>, every: Duration) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
+/// The task that refreshes every `every`; a pass that fails (contact tracing down) is
+/// logged and tried again at the next turn: nothing is lost, only delayed.
+pub fn task(pool: AnyPool, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>, every: Duration) -> Task {
+    let tracer = std::sync::Arc::new(tracer);
+    Task::every("contact refresh", every, move || {
+        let (pool, tracer, feed) = (pool.clone(), tracer.clone(), feed.clone());
+        async move {
             match refresh_open_incidents(&pool, &tracer, &feed).await {
                 Ok(done) if done.added + done.updated > 0 => {
                     tracing::info!(
@@ -57,7 +56,7 @@ pub fn spawn(pool: AnyPool, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>, ever
                 Err(error) => tracing::warn!(%error, "contact refresh failed; tried again next turn"),
             }
         }
-    });
+    })
 }
 
 /// One pass over the open incidents that have been traced.

@@ -17,6 +17,7 @@
 //! - [`pseudonym`]: keyed hashing of ID numbers.
 //! - [`idempotency`]: client keys scoped to their caller and bound to their request.
 //! - [`retention`]: deleting personal data past each hall's limit.
+//! - [`tasks`]: background work the server starts with itself and stops with itself.
 //! - [`time`]: epoch milliseconds and protobuf timestamps.
 //! - [`tls`]: TLS for servers and clients (rustls); `https://` is never plain text.
 
@@ -38,6 +39,7 @@ pub mod pseudonym;
 pub mod retention;
 pub mod server;
 pub mod status;
+pub mod tasks;
 pub mod telemetry;
 pub mod testing;
 pub mod time;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::AnyPool;
 
 use crate::hall::Halls;
+use crate::tasks::Task;
 use crate::time::now_millis;
 
 const DAY_MS: i64 = 86_400_000;
@@ -45,29 +46,26 @@ pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64, statements: &[&str])
     Ok(deleted)
 }
 
-/// Purges now, then every `interval` (an hour by default) in the background; a failure
-/// waits for the next round.
+/// Purges now, and returns the task that purges every `interval` (an hour by default)
+/// for the server to run; a failed round waits for the next.
 pub async fn start(
     service: &'static str,
     pool: AnyPool,
     halls: Halls,
     statements: &'static [&'static str],
     interval: Duration,
-) -> Result<(), sqlx::Error> {
+) -> Result<Task, sqlx::Error> {
     let purged = purge(&pool, &halls, now_millis(), statements).await?;
     if purged > 0 {
         tracing::info!(service, purged, "records past retention deleted at start");
     }
-    tokio::spawn(async move {
-        let mut every_round = tokio::time::interval(interval);
-        every_round.tick().await;
-        loop {
-            every_round.tick().await;
+    Ok(Task::every("retention", interval, move || {
+        let (pool, halls) = (pool.clone(), halls.clone());
+        async move {
             match purge(&pool, &halls, now_millis(), statements).await {
                 Ok(deleted) => tracing::info!(service, deleted, "retention applied"),
                 Err(error) => tracing::warn!(service, %error, "retention failed; will retry next round"),
             }
         }
-    });
-    Ok(())
+    }))
 }

@@ -30,6 +30,8 @@ pub struct ServiceParts {
     pub pool: sqlx::AnyPool,
     /// The service's outbox worker, run beside the server and stopped with it.
     pub outbox_worker: Option<OutboxWorker<PeerDeliver>>,
+    /// Background work, started once the server serves and stopped with it.
+    pub tasks: Vec<crate::tasks::Task>,
     /// Called when shutdown begins, e.g. to end server streams that would otherwise keep
     /// a connection open and the graceful shutdown waiting.
     pub on_shutdown: Vec<Box<dyn FnOnce() + Send + 'static>>,
@@ -110,15 +112,23 @@ pub async fn run(
     let on_shutdown = parts.on_shutdown;
     let service_names = parts.service_names.clone();
     let drain = options.drain;
+    // One stop for the outbox worker and every background task.
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let mut running: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
     if let Some(worker) = parts
         .outbox_worker
         .map(|worker| worker.with_service_name(parts.name))
     {
-        let mut stopped = worker_stopped;
-        tokio::spawn(worker.run(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        }));
+        let mut stopped = worker_stopped.clone();
+        running.push((
+            "outbox",
+            tokio::spawn(worker.run(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })),
+        ));
+    }
+    for task in parts.tasks {
+        running.push((task.name(), task.spawn(worker_stopped.clone())));
     }
 
     let policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()));
@@ -166,6 +176,7 @@ pub async fn run(
             }
         })
         .await?;
+    crate::tasks::join(running, Duration::from_secs(10)).await;
     tracing::info!(service = parts.name, "stopped");
     Ok(())
 }

@@ -54,7 +54,7 @@ const RETENTION: &[&str] = &[
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
-    retention::start(
+    let retention = retention::start(
         NAME,
         database.pool.clone(),
         settings.halls.clone(),
@@ -85,6 +85,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         roles: roles::rpc_roles(),
         pool: database.pool,
         outbox_worker: Some(worker),
+        tasks: vec![retention],
         on_shutdown: vec![Box::new(move || feed.close())],
     })
 }
