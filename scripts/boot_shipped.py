@@ -34,6 +34,8 @@ import tempfile
 import time
 import tomllib
 
+import packages  # scripts/packages.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, "target", "debug", "hallguard")
 # Stand-in tokens for configurations that ship none in clear (production).
@@ -51,19 +53,7 @@ DEV = {
 
 
 def ensure_yaml():
-    try:
-        import yaml  # noqa: F401
-        return
-    except ImportError:
-        pass
-    venv = os.path.join(ROOT, ".venv")
-    python = os.path.join(venv, "bin", "python")
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-    if subprocess.run([python, "-c", "import yaml"], capture_output=True).returncode != 0:
-        subprocess.run([python, "-m", "pip", "install", "-q", "pyyaml"], check=True)
-    if os.path.abspath(sys.executable) != os.path.abspath(python):
-        os.execv(python, [python] + sys.argv)
+    packages.ensure("yaml", "pyyaml")
 
 
 def free_port():

@@ -34,6 +34,9 @@ import subprocess
 import sys
 import time
 
+import packages  # scripts/packages.py
+
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench-data")
 DAY_MS = 86_400_000
@@ -51,20 +54,7 @@ GROUP BY a.site, a.person, b.person, a.place
 
 
 def ensure_duckdb():
-    try:
-        import duckdb  # noqa: F401
-        return
-    except ImportError:
-        pass
-    venv = os.path.join(ROOT, ".venv")
-    python = os.path.join(venv, "bin", "python")
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-    # The venv may exist for other tools (scripts/check_deploy.sh) without DuckDB.
-    if subprocess.run([python, "-c", "import duckdb"], capture_output=True).returncode != 0:
-        subprocess.run([python, "-m", "pip", "install", "-q", "duckdb"], check=True)
-    if os.path.abspath(sys.executable) != os.path.abspath(python):
-        os.execv(python, [python] + sys.argv)
+    packages.ensure("duckdb", "duckdb")
 
 
 def engine(intervals, *flags, root=ROOT):

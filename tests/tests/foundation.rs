@@ -210,23 +210,24 @@ async fn prometheus_metrics_count_requests_by_rpc_and_code() {
     hall.stop().await;
 }
 
-/// Screening alone, with small connection limits.
-async fn screening_with(
-    limits: hallguard_platform::connections::ConnectionLimits,
+/// Screening alone, with its settings adjusted, and the tokens by role.
+async fn screening_adjusted(
+    adjust: impl FnOnce(&mut hallguard_platform::config::Settings),
 ) -> (
     hallguard::Suite,
     std::net::SocketAddr,
     hallguard_platform::testing::TestDatabase,
+    std::collections::HashMap<Role, secrecy::SecretString>,
 ) {
     let database = hallguard_platform::testing::TestDatabase::new();
     let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
-    let (mut settings, _tokens) = hallguard_platform::config::Settings::in_process(
+    let (mut settings, tokens) = hallguard_platform::config::Settings::in_process(
         &database.url,
         halls,
-        "limits",
-        "limits-test-id-hash-key",
+        "alone",
+        "alone-test-id-hash-key",
     );
-    settings.limits = limits;
+    adjust(&mut settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut suite = hallguard::Suite::new();
     let address = suite
@@ -238,6 +239,18 @@ async fn screening_with(
         )
         .await
         .unwrap();
+    (suite, address, database, tokens)
+}
+
+/// Screening alone, with small connection limits.
+async fn screening_with(
+    limits: hallguard_platform::connections::ConnectionLimits,
+) -> (
+    hallguard::Suite,
+    std::net::SocketAddr,
+    hallguard_platform::testing::TestDatabase,
+) {
+    let (suite, address, database, _) = screening_adjusted(|settings| settings.limits = limits).await;
     (suite, address, database)
 }
 
@@ -344,26 +357,8 @@ async fn streams_per_connection_are_limited() {
 
 #[tokio::test]
 async fn a_stopping_server_reports_not_serving_and_keeps_answering_while_it_drains() {
-    let database = hallguard_platform::testing::TestDatabase::new();
-    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
-    let (mut settings, tokens) = hallguard_platform::config::Settings::in_process(
-        &database.url,
-        halls,
-        "drain",
-        "drain-test-id-hash-key",
-    );
-    settings.shutdown_drain = std::time::Duration::from_millis(1500);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut suite = hallguard::Suite::new();
-    let address = suite
-        .launch(
-            ServiceRole::Screening,
-            &settings,
-            database.target("screening"),
-            listener,
-        )
-        .await
-        .unwrap();
+    let (suite, address, _database, tokens) =
+        screening_adjusted(|settings| settings.shutdown_drain = std::time::Duration::from_millis(1500)).await;
     let channel = tonic::transport::Channel::from_shared(format!("http://{address}"))
         .unwrap()
         .connect()
@@ -408,23 +403,11 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn a_server_with_a_certificate_speaks_only_tls_and_https_never_falls_back() {
-    let database = hallguard_platform::testing::TestDatabase::new();
-    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
-    let (mut settings, _tokens) =
-        hallguard_platform::config::Settings::in_process(&database.url, halls, "tls", "tls-test-id-hash-key");
-    settings.server_tls =
-        Some(hallguard_platform::tls::server_config(&fixture("server.pem"), &fixture("server.key")).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut suite = hallguard::Suite::new();
-    let address = suite
-        .launch(
-            ServiceRole::Screening,
-            &settings,
-            database.target("screening"),
-            listener,
-        )
-        .await
-        .unwrap();
+    let (suite, address, _database, _tokens) = screening_adjusted(|settings| {
+        settings.server_tls =
+            Some(hallguard_platform::tls::server_config(&fixture("server.pem"), &fixture("server.key")).unwrap());
+    })
+    .await;
     let ca = hallguard_platform::tls::ca_certificate(&fixture("ca.pem")).unwrap();
     let check = |endpoint: tonic::transport::Endpoint| async move {
         let channel = endpoint.connect().await.ok()?;
