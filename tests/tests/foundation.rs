@@ -404,8 +404,9 @@ fn fixture(name: &str) -> std::path::PathBuf {
 #[tokio::test]
 async fn a_server_with_a_certificate_speaks_only_tls_and_https_never_falls_back() {
     let (suite, address, _database, _tokens) = screening_adjusted(|settings| {
-        settings.server_tls =
-            Some(hallguard_platform::tls::server_config(&fixture("server.pem"), &fixture("server.key")).unwrap());
+        settings.server_tls = Some(
+            hallguard_platform::tls::server_config(&fixture("server.pem"), &fixture("server.key")).unwrap(),
+        );
     })
     .await;
     let ca = hallguard_platform::tls::ca_certificate(&fixture("ca.pem")).unwrap();
