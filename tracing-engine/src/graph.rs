@@ -436,13 +436,24 @@ impl CoPresenceGraph {
     fn remove_open(&mut self, closing: &[OpenStay]) -> Vec<u32> {
         let mut doomed: HashMap<u32, Vec<u32>> = HashMap::new();
         for open in closing {
-            for at in &self.person_stays[open.person as usize] {
-                let stay = &self.groups[at.group as usize].stays[at.index as usize];
-                let piece = stay.open
-                    && stay.place == open.place
-                    && (stay.start == open.start || (stay.continued && stay.start > open.start))
-                    && stay.end <= open.end;
-                if piece {
+            // The pieces it was filed as, exactly: another open stay of the same person
+            // and place (a device that sent two) has pieces of its own, which stay.
+            let first_day = self.halls.day_of(open.place, open.start);
+            let last_day = self.halls.day_of(open.place, open.end - 1).max(first_day);
+            for day in first_day..=last_day {
+                let piece = (
+                    open.start.max(self.halls.day_start(open.place, day)),
+                    open.end.min(self.halls.day_start(open.place, day + 1)),
+                    day > first_day,
+                );
+                let found = self.person_stays[open.person as usize].iter().find(|at| {
+                    let stay = &self.groups[at.group as usize].stays[at.index as usize];
+                    stay.open
+                        && stay.place == open.place
+                        && (stay.start, stay.end, stay.continued) == piece
+                        && !doomed.get(&at.group).is_some_and(|d| d.contains(&at.index))
+                });
+                if let Some(at) = found {
                     doomed.entry(at.group).or_default().push(at.index);
                 }
             }

@@ -183,6 +183,28 @@ fn an_open_stay_never_closed_is_capped_at_its_longest_plausible_stay() {
 }
 
 #[test]
+fn closing_one_open_stay_leaves_another_of_the_same_person_and_place_whole() {
+    let mut graph = CoPresenceGraph::new(EngineConfig::default());
+    // Open from 20:00 (a 12-hour cap: a piece before midnight and one after), then a
+    // second stay sent open at 22:00 and closed at 22:30 by a device that sent two.
+    let mut long = zone("a", "self-service-24h", 20 * 60, 0);
+    long.end = None;
+    let mut short = zone("a", "self-service-24h", 22 * 60, 0);
+    short.end = None;
+    graph.add(&[long, short.clone()]).unwrap();
+    short.end = Some(DAY0 + (22 * 60 + 30) * MINUTE);
+    graph
+        .add(&[short, zone("b", "self-service-24h", 25 * 60, 26 * 60)])
+        .unwrap();
+    // The first stay still reaches past midnight: an hour with b there.
+    let b = graph.person_index(&person("b")).unwrap();
+    let contacts = graph.close_contacts(b, (DAY0, DAY0 + 48 * 60 * MINUTE), &Rules::default());
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].total_ms, 60 * MINUTE);
+    assert_eq!(graph.open_stays(), 1);
+}
+
+#[test]
 fn one_person_in_two_places_at_once_meets_people_in_both() {
     let graph = graph(&[
         zone("index", "tax-area", 0, 30),
