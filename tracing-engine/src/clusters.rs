@@ -9,11 +9,11 @@ use rayon::prelude::*;
 
 use crate::Millis;
 use crate::cancel::{Cancel, Cancelled};
+use crate::evidence::{GroupEvidence, PairRecord, pair_key, pair_of};
 use crate::graph::CoPresenceGraph;
 use crate::model::{PersonIdx, SiteIdx};
 use crate::queries::{Exposure, Window, union as union_of};
 use crate::rules::{ExposureRule, Rules, most_within};
-use crate::sweep::{GroupEvidence, PairRecord, pair_key, pair_of};
 
 /// A connected group.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use crate::Millis;
+use crate::evidence::{GroupEvidence, PairRecord};
 use crate::halls::Halls;
 pub use crate::halls::{GroupKey, SiteClock};
 use crate::model::{
@@ -18,7 +19,7 @@ use crate::model::{
     ZoneKind, estimate_distinct,
 };
 use crate::rules::{ExposureRule, Floors, LongestStays};
-use crate::sweep::{GroupEvidence, PairRecord, Scratch, sweep_group};
+use crate::sweep::{Scratch, sweep_group};
 
 /// Build-time settings.
 #[derive(Debug, Clone, Default)]

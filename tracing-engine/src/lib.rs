@@ -8,6 +8,7 @@
 //! - [`geometry`]: which canteen seats are adjacent or facing.
 //! - `halls`: places, the halls they belong to, hall clocks, and which group (place and
 //!   local day) a stay falls in.
+//! - [`evidence`]: what a group keeps of its pairs, as flat arrays.
 //! - [`sweep`]: per place and day, a sweep over sorted interval endpoints that yields
 //!   every overlapping pair once (never an all-pairs loop).
 //! - [`graph`]: the co-presence graph (petgraph), built in parallel with rayon, grown
@@ -19,6 +20,7 @@
 
 pub mod cancel;
 pub mod clusters;
+pub mod evidence;
 pub mod geometry;
 pub mod graph;
 mod halls;

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::Millis;
+use crate::evidence::{GroupEvidence, PairRecord};
 use crate::graph::CoPresenceGraph;
 use crate::model::{EARLIEST, LATEST, PersonIdx, PlaceIdx, Stay};
 use crate::rules::{ExposureRule, Rules, most_within};
-use crate::sweep::{GroupEvidence, PairRecord};
 
 /// A time window `[start, end)`.
 pub type Window = (Millis, Millis);
