@@ -1,0 +1,164 @@
+//! `hallguard incidents`: list incidents, show one with its contacts, or its upward
+//! report.
+
+use super::*;
+
+/// `incidents` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IncidentsCommand {
+    /// The hall's incidents, newest first.
+    List {
+        /// The hall.
+        #[arg(long, default_value = "riverside-hall")]
+        site: String,
+        /// Only open ones.
+        #[arg(long)]
+        open: bool,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// One incident with its steps.
+    Show {
+        /// Incident id.
+        incident_id: String,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// The upward report (step 5) as Markdown, or JSON with --json.
+    Report {
+        /// Incident id.
+        incident_id: String,
+        /// The report's JSON as recorded.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        connection: Connection,
+    },
+}
+
+pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, AnalystError> {
+    match command {
+        IncidentsCommand::List {
+            site,
+            open,
+            connection,
+        } => {
+            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
+            let mut listed = client
+                .list_incidents(ListIncidentsRequest {
+                    site_id: site,
+                    open_only: open,
+                    page: Some(hallguard_proto::common::v1::PageRequest {
+                        page_size: 500,
+                        page_token: String::new(),
+                    }),
+                })
+                .await
+                .map_err(|status| connection.explain(Service::Incident, status))?
+                .into_inner()
+                .incidents;
+            listed.sort_by_key(|i| std::cmp::Reverse(i.occurred_at.as_ref().map(timestamp_to_millis)));
+            let offset = connection.utc_offset_minutes;
+            Ok(tabular::grid(
+                ["incident", "occurred", "source", "person", "where", "state"],
+                listed.iter().map(|i| {
+                    vec![
+                        i.incident_id.clone(),
+                        i.occurred_at
+                            .as_ref()
+                            .map(|t| local_time(timestamp_to_millis(t), offset))
+                            .unwrap_or_default(),
+                        enum_words(i.source().as_str_name(), "INCIDENT_SOURCE_"),
+                        i.person.clone().unwrap_or_default().person_id,
+                        i.location_id.clone(),
+                        enum_words(i.state().as_str_name(), "INCIDENT_STATE_"),
+                    ]
+                }),
+            ))
+        }
+        IncidentsCommand::Show {
+            incident_id,
+            connection,
+        } => {
+            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
+            let incident = client
+                .get_incident(GetIncidentRequest { incident_id })
+                .await
+                .map_err(|status| connection.explain(Service::Incident, status))?
+                .into_inner()
+                .incident
+                .unwrap_or_default();
+            let offset = connection.utc_offset_minutes;
+            let person = incident.person.clone().unwrap_or_default();
+            let mut out = format!(
+                "incident {} ({}), {} {} at {}, {}; state {}\n",
+                incident.incident_id,
+                enum_words(incident.source().as_str_name(), "INCIDENT_SOURCE_"),
+                crate::report::kind_name(&person),
+                person.person_id,
+                incident.location_id,
+                incident
+                    .occurred_at
+                    .as_ref()
+                    .map(|t| local_time(timestamp_to_millis(t), offset))
+                    .unwrap_or_default(),
+                enum_words(incident.state().as_str_name(), "INCIDENT_STATE_"),
+            );
+            out.push_str(&tabular::grid(
+                ["step", "recorded by", "recorded at", "record"],
+                incident.steps.iter().map(|s| {
+                    vec![
+                        s.step.to_string(),
+                        s.recorded_by.clone(),
+                        s.recorded_at
+                            .as_ref()
+                            .map(|t| local_time(timestamp_to_millis(t), offset))
+                            .unwrap_or_default(),
+                        s.detail_json.chars().take(100).collect(),
+                    ]
+                }),
+            ));
+            Ok(out)
+        }
+        IncidentsCommand::Report {
+            incident_id,
+            json,
+            connection,
+        } => {
+            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
+            let explain = |status| connection.explain(Service::Incident, status);
+            let incident = client
+                .get_incident(GetIncidentRequest {
+                    incident_id: incident_id.clone(),
+                })
+                .await
+                .map_err(explain)?
+                .into_inner()
+                .incident
+                .unwrap_or_default();
+            let Some(report) = incident.steps.iter().rev().find(|s| s.step == 5) else {
+                return Err(AnalystError::new(format!(
+                    "incident {incident_id} has no upward report yet (step 5)"
+                )));
+            };
+            if json {
+                let value: serde_json::Value = serde_json::from_str(&report.detail_json).unwrap_or_default();
+                return Ok(serde_json::to_string_pretty(&value).unwrap_or_default());
+            }
+            let recorded: serde_json::Value = serde_json::from_str(&report.detail_json).unwrap_or_default();
+            let confirmed = recorded["classification"] == "confirmed";
+            let contacts = client
+                .list_contacts(ListContactsRequest { incident_id })
+                .await
+                .map_err(|status| connection.explain(Service::Incident, status))?
+                .into_inner()
+                .contacts;
+            Ok(hallguard_incident::upward::markdown(
+                &incident,
+                &contacts,
+                confirmed,
+                connection.utc_offset_minutes,
+            ))
+        }
+    }
+}
