@@ -22,6 +22,10 @@ pub struct Evidence {
     pub seconds: u64,
     /// Overlapping spans, UTC milliseconds.
     pub spans: Vec<(i64, i64)>,
+    /// One of the two is still there: the overlap runs to the query's time.
+    pub end_unknown: bool,
+    /// A stay never closed was cut at the place's longest plausible stay.
+    pub capped: bool,
 }
 
 impl Evidence {
@@ -43,21 +47,30 @@ impl Evidence {
                     )
                 })
                 .collect(),
+            end_unknown: exposure.end_unknown,
+            capped: exposure.capped,
         }
     }
 
-    /// `tax-area (same zone, 23 min)`.
+    /// `tax-area (same zone, 23 min)`; `23 min so far` while one of the two is still
+    /// there, `capped` when a stay never closed was cut at its longest plausible stay.
     pub fn describe(&self) -> String {
         let place = if self.other_place_id.is_empty() {
             self.place_id.clone()
         } else {
             format!("{}/{}", self.place_id, self.other_place_id)
         };
-        if self.seconds == 0 {
-            format!("{place} ({})", self.rule)
-        } else {
-            format!("{place} ({}, {})", self.rule, minutes(self.seconds))
+        let mut detail = self.rule.clone();
+        if self.seconds > 0 {
+            detail.push_str(&format!(", {}", minutes(self.seconds)));
         }
+        if self.end_unknown {
+            detail.push_str(" so far, still there");
+        }
+        if self.capped {
+            detail.push_str(", capped (never checked out)");
+        }
+        format!("{place} ({detail})")
     }
 }
 

@@ -102,6 +102,8 @@ mod tests {
                 rule: "same zone".into(),
                 seconds: 1_500,
                 spans: vec![(0, 1_500_000)],
+                end_unknown: false,
+                capped: false,
             }],
         }
     }
@@ -115,6 +117,22 @@ mod tests {
         assert_eq!(&record[1], "p1");
         assert_eq!(&record[5], "2026-11-29 04:30");
         assert_eq!(&record[7], "tax-area, east (same zone, 25 min)");
+    }
+
+    #[test]
+    fn evidence_says_when_someone_is_still_there_or_a_stay_was_capped() {
+        let mut still = row();
+        still.evidence[0].end_unknown = true;
+        assert_eq!(
+            still.evidence_line(),
+            "tax-area, east (same zone, 25 min so far, still there)"
+        );
+        let mut capped = row();
+        capped.evidence[0].capped = true;
+        assert_eq!(
+            capped.evidence_line(),
+            "tax-area, east (same zone, 25 min, capped (never checked out))"
+        );
     }
 
     #[test]
