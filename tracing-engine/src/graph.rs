@@ -157,6 +157,11 @@ impl CoPresenceGraph {
         self.open.values().map(Vec::len).sum()
     }
 
+    /// Whether any stay is open (emptied lists are removed from the map).
+    pub(crate) fn has_open_stays(&self) -> bool {
+        !self.open.is_empty()
+    }
+
     /// Declares two canteen seats adjacent or facing (before adding their stays).
     pub fn relate_seats(&mut self, site_id: &str, seat_a: &str, seat_b: &str, rule: ExposureRule) {
         self.halls

@@ -165,6 +165,10 @@ impl CoPresenceGraph {
         exposures: &mut [Exposure],
         window: Window,
     ) {
+        // Most graphs hold no open stay at the time of most queries: nothing to mark.
+        if !self.has_open_stays() {
+            return;
+        }
         for exposure in exposures
             .iter_mut()
             .filter(|e| e.rule != ExposureRule::EntryQueue)
