@@ -396,29 +396,28 @@ async fn zone_kinds_have_their_own_thresholds_and_the_cumulative_rule_sums_zones
         })
         .await
         .unwrap();
-    let mut analyst =
-        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
-    let case = person(PersonKind::Visitor, "case");
-    let per_place = analyst
-        .find_contacts(contacts_request(case.clone(), base - DAY, base + DAY, None))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(by_id(&per_place.close_contacts), vec![("rider".to_string(), 360)]);
-    // The CDC's rule: 15 minutes in total within 24 hours, wherever in the hall.
-    let cumulative = analyst
-        .find_contacts(contacts_request(
-            case.clone(),
+    let analyst = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    // The case's contacts over two days around, under `overrides`.
+    let ask = |overrides: Option<RuleOverrides>| {
+        let mut analyst = analyst.clone();
+        let request = contacts_request(
+            person(PersonKind::Visitor, "case"),
             base - DAY,
             base + DAY,
-            Some(RuleOverrides {
-                zone_rule: ZoneRule::Cumulative as i32,
-                ..Default::default()
-            }),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+            overrides,
+        );
+        async move { analyst.find_contacts(request).await }
+    };
+    let per_place = ask(None).await.unwrap().into_inner();
+    assert_eq!(by_id(&per_place.close_contacts), vec![("rider".to_string(), 360)]);
+    // The CDC's rule: 15 minutes in total within 24 hours, wherever in the hall.
+    let cumulative = ask(Some(RuleOverrides {
+        zone_rule: ZoneRule::Cumulative as i32,
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner();
     assert_eq!(
         by_id(&cumulative.close_contacts),
         vec![("wanderer".to_string(), 18 * 60)]
@@ -432,48 +431,30 @@ async fn zone_kinds_have_their_own_thresholds_and_the_cumulative_rule_sums_zones
     zones.sort();
     assert_eq!(zones, vec!["rest-area", "tax-area"]);
     // Within 20 minutes of each other only 10 + 0 fit: not a contact.
-    let narrow = analyst
-        .find_contacts(contacts_request(
-            case.clone(),
-            base - DAY,
-            base + DAY,
-            Some(RuleOverrides {
-                zone_rule: ZoneRule::Cumulative as i32,
-                cumulative_within_seconds: Some(20 * 60),
-                ..Default::default()
-            }),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let narrow = ask(Some(RuleOverrides {
+        zone_rule: ZoneRule::Cumulative as i32,
+        cumulative_within_seconds: Some(20 * 60),
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner();
     assert!(narrow.close_contacts.is_empty());
     // A per-kind override names the kind; an unknown kind is refused naming the field.
-    let strict_lift = analyst
-        .find_contacts(contacts_request(
-            case.clone(),
-            base - DAY,
-            base + DAY,
-            Some(RuleOverrides {
-                zone_kind_min_overlap_seconds: [("lift".to_string(), 7 * 60)].into(),
-                ..Default::default()
-            }),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let strict_lift = ask(Some(RuleOverrides {
+        zone_kind_min_overlap_seconds: [("lift".to_string(), 7 * 60)].into(),
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner();
     assert!(strict_lift.close_contacts.is_empty());
-    let unknown = analyst
-        .find_contacts(contacts_request(
-            case,
-            base - DAY,
-            base + DAY,
-            Some(RuleOverrides {
-                zone_kind_min_overlap_seconds: [("balcony".to_string(), 60)].into(),
-                ..Default::default()
-            }),
-        ))
-        .await
-        .unwrap_err();
+    let unknown = ask(Some(RuleOverrides {
+        zone_kind_min_overlap_seconds: [("balcony".to_string(), 60)].into(),
+        ..Default::default()
+    }))
+    .await
+    .unwrap_err();
     assert_eq!(unknown.code(), tonic::Code::InvalidArgument);
     assert!(unknown.message().contains("balcony"), "{}", unknown.message());
     hall.stop().await;

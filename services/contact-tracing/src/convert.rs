@@ -212,34 +212,30 @@ pub fn rules(
             ));
         }
     }
-    for (field, value) in [
-        (
-            "overrides.cumulative_min_seconds",
-            overrides.cumulative_min_seconds,
-        ),
-        (
-            "overrides.cumulative_within_seconds",
-            overrides.cumulative_within_seconds,
-        ),
-    ] {
-        let Some(seconds) = value else { continue };
-        let Some(cumulative) = rules.cumulative.as_mut() else {
-            return Err(ContactTracingError::invalid(
+    if overrides.cumulative_min_seconds.is_some() || overrides.cumulative_within_seconds.is_some() {
+        let field = if overrides.cumulative_min_seconds.is_some() {
+            "overrides.cumulative_min_seconds"
+        } else {
+            "overrides.cumulative_within_seconds"
+        };
+        let cumulative = rules.cumulative.as_mut().ok_or_else(|| {
+            ContactTracingError::invalid(
                 field,
                 "applies to the cumulative zone rule: set zone_rule to ZONE_RULE_CUMULATIVE",
-            ));
-        };
-        let ms = i64::from(seconds) * 1000;
-        if field.ends_with("within_seconds") {
+            )
+        })?;
+        if let Some(seconds) = overrides.cumulative_min_seconds {
+            cumulative.min_total_ms = i64::from(seconds) * 1000;
+        }
+        if let Some(seconds) = overrides.cumulative_within_seconds {
+            let ms = i64::from(seconds) * 1000;
             if !(1..=validate::MAX_WINDOW_MS).contains(&ms) {
                 return Err(ContactTracingError::invalid(
-                    field,
+                    "overrides.cumulative_within_seconds",
                     "must be 1 second to 366 days",
                 ));
             }
             cumulative.within_ms = ms;
-        } else {
-            cumulative.min_total_ms = ms;
         }
     }
     if let Some(places) = overrides.queue_max_places {
@@ -270,6 +266,14 @@ pub fn rules(
 /// lasts until the window's end.
 pub fn until_now(window: (Millis, Millis)) -> (Millis, Millis) {
     (window.0, window.1.min(now_millis()).max(window.0))
+}
+
+/// A query's window message, checked ([`window`]) and cut at now ([`until_now`]).
+pub fn query_window(
+    window: Option<&common::TimeWindow>,
+    field: &str,
+) -> Result<(Millis, Millis), ContactTracingError> {
+    self::window(window, field).map(until_now)
 }
 
 /// A time window message, checked (the platform's window rules: both ends in range, end

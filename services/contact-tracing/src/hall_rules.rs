@@ -23,17 +23,7 @@ pub fn zone_kind(kind: hall::ZoneKind) -> ZoneKind {
 
 /// An engine zone kind by its hall-file name (`lift`, `meeting_room`, ...).
 pub fn zone_kind_named(name: &str) -> Option<ZoneKind> {
-    Some(match name {
-        "public" => ZoneKind::Public,
-        "service_windows" => ZoneKind::ServiceWindows,
-        "lift" => ZoneKind::Lift,
-        "toilets" => ZoneKind::Toilets,
-        "meeting_room" => ZoneKind::MeetingRoom,
-        "canteen" => ZoneKind::Canteen,
-        "isolation" => ZoneKind::Isolation,
-        "office" => ZoneKind::Office,
-        _ => return None,
-    })
+    hall::ZoneKind::named(name).map(zone_kind)
 }
 
 /// The hall's default rules: zone minutes by kind, per place or cumulative.

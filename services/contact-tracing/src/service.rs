@@ -385,7 +385,7 @@ impl ContactTracing for ContactTracingService {
         let response = self
             .with_graph("get_trajectory", deadline, move |graph, _cancel| {
                 let person = convert::person_key(request.person.as_ref(), "person")?;
-                let window = convert::until_now(convert::window(request.window.as_ref(), "window")?);
+                let window = convert::query_window(request.window.as_ref(), "window")?;
                 let stops = match graph.person_index(&person) {
                     Some(index) => graph
                         .trajectory(index, window)
@@ -419,7 +419,7 @@ impl ContactTracing for ContactTracingService {
         let halls = Arc::clone(&self.halls);
         let response = self
             .with_graph("find_clusters", deadline, move |graph, cancel| {
-                let window = convert::until_now(convert::window(request.window.as_ref(), "window")?);
+                let window = convert::query_window(request.window.as_ref(), "window")?;
                 let rules = convert::rules(halls.get(&request.site_id), request.overrides.as_ref())?;
                 let min_size = if request.min_size == 0 {
                     2
@@ -549,7 +549,7 @@ impl ContactTracing for ContactTracingService {
                     kind: convert::place_kind(place.kind, "place.kind")?,
                     place_id: place.place_id.clone(),
                 };
-                let window = convert::until_now(convert::window(request.window.as_ref(), "window")?);
+                let window = convert::query_window(request.window.as_ref(), "window")?;
                 let stays = match graph.place_lookup(&key) {
                     Some(place) => graph.who_was_there(place, window),
                     None => Vec::new(),

@@ -320,6 +320,14 @@ pub enum ZoneKind {
 }
 
 impl ZoneKind {
+    /// The kind a hall file names `name` (`lift`, `meeting_room`, ...), read as the hall
+    /// file is, so the two never differ.
+    pub fn named(name: &str) -> Option<ZoneKind> {
+        use serde::de::IntoDeserializer;
+        let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = name.into_deserializer();
+        ZoneKind::deserialize(name).ok()
+    }
+
     /// Whether visitors use it: such zones get the public disinfection rounds.
     pub fn is_public_space(self) -> bool {
         matches!(
@@ -672,6 +680,14 @@ mod tests {
             Some(GateDirection::Exit)
         );
         assert_eq!(hall.groups.len(), 7);
+    }
+
+    #[test]
+    fn zone_kinds_are_named_as_in_the_hall_file() {
+        assert_eq!(ZoneKind::named("lift"), Some(ZoneKind::Lift));
+        assert_eq!(ZoneKind::named("service_windows"), Some(ZoneKind::ServiceWindows));
+        assert_eq!(ZoneKind::named("Lift"), None);
+        assert_eq!(ZoneKind::named("balcony"), None);
     }
 
     #[test]
