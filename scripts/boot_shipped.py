@@ -242,7 +242,7 @@ def localise(roles, directory, database_url):
 def halls_of(role):
     paths = [p.strip() for p in role.env.get("HALLGUARD_HALL_FILES", "").split(",") if p.strip()]
     # No hall file: the sample hall built into the binary.
-    paths = paths or [os.path.join(ROOT, "services", "platform", "halls", "sample.toml")]
+    paths = paths or [os.path.join(ROOT, "domain", "halls", "sample.toml")]
     return [tomllib.load(open(p, "rb")) for p in paths]
 
 

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::PeerInterceptor;
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow, ZoneRef};
 use hallguard_proto::contact_tracing::v1::GetTrajectoryRequest;
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;

@@ -1,7 +1,7 @@
 //! Queries over gRPC that the demo and the analyst commands share.
 
 use hallguard_platform::auth::PeerInterceptor;
-use hallguard_platform::time::{millis_to_timestamp, timestamp_to_millis};
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{GetTrajectoryRequest, Place, PlaceKind, WhoWasThereRequest};

@@ -68,10 +68,10 @@ struct DemoArgs {
 }
 
 fn parse_past_date(text: &str) -> Result<i64, String> {
-    let day = hallguard_platform::time::parse_date(text)
+    let day = hallguard_domain::time::parse_date(text)
         .ok_or_else(|| format!("{text:?} is not a date (YYYY-MM-DD)"))?;
     // Days in the sample hall's own calendar, as the demo plays it.
-    let today = hallguard_platform::hall::Hall::sample().local_day(hallguard_platform::time::now_millis());
+    let today = hallguard_domain::hall::Hall::sample().local_day(hallguard_domain::time::now_millis());
     if day >= today {
         return Err("the demo simulates a past day: give a date before today".into());
     }

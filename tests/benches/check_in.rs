@@ -9,8 +9,9 @@
 use std::time::{Duration, Instant};
 
 use hallguard::ServiceRole;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::Role;
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::screening::v1::screening_client::ScreeningClient;
 use hallguard_proto::screening::v1::{

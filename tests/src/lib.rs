@@ -9,9 +9,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hallguard::{ServiceRole, Suite};
+use hallguard_domain::hall::{Hall, Halls};
 use hallguard_platform::auth::{PeerInterceptor, Role};
 use hallguard_platform::config::Settings;
-use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::testing::TestDatabase;
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::{Incident as IncidentMessage, ListIncidentsRequest};

@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use hallguard::ServiceRole;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::Role;
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
@@ -35,7 +36,7 @@ fn visitor(id: &str) -> PersonRef {
 /// in the future, whatever time the suite runs.
 fn hall_morning() -> i64 {
     const DAY: i64 = 24 * 60 * MINUTE;
-    let offset = i64::from(hallguard_platform::hall::Hall::sample().utc_offset_minutes) * MINUTE;
+    let offset = i64::from(hallguard_domain::hall::Hall::sample().utc_offset_minutes) * MINUTE;
     let local_now = now_millis() + offset;
     let mut morning = local_now.div_euclid(DAY) * DAY + 10 * 60 * MINUTE;
     if morning > local_now - 120 * MINUTE {
@@ -442,7 +443,7 @@ async fn presence_past_retention_is_deleted_at_restart() {
 async fn a_running_service_forgets_presence_past_retention_without_a_restart() {
     let hall = TestHall::start_adjusted(
         hallguard_platform::testing::TestDatabase::new(),
-        vec![hallguard_platform::hall::Hall::sample()],
+        vec![hallguard_domain::hall::Hall::sample()],
         None,
         |settings| settings.retention_interval = std::time::Duration::from_millis(300),
     )

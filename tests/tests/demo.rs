@@ -126,9 +126,11 @@ async fn the_demo_day_matches_what_the_services_hold() {
             person: Some(staff_case.person.clone()),
             window: Some(find_contacts_request::Window::Span(
                 hallguard_proto::common::v1::TimeWindow {
-                    start: Some(hallguard_platform::time::millis_to_timestamp(demo.plan.midnight)),
-                    end: Some(hallguard_platform::time::millis_to_timestamp(
-                        hallguard_platform::time::now_millis(),
+                    start: Some(hallguard_platform::timestamps::millis_to_timestamp(
+                        demo.plan.midnight,
+                    )),
+                    end: Some(hallguard_platform::timestamps::millis_to_timestamp(
+                        hallguard_domain::time::now_millis(),
                     )),
                 },
             )),

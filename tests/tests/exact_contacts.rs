@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use hallguard::ServiceRole;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::Role;
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow, ZoneRef};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
@@ -82,7 +83,7 @@ fn by_id(contacts: &[Contact]) -> Vec<(String, u64)> {
 
 /// The sample hall's local midnight that began the current local day, in UTC.
 fn last_local_midnight() -> i64 {
-    let offset = i64::from(hallguard_platform::hall::Hall::sample().utc_offset_minutes) * MINUTE;
+    let offset = i64::from(hallguard_domain::hall::Hall::sample().utc_offset_minutes) * MINUTE;
     (now_millis() + offset).div_euclid(DAY) * DAY - offset
 }
 

@@ -220,7 +220,7 @@ async fn screening_adjusted(
     std::collections::HashMap<Role, secrecy::SecretString>,
 ) {
     let database = hallguard_platform::testing::TestDatabase::new();
-    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
+    let halls = hallguard_domain::hall::Halls::new(vec![hallguard_domain::hall::Hall::sample()]).unwrap();
     let (mut settings, tokens) = hallguard_platform::config::Settings::in_process(
         &database.url,
         halls,

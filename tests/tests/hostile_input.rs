@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use hallguard::ServiceRole;
+use hallguard_domain::hall::Hall;
 use hallguard_platform::auth::Role;
 use hallguard_platform::db::Database;
-use hallguard_platform::hall::Hall;
 use hallguard_platform::peers::RawCodec;
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::contact_tracing::v1 as ct;
@@ -126,7 +126,7 @@ fn pick<T: Copy>(rng: &mut StdRng, values: &[T]) -> T {
 }
 
 fn now_seconds() -> i64 {
-    hallguard_platform::time::now_millis() / 1000
+    hallguard_domain::time::now_millis() / 1000
 }
 
 fn timestamp(rng: &mut StdRng, descriptor: &MessageDescriptor) -> DynamicMessage {
@@ -513,7 +513,7 @@ async fn poison_times_from_a_gate_and_a_kiosk_are_refused_and_a_poison_row_survi
     let entrance = sample
         .gates
         .iter()
-        .find(|gate| gate.direction == hallguard_platform::hall::GateDirection::Entrance)
+        .find(|gate| gate.direction == hallguard_domain::hall::GateDirection::Entrance)
         .unwrap()
         .id
         .clone();
@@ -564,7 +564,7 @@ async fn poison_times_from_a_gate_and_a_kiosk_are_refused_and_a_poison_row_survi
     let mut tracing = ct::contact_tracing_client::ContactTracingClient::new(
         hall.authed(ServiceRole::ContactTracing, Role::Service).await,
     );
-    let now = hallguard_platform::time::now_millis();
+    let now = hallguard_domain::time::now_millis();
     let interval = |event: &str, person: &str, start: prost_types::Timestamp| ct::PresenceInterval {
         source_event_id: event.into(),
         person: Some(common::PersonRef {
@@ -592,7 +592,7 @@ async fn poison_times_from_a_gate_and_a_kiosk_are_refused_and_a_poison_row_survi
         "{}",
         refused.message()
     );
-    let at = |millis: i64| hallguard_platform::time::millis_to_timestamp(millis);
+    let at = |millis: i64| hallguard_platform::timestamps::millis_to_timestamp(millis);
     tracing
         .ingest_presence_batch(ct::IngestPresenceBatchRequest {
             intervals: vec![

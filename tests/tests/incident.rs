@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use hallguard::ServiceRole;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::{PeerInterceptor, Role};
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef};
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::*;
@@ -877,7 +878,7 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
         .into_inner();
 
     // Yesterday, local time: the tax area had its 08:00 round (at 08:10), nothing else.
-    let sample = hallguard_platform::hall::Hall::sample();
+    let sample = hallguard_domain::hall::Hall::sample();
     let yesterday = sample.local_day(now_millis()) - 1;
     let midnight = yesterday * 86_400_000 - i64::from(sample.utc_offset_minutes) * 60_000;
     hygiene
@@ -896,7 +897,7 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
     let rounds = hygiene
         .get_hygiene_compliance(GetHygieneComplianceRequest {
             site_id: SITE.into(),
-            date: hallguard_platform::time::format_date(yesterday),
+            date: hallguard_domain::time::format_date(yesterday),
         })
         .await
         .unwrap()
@@ -993,7 +994,7 @@ async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later()
 
     let hall = TestHall::start_adjusted(
         hallguard_platform::testing::TestDatabase::new(),
-        vec![hallguard_platform::hall::Hall::sample()],
+        vec![hallguard_domain::hall::Hall::sample()],
         None,
         |settings| settings.contact_refresh = Duration::from_millis(300),
     )

@@ -7,8 +7,9 @@
 use std::time::Duration;
 
 use hallguard::ServiceRole;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::{PeerInterceptor, Role};
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow, ZoneRef};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
@@ -843,8 +844,8 @@ async fn presence_goes_to_the_contact_tracing_shard_of_its_hall() {
     use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
     use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
 
-    let riverside = hallguard_platform::hall::Hall::sample();
-    let harbour = hallguard_platform::hall::Hall {
+    let riverside = hallguard_domain::hall::Hall::sample();
+    let harbour = hallguard_domain::hall::Hall {
         site_id: "harbour-hall".into(),
         ..riverside.clone()
     };

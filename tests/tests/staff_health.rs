@@ -6,8 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 use hallguard::ServiceRole;
+use hallguard_domain::time::{format_date, now_millis};
 use hallguard_platform::auth::{PeerInterceptor, Role};
-use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
@@ -188,7 +189,7 @@ async fn morning_checks_once_a_day_corrected_with_history_and_missing_listed() {
     assert_eq!(corrected.history.len(), 1);
     assert_eq!(corrected.history[0].temperature_celsius, 36.5);
 
-    let today = format_date(hallguard_platform::hall::Hall::sample().local_day(now_millis() - 30 * MINUTE));
+    let today = format_date(hallguard_domain::hall::Hall::sample().local_day(now_millis() - 30 * MINUTE));
     let missing = desk_client
         .list_missing_morning_checks(ListMissingMorningChecksRequest {
             site_id: SITE.into(),
@@ -280,7 +281,7 @@ async fn seat_plans_keep_the_spacing_rules() {
     assert_eq!(a1.adjacent_seat_ids, vec!["t1-a2"]);
     assert_eq!(a1.facing_seat_ids, vec!["t1-b1"]);
 
-    let date = format_date(hallguard_platform::hall::Hall::sample().local_day(now_millis()));
+    let date = format_date(hallguard_domain::hall::Hall::sample().local_day(now_millis()));
     let slots = client
         .generate_meal_schedule(GenerateMealScheduleRequest {
             site_id: SITE.into(),
@@ -565,7 +566,7 @@ async fn health_records_past_retention_are_deleted_at_restart() {
         .await
         .unwrap();
     let hall = hall.restart().await;
-    let sample = hallguard_platform::hall::Hall::sample();
+    let sample = hallguard_domain::hall::Hall::sample();
     let missing = |minutes_ago: i64| ListMissingMorningChecksRequest {
         site_id: SITE.into(),
         work_date: format_date(sample.local_day(now_millis() - minutes_ago * MINUTE)),

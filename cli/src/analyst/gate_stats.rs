@@ -1,6 +1,8 @@
 //! `hallguard gate-stats`: entries, refusals by reason, fevers and suspected cases per
 //! gate and hour.
 
+use hallguard_domain::time::{local_day, local_day_start};
+
 use super::*;
 
 /// `gate-stats` flags.
@@ -24,10 +26,7 @@ pub(super) async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystErr
     let offset = connection.utc_offset_minutes;
     let start = match &args.date {
         Some(date) => parse_local(date, offset, "date")?,
-        None => {
-            let local = now_millis() + i64::from(offset) * MINUTE;
-            local - local.rem_euclid(DAY) - i64::from(offset) * MINUTE
-        }
+        None => local_day_start(local_day(now_millis(), offset), offset),
     };
     let mut client = ScreeningClient::new(connection.channel(Service::Screening).await?);
     let rows = client
@@ -35,7 +34,7 @@ pub(super) async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystErr
             site_id: args.site.clone(),
             window: Some(TimeWindow {
                 start: Some(millis_to_timestamp(start)),
-                end: Some(millis_to_timestamp(start + DAY)),
+                end: Some(millis_to_timestamp(start + DAY_MS)),
             }),
         })
         .await

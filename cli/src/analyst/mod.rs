@@ -21,7 +21,8 @@ pub use trajectory::TrajectoryArgs;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_domain::time::{DAY_MS, MINUTE_MS, now_millis};
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
@@ -39,9 +40,6 @@ use crate::report::contacts::rows;
 use crate::report::graph::{ContactGraph, dot, graphml};
 use crate::report::svg::{contact_graph, trajectory_timeline};
 use crate::report::{enum_words, local_time, tabular};
-
-const MINUTE: i64 = 60_000;
-const DAY: i64 = 24 * 60 * MINUTE;
 
 /// The analyst commands on their own (tests parse them with this).
 #[derive(Debug, Parser)]
@@ -142,7 +140,7 @@ pub fn parse_local(text: &str, utc_offset_minutes: i32, field: &str) -> Result<i
         Some((date, clock)) => (date, Some(clock)),
         None => (text.trim(), None),
     };
-    let day = hallguard_platform::time::parse_date(date).ok_or_else(bad)?;
+    let day = hallguard_domain::time::parse_date(date).ok_or_else(bad)?;
     let minutes = match clock {
         Some(clock) => {
             let (h, m) = clock.split_once(':').ok_or_else(bad)?;
@@ -154,7 +152,7 @@ pub fn parse_local(text: &str, utc_offset_minutes: i32, field: &str) -> Result<i
         }
         None => 0,
     };
-    Ok(day * DAY + minutes * MINUTE - i64::from(utc_offset_minutes) * MINUTE)
+    Ok(day * DAY_MS + minutes * MINUTE_MS - i64::from(utc_offset_minutes) * MINUTE_MS)
 }
 
 impl Span {
@@ -166,7 +164,7 @@ impl Span {
         };
         let start = match &self.from {
             Some(text) => parse_local(text, offset, "from")?,
-            None => end - default_days * DAY,
+            None => end - default_days * DAY_MS,
         };
         if end <= start {
             return Err(AnalystError::new("--to must be after --from"));
@@ -197,7 +195,7 @@ mod tests {
     fn local_times_parse_with_the_hall_offset_and_bad_ones_name_the_flag() {
         let utc = parse_local("2026-11-29 04:30", 480, "from").unwrap();
         assert_eq!(crate::report::local_time(utc, 480), "2026-11-29 04:30");
-        assert_eq!(parse_local("2026-11-29", 0, "from").unwrap() % DAY, 0);
+        assert_eq!(parse_local("2026-11-29", 0, "from").unwrap() % DAY_MS, 0);
         let error = parse_local("29/11/2026", 480, "onset").unwrap_err();
         assert!(error.to_string().starts_with("--onset:"), "{error}");
         assert!(parse_local("2026-11-29 25:00", 480, "to").is_err());

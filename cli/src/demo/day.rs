@@ -3,11 +3,9 @@
 //! is checked, works, eats and leaves. Pure and deterministic: the same seed, hall and
 //! date give the same day.
 
-use hallguard_platform::hall::{Hall, ZoneKind};
+use hallguard_domain::hall::{Hall, ZoneKind};
+use hallguard_domain::time::{DAY_MS, MINUTE_MS};
 use hallguard_tracing_engine::synthetic::Rng;
-
-const MINUTE: i64 = 60_000;
-const DAY: i64 = 24 * 60 * MINUTE;
 
 /// The region code prefix the demo publishes as a high-risk area.
 pub const RISK_REGION_PREFIX: &str = "4201";
@@ -120,7 +118,7 @@ pub struct DayPlan {
 impl DayPlan {
     /// Local wall-clock time of day `hh:mm` on the plan's date, in UTC milliseconds.
     pub fn at(&self, minutes_of_day: i64) -> i64 {
-        self.midnight + minutes_of_day * MINUTE
+        self.midnight + minutes_of_day * MINUTE_MS
     }
 }
 
@@ -128,13 +126,13 @@ impl DayPlan {
 /// id, work zone).
 pub fn plan_day(hall: &Hall, date: i64, shape: DayShape, staff: &[(String, String)]) -> DayPlan {
     let mut rng = Rng(shape.seed);
-    let midnight = date * DAY - i64::from(hall.utc_offset_minutes) * MINUTE;
-    let opens_at = midnight + i64::from(hall.opens_at_minutes()) * MINUTE;
-    let closes_at = midnight + i64::from(hall.closes_at_minutes()) * MINUTE;
+    let midnight = date * DAY_MS - i64::from(hall.utc_offset_minutes) * MINUTE_MS;
+    let opens_at = midnight + i64::from(hall.opens_at_minutes()) * MINUTE_MS;
+    let closes_at = midnight + i64::from(hall.closes_at_minutes()) * MINUTE_MS;
     let entrances: Vec<String> = hall
         .gates
         .iter()
-        .filter(|g| g.direction == hallguard_platform::hall::GateDirection::Entrance)
+        .filter(|g| g.direction == hallguard_domain::hall::GateDirection::Entrance)
         .map(|g| g.id.clone())
         .collect();
     let service_zones: Vec<String> = hall
@@ -149,9 +147,9 @@ pub fn plan_day(hall: &Hall, date: i64, shape: DayShape, staff: &[(String, Strin
         // Two peaks: mid-morning and mid-afternoon (triangular within each half-day).
         let morning = rng.unit() < 0.55;
         let (from, span) = if morning {
-            (opens_at, 180 * MINUTE)
+            (opens_at, 180 * MINUTE_MS)
         } else {
-            (midnight + 13 * 60 * MINUTE + 30 * MINUTE, 195 * MINUTE)
+            (midnight + 13 * 60 * MINUTE_MS + 30 * MINUTE_MS, 195 * MINUTE_MS)
         };
         let checked_at = from + ((rng.unit() + rng.unit()) / 2.0 * span as f64) as i64;
         let gate = entrances[rng.below(entrances.len() as u64) as usize].clone();
@@ -171,13 +169,13 @@ pub fn plan_day(hall: &Hall, date: i64, shape: DayShape, staff: &[(String, Strin
         .iter()
         .enumerate()
         .map(|(n, (staff_id, zone))| {
-            let arrives_at = midnight + (8 * 60 + 5) * MINUTE + rng.below(20) as i64 * MINUTE;
+            let arrives_at = midnight + (8 * 60 + 5) * MINUTE_MS + rng.below(20) as i64 * MINUTE_MS;
             // Two staff forget their morning check; one runs warm and goes under focus.
             let morning_check = match n {
                 7 | 41 => None,
-                23 => Some((arrives_at - 5 * MINUTE, 37.4)),
+                23 => Some((arrives_at - 5 * MINUTE_MS, 37.4)),
                 _ => Some((
-                    arrives_at - (1 + rng.below(10) as i64) * MINUTE,
+                    arrives_at - (1 + rng.below(10) as i64) * MINUTE_MS,
                     36.2 + rng.below(7) as f64 / 10.0,
                 )),
             };
@@ -186,7 +184,7 @@ pub fn plan_day(hall: &Hall, date: i64, shape: DayShape, staff: &[(String, Strin
                 zone: zone.clone(),
                 morning_check,
                 arrives_at,
-                leaves_at: closes_at + rng.below(15) as i64 * MINUTE,
+                leaves_at: closes_at + rng.below(15) as i64 * MINUTE_MS,
                 lunch: (1 + rng.below(4) as i64, 18 + rng.below(8) as i64),
             }
         })
@@ -261,19 +259,19 @@ fn ordinary_visitor(
         _ => {}
     }
     if visitor.expected == Expected::Admitted {
-        let mut at = checked_at + (1 + rng.below(3) as i64) * MINUTE;
+        let mut at = checked_at + (1 + rng.below(3) as i64) * MINUTE_MS;
         let main = zones[rng.below(zones.len() as u64) as usize].clone();
         let dwell = rng.log_normal(18.0, 0.6).clamp(3.0, 120.0);
-        let end = at + (dwell * MINUTE as f64) as i64;
+        let end = at + (dwell * MINUTE_MS as f64) as i64;
         visitor.stays.push((main, at, end));
-        at = end + MINUTE;
+        at = end + MINUTE_MS;
         if rng.unit() < 0.3 {
             let side = if rng.unit() < 0.5 { "rest-area" } else { "toilets" };
-            let end = at + (rng.log_normal(5.0, 0.5).clamp(1.0, 30.0) * MINUTE as f64) as i64;
+            let end = at + (rng.log_normal(5.0, 0.5).clamp(1.0, 30.0) * MINUTE_MS as f64) as i64;
             visitor.stays.push((side.to_string(), at, end));
-            at = end + MINUTE;
+            at = end + MINUTE_MS;
         }
-        let leaves = at + rng.below(2) as i64 * MINUTE;
+        let leaves = at + rng.below(2) as i64 * MINUTE_MS;
         visitor.stays.retain(|(_, from, _)| *from < closes_at);
         for stay in &mut visitor.stays {
             stay.2 = stay.2.min(closes_at);
@@ -295,7 +293,7 @@ fn scenario_one(midnight: i64, entrances: &[String]) -> Vec<VisitorPlan> {
         id_number: resident_id("11010119880505001"),
         name: "Scenario 1, red code".into(),
         gate: entrances[0].clone(),
-        checked_at: midnight + (10 * 60 + 12) * MINUTE,
+        checked_at: midnight + (10 * 60 + 12) * MINUTE_MS,
         temperature: 37.6,
         colour: 3,
         mask: true,
@@ -310,7 +308,7 @@ fn scenario_one(midnight: i64, entrances: &[String]) -> Vec<VisitorPlan> {
         id_number: resident_id("42010219770303002"),
         name: "Scenario 1, unwell from a risk area".into(),
         gate: entrances[entrances.len() - 1].clone(),
-        checked_at: midnight + (14 * 60 + 41) * MINUTE,
+        checked_at: midnight + (14 * 60 + 41) * MINUTE_MS,
         temperature: 37.9,
         colour: 1,
         travel: vec![(format!("{RISK_REGION_PREFIX}06"), 5)],

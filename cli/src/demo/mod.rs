@@ -16,10 +16,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use hallguard_domain::hall::{Hall, Halls};
 use hallguard_platform::auth::{PeerInterceptor, Role};
 use hallguard_platform::config::Settings;
 use hallguard_platform::db::DatabaseTarget;
-use hallguard_platform::hall::{Hall, Halls};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::platform::v1::outbox_admin_client::OutboxAdminClient;
@@ -73,7 +73,7 @@ pub enum DemoError {
     Stalled(String),
     /// The sample hall did not load.
     #[error(transparent)]
-    Hall(#[from] hallguard_platform::hall::HallError),
+    Hall(#[from] hallguard_domain::hall::HallError),
     /// A channel could not be opened.
     #[error("cannot connect to the local services: {0}")]
     Connect(#[from] tonic::transport::Error),
@@ -218,7 +218,7 @@ pub async fn run(
     let hall = Hall::sample();
     let date = options
         .date
-        .unwrap_or_else(|| hall.local_day(hallguard_platform::time::now_millis()) - 1);
+        .unwrap_or_else(|| hall.local_day(hallguard_domain::time::now_millis()) - 1);
 
     let staff = play::setup(&clients, &hall).await?;
     let plan = day::plan_day(

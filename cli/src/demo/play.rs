@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::{format_date, millis_to_timestamp};
+use hallguard_domain::hall::Hall;
+use hallguard_domain::time::{DAY_MS, MINUTE_MS, format_date};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::ZoneRef;
 use hallguard_proto::screening::v1::{
     AddRiskAreaRequest, CheckInRequest, CheckInResponse, CheckOutRequest, CloseOpenVisitsRequest,
@@ -23,8 +24,6 @@ use tokio::task::JoinSet;
 use super::day::{DayPlan, RISK_REGION_PREFIX, SCENARIO_TWO_STAFF, StaffPlan, VisitorPlan};
 use super::{Clients, DemoError};
 
-const MINUTE: i64 = 60_000;
-const DAY: i64 = 24 * 60 * MINUTE;
 /// Parallel streams of visits and of staff days.
 const STREAMS: usize = 8;
 
@@ -71,7 +70,7 @@ pub async fn setup(clients: &Clients, hall: &Hall) -> Result<Vec<(String, String
                 name: "Published high-risk area".into(),
                 level: RiskLevel::High as i32,
                 effective_from: Some(millis_to_timestamp(
-                    hallguard_platform::time::now_millis() - 60 * DAY,
+                    hallguard_domain::time::now_millis() - 60 * DAY_MS,
                 )),
                 ..Default::default()
             }),
@@ -312,7 +311,7 @@ fn lunch_of(
 ) -> Option<(i64, String)> {
     let (slot_id, seat) = seats.get(&staff.staff_id)?;
     let slot = slots.iter().find(|s| &s.slot_id == slot_id)?;
-    let starts = hallguard_platform::time::timestamp_to_millis(slot.starts_at.as_ref()?);
+    let starts = hallguard_platform::timestamps::timestamp_to_millis(slot.starts_at.as_ref()?);
     let seat = match neighbour {
         Some((who, off_plan)) if *who == staff.staff_id => off_plan.clone(),
         _ => seat.clone(),
@@ -339,7 +338,7 @@ fn itinerary(visitor: &VisitorPlan) -> Vec<PlaceVisit> {
         .iter()
         .map(|(region, days)| PlaceVisit {
             region_code: region.clone(),
-            visited_at: Some(millis_to_timestamp(visitor.checked_at - days * DAY)),
+            visited_at: Some(millis_to_timestamp(visitor.checked_at - days * DAY_MS)),
         })
         .collect()
 }
@@ -409,7 +408,7 @@ async fn check_in(
                 residence: "given at the gate".into(),
                 residence_region_code: no_code.residence_region_code.clone(),
                 travel_history: itinerary(visitor),
-                registered_at: Some(millis_to_timestamp(visitor.checked_at - MINUTE)),
+                registered_at: Some(millis_to_timestamp(visitor.checked_at - MINUTE_MS)),
                 idempotency_key: format!("demo/register/{}", visitor.id_number),
             })
             .await
@@ -530,9 +529,9 @@ async fn staff_day(
     bar.inc(1);
     let mut report = None;
     if let Some((slot_starts, seat)) = lunch {
-        let sits_at = slot_starts + staff.lunch.0 * MINUTE;
+        let sits_at = slot_starts + staff.lunch.0 * MINUTE_MS;
         kiosk
-            .clock_out(clock_out(sits_at - MINUTE))
+            .clock_out(clock_out(sits_at - MINUTE_MS))
             .await
             .map_err(call("clocking out for lunch"))?;
         kiosk
@@ -545,9 +544,9 @@ async fn staff_day(
             })
             .await
             .map_err(call("sitting down"))?;
-        let mut eats_until = sits_at + staff.lunch.1 * MINUTE;
+        let mut eats_until = sits_at + staff.lunch.1 * MINUTE_MS;
         if who == SCENARIO_TWO_STAFF {
-            let reported_at = sits_at + 10 * MINUTE;
+            let reported_at = sits_at + 10 * MINUTE_MS;
             let answer = kiosk
                 .submit_health_report(SubmitHealthReportRequest {
                     site_id: site.into(),
@@ -563,7 +562,7 @@ async fn staff_day(
                 .map_err(call("reporting symptoms"))?
                 .into_inner();
             report = Some(answer);
-            eats_until = reported_at + 2 * MINUTE;
+            eats_until = reported_at + 2 * MINUTE_MS;
         }
         kiosk
             .leave_seat(LeaveSeatRequest {
@@ -579,7 +578,7 @@ async fn staff_day(
             return Ok(report);
         }
         kiosk
-            .clock_in(clock_in(eats_until + 2 * MINUTE, "back"))
+            .clock_in(clock_in(eats_until + 2 * MINUTE_MS, "back"))
             .await
             .map_err(call("clocking back in"))?;
         bar.inc(1);

@@ -1,8 +1,9 @@
 //! The duty desk's side of the demo: every incident the day opened is walked through the
 //! seven steps of the plan, in the order they happened, with times minutes after the event.
 
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::{millis_to_timestamp, timestamp_to_millis};
+use hallguard_domain::hall::Hall;
+use hallguard_domain::time::MINUTE_MS;
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::incident::v1::{
     ApproveStatementRequest, CloseIncidentRequest, CompleteDisinfectionRequest, DutyAssignment, DutyPost,
     Incident, IncidentSource, ListIncidentsRequest, ManualContact, OrderDisinfectionRequest,
@@ -12,8 +13,6 @@ use hallguard_proto::incident::v1::{
 
 use super::day::DayPlan;
 use super::{Clients, DemoError};
-
-const MINUTE: i64 = 60_000;
 
 /// One incident after the response.
 #[derive(Debug, Clone)]
@@ -66,7 +65,7 @@ async fn respond(
         .occurred_at
         .as_ref()
         .map_or(plan.opens_at, timestamp_to_millis);
-    let at = |minutes: i64| Some(millis_to_timestamp(event + minutes * MINUTE));
+    let at = |minutes: i64| Some(millis_to_timestamp(event + minutes * MINUTE_MS));
     let step = |n: u32| DemoError::call(format!("incident {id}, step {n}"));
     let staff_case = incident.source() == IncidentSource::StaffHealth;
     let room = hall

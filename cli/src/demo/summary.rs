@@ -2,12 +2,14 @@
 //! checks and lunch, each incident step by step, every index case's contacts with their
 //! evidence, the upward reports; the pictures and exports written to the output folder.
 
+use hallguard_domain::plan::contact_window_start;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_domain::hall::Hall;
+use hallguard_domain::time::{DAY_MS, format_date, now_millis};
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::{
     ExportSubgraphRequest, FindContactsRequest, find_contacts_request,
@@ -25,7 +27,6 @@ use crate::report::graph::{ContactGraph, graphml};
 use crate::report::svg::{contact_graph, trajectory_timeline};
 use crate::report::{enum_words, kind_name, local_clock, local_time, tabular};
 
-const DAY: i64 = 24 * 60 * 60_000;
 /// Contacts printed per ring and index case; the CSV next to the pictures has them all.
 const PRINTED_CONTACTS: usize = 8;
 
@@ -163,7 +164,7 @@ pub async fn collect(
     let site = hall.site_id.clone();
     let day = Some(TimeWindow {
         start: Some(millis_to_timestamp(plan.midnight)),
-        end: Some(millis_to_timestamp(plan.midnight + DAY)),
+        end: Some(millis_to_timestamp(plan.midnight + DAY_MS)),
     });
     let rows_by_hour = clients
         .screening_desk
@@ -312,7 +313,7 @@ async fn incident_day(
 
     // The same query as step 4: from four days before the event until now, two rings.
     let window = TimeWindow {
-        start: Some(millis_to_timestamp(occurred_at - 4 * DAY)),
+        start: Some(millis_to_timestamp(contact_window_start(occurred_at))),
         end: Some(millis_to_timestamp(now_millis())),
     };
     let query = FindContactsRequest {

@@ -1,7 +1,7 @@
 //! Close (ring 1) and secondary (ring 2) contacts as flat rows, each with its evidence:
 //! where, by which rule, for how long, and through whom for a secondary contact.
 
-use hallguard_platform::time::timestamp_to_millis;
+use hallguard_platform::timestamps::timestamp_to_millis;
 use hallguard_proto::contact_tracing::v1::{Exposure, FindContactsResponse};
 use serde::Serialize;
 

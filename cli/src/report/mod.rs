@@ -15,7 +15,7 @@ pub mod tabular;
 use hallguard_proto::common::v1::{PersonKind, PersonRef};
 use hallguard_proto::contact_tracing::v1::{ExposureRule, PlaceKind};
 
-pub use hallguard_platform::time::format_local as local_time;
+pub use hallguard_domain::time::format_local as local_time;
 pub use hallguard_proto::enum_words;
 
 /// Just the `HH:MM` of [`local_time`].

@@ -1,9 +1,10 @@
 //! Proto messages to engine types and back. Validation happens here, once, naming the
 //! field at fault; the engine and the store never see a proto type.
 
+use hallguard_domain::hall::Hall;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::error::ServiceError;
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate;
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::contact_tracing::v1 as pb;

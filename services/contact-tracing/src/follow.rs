@@ -10,7 +10,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use hallguard_platform::hall::Halls;
+use hallguard_domain::hall::Halls;
 use hallguard_tracing_engine::CoPresenceGraph;
 use sqlx::AnyPool;
 

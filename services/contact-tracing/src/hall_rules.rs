@@ -1,11 +1,10 @@
 //! The hall file's close-contact rules as the engine's: the zone kinds, the default
 //! thresholds every query starts from, and the longest plausible stays.
 
-use hallguard_platform::hall::{self, Hall};
+use hallguard_domain::hall::{self, Hall};
+use hallguard_domain::time::MINUTE_MS;
 use hallguard_tracing_engine::model::ZoneKind;
 use hallguard_tracing_engine::rules::{Cumulative, LongestStays, Rules};
-
-const MINUTE_MS: i64 = 60_000;
 
 /// A hall zone kind as the engine's.
 pub fn zone_kind(kind: hall::ZoneKind) -> ZoneKind {

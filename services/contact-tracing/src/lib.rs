@@ -22,11 +22,11 @@ pub mod store;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use hallguard_domain::hall::Halls;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::config::Settings;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
-use hallguard_platform::hall::Halls;
 use hallguard_platform::server::ServiceParts;
-use hallguard_platform::time::now_millis;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracingServer;
 use hallguard_tracing_engine::Presence;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};

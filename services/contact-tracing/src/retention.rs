@@ -5,13 +5,11 @@
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use hallguard_platform::hall::Halls;
+use hallguard_domain::hall::Halls;
+use hallguard_domain::time::{DAY_MS, now_millis};
 use hallguard_platform::tasks::Task;
-use hallguard_platform::time::now_millis;
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 use sqlx::AnyPool;
-
-const DAY_MS: Millis = 86_400_000;
 
 /// The oldest time still kept. With several halls the shortest limit applies to all,
 /// erring on the side of keeping less.

@@ -2,16 +2,18 @@
 //! graph) and the queries. Engine work runs on the blocking pool so the async workers
 //! stay free.
 
+use hallguard_domain::plan::CONTACT_LOOK_BACK_DAYS;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use hallguard_platform::hall::Halls;
+use hallguard_domain::hall::Halls;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::metrics::METRICS;
 use hallguard_platform::status::FieldViolation;
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracing;
 use hallguard_tracing_engine::clusters::{ChainSearch, distinct_cases};
@@ -29,8 +31,6 @@ type WhoWasThereStream = std::pin::Pin<
     Box<dyn tokio_stream::Stream<Item = Result<pb::WhoWasThereResponse, Status>> + Send + 'static>,
 >;
 
-/// Default look-back before symptom onset or sampling, as in the national protocol.
-const DEFAULT_DAYS_BEFORE: u32 = 4;
 /// Longest look-back a query may ask for.
 const MAX_DAYS_BEFORE: u32 = 366;
 /// Most cases one transmission-chain query may name (each is a search of the graph).
@@ -220,7 +220,7 @@ fn find_contacts(
         Some(pb::find_contacts_request::Window::DaysBefore(before)) => {
             let anchor = convert::instant(before.anchor.as_ref(), "days_before.anchor")?;
             let days = match before.days {
-                0 => DEFAULT_DAYS_BEFORE,
+                0 => CONTACT_LOOK_BACK_DAYS,
                 days if days > MAX_DAYS_BEFORE => {
                     return Err(ContactTracingError::invalid(
                         "days_before.days",

@@ -1,7 +1,7 @@
 //! The presence table: intervals are stored once per source event, and read back in
 //! full at start to rebuild the graph. Portable SQL for SQLite and PostgreSQL.
 
-use hallguard_platform::time::now_millis;
+use hallguard_domain::time::now_millis;
 use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
 use sqlx::{AnyPool, Row};
 

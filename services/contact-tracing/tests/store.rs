@@ -108,7 +108,7 @@ async fn a_rebuild_skips_and_counts_rows_the_engine_refuses() {
         .await
         .unwrap();
     }
-    let halls = hallguard_platform::hall::Halls::new(vec![hallguard_platform::hall::Hall::sample()]).unwrap();
+    let halls = hallguard_domain::hall::Halls::new(vec![hallguard_domain::hall::Hall::sample()]).unwrap();
     let (graph, rebuilt) = hallguard_contact_tracing::rebuild(&database.pool, &halls)
         .await
         .unwrap();

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use hallguard_contact_tracing::convert::Ingested;
 use hallguard_contact_tracing::{add_skipping, admit, empty_graph, rebuild_in_pages, store};
+use hallguard_domain::hall::{Hall, Halls};
 use hallguard_platform::db::Database;
-use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::testing::TestDatabase;
 use hallguard_tracing_engine::rules::Rules;
 use hallguard_tracing_engine::{CoPresenceGraph, PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};

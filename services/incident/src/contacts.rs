@@ -191,8 +191,8 @@ pub async fn update(
             source_event_id: format!("incident/{incident_id}/contact/{contact_id}/positive"),
             readings: Vec::new(),
             location_id: incident.opened.location_id.clone(),
-            occurred_at: Some(hallguard_platform::time::millis_to_timestamp(
-                hallguard_platform::time::now_millis(),
+            occurred_at: Some(hallguard_platform::timestamps::millis_to_timestamp(
+                hallguard_domain::time::now_millis(),
             )),
             parent_incident_id: incident_id.clone(),
             summary: format!("contact of {incident_id} tested positive: {note}"),

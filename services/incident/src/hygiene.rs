@@ -4,10 +4,10 @@
 //! masks, hand sanitiser, disinfectant and thermometers with low-stock alerts; the
 //! entrance thermometers' working status, a broken one being an alert.
 
+use hallguard_domain::hall::Hall;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate::new_id;
 use hallguard_proto::incident::v1 as pb;
 use sqlx::{AnyPool, Row};

@@ -2,10 +2,10 @@
 //! groups) from the hall file, as edited over gRPC; and the duty roster per day for the
 //! duty posts.
 
+use hallguard_domain::hall::Hall;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::now_millis;
 use hallguard_proto::incident::v1 as pb;
 use sqlx::{AnyPool, Row};
 

@@ -3,9 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::time::{millis_to_timestamp, now_millis, timestamp_to_millis};
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_platform::validate::new_id;
 use hallguard_proto::common::v1::{PersonKind, PersonRef};
 use hallguard_proto::incident::v1 as pb;

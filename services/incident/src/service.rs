@@ -2,11 +2,11 @@
 //! now stands; the duty desk hears of openings, steps, overdue tasks and alerts. The
 //! Hygiene service keeps disinfection rounds, supplies and thermometers.
 
+use hallguard_domain::hall::{Hall, Halls};
+use hallguard_domain::time::now_millis;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
-use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::idempotency::{self, IdempotencyKey};
-use hallguard_platform::time::now_millis;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::hygiene_server::Hygiene;
@@ -26,7 +26,7 @@ type DutyDeskStream = std::pin::Pin<
 /// A duty-desk event.
 pub fn event(kind: &str, incident_id: &str, summary: String) -> pb::DutyDeskEvent {
     pb::DutyDeskEvent {
-        occurred_at: Some(hallguard_platform::time::millis_to_timestamp(now_millis())),
+        occurred_at: Some(hallguard_platform::timestamps::millis_to_timestamp(now_millis())),
         kind: kind.to_string(),
         incident_id: incident_id.to_string(),
         summary,
@@ -73,8 +73,8 @@ impl IncidentService {
 }
 
 fn date(text: &str) -> Result<String> {
-    hallguard_platform::time::parse_date(text)
-        .map(hallguard_platform::time::format_date)
+    hallguard_domain::time::parse_date(text)
+        .map(hallguard_domain::time::format_date)
         .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))
 }
 
@@ -600,7 +600,7 @@ impl Hygiene for HygieneService {
     ) -> std::result::Result<Response<pb::GetHygieneComplianceResponse>, Status> {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
-        let day = hallguard_platform::time::parse_date(&request.date)
+        let day = hallguard_domain::time::parse_date(&request.date)
             .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
         let rounds = hygiene::compliance(&self.pool, hall, day, now_millis()).await?;
         Ok(Response::new(pb::GetHygieneComplianceResponse { rounds }))

@@ -2,11 +2,13 @@
 //! messages. Order is checked by [`crate::workflow`]; a step out of order is
 //! FAILED_PRECONDITION naming the missing step.
 
+use hallguard_domain::hall::Hall;
+use hallguard_domain::plan::contact_window_start;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::Hall;
 use hallguard_platform::outbox::{self, NewMessage};
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::TimeWindow;
 use hallguard_proto::contact_tracing::v1 as ct;
 use hallguard_proto::incident::v1 as pb;
@@ -22,7 +24,6 @@ use crate::upward;
 use crate::workflow::Step;
 
 const START_SWEEP: &str = "/hallguard.staff_health.v1.StaffHealth/StartTemperatureSweep";
-const DAY_MS: i64 = 86_400_000;
 
 /// Loads the incident and checks that `step` may be recorded now.
 async fn ready(pool: &AnyPool, incident_id: &str, step: Step) -> Result<IncidentRow> {
@@ -197,8 +198,10 @@ fn evidence(exposures: &[ct::Exposure]) -> String {
                 json!([
                     s.start
                         .as_ref()
-                        .map(hallguard_platform::time::timestamp_to_millis),
-                    s.end.as_ref().map(hallguard_platform::time::timestamp_to_millis)
+                        .map(hallguard_platform::timestamps::timestamp_to_millis),
+                    s.end
+                        .as_ref()
+                        .map(hallguard_platform::timestamps::timestamp_to_millis)
                 ])
             })
             .collect::<Vec<_>>()
@@ -235,12 +238,12 @@ pub async fn traced_contacts(
         .opened
         .occurred_at
         .as_ref()
-        .map_or_else(now_millis, hallguard_platform::time::timestamp_to_millis);
+        .map_or_else(now_millis, hallguard_platform::timestamps::timestamp_to_millis);
     let found = tracer
         .find_contacts(ct::FindContactsRequest {
             person: Some(incident.person.clone()),
             window: Some(ct::find_contacts_request::Window::Span(TimeWindow {
-                start: Some(millis_to_timestamp(occurred - 4 * DAY_MS)),
+                start: Some(millis_to_timestamp(contact_window_start(occurred))),
                 end: Some(millis_to_timestamp(now_millis() + 60_000)),
             })),
             rings: rings.clamp(1, 2),
@@ -384,12 +387,12 @@ pub async fn order_disinfection(
         .opened
         .occurred_at
         .as_ref()
-        .map_or_else(now_millis, hallguard_platform::time::timestamp_to_millis);
+        .map_or_else(now_millis, hallguard_platform::timestamps::timestamp_to_millis);
     let trajectory = tracer
         .trajectory(ct::GetTrajectoryRequest {
             person: Some(incident.person.clone()),
             window: Some(TimeWindow {
-                start: Some(millis_to_timestamp(occurred - 4 * DAY_MS)),
+                start: Some(millis_to_timestamp(contact_window_start(occurred))),
                 end: Some(millis_to_timestamp(now_millis() + 60_000)),
             }),
         })

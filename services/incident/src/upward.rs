@@ -1,7 +1,8 @@
 //! The upward report (如实上报) of step 5: person, timeline, readings, contacts and
 //! actions, as JSON for systems and as Markdown for people. Pure.
 
-use hallguard_platform::time::{format_local, timestamp_to_millis};
+use hallguard_domain::time::format_local;
+use hallguard_platform::timestamps::timestamp_to_millis;
 use hallguard_proto::enum_words;
 use hallguard_proto::incident::v1 as pb;
 use serde_json::json;
@@ -178,7 +179,9 @@ mod tests {
             }),
             source: pb::IncidentSource::StaffHealth as i32,
             // 2026-11-28 03:15 UTC is 11:15 in the hall (+08:00).
-            occurred_at: Some(hallguard_platform::time::millis_to_timestamp(1_795_835_700_000)),
+            occurred_at: Some(hallguard_platform::timestamps::millis_to_timestamp(
+                1_795_835_700_000,
+            )),
             steps: vec![pb::StepRecord {
                 step: 2,
                 detail_json:

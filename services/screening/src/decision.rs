@@ -1,7 +1,7 @@
 //! The gate decision: pure rules over one check's readings. Thresholds and which findings
 //! make a suspected case come from the hall's configuration, not from code.
 
-use hallguard_platform::hall::{ScreeningRules, SuspectedCaseFinding};
+use hallguard_domain::hall::{ScreeningRules, SuspectedCaseFinding};
 
 /// Health code colour as read at the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +166,7 @@ pub fn decide(rules: &ScreeningRules, check: &GateCheck) -> Decision {
 
 #[cfg(test)]
 mod tests {
-    use hallguard_platform::hall::Hall;
+    use hallguard_domain::hall::Hall;
 
     use super::*;
 

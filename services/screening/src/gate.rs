@@ -11,8 +11,8 @@
 //! - Queue positions count per gate and local day (a counter row per gate and day);
 //!   two gates never share a queue.
 
+use hallguard_domain::hall::{GateDirection, Hall};
 use hallguard_platform::db::{begin_write, is_unique_violation};
-use hallguard_platform::hall::{GateDirection, Hall};
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;

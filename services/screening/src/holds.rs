@@ -1,7 +1,7 @@
 //! Quarantine holds, placed and lifted by the incident service (a close contact under
 //! follow-up): a held person is refused at every gate until the hold is lifted.
 
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{PersonKind, PersonRef};
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};

@@ -3,7 +3,7 @@
 //! queue, zone stays) go to contact tracing. A peer that is down only delays them.
 
 use hallguard_platform::outbound;
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind};
 use hallguard_proto::incident::v1 as incident;
 use sqlx::{Any, Transaction};

@@ -1,9 +1,9 @@
 //! People without a health code (无码人员), registered by hand; and the reports for their
 //! community when recent travel to a risk area pauses their entry.
 
+use hallguard_domain::hall::Hall;
 use hallguard_platform::db::begin_write;
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};
 

@@ -1,7 +1,7 @@
 //! The risk-area list as stored: listings are added and expired at run time, never
 //! deleted, so a decision can be explained by the list as it stood.
 
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};
 
@@ -94,7 +94,7 @@ pub async fn expire(pool: &AnyPool, id: &str, until: i64) -> Result<pb::RiskArea
     let from = area
         .effective_from
         .as_ref()
-        .map_or(0, hallguard_platform::time::timestamp_to_millis);
+        .map_or(0, hallguard_platform::timestamps::timestamp_to_millis);
     if until < from {
         return Err(ServiceError::invalid(
             "effective_until",

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use hallguard_platform::hall::Halls;
+use hallguard_domain::hall::Halls;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::pseudonym::Pseudonymizer;
-use hallguard_platform::time::{millis_to_timestamp, now_millis};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::screening::v1 as pb;
 use hallguard_proto::screening::v1::screening_server::Screening;

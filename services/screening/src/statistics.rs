@@ -1,17 +1,16 @@
 //! Gate statistics per gate and hour: admitted entries, refusals by reason, fevers and
 //! suspected cases.
 
+use hallguard_domain::time::HOUR_MS;
 use std::collections::BTreeMap;
 
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{AnyPool, Row};
 
 use crate::decision::{Outcome, Reason};
 use crate::gate::reason_message;
 use hallguard_platform::error::Result;
-
-const HOUR_MS: i64 = 3_600_000;
 
 #[derive(Debug, Default)]
 struct Tally {

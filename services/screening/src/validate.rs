@@ -3,7 +3,7 @@
 
 pub use hallguard_platform::validate::*;
 
-use hallguard_platform::hall::{GateDirection, Hall};
+use hallguard_domain::hall::{GateDirection, Hall};
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::screening::v1 as pb;
 

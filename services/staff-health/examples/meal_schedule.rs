@@ -4,8 +4,8 @@
 //! `cargo run -p hallguard-staff-health --example meal_schedule`
 #![allow(clippy::unwrap_used)]
 
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::{format_date, parse_date};
+use hallguard_domain::hall::Hall;
+use hallguard_domain::time::{format_date, parse_date};
 use hallguard_staff_health::canteen::Layout;
 use hallguard_staff_health::schedule::{self, Department};
 

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hallguard_platform::hall::Hall;
+use hallguard_domain::hall::Hall;
 
 /// A seat and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +153,7 @@ impl Layout {
 
 #[cfg(test)]
 mod tests {
-    use hallguard_platform::hall::{Hall, Table};
+    use hallguard_domain::hall::{Hall, Table};
     use proptest::prelude::*;
 
     use super::*;

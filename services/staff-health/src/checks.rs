@@ -3,11 +3,12 @@
 //! person on focus management, a suspected case queues an incident through the outbox
 //! in the same transaction.
 
+use hallguard_domain::hall::{Hall, Halls};
+use hallguard_domain::time::DAY_MS;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::outbound;
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate::new_id;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind};
 use hallguard_proto::incident::v1 as incident;
@@ -16,8 +17,6 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::health::{self, Assessment, Reading, Symptom};
 use crate::roster;
-
-const DAY_MS: i64 = 86_400_000;
 
 /// What was measured and said, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,7 +169,7 @@ async fn insert_version(
     .bind(incident)
     .bind(by)
     .bind(reason)
-    .bind(hallguard_platform::time::now_millis())
+    .bind(hallguard_domain::time::now_millis())
     .execute(&mut **transaction)
     .await?;
     Ok(())

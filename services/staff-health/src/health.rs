@@ -2,7 +2,7 @@
 //! person goes on focus management (重点管控), and whether it is a suspected case.
 //! Pure; thresholds come from the hall's screening rules.
 
-use hallguard_platform::hall::ScreeningRules;
+use hallguard_domain::hall::ScreeningRules;
 
 /// A symptom a staff member reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,7 +114,7 @@ pub fn assess(rules: &ScreeningRules, reading: &Reading) -> Assessment {
 
 #[cfg(test)]
 mod tests {
-    use hallguard_platform::hall::Hall;
+    use hallguard_domain::hall::Hall;
 
     use super::*;
 

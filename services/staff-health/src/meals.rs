@@ -1,10 +1,10 @@
 //! The canteen as stored: a day's meal slots with their diners, seat assignments per
 //! slot checked against the spacing rules.
 
+use hallguard_domain::hall::Hall;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::millis_to_timestamp;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::staff_health::v1 as pb;
 use sqlx::{AnyPool, Row};
 

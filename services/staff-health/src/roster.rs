@@ -1,10 +1,10 @@
 //! The roster: staff with department, job role and work zones; added one by one or
 //! imported from CSV, where every bad row is reported and nothing is half-imported.
 
+use hallguard_domain::hall::Hall;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::Hall;
-use hallguard_platform::time::now_millis;
 use hallguard_platform::validate;
 use hallguard_proto::staff_health::v1::{RowError, StaffMember};
 use sqlx::{Any, AnyPool, Row, Transaction};

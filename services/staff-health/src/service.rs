@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
+use hallguard_domain::hall::{Hall, Halls};
+use hallguard_domain::time::{format_date, now_millis, parse_date};
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::hall::{Hall, Halls};
 use hallguard_platform::idempotency::{self, IdempotencyKey};
-use hallguard_platform::time::{format_date, millis_to_timestamp, now_millis, parse_date};
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate;
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::staff_health::v1 as pb;

@@ -1,7 +1,7 @@
-//! What every hallguard service shares.
+//! What every hallguard service shares: infrastructure only (the hall model and time
+//! are `hallguard_domain`).
 //!
 //! - [`config`]: flags and `HALLGUARD_*` environment, resolved into [`config::Settings`].
-//! - [`hall`]: the hall model from a TOML hall file (or the built-in sample hall).
 //! - [`db`]: the sqlx pool for SQLite or PostgreSQL, with embedded migrations.
 //! - [`outbox`]: the transactional outbox and its delivery worker.
 //! - [`peers`]: delivering outbox messages to peer services over gRPC.
@@ -18,7 +18,7 @@
 //! - [`idempotency`]: client keys scoped to their caller and bound to their request.
 //! - [`retention`]: deleting personal data past each hall's limit.
 //! - [`tasks`]: background work the server starts with itself and stops with itself.
-//! - [`time`]: epoch milliseconds and protobuf timestamps.
+//! - [`timestamps`]: protobuf timestamps to and from epoch milliseconds.
 //! - [`tls`]: TLS for servers and clients (rustls); `https://` is never plain text.
 
 pub mod auth;
@@ -28,7 +28,6 @@ pub mod connections;
 pub mod db;
 pub mod error;
 pub mod feed;
-pub mod hall;
 pub mod idempotency;
 pub mod metrics;
 pub mod outbound;
@@ -42,6 +41,6 @@ pub mod status;
 pub mod tasks;
 pub mod telemetry;
 pub mod testing;
-pub mod time;
+pub mod timestamps;
 pub mod tls;
 pub mod validate;

@@ -2,8 +2,9 @@
 //! before they pass.
 
 use crate::error::{Result, ServiceError};
-use crate::hall::{Hall, Halls};
-use crate::time::{TIME_RANGE_TEXT, timestamp_in_range};
+use crate::timestamps::timestamp_in_range;
+use hallguard_domain::hall::{Hall, Halls};
+use hallguard_domain::time::TIME_RANGE_TEXT;
 use hallguard_proto::common::v1::{PageRequest, PageResponse, PersonKind, PersonRef, ZoneRef};
 
 /// Clock skew tolerated for times in the future.

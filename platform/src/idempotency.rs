@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 
 use crate::error::{Result, ServiceError};
-use crate::time::now_millis;
 use crate::validate;
+use hallguard_domain::time::now_millis;
 
 /// A checked key with its scope and the fingerprint of its request.
 #[derive(Debug, Clone, PartialEq, Eq)]

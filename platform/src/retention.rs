@@ -7,11 +7,9 @@ use std::time::Duration;
 
 use sqlx::AnyPool;
 
-use crate::hall::Halls;
 use crate::tasks::Task;
-use crate::time::now_millis;
-
-const DAY_MS: i64 = 86_400_000;
+use hallguard_domain::hall::Halls;
+use hallguard_domain::time::{DAY_MS, now_millis};
 
 /// Deletes delivered outbox messages; every service adds it to its own statements.
 pub const DELIVERED_OUTBOX: &str =

@@ -1,5 +1,6 @@
-//! Time at the edges: every stored time is UTC epoch milliseconds; protobuf timestamps
-//! are converted here and nowhere else.
+//! Time in the hall's words: every stored time is UTC epoch milliseconds; days are
+//! local days of a hall (its UTC offset), dates are `YYYY-MM-DD`. The units and the
+//! calendar are written once, here.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,77 +23,23 @@ pub const LATEST_MILLIS: i64 = 4_102_444_800_000;
 /// What the range is called in error messages.
 pub const TIME_RANGE_TEXT: &str = "must be between 2000-01-01 and 2100-01-01 (UTC)";
 
-/// A protobuf timestamp as epoch milliseconds, saturating at the ends of `i64` (for
-/// times that were checked already, or that only clients read).
-pub fn timestamp_to_millis(timestamp: &prost_types::Timestamp) -> i64 {
-    timestamp
-        .seconds
-        .saturating_mul(1000)
-        .saturating_add(i64::from(timestamp.nanos / 1_000_000))
+/// A minute in milliseconds.
+pub const MINUTE_MS: i64 = 60_000;
+/// An hour in milliseconds.
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+/// A day in milliseconds.
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// The local day number (days since 1970-01-01 at `utc_offset_minutes`) of a time.
+pub fn local_day(at_millis: i64, utc_offset_minutes: i32) -> i64 {
+    at_millis
+        .saturating_add(i64::from(utc_offset_minutes) * MINUTE_MS)
+        .div_euclid(DAY_MS)
 }
 
-/// A protobuf timestamp as epoch milliseconds if it is a valid timestamp (nanos in
-/// 0..1e9) within [`EARLIEST_MILLIS`, `LATEST_MILLIS`]; the one check for times that
-/// come in from outside.
-pub fn timestamp_in_range(timestamp: &prost_types::Timestamp) -> Option<i64> {
-    if !(0..1_000_000_000).contains(&timestamp.nanos) {
-        return None;
-    }
-    let millis = timestamp_to_millis(timestamp);
-    (EARLIEST_MILLIS..=LATEST_MILLIS)
-        .contains(&millis)
-        .then_some(millis)
-}
-
-/// Epoch milliseconds as a protobuf timestamp.
-pub fn millis_to_timestamp(millis: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: millis.div_euclid(1000),
-        nanos: i32::try_from(millis.rem_euclid(1000) * 1_000_000).unwrap_or(0),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_outside_the_range_or_with_bad_nanos_are_refused_without_overflow() {
-        let at = |seconds, nanos| prost_types::Timestamp { seconds, nanos };
-        assert_eq!(
-            timestamp_in_range(&at(1_764_000_000, 5_000_000)),
-            Some(1_764_000_000_005)
-        );
-        assert_eq!(
-            timestamp_in_range(&at(EARLIEST_MILLIS / 1000, 0)),
-            Some(EARLIEST_MILLIS)
-        );
-        assert_eq!(
-            timestamp_in_range(&at(LATEST_MILLIS / 1000, 0)),
-            Some(LATEST_MILLIS)
-        );
-        for bad in [
-            at(EARLIEST_MILLIS / 1000 - 1, 0),
-            at(LATEST_MILLIS / 1000 + 1, 0),
-            at(i64::MIN, 0),
-            at(-9_223_372_036_854_776, 0),
-            at(i64::MAX, 999_999_999),
-            at(1_764_000_000, -1),
-            at(1_764_000_000, 1_000_000_000),
-            at(1_764_000_000, i32::MIN),
-        ] {
-            assert_eq!(timestamp_in_range(&bad), None, "{bad:?}");
-        }
-        assert_eq!(timestamp_to_millis(&at(i64::MAX, i32::MAX)), i64::MAX);
-        assert_eq!(timestamp_to_millis(&at(i64::MIN, i32::MIN)), i64::MIN);
-    }
-
-    #[test]
-    fn round_trips_including_before_the_epoch() {
-        for millis in [0, 1, 999, 1_764_000_000_123, -1, -1001] {
-            assert_eq!(timestamp_to_millis(&millis_to_timestamp(millis)), millis);
-        }
-    }
+/// The UTC instant at which local day `day` begins at `utc_offset_minutes`.
+pub fn local_day_start(day: i64, utc_offset_minutes: i32) -> i64 {
+    day * DAY_MS - i64::from(utc_offset_minutes) * MINUTE_MS
 }
 
 /// Days since 1970-01-01 of a calendar date `YYYY-MM-DD` (proleptic Gregorian).
@@ -120,12 +67,11 @@ pub fn parse_date(text: &str) -> Option<i64> {
 
 /// A UTC instant as wall-clock time at an offset from UTC: `YYYY-MM-DD HH:MM`.
 pub fn format_local(millis: i64, utc_offset_minutes: i32) -> String {
-    const MINUTE: i64 = 60_000;
-    let local = millis.saturating_add(i64::from(utc_offset_minutes) * MINUTE);
-    let minutes = local.rem_euclid(24 * 60 * MINUTE) / MINUTE;
+    let local = millis.saturating_add(i64::from(utc_offset_minutes) * MINUTE_MS);
+    let minutes = local.rem_euclid(DAY_MS) / MINUTE_MS;
     format!(
         "{} {:02}:{:02}",
-        format_date(local.div_euclid(24 * 60 * MINUTE)),
+        format_date(local.div_euclid(DAY_MS)),
         minutes / 60,
         minutes % 60
     )

@@ -4,7 +4,7 @@ use hallguard_proto::platform::v1::outbox_admin_server::OutboxAdmin;
 use hallguard_proto::platform::v1::{GetOutboxBacklogRequest, GetOutboxBacklogResponse, OutboxBacklogEntry};
 use tonic::{Request, Response, Status};
 
-use crate::time::millis_to_timestamp;
+use crate::timestamps::millis_to_timestamp;
 
 /// Answers GetOutboxBacklog from the service's own database.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use prost::Message;
 use sqlx::{Any, Transaction};
 
 use crate::outbox::{self, NewMessage};
-use crate::time::millis_to_timestamp;
+use crate::timestamps::millis_to_timestamp;
 
 /// The incident service's RPC that opens an incident (idempotent by source event).
 pub const OPEN_INCIDENT: &str = "/hallguard.incident.v1.Incidents/OpenIncident";

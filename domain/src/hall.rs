@@ -439,7 +439,7 @@ impl Hall {
 
     /// The local day number (days since the epoch in the hall's time zone) of a time.
     pub fn local_day(&self, at_millis: i64) -> i64 {
-        (at_millis + i64::from(self.utc_offset_minutes) * 60_000).div_euclid(86_400_000)
+        crate::time::local_day(at_millis, self.utc_offset_minutes)
     }
 
     /// The gate with this id.

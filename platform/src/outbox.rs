@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sqlx::{Any, AnyPool, Row, Transaction};
 use tokio::sync::Notify;
 
-use crate::time::now_millis;
+use hallguard_domain::time::now_millis;
 
 /// A message to deliver, as written by the service.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,8 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{Role, TokenBook};
 use crate::connections::ConnectionLimits;
-use crate::hall::{Hall, HallError, Halls};
 use crate::peers::Peers;
+use hallguard_domain::hall::{Hall, HallError, Halls};
 
 /// Flags shared by every `hallguard serve` role.
 #[derive(Debug, Clone, clap::Args)]

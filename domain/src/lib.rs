@@ -1,0 +1,10 @@
+//! The hall and the plan in the domain's words, at the bottom of the tree: no database,
+//! no protobuf, no network.
+//!
+//! - [`hall`]: the hall model from a TOML hall file (or the built-in sample hall).
+//! - [`time`]: epoch milliseconds, a hall's local days, dates.
+//! - [`plan`]: the plan's fixed figures (how far back contacts are traced).
+
+pub mod hall;
+pub mod plan;
+pub mod time;
