@@ -15,18 +15,10 @@ use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 
 use crate::error::ContactTracingError;
 use crate::hall_rules;
+use crate::store::Ingested;
 
 /// Clock skew tolerated for times in the future.
 const MAX_FUTURE_MS: Millis = 5 * 60_000;
-
-/// A validated interval with its source event id.
-#[derive(Debug, Clone)]
-pub struct Ingested {
-    /// Deduplication key.
-    pub source_event_id: String,
-    /// The interval.
-    pub presence: Presence,
-}
 
 /// Checks a person reference; `field` is the path used in errors.
 pub fn person_key(person: Option<&common::PersonRef>, field: &str) -> Result<PersonKey, ContactTracingError> {

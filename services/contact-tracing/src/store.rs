@@ -5,7 +5,14 @@ use hallguard_domain::time::now_millis;
 use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
 use sqlx::{AnyPool, Row};
 
-use crate::convert::Ingested;
+/// A presence interval as stored: validated, with the source event id with its source event id.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// Deduplication key.
+    pub source_event_id: String,
+    /// The interval.
+    pub presence: Presence,
+}
 
 fn person_kind_name(kind: PersonKind) -> &'static str {
     match kind {

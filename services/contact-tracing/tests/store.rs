@@ -2,8 +2,8 @@
 //! once, in time order, however the rows fall into pages.
 #![allow(clippy::unwrap_used)]
 
-use hallguard_contact_tracing::convert::Ingested;
 use hallguard_contact_tracing::store;
+use hallguard_contact_tracing::store::Ingested;
 use hallguard_platform::db::Database;
 use hallguard_platform::testing::TestDatabase;
 use hallguard_tracing_engine::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};

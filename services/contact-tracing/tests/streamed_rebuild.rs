@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use hallguard_contact_tracing::convert::Ingested;
+use hallguard_contact_tracing::store::Ingested;
 use hallguard_contact_tracing::{add_skipping, admit, empty_graph, rebuild_in_pages, store};
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_platform::db::Database;

@@ -10,9 +10,11 @@
 //! - [`hygiene`]: disinfection rounds and compliance, supplies, thermometers.
 //! - [`peers`]: the contact-tracing queries step 4 and 6 make.
 //! - [`refresh`]: open incidents' contact lists kept current while people stay inside.
-//! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
+//! - [`service`]: the gRPC handlers, a file per gRPC service; [`roles`]: who may call them.
+//! - [`duty_desk`]: the events the duty desk's live feed carries.
 
 pub mod contacts;
+pub mod duty_desk;
 pub mod hygiene;
 pub mod organisation;
 pub mod peers;

@@ -472,7 +472,7 @@ async fn announce_once(
             .await?;
         feed.publish(
             &site_id,
-            crate::service::event(
+            crate::duty_desk::event(
                 "task_overdue",
                 &incident_id,
                 format!("overdue for {owner}: {description}"),

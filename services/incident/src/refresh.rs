@@ -83,7 +83,7 @@ pub async fn refresh_open_incidents(
         if !added.is_empty() {
             feed.publish(
                 &incident.site_id,
-                crate::service::event(
+                crate::duty_desk::event(
                     "contacts_added",
                     &incident.incident_id,
                     format!("{} new contact(s) found while the incident is open", added.len()),

@@ -1,0 +1,170 @@
+//! The Hygiene gRPC service: disinfection rounds and compliance, supplies, thermometers.
+
+use hallguard_domain::hall::Halls;
+use hallguard_domain::time::now_millis;
+use hallguard_platform::error::ServiceError;
+use hallguard_platform::feed::Feed;
+use hallguard_platform::validate;
+use hallguard_proto::incident::v1 as pb;
+use hallguard_proto::incident::v1::hygiene_server::Hygiene;
+use sqlx::AnyPool;
+use tonic::{Request, Response, Status};
+
+use crate::duty_desk::event;
+use crate::hygiene;
+
+/// Routine hygiene and supplies.
+#[derive(Debug, Clone)]
+pub struct HygieneService {
+    pool: AnyPool,
+    halls: Halls,
+    feed: Feed<pb::DutyDeskEvent>,
+}
+
+impl HygieneService {
+    /// The service over its database; alerts go to the duty desk through `feed`.
+    pub fn new(pool: AnyPool, halls: Halls, feed: Feed<pb::DutyDeskEvent>) -> Self {
+        Self { pool, halls, feed }
+    }
+}
+
+#[tonic::async_trait]
+impl Hygiene for HygieneService {
+    async fn record_disinfection_round(
+        &self,
+        request: Request<pb::RecordDisinfectionRoundRequest>,
+    ) -> std::result::Result<Response<pb::RecordDisinfectionRoundResponse>, Status> {
+        let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
+        let request = request.into_inner();
+        let (hall, zone_id) = validate::zone_ref(&self.halls, request.zone.as_ref(), "zone")?;
+        let kind = if request.kind.trim().is_empty() {
+            "round"
+        } else {
+            request.kind.trim()
+        };
+        if !hygiene::ROUND_KINDS.contains(&kind) {
+            return Err(ServiceError::invalid("kind", "must be round, after_use or ac_system").into());
+        }
+        let agent = validate::required(&request.agent, "agent")?;
+        let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
+        let round_id =
+            hygiene::record_round(&self.pool, &hall.site_id, zone_id, kind, &by, agent, done_at).await?;
+        Ok(Response::new(pb::RecordDisinfectionRoundResponse { round_id }))
+    }
+
+    async fn get_hygiene_compliance(
+        &self,
+        request: Request<pb::GetHygieneComplianceRequest>,
+    ) -> std::result::Result<Response<pb::GetHygieneComplianceResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let day = hallguard_domain::time::parse_date(&request.date)
+            .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
+        let rounds = hygiene::compliance(&self.pool, hall, day, now_millis()).await?;
+        Ok(Response::new(pb::GetHygieneComplianceResponse { rounds }))
+    }
+
+    async fn record_stock_movement(
+        &self,
+        request: Request<pb::RecordStockMovementRequest>,
+    ) -> std::result::Result<Response<pb::RecordStockMovementResponse>, Status> {
+        let by = validate::actor(&request, "", "caller")?;
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let supply = request.supply.trim();
+        if !hygiene::SUPPLIES.contains(&supply) {
+            return Err(ServiceError::invalid(
+                "supply",
+                "must be mask, hand_sanitiser, disinfectant or thermometer",
+            )
+            .into());
+        }
+        if request.delta == 0 {
+            return Err(ServiceError::invalid("delta", "is zero").into());
+        }
+        let level = hygiene::move_stock(
+            &self.pool,
+            hall,
+            supply,
+            request.delta,
+            request.note.trim(),
+            &by,
+            now_millis(),
+        )
+        .await?;
+        if level.low {
+            self.feed.publish(
+                &hall.site_id,
+                event(
+                    "low_stock",
+                    "",
+                    format!(
+                        "{} low: {} on hand, threshold {}",
+                        level.supply, level.on_hand, level.low_threshold
+                    ),
+                ),
+            );
+        }
+        Ok(Response::new(pb::RecordStockMovementResponse {
+            supply: Some(level),
+        }))
+    }
+
+    async fn list_supplies(
+        &self,
+        request: Request<pb::ListSuppliesRequest>,
+    ) -> std::result::Result<Response<pb::ListSuppliesResponse>, Status> {
+        let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
+        Ok(Response::new(pb::ListSuppliesResponse {
+            supplies: hygiene::supplies(&self.pool, hall).await?,
+        }))
+    }
+
+    async fn set_thermometer_status(
+        &self,
+        request: Request<pb::SetThermometerStatusRequest>,
+    ) -> std::result::Result<Response<pb::SetThermometerStatusResponse>, Status> {
+        let by = validate::actor(&request, "", "caller")?;
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let id = validate::required(&request.thermometer_id, "thermometer_id")?;
+        let thermometer = hygiene::set_thermometer(
+            &self.pool,
+            hall,
+            id,
+            request.working,
+            request.note.trim(),
+            &by,
+            now_millis(),
+        )
+        .await?;
+        if !thermometer.working {
+            self.feed.publish(
+                &hall.site_id,
+                event(
+                    "thermometer_broken",
+                    "",
+                    format!(
+                        "thermometer {} at {} is not working: {}",
+                        id,
+                        thermometer.gate_id,
+                        request.note.trim()
+                    ),
+                ),
+            );
+        }
+        Ok(Response::new(pb::SetThermometerStatusResponse {
+            thermometer: Some(thermometer),
+        }))
+    }
+
+    async fn list_thermometers(
+        &self,
+        request: Request<pb::ListThermometersRequest>,
+    ) -> std::result::Result<Response<pb::ListThermometersResponse>, Status> {
+        let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
+        Ok(Response::new(pb::ListThermometersResponse {
+            thermometers: hygiene::thermometers(&self.pool, hall).await?,
+        }))
+    }
+}
