@@ -226,7 +226,13 @@ impl RpcRoles {
         self
     }
 
-    fn allows(&self, path: &str, role: Role) -> bool {
+    /// Every listed path (`/package.Service/Method`).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.by_path.keys().map(String::as_str)
+    }
+
+    /// Whether `role` may call `path`.
+    pub fn allows(&self, path: &str, role: Role) -> bool {
         role == Role::Admin || self.by_path.get(path).is_some_and(|roles| roles.contains(&role))
     }
 }

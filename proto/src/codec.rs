@@ -5,10 +5,8 @@
 //! residence) may hold [`MAX_FREE_TEXT_CHARS`]; ids, names and codes [`MAX_TEXT_CHARS`];
 //! a roster CSV is bounded only by the message size.
 
-use std::sync::LazyLock;
-
 use prost::bytes::Buf;
-use prost_reflect::{DescriptorPool, DynamicMessage, Value};
+use prost_reflect::{DynamicMessage, Value};
 use tonic::Status;
 use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
 use tonic_prost::{ProstCodec, ProstDecoder, ProstEncoder};
@@ -33,9 +31,6 @@ pub const FREE_TEXT_FIELDS: [&str; 10] = [
 ];
 /// Fields bounded only by the message size (a whole file).
 pub const WHOLE_FILE_FIELDS: [&str; 1] = ["csv"];
-
-static POOL: LazyLock<Option<DescriptorPool>> =
-    LazyLock::new(|| DescriptorPool::decode(crate::FILE_DESCRIPTOR_SET).ok());
 
 /// prost's codec with the request checks.
 #[derive(Debug, Clone)]
@@ -100,10 +95,7 @@ impl<U: prost::Message + prost::Name + Default> Decoder for CheckedDecoder<U> {
 
 /// Refuses the first text field of an encoded `message_name` that is too long.
 pub fn check_texts(message_name: &str, bytes: prost::bytes::Bytes) -> Result<(), Status> {
-    let Some(descriptor) = POOL
-        .as_ref()
-        .and_then(|pool| pool.get_message_by_name(message_name))
-    else {
+    let Some(descriptor) = crate::rpc::DESCRIPTORS.get_message_by_name(message_name) else {
         return Ok(());
     };
     let Ok(message) = DynamicMessage::decode(descriptor, bytes) else {

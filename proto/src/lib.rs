@@ -1,7 +1,8 @@
 //! The gRPC contracts of hallguard, generated at build time from `proto/hallguard`.
 //!
 //! One module per package: [`common`] for shared types, then one per service. The
-//! [`FILE_DESCRIPTOR_SET`] feeds server reflection so `grpcurl` works without files.
+//! [`FILE_DESCRIPTOR_SET`] feeds server reflection so `grpcurl` works without files;
+//! [`rpc`] finds an RPC's path from its request type in those descriptors.
 
 #![allow(missing_docs, clippy::all, missing_debug_implementations)]
 
@@ -12,6 +13,7 @@ pub fn enum_words(name: &str, prefix: &str) -> String {
 }
 
 pub mod codec;
+pub mod rpc;
 
 /// Encoded descriptors of every hallguard proto, for tonic-reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hallguard_descriptor.bin"));

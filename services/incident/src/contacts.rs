@@ -6,18 +6,14 @@
 
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::outbox::{self, NewMessage};
+use hallguard_platform::outbound::{self, Outbound};
 use hallguard_platform::validate::new_id;
 use hallguard_proto::common::v1::{PersonKind, PersonRef};
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::screening::v1 as screening;
-use prost::Message;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::records::{self, IncidentRow};
-
-const PLACE_HOLD: &str = "/hallguard.screening.v1.Screening/PlaceQuarantineHold";
-const LIFT_HOLD: &str = "/hallguard.screening.v1.Screening/LiftQuarantineHold";
 
 /// A contact to follow up.
 #[derive(Debug, Clone)]
@@ -95,15 +91,12 @@ pub async fn add(
             reason: format!("contact (ring {}) under follow-up", contact.ring),
             idempotency_key: hold_key(&incident.incident_id, person),
         };
-        outbox::enqueue(
+        let key = request.idempotency_key.clone();
+        outbound::queue(
             transaction,
-            &NewMessage {
-                site_id: incident.site_id.clone(),
-                destination: "screening".into(),
-                kind: PLACE_HOLD.into(),
-                idempotency_key: request.idempotency_key.clone(),
-                payload: request.encode_to_vec(),
-            },
+            &incident.site_id,
+            key,
+            &Outbound::PlaceQuarantineHold(request),
         )
         .await?;
     }
@@ -217,15 +210,12 @@ pub async fn update(
             hold_id: hold_key(&incident_id, &person),
             reason: format!("released from follow-up: {note}"),
         };
-        outbox::enqueue(
+        let key = format!("{}/lift", request.hold_id);
+        outbound::queue(
             &mut transaction,
-            &NewMessage {
-                site_id: incident.site_id.clone(),
-                destination: "screening".into(),
-                kind: LIFT_HOLD.into(),
-                idempotency_key: format!("{}/lift", request.hold_id),
-                payload: request.encode_to_vec(),
-            },
+            &incident.site_id,
+            key,
+            &Outbound::LiftQuarantineHold(request),
         )
         .await?;
     }

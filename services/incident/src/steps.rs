@@ -7,13 +7,12 @@ use hallguard_domain::plan::contact_window_start;
 use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::outbox::{self, NewMessage};
+use hallguard_platform::outbound::{self, Outbound};
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::TimeWindow;
 use hallguard_proto::contact_tracing::v1 as ct;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::staff_health::v1 as staff_health;
-use prost::Message;
 use serde_json::json;
 use sqlx::{AnyPool, Row};
 
@@ -22,8 +21,6 @@ use crate::peers::Tracing;
 use crate::records::{self, IncidentRow};
 use crate::upward;
 use crate::workflow::Step;
-
-const START_SWEEP: &str = "/hallguard.staff_health.v1.StaffHealth/StartTemperatureSweep";
 
 /// Loads the incident and checks that `step` may be recorded now.
 async fn ready(pool: &AnyPool, incident_id: &str, step: Step) -> Result<IncidentRow> {
@@ -313,15 +310,12 @@ pub async fn tracing(
         incident_id: incident.incident_id.clone(),
         idempotency_key: format!("incident/{}/sweep", incident.incident_id),
     };
-    outbox::enqueue(
+    let key = sweep.idempotency_key.clone();
+    outbound::queue(
         &mut transaction,
-        &NewMessage {
-            site_id: incident.site_id.clone(),
-            destination: "staff-health".into(),
-            kind: START_SWEEP.into(),
-            idempotency_key: sweep.idempotency_key.clone(),
-            payload: sweep.encode_to_vec(),
-        },
+        &incident.site_id,
+        key,
+        &Outbound::StartTemperatureSweep(sweep),
     )
     .await?;
     let detail = json!({

@@ -16,14 +16,15 @@ use hallguard_platform::db::{begin_write, is_unique_violation};
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
+use hallguard_proto::incident::v1::IncidentSource;
 use hallguard_proto::screening::v1 as pb;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::decision::{self, CodeColour, GateCheck, Outcome, Reason};
-use crate::outbound::{self, Interval, SuspectedCase};
 use crate::risk::{self, Visit};
 use crate::{holds, risk_areas, validate};
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::outbound::{self, Interval, SuspectedCase};
 use hallguard_platform::validate::new_id;
 
 /// A validated check-in.
@@ -225,27 +226,35 @@ async fn try_check_in(
         None
     };
     let incident_source_event_id = if decision.outcome == Outcome::SuspectedCase {
-        let findings = decision
+        let findings: Vec<String> = decision
             .reasons
             .iter()
             .map(|r| r.name().replace('_', " "))
             .collect();
-        Some(
-            outbound::open_incident(
-                transaction,
-                &SuspectedCase {
-                    site_id: &hall.site_id,
-                    person_id: &check.person_id,
-                    check_in_id: &check_in_id,
-                    gate_id: &check.gate_id,
-                    temperature_celsius: check.temperature_celsius,
-                    colour: check.colour_value,
-                    findings,
-                    at: check.at,
-                },
-            )
-            .await?,
+        let source_event_id = format!("screening/check-in/{check_in_id}");
+        let summary = format!(
+            "suspected case at gate {}: {}",
+            check.gate_id,
+            findings.join(", ")
+        );
+        outbound::open_incident(
+            transaction,
+            SuspectedCase {
+                site_id: &hall.site_id,
+                person_kind: PersonKind::Visitor,
+                person_id: &check.person_id,
+                source: IncidentSource::Screening,
+                source_event_id: source_event_id.clone(),
+                temperature_celsius: check.temperature_celsius,
+                colour: check.colour_value,
+                symptoms: findings,
+                location_id: &check.gate_id,
+                at: check.at,
+                summary,
+            },
         )
+        .await?;
+        Some(source_event_id)
     } else {
         None
     };
@@ -277,7 +286,7 @@ async fn try_check_in(
     .await?;
     // Queue neighbours are traced whatever the decision: the queue was shared before it.
     let queue_position = u32::try_from(position).unwrap_or(u32::MAX);
-    outbound::presence(
+    outbound::ingest_presence(
         transaction,
         &hall.site_id,
         &[Interval {

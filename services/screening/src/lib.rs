@@ -8,14 +8,12 @@
 //! - [`gate`]: check-in and check-out transactions; [`zones`]: zone stays.
 //! - [`registrations`]: people without a code and community reports.
 //! - [`risk_areas`], [`holds`]: the risk-area list and quarantine holds as stored.
-//! - [`outbound`]: outbox messages to the incident and contact-tracing services.
 //! - [`statistics`]: per gate and hour.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod decision;
 pub mod gate;
 pub mod holds;
-pub mod outbound;
 pub mod registrations;
 pub mod risk;
 pub mod risk_areas;
@@ -67,7 +65,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
     )
     // Presence goes to contact tracing in batches of up to 200 events per request.
-    .with_batched_kinds(&[outbound::INGEST_PRESENCE]);
+    .with_batched_kinds(&hallguard_platform::outbound::batched_kinds());
     let service = service::ScreeningService::new(
         database.pool.clone(),
         settings.halls.clone(),

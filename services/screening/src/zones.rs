@@ -8,8 +8,8 @@ use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::outbound::{self, Interval};
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::outbound::{self, Interval};
 use hallguard_platform::validate::new_id;
 
 /// Opens a zone stay for a visitor inside the hall; returns its id (the first one's for
@@ -61,7 +61,7 @@ pub async fn enter(
     .bind(at)
     .execute(&mut *transaction)
     .await?;
-    outbound::presence(
+    outbound::ingest_presence(
         &mut transaction,
         site_id,
         &[Interval {
@@ -148,7 +148,7 @@ pub async fn close_open_stays(
             queue_position: 0,
         });
     }
-    outbound::presence(transaction, site_id, &intervals).await?;
+    outbound::ingest_presence(transaction, site_id, &intervals).await?;
     Ok(intervals
         .into_iter()
         .map(|i| {

@@ -7,7 +7,7 @@ use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::time::DAY_MS;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::outbound;
+use hallguard_platform::outbound::{self, SuspectedCase};
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate::new_id;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind};
@@ -98,23 +98,17 @@ async fn apply(
     if !assessment.suspected {
         return Ok(None);
     }
-    let request = incident::OpenIncidentRequest {
-        person: Some(outbound::person(
-            &hall.site_id,
-            PersonKind::Staff,
-            &staff.staff_id,
-        )),
-        source: incident::IncidentSource::StaffHealth as i32,
+    let case = SuspectedCase {
+        site_id: &hall.site_id,
+        person_kind: PersonKind::Staff,
+        person_id: &staff.staff_id,
+        source: incident::IncidentSource::StaffHealth,
         source_event_id: source_event_id.clone(),
-        readings: vec![incident::Reading {
-            temperature_celsius: readings.temperature_celsius.unwrap_or_default(),
-            health_code_colour: readings.colour.unwrap_or_default() as i32,
-            symptoms: readings.symptoms.iter().map(|s| s.name().to_string()).collect(),
-            taken_at: Some(millis_to_timestamp(readings.at)),
-        }],
-        location_id: location.to_string(),
-        occurred_at: Some(millis_to_timestamp(readings.at)),
-        parent_incident_id: String::new(),
+        temperature_celsius: readings.temperature_celsius.unwrap_or_default(),
+        colour: readings.colour.unwrap_or_default(),
+        symptoms: readings.symptoms.iter().map(|s| s.name().to_string()).collect(),
+        location_id: location,
+        at: readings.at,
         summary: format!(
             "suspected case: staff member {} ({}): {}",
             staff.staff_id,
@@ -122,7 +116,7 @@ async fn apply(
             assessment.reasons.join(", ")
         ),
     };
-    outbound::open_incident(transaction, &hall.site_id, &request).await?;
+    outbound::open_incident(transaction, case).await?;
     Ok(Some(source_event_id))
 }
 

@@ -20,7 +20,6 @@ pub mod service;
 
 use hallguard_platform::config::Settings;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
-use hallguard_platform::outbound::INGEST_PRESENCE;
 use hallguard_platform::outbox::OutboxWorker;
 use hallguard_platform::peers::PeerDeliver;
 use hallguard_platform::retention;
@@ -66,7 +65,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
     )
-    .with_batched_kinds(&[INGEST_PRESENCE]);
+    .with_batched_kinds(&hallguard_platform::outbound::batched_kinds());
     let service =
         service::StaffHealthService::new(database.pool.clone(), settings.halls.clone(), worker.waker());
     let server = StaffHealthServer::new(service)
