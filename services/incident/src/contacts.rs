@@ -13,7 +13,8 @@ use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::screening::v1 as screening;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::records::{self, IncidentRow};
+use crate::model::{Incident, IncidentSource, NewIncident};
+use crate::store::{audit, incidents};
 
 /// A contact to follow up.
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ fn hold_key(incident_id: &str, person: &PersonRef) -> String {
 /// its id.
 pub async fn add(
     transaction: &mut Transaction<'_, Any>,
-    incident: &IncidentRow,
+    incident: &Incident,
     contact: &NewContact,
 ) -> Result<String> {
     let (kind, person_id) = match &contact.person {
@@ -94,7 +95,7 @@ pub async fn add(
         let key = request.idempotency_key.clone();
         outbound::queue(
             transaction,
-            &incident.site_id,
+            incident.site_id(),
             key,
             &Outbound::PlaceQuarantineHold(request),
         )
@@ -127,14 +128,14 @@ fn from_row(row: &sqlx::any::AnyRow, site_id: &str) -> Result<pb::FollowUpContac
 }
 
 /// An incident's contacts, ring 1 first.
-pub async fn list(pool: &AnyPool, incident: &IncidentRow) -> Result<Vec<pb::FollowUpContact>> {
+pub async fn list(pool: &AnyPool, incident: &Incident) -> Result<Vec<pb::FollowUpContact>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM follow_up_contacts WHERE incident_id = $1 ORDER BY ring, contact_id"
     ))
     .bind(&incident.incident_id)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(|row| from_row(row, &incident.site_id)).collect()
+    rows.iter().map(|row| from_row(row, incident.site_id())).collect()
 }
 
 /// Whether a contact may move from one status to another.
@@ -166,8 +167,8 @@ pub async fn update(
     .await?
     .ok_or_else(|| ServiceError::not_found("contact_id", "no such contact"))?;
     let incident_id: String = row.try_get("incident_id")?;
-    let incident = records::load(pool, &incident_id).await?;
-    let contact = from_row(&row, &incident.site_id)?;
+    let incident = incidents::load(pool, &incident_id).await?;
+    let contact = from_row(&row, incident.site_id())?;
     let from = contact.status();
     if !may_move(from, status) {
         return Err(ServiceError::precondition(format!(
@@ -178,19 +179,17 @@ pub async fn update(
     }
     let person = contact.person.clone().unwrap_or_default();
     let linked = if status == pb::ContactStatus::Positive && person.kind != 0 {
-        let request = pb::OpenIncidentRequest {
-            person: Some(person.clone()),
-            source: pb::IncidentSource::PositiveContact as i32,
+        let new = NewIncident {
+            person: crate::convert::person(&person, "contact.person")?,
+            source: IncidentSource::PositiveContact,
             source_event_id: format!("incident/{incident_id}/contact/{contact_id}/positive"),
             readings: Vec::new(),
-            location_id: incident.opened.location_id.clone(),
-            occurred_at: Some(hallguard_platform::timestamps::millis_to_timestamp(
-                hallguard_domain::time::now_millis(),
-            )),
-            parent_incident_id: incident_id.clone(),
+            location_id: incident.location_id.clone(),
+            occurred_at: Some(hallguard_domain::time::now_millis()),
+            parent_incident_id: Some(incident_id.clone()),
             summary: format!("contact of {incident_id} tested positive: {note}"),
         };
-        Some(records::open(pool, &request, by).await?.0)
+        Some(incidents::open(pool, &new, by).await?.0)
     } else {
         None
     };
@@ -213,13 +212,13 @@ pub async fn update(
         let key = format!("{}/lift", request.hold_id);
         outbound::queue(
             &mut transaction,
-            &incident.site_id,
+            incident.site_id(),
             key,
             &Outbound::LiftQuarantineHold(request),
         )
         .await?;
     }
-    records::audit(
+    audit::append(
         &mut transaction,
         Some(&incident_id),
         by,
@@ -240,5 +239,5 @@ pub async fn update(
     .bind(contact_id)
     .fetch_one(pool)
     .await?;
-    from_row(&row, &incident.site_id)
+    from_row(&row, incident.site_id())
 }

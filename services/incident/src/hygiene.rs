@@ -12,7 +12,7 @@ use hallguard_platform::validate::new_id;
 use hallguard_proto::incident::v1 as pb;
 use sqlx::{AnyPool, Row};
 
-use crate::records;
+use crate::store::audit;
 
 /// The supplies the plan names.
 pub const SUPPLIES: [&str; 4] = ["mask", "hand_sanitiser", "disinfectant", "thermometer"];
@@ -44,7 +44,7 @@ pub async fn record_round(
     .bind(done_at)
     .execute(&mut *transaction)
     .await?;
-    records::audit(
+    audit::append(
         &mut transaction,
         None,
         done_by,
@@ -158,7 +158,7 @@ pub async fn move_stock(
     .bind(at)
     .execute(&mut *transaction)
     .await?;
-    records::audit(
+    audit::append(
         &mut transaction,
         None,
         by,
@@ -250,7 +250,7 @@ pub async fn set_thermometer(
     .bind(at)
     .execute(&mut *transaction)
     .await?;
-    records::audit(
+    audit::append(
         &mut transaction,
         None,
         by,

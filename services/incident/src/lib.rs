@@ -3,7 +3,9 @@
 //! follow-up of contacts.
 //!
 //! - [`workflow`]: the steps as a state machine, which may run side by side (pure).
-//! - [`records`]: incidents, step records, tasks and the audit log as stored.
+//! - [`model`]: incidents, readings, step records, tasks and audit entries (domain
+//!   types); [`store`]: their tables, without protobuf; [`convert`]: protobuf to and
+//!   from them; [`upgrade`]: data of earlier versions carried over at start.
 //! - [`steps`]: each step as one transaction; [`contacts`]: follow-up, holds, linked
 //!   incidents; [`upward`]: the upward report as JSON and Markdown.
 //! - [`organisation`]: the response groups and the duty roster.
@@ -14,15 +16,18 @@
 //! - [`duty_desk`]: the events the duty desk's live feed carries.
 
 pub mod contacts;
+pub mod convert;
 pub mod duty_desk;
 pub mod hygiene;
+pub mod model;
 pub mod organisation;
 pub mod peers;
-pub mod records;
 pub mod refresh;
 pub mod roles;
 pub mod service;
 pub mod steps;
+pub mod store;
+pub mod upgrade;
 pub mod upward;
 pub mod workflow;
 
@@ -41,6 +46,7 @@ pub const NAME: &str = "incident";
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
+    upgrade::carry_over_incidents(&database.pool).await?;
     let worker = OutboxWorker::new(
         database.pool.clone(),
         PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
@@ -53,7 +59,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         feed.clone(),
     );
     let tasks = vec![
-        records::announce_overdue_tasks(database.pool.clone(), feed.clone()),
+        duty_desk::announce_overdue_tasks(database.pool.clone(), feed.clone()),
         refresh::task(
             database.pool.clone(),
             peers::Tracing::new(&settings.peers, &settings.service_token),

@@ -9,7 +9,7 @@ use hallguard_platform::error::{Result, ServiceError};
 use hallguard_proto::incident::v1 as pb;
 use sqlx::{AnyPool, Row};
 
-use crate::records;
+use crate::store::audit;
 
 /// The hall's groups: the stored version of each, else the hall file's.
 pub async fn groups(pool: &AnyPool, hall: &Hall) -> Result<Vec<pb::Group>> {
@@ -93,7 +93,7 @@ pub async fn update(pool: &AnyPool, hall: &Hall, group: &pb::Group, by: &str) ->
     .bind(now_millis())
     .execute(&mut *transaction)
     .await?;
-    records::audit(
+    audit::append(
         &mut transaction,
         None,
         by,
@@ -159,7 +159,7 @@ pub async fn set_roster(
             .execute(&mut *transaction)
             .await?;
     }
-    records::audit(
+    audit::append(
         &mut transaction,
         None,
         by,

@@ -18,9 +18,10 @@ use serde_json::json;
 use sqlx::{AnyPool, Row};
 
 use crate::contacts::{self, NewContact};
+use crate::model::Incident;
 use crate::peers::Tracing;
-use crate::records::{self, IncidentRow};
 use crate::steps;
+use crate::store::{audit, incidents};
 use crate::workflow::Step;
 
 /// Who the audit log names for changes made by the refresh.
@@ -70,7 +71,7 @@ pub async fn refresh_open_incidents(
         .await?;
     let mut done = Refreshed::default();
     for incident_id in ids {
-        let incident = records::load(pool, &incident_id).await?;
+        let incident = incidents::load(pool, &incident_id).await?;
         if !incident.progress.is_done(Step::Tracing) {
             continue;
         }
@@ -82,7 +83,7 @@ pub async fn refresh_open_incidents(
         done.updated += updated;
         if !added.is_empty() {
             feed.publish(
-                &incident.site_id,
+                incident.site_id(),
                 crate::duty_desk::event(
                     "contacts_added",
                     &incident.incident_id,
@@ -113,11 +114,7 @@ async fn traced_rings(pool: &AnyPool, incident_id: &str) -> Result<u32> {
 
 /// Adds the contacts not yet on the list and updates the evidence of those that are;
 /// returns the ids added and how many were updated.
-async fn apply(
-    pool: &AnyPool,
-    incident: &IncidentRow,
-    traced: &[NewContact],
-) -> Result<(Vec<String>, usize)> {
+async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Result<(Vec<String>, usize)> {
     let mut transaction = begin_write(pool).await?;
     let mut added = Vec::new();
     let mut updated = 0;
@@ -138,7 +135,7 @@ async fn apply(
         match known {
             None => {
                 let contact_id = contacts::add(&mut transaction, incident, contact).await?;
-                records::audit(
+                audit::append(
                     &mut transaction,
                     Some(&incident.incident_id),
                     ACTOR,
@@ -165,7 +162,7 @@ async fn apply(
                 .bind(&contact_id)
                 .execute(&mut *transaction)
                 .await?;
-                records::audit(
+                audit::append(
                     &mut transaction,
                     Some(&incident.incident_id),
                     ACTOR,

@@ -17,14 +17,15 @@ use serde_json::json;
 use sqlx::{AnyPool, Row};
 
 use crate::contacts::{self, NewContact};
+use crate::model::Incident;
 use crate::peers::Tracing;
-use crate::records::{self, IncidentRow};
-use crate::upward;
+use crate::store::{audit, incidents};
 use crate::workflow::Step;
+use crate::{convert, upward};
 
 /// Loads the incident and checks that `step` may be recorded now.
-async fn ready(pool: &AnyPool, incident_id: &str, step: Step) -> Result<IncidentRow> {
-    let incident = records::load(pool, incident_id).await?;
+async fn ready(pool: &AnyPool, incident_id: &str, step: Step) -> Result<Incident> {
+    let incident = incidents::load(pool, incident_id).await?;
     incident
         .progress
         .check(step)
@@ -41,7 +42,7 @@ pub async fn report(
     groups: &[String],
     at: i64,
     posts: &[(String, String)],
-) -> Result<IncidentRow> {
+) -> Result<Incident> {
     for (index, group) in groups.iter().enumerate() {
         if !hall.groups.iter().any(|g| &g.id == group) {
             return Err(ServiceError::not_found(
@@ -58,7 +59,7 @@ pub async fn report(
         "reported_at_ms": at,
         "duty_posts": posts.iter().map(|(post, staff)| json!({"post": post, "staff_id": staff})).collect::<Vec<_>>(),
     });
-    records::record_step(&mut transaction, &mut incident, Step::Report, detail, by, true).await?;
+    incidents::record_step(&mut transaction, &mut incident, Step::Report, detail, by, true).await?;
     transaction.commit().await?;
     Ok(incident)
 }
@@ -72,7 +73,7 @@ pub async fn isolation(
     room_id: &str,
     times: (i64, Option<i64>, Option<i64>),
     by: &str,
-) -> Result<IncidentRow> {
+) -> Result<Incident> {
     if !hall.isolation_rooms.iter().any(|room| room.id == room_id) {
         return Err(ServiceError::not_found(
             "isolation_room_id",
@@ -88,7 +89,8 @@ pub async fn isolation(
             .fetch_all(&mut *transaction)
             .await?;
     for occupant in occupants {
-        let other = records::load(&mut *transaction, &occupant.try_get::<String, _>("incident_id")?).await?;
+        let other =
+            incidents::load(&mut *transaction, &occupant.try_get::<String, _>("incident_id")?).await?;
         if !other.progress.is_done(Step::Transfer) && other.progress.state() != 7 {
             return Err(ServiceError::precondition(format!(
                 "isolation room {room_id} holds the case of {} until their transfer",
@@ -105,7 +107,7 @@ pub async fn isolation(
         "prevention_center_notified_at_ms": center,
         "spot_disinfection": "ordered",
     });
-    records::record_step(&mut transaction, &mut incident, Step::Isolation, detail, by, true).await?;
+    incidents::record_step(&mut transaction, &mut incident, Step::Isolation, detail, by, true).await?;
     transaction.commit().await?;
     Ok(incident)
 }
@@ -131,7 +133,7 @@ pub async fn transfer_attempt(
     departed_at: Option<i64>,
     note: &str,
     by: &str,
-) -> Result<IncidentRow> {
+) -> Result<Incident> {
     let rank = channel_rank(channel).ok_or_else(|| ServiceError::invalid("channel", "is required"))?;
     let mut incident = ready(pool, incident_id, Step::Transfer).await?;
     if incident.progress.is_done(Step::Transfer) {
@@ -174,7 +176,7 @@ pub async fn transfer_attempt(
         "escalated_from": rank.checked_sub(1).map(|i| escalation[i].as_str_name()),
     });
     let mut transaction = begin_write(pool).await?;
-    records::record_step(
+    incidents::record_step(
         &mut transaction,
         &mut incident,
         Step::Transfer,
@@ -228,17 +230,13 @@ fn evidence(exposures: &[ct::Exposure]) -> String {
 /// so do people still inside with them.
 pub async fn traced_contacts(
     tracer: &Tracing,
-    incident: &IncidentRow,
+    incident: &Incident,
     rings: u32,
 ) -> Result<(ct::FindContactsResponse, Vec<NewContact>)> {
-    let occurred = incident
-        .opened
-        .occurred_at
-        .as_ref()
-        .map_or_else(now_millis, hallguard_platform::timestamps::timestamp_to_millis);
+    let occurred = incident.occurred_at;
     let found = tracer
         .find_contacts(ct::FindContactsRequest {
-            person: Some(incident.person.clone()),
+            person: Some(crate::convert::person_ref(&incident.person)),
             window: Some(ct::find_contacts_request::Window::Span(TimeWindow {
                 start: Some(millis_to_timestamp(contact_window_start(occurred))),
                 end: Some(millis_to_timestamp(now_millis() + 60_000)),
@@ -289,7 +287,7 @@ pub async fn tracing(
     order_tests: bool,
     transport: &str,
     by: &str,
-) -> Result<(IncidentRow, usize)> {
+) -> Result<(Incident, usize)> {
     let mut incident = ready(pool, incident_id, Step::Tracing).await?;
     let (found, mut new_contacts) = traced_contacts(tracer, &incident, rings).await?;
     new_contacts.extend(manual.iter().map(|m| NewContact {
@@ -306,14 +304,14 @@ pub async fn tracing(
         contacts::add(&mut transaction, &incident, contact).await?;
     }
     let sweep = staff_health::StartTemperatureSweepRequest {
-        site_id: incident.site_id.clone(),
+        site_id: incident.site_id().to_string(),
         incident_id: incident.incident_id.clone(),
         idempotency_key: format!("incident/{}/sweep", incident.incident_id),
     };
     let key = sweep.idempotency_key.clone();
     outbound::queue(
         &mut transaction,
-        &incident.site_id,
+        incident.site_id(),
         key,
         &Outbound::StartTemperatureSweep(sweep),
     )
@@ -328,7 +326,7 @@ pub async fn tracing(
         "staff_temperature_sweep": "requested",
         "index_seen_by_contact_tracing": found.index_seen,
     });
-    records::record_step(&mut transaction, &mut incident, Step::Tracing, detail, by, true).await?;
+    incidents::record_step(&mut transaction, &mut incident, Step::Tracing, detail, by, true).await?;
     transaction.commit().await?;
     Ok((incident, new_contacts.len()))
 }
@@ -342,9 +340,12 @@ pub async fn upward_report(
     sent: (i64, i64, i64),
     by: &str,
     utc_offset_minutes: i32,
-) -> Result<(IncidentRow, String, String)> {
+) -> Result<(Incident, String, String)> {
     let mut incident = ready(pool, incident_id, Step::UpwardReport).await?;
-    let message = records::message(pool, &incident).await?;
+    let message = convert::incident_message(
+        &incident,
+        &incidents::steps_of(pool, &incident.incident_id).await?,
+    );
     let follow_up = contacts::list(pool, &incident).await?;
     let mut report = upward::json(&message, &follow_up, confirmed);
     report["sent"] = json!({
@@ -354,7 +355,7 @@ pub async fn upward_report(
     });
     let markdown = upward::markdown(&message, &follow_up, confirmed, utc_offset_minutes);
     let mut transaction = begin_write(pool).await?;
-    records::record_step(
+    incidents::record_step(
         &mut transaction,
         &mut incident,
         Step::UpwardReport,
@@ -375,16 +376,12 @@ pub async fn order_disinfection(
     tracer: &Tracing,
     incident_id: &str,
     by: &str,
-) -> Result<(IncidentRow, Vec<String>)> {
+) -> Result<(Incident, Vec<String>)> {
     let mut incident = ready(pool, incident_id, Step::Disinfection).await?;
-    let occurred = incident
-        .opened
-        .occurred_at
-        .as_ref()
-        .map_or_else(now_millis, hallguard_platform::timestamps::timestamp_to_millis);
+    let occurred = incident.occurred_at;
     let trajectory = tracer
         .trajectory(ct::GetTrajectoryRequest {
-            person: Some(incident.person.clone()),
+            person: Some(crate::convert::person_ref(&incident.person)),
             window: Some(TimeWindow {
                 start: Some(millis_to_timestamp(contact_window_start(occurred))),
                 end: Some(millis_to_timestamp(now_millis() + 60_000)),
@@ -399,8 +396,8 @@ pub async fn order_disinfection(
     {
         zones.push(room.zone_id.clone());
     }
-    if hall.zone(&incident.opened.location_id).is_some() {
-        zones.push(incident.opened.location_id.clone());
+    if hall.zone(&incident.location_id).is_some() {
+        zones.push(incident.location_id.clone());
     }
     for stop in trajectory.stops {
         if let Some(place) = stop.place.filter(|p| p.kind == ct::PlaceKind::Zone as i32) {
@@ -422,7 +419,7 @@ pub async fn order_disinfection(
         .execute(&mut *transaction)
         .await?;
     }
-    records::record_step(
+    incidents::record_step(
         &mut transaction,
         &mut incident,
         Step::Disinfection,
@@ -443,7 +440,7 @@ pub async fn complete_disinfection(
     done_by: &str,
     agent: &str,
     done_at: i64,
-) -> Result<IncidentRow> {
+) -> Result<Incident> {
     let mut incident = ready(pool, incident_id, Step::Disinfection).await?;
     let mut transaction = begin_write(pool).await?;
     let updated = sqlx::query(
@@ -472,7 +469,7 @@ pub async fn complete_disinfection(
     .await?
     .try_get::<i64, _>("open")?;
     let detail = json!({ "zone_id": zone_id, "done_by": done_by, "agent": agent, "done_at_ms": done_at, "orders_open": open });
-    records::record_step(
+    incidents::record_step(
         &mut transaction,
         &mut incident,
         Step::Disinfection,
@@ -486,10 +483,10 @@ pub async fn complete_disinfection(
 }
 
 /// Step 7: aftermath notes.
-pub async fn aftermath(pool: &AnyPool, incident_id: &str, notes: &str, by: &str) -> Result<IncidentRow> {
+pub async fn aftermath(pool: &AnyPool, incident_id: &str, notes: &str, by: &str) -> Result<Incident> {
     let mut incident = ready(pool, incident_id, Step::Aftermath).await?;
     let mut transaction = begin_write(pool).await?;
-    records::record_step(
+    incidents::record_step(
         &mut transaction,
         &mut incident,
         Step::Aftermath,
@@ -510,8 +507,8 @@ pub async fn approve_statement(
     incident_id: &str,
     statement: &str,
     approved_by: &str,
-) -> Result<IncidentRow> {
-    let mut incident = records::load(pool, incident_id).await?;
+) -> Result<Incident> {
+    let mut incident = incidents::load(pool, incident_id).await?;
     if !incident.progress.is_done(Step::UpwardReport) {
         return Err(ServiceError::precondition(
             "step 5 (upward report) must be recorded before a statement is released",
@@ -526,7 +523,7 @@ pub async fn approve_statement(
         )));
     }
     let mut transaction = begin_write(pool).await?;
-    records::record_step(
+    incidents::record_step(
         &mut transaction,
         &mut incident,
         Step::Aftermath,
@@ -540,16 +537,16 @@ pub async fn approve_statement(
 }
 
 /// Closes the incident once the aftermath is recorded.
-pub async fn close(pool: &AnyPool, incident_id: &str, by: &str) -> Result<IncidentRow> {
-    let mut incident = records::load(pool, incident_id).await?;
+pub async fn close(pool: &AnyPool, incident_id: &str, by: &str) -> Result<Incident> {
+    let mut incident = incidents::load(pool, incident_id).await?;
     incident
         .progress
         .check_close()
         .map_err(|error| ServiceError::precondition(error.to_string()))?;
     incident.progress.close();
     let mut transaction = begin_write(pool).await?;
-    records::save(&mut transaction, &incident).await?;
-    records::audit(&mut transaction, Some(incident_id), by, "close", &json!({})).await?;
+    incidents::save(&mut transaction, &incident).await?;
+    audit::append(&mut transaction, Some(incident_id), by, "close", &json!({})).await?;
     transaction.commit().await?;
     Ok(incident)
 }

@@ -15,9 +15,10 @@ use tonic::{Request, Response, Status};
 
 use super::{date, optional_time};
 use crate::duty_desk::{DutyDeskStream, event};
+use crate::model::Incident;
 use crate::peers::Tracing;
-use crate::records::{self, IncidentRow};
-use crate::{contacts, organisation, steps};
+use crate::store::{audit, incidents, tasks};
+use crate::{contacts, convert, organisation, steps};
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -40,20 +41,26 @@ impl IncidentService {
         }
     }
 
-    async fn incident(&self, incident_id: &str) -> Result<IncidentRow> {
-        records::load(&self.pool, validate::required(incident_id, "incident_id")?).await
+    async fn incident(&self, incident_id: &str) -> Result<Incident> {
+        incidents::load(&self.pool, validate::required(incident_id, "incident_id")?).await
     }
 
-    fn hall_of(&self, incident: &IncidentRow) -> Result<&Hall> {
-        validate::hall(&self.halls, &incident.site_id, "incident_id")
+    fn hall_of(&self, incident: &Incident) -> Result<&Hall> {
+        validate::hall(&self.halls, incident.site_id(), "incident_id")
+    }
+
+    /// The incident as the contracts show it, with its step records.
+    async fn message(&self, incident: &Incident) -> Result<pb::Incident> {
+        let steps = incidents::steps_of(&self.pool, &incident.incident_id).await?;
+        Ok(convert::incident_message(incident, &steps))
     }
 
     async fn answer(
         &self,
-        incident: &IncidentRow,
+        incident: &Incident,
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
         Ok(Response::new(pb::IncidentStepResponse {
-            incident: Some(records::message(&self.pool, incident).await?),
+            incident: Some(self.message(incident).await?),
         }))
     }
 }
@@ -126,8 +133,9 @@ impl Incidents for IncidentService {
         for (index, reading) in open.readings.iter().enumerate() {
             optional_time(reading.taken_at.as_ref(), &format!("readings[{index}].taken_at"))?;
         }
+        let new = convert::new_incident(&open)?;
         if !open.parent_incident_id.is_empty() {
-            records::load(&self.pool, &open.parent_incident_id)
+            incidents::load(&self.pool, &open.parent_incident_id)
                 .await
                 .map_err(|_| ServiceError::not_found("parent_incident_id", "no such incident"))?;
         }
@@ -142,7 +150,7 @@ impl Incidents for IncidentService {
             "source_event_id",
         )?;
         let (incident_id, created) = binding
-            .answer(&self.pool, records::open(&self.pool, &open, &by))
+            .answer(&self.pool, incidents::open(&self.pool, &new, &by))
             .await?;
         if created {
             tracing::info!(%incident_id, source = open.source, "incident opened");
@@ -155,9 +163,9 @@ impl Incidents for IncidentService {
                 ),
             );
         }
-        let incident = records::load(&self.pool, &incident_id).await?;
+        let incident = incidents::load(&self.pool, &incident_id).await?;
         Ok(Response::new(pb::OpenIncidentResponse {
-            incident: Some(records::message(&self.pool, &incident).await?),
+            incident: Some(self.message(&incident).await?),
             created,
         }))
     }
@@ -167,9 +175,9 @@ impl Incidents for IncidentService {
         request: Request<pb::GetIncidentRequest>,
     ) -> std::result::Result<Response<pb::GetIncidentResponse>, Status> {
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?;
-        let incident = records::load(&self.pool, id).await?;
+        let incident = incidents::load(&self.pool, id).await?;
         Ok(Response::new(pb::GetIncidentResponse {
-            incident: Some(records::message(&self.pool, &incident).await?),
+            incident: Some(self.message(&incident).await?),
         }))
     }
 
@@ -180,11 +188,20 @@ impl Incidents for IncidentService {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let rows = records::list(&self.pool, &hall.site_id, request.open_only, offset, limit).await?;
-        let mut incidents = Vec::with_capacity(rows.len());
-        for row in &rows {
-            incidents.push(records::message(&self.pool, row).await?);
-        }
+        // Two queries for the page: the incidents, then their step records.
+        let page = incidents::list(&self.pool, &hall.site_id, request.open_only, offset, limit).await?;
+        let ids: Vec<&str> = page
+            .iter()
+            .map(|incident| incident.incident_id.as_str())
+            .collect();
+        let mut steps = incidents::step_records(&self.pool, &ids).await?;
+        let incidents: Vec<pb::Incident> = page
+            .iter()
+            .map(|incident| {
+                let steps = steps.remove(&incident.incident_id).unwrap_or_default();
+                convert::incident_message(incident, &steps)
+            })
+            .collect();
         Ok(Response::new(pb::ListIncidentsResponse {
             page: Some(validate::next_page(offset, limit, incidents.len())),
             incidents,
@@ -335,7 +352,7 @@ impl Incidents for IncidentService {
         let (incident, report_json, report_markdown) =
             steps::upward_report(&self.pool, id, request.confirmed, sent, &by, offset).await?;
         Ok(Response::new(pb::SubmitUpwardReportResponse {
-            incident: Some(records::message(&self.pool, &incident).await?),
+            incident: Some(self.message(&incident).await?),
             report_json,
             report_markdown,
         }))
@@ -347,7 +364,7 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
-        let incident = records::load(&self.pool, &id).await?;
+        let incident = incidents::load(&self.pool, &id).await?;
         let hall = self.hall_of(&incident)?;
         let (incident, _) = steps::order_disinfection(&self.pool, hall, &self.tracer, &id, &by).await?;
         self.answer(&incident).await
@@ -387,7 +404,7 @@ impl Incidents for IncidentService {
         let id = validate::required(&request.incident_id, "incident_id")?;
         let statement = validate::required(&request.statement, "statement")?;
         let approved_by = validate::required(&request.approved_by, "approved_by")?;
-        let incident = records::load(&self.pool, id).await?;
+        let incident = incidents::load(&self.pool, id).await?;
         let hall = self.hall_of(&incident)?;
         let incident = steps::approve_statement(&self.pool, hall, id, statement, approved_by).await?;
         self.answer(&incident).await
@@ -408,7 +425,12 @@ impl Incidents for IncidentService {
         request: Request<pb::ListTasksRequest>,
     ) -> std::result::Result<Response<pb::ListTasksResponse>, Status> {
         let request = request.into_inner();
-        let tasks = records::tasks(&self.pool, request.incident_id.trim(), request.open_only).await?;
+        let now = now_millis();
+        let tasks = tasks::list(&self.pool, request.incident_id.trim(), request.open_only)
+            .await?
+            .iter()
+            .map(|task| convert::task_message(task, now))
+            .collect();
         Ok(Response::new(pb::ListTasksResponse { tasks }))
     }
 
@@ -418,8 +440,10 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::CompleteTaskResponse>, Status> {
         let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let id = validate::required(&request.get_ref().task_id, "task_id")?.to_string();
-        let task = records::complete_task(&self.pool, &id, &by).await?;
-        Ok(Response::new(pb::CompleteTaskResponse { task: Some(task) }))
+        let task = tasks::complete(&self.pool, &id, &by).await?;
+        Ok(Response::new(pb::CompleteTaskResponse {
+            task: Some(convert::task_message(&task, now_millis())),
+        }))
     }
 
     async fn list_audit_log(
@@ -428,7 +452,11 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::ListAuditLogResponse>, Status> {
         let request = request.into_inner();
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let entries = records::audit_log(&self.pool, request.incident_id.trim(), offset, limit).await?;
+        let entries: Vec<pb::AuditEntry> = audit::page(&self.pool, request.incident_id.trim(), offset, limit)
+            .await?
+            .into_iter()
+            .map(convert::audit_message)
+            .collect();
         Ok(Response::new(pb::ListAuditLogResponse {
             page: Some(validate::next_page(offset, limit, entries.len())),
             entries,
@@ -468,7 +496,7 @@ impl Incidents for IncidentService {
             },
         )
         .await?;
-        records::audit(
+        audit::append(
             &mut transaction,
             Some(&incident.incident_id),
             &by,
@@ -488,7 +516,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::ListContactsRequest>,
     ) -> std::result::Result<Response<pb::ListContactsResponse>, Status> {
-        let incident = records::load(
+        let incident = incidents::load(
             &self.pool,
             validate::required(&request.get_ref().incident_id, "incident_id")?,
         )

@@ -1,0 +1,163 @@
+//! Protobuf to and from the incident's domain types: the one place the handlers' words
+//! (`pb::`) meet the store's ([`crate::model`]).
+
+use hallguard_domain::person::{Person, PersonKind};
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
+use hallguard_proto::common::v1 as common;
+use hallguard_proto::incident::v1 as pb;
+
+use crate::model::{
+    AuditEntry, CodeColour, Incident, IncidentSource, NewIncident, Reading, StepRecord, Task,
+};
+
+/// A person reference already checked by `validate::person` (kind is visitor or staff).
+pub fn person(person: &common::PersonRef, field: &str) -> Result<Person> {
+    let kind = match common::PersonKind::try_from(person.kind) {
+        Ok(common::PersonKind::Visitor) => PersonKind::Visitor,
+        Ok(common::PersonKind::Staff) => PersonKind::Staff,
+        _ => {
+            return Err(ServiceError::invalid(
+                format!("{field}.kind"),
+                "must be VISITOR or STAFF",
+            ));
+        }
+    };
+    Ok(Person {
+        site_id: person.site_id.clone(),
+        kind,
+        person_id: person.person_id.clone(),
+    })
+}
+
+/// A person as the contracts show them.
+pub fn person_ref(person: &Person) -> common::PersonRef {
+    common::PersonRef {
+        site_id: person.site_id.clone(),
+        kind: match person.kind {
+            PersonKind::Visitor => common::PersonKind::Visitor,
+            PersonKind::Staff => common::PersonKind::Staff,
+        } as i32,
+        person_id: person.person_id.clone(),
+    }
+}
+
+/// An incident's source from the request, or INVALID_ARGUMENT naming `source`.
+pub fn source(source: i32) -> Result<IncidentSource> {
+    match pb::IncidentSource::try_from(source) {
+        Ok(pb::IncidentSource::Screening) => Ok(IncidentSource::Screening),
+        Ok(pb::IncidentSource::StaffHealth) => Ok(IncidentSource::StaffHealth),
+        Ok(pb::IncidentSource::Manual) => Ok(IncidentSource::Manual),
+        Ok(pb::IncidentSource::PositiveContact) => Ok(IncidentSource::PositiveContact),
+        _ => Err(ServiceError::invalid("source", "is required")),
+    }
+}
+
+fn source_message(source: IncidentSource) -> pb::IncidentSource {
+    match source {
+        IncidentSource::Screening => pb::IncidentSource::Screening,
+        IncidentSource::StaffHealth => pb::IncidentSource::StaffHealth,
+        IncidentSource::Manual => pb::IncidentSource::Manual,
+        IncidentSource::PositiveContact => pb::IncidentSource::PositiveContact,
+    }
+}
+
+/// A reading as sent (times already checked by the handler).
+pub fn reading(reading: &pb::Reading) -> Reading {
+    Reading {
+        // 0 °C is "not taken": nobody stands at a gate at freezing point.
+        temperature_celsius: (reading.temperature_celsius != 0.0).then_some(reading.temperature_celsius),
+        colour: match common::HealthCodeColour::try_from(reading.health_code_colour) {
+            Ok(common::HealthCodeColour::Green) => Some(CodeColour::Green),
+            Ok(common::HealthCodeColour::Yellow) => Some(CodeColour::Yellow),
+            Ok(common::HealthCodeColour::Red) => Some(CodeColour::Red),
+            _ => None,
+        },
+        symptoms: reading.symptoms.clone(),
+        taken_at: reading.taken_at.as_ref().map(timestamp_to_millis),
+    }
+}
+
+fn reading_message(reading: &Reading) -> pb::Reading {
+    pb::Reading {
+        temperature_celsius: reading.temperature_celsius.unwrap_or_default(),
+        health_code_colour: match reading.colour {
+            None => common::HealthCodeColour::Unspecified,
+            Some(CodeColour::Green) => common::HealthCodeColour::Green,
+            Some(CodeColour::Yellow) => common::HealthCodeColour::Yellow,
+            Some(CodeColour::Red) => common::HealthCodeColour::Red,
+        } as i32,
+        symptoms: reading.symptoms.clone(),
+        taken_at: reading.taken_at.map(millis_to_timestamp),
+    }
+}
+
+/// What an `OpenIncident` request opens (its person, source and times checked by the
+/// handler).
+pub fn new_incident(request: &pb::OpenIncidentRequest) -> Result<NewIncident> {
+    let person_ref = request
+        .person
+        .as_ref()
+        .ok_or_else(|| ServiceError::invalid("person", "is required"))?;
+    Ok(NewIncident {
+        person: person(person_ref, "person")?,
+        source: source(request.source)?,
+        source_event_id: request.source_event_id.clone(),
+        readings: request.readings.iter().map(reading).collect(),
+        location_id: request.location_id.clone(),
+        occurred_at: request.occurred_at.as_ref().map(timestamp_to_millis),
+        parent_incident_id: (!request.parent_incident_id.is_empty())
+            .then(|| request.parent_incident_id.clone()),
+        summary: request.summary.clone(),
+    })
+}
+
+/// The incident as the contracts show it, with its step records.
+pub fn incident_message(incident: &Incident, steps: &[StepRecord]) -> pb::Incident {
+    pb::Incident {
+        incident_id: incident.incident_id.clone(),
+        person: Some(person_ref(&incident.person)),
+        source: source_message(incident.source) as i32,
+        state: i32::try_from(incident.progress.state()).unwrap_or_default(),
+        readings: incident.readings.iter().map(reading_message).collect(),
+        location_id: incident.location_id.clone(),
+        occurred_at: Some(millis_to_timestamp(incident.occurred_at)),
+        parent_incident_id: incident.parent_incident_id.clone().unwrap_or_default(),
+        steps: steps
+            .iter()
+            .map(|record| pb::StepRecord {
+                step: record.step as u32,
+                detail_json: record.detail_json.clone(),
+                recorded_by: record.recorded_by.clone(),
+                recorded_at: Some(millis_to_timestamp(record.recorded_at)),
+            })
+            .collect(),
+        isolation_room_id: incident.isolation_room_id.clone().unwrap_or_default(),
+    }
+}
+
+/// A task as the contracts show it, overdue as of `now`.
+pub fn task_message(task: &Task, now: i64) -> pb::Task {
+    pb::Task {
+        task_id: task.task_id.clone(),
+        incident_id: task.incident_id.clone(),
+        step: task.step as u32,
+        owner: task.owner.clone(),
+        description: task.description.clone(),
+        due_at: Some(millis_to_timestamp(task.due_at)),
+        done_at: task.done_at.map(millis_to_timestamp),
+        overdue: task.overdue(now),
+    }
+}
+
+/// An audit entry as the contracts show it.
+pub fn audit_message(entry: AuditEntry) -> pb::AuditEntry {
+    pb::AuditEntry {
+        sequence: entry.sequence,
+        incident_id: entry.incident_id.unwrap_or_default(),
+        actor: entry.actor,
+        action: entry.action,
+        detail_json: entry.detail_json,
+        at: Some(millis_to_timestamp(entry.at)),
+    }
+}

@@ -1,0 +1,308 @@
+//! Incidents as stored: opening (once per source event), loading and listing, saving
+//! progress, and the step records each step writes.
+
+use std::collections::HashMap;
+
+use hallguard_domain::person::Person;
+use hallguard_domain::time::now_millis;
+use hallguard_platform::db::begin_write;
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::validate::new_id;
+use sqlx::{Any, AnyPool, Transaction};
+
+use super::{audit, corrupt, tasks};
+use crate::model::{Incident, NewIncident, Reading, StepRecord};
+use crate::workflow::{Progress, Step};
+
+#[derive(sqlx::FromRow)]
+struct IncidentRow {
+    incident_id: String,
+    site_id: String,
+    person_kind: String,
+    person_id: String,
+    source: String,
+    readings_json: Option<String>,
+    location_id: String,
+    occurred_at: i64,
+    parent_incident_id: Option<String>,
+    summary: Option<String>,
+    isolation_room_id: Option<String>,
+    steps_done_json: String,
+    closed: i64,
+}
+
+const COLUMNS: &str = "incident_id, site_id, person_kind, person_id, source, readings_json, location_id,
+     occurred_at, parent_incident_id, summary, isolation_room_id, steps_done_json, closed";
+
+impl TryFrom<IncidentRow> for Incident {
+    type Error = sqlx::Error;
+
+    fn try_from(row: IncidentRow) -> std::result::Result<Self, Self::Error> {
+        // Written by this version or carried over at start (upgrade.rs); absent is a
+        // row the upgrade has not reached, which must not read as "no readings".
+        let readings_json = row.readings_json.ok_or_else(|| {
+            corrupt(crate::model::UnknownValue {
+                column: "readings_json",
+                value: "NULL".into(),
+            })
+        })?;
+        let readings: Vec<Reading> = serde_json::from_str(&readings_json).map_err(corrupt)?;
+        let numbers: Vec<u32> = serde_json::from_str(&row.steps_done_json).map_err(corrupt)?;
+        let steps = numbers
+            .iter()
+            .map(|number| tasks::step(i64::from(*number)).map(|step| step as u32))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Incident {
+            person: Person {
+                site_id: row.site_id,
+                kind: row.person_kind.parse().map_err(corrupt)?,
+                person_id: row.person_id,
+            },
+            source: row.source.parse().map_err(corrupt)?,
+            incident_id: row.incident_id,
+            readings,
+            location_id: row.location_id,
+            occurred_at: row.occurred_at,
+            parent_incident_id: row.parent_incident_id,
+            summary: row.summary.unwrap_or_default(),
+            isolation_room_id: row.isolation_room_id,
+            progress: Progress::from_numbers(&steps, row.closed != 0),
+        })
+    }
+}
+
+/// Opens an incident, or returns the one its source event already opened; `true` when
+/// this call opened it.
+pub async fn open(pool: &AnyPool, new: &NewIncident, actor: &str) -> Result<(String, bool)> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT incident_id FROM incidents WHERE source_event_id = $1")
+            .bind(&new.source_event_id)
+            .fetch_optional(pool)
+            .await?;
+    if let Some(incident_id) = existing {
+        return Ok((incident_id, false));
+    }
+    let incident_id = new_id("inc");
+    let now = now_millis();
+    let readings = serde_json::to_string(&new.readings).map_err(corrupt)?;
+    let mut transaction = begin_write(pool).await?;
+    // `opened_request` held the request as base64 protobuf before readings and summary
+    // had columns of their own; it stays empty.
+    let inserted = sqlx::query(
+        "INSERT INTO incidents (incident_id, source_event_id, site_id, person_kind, person_id, source, opened_request,
+             readings_json, location_id, occurred_at, parent_incident_id, summary, steps_done_json, closed, opened_at)
+         VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, $9, $10, $11, '[]', 0, $12)
+         ON CONFLICT (source_event_id) DO NOTHING",
+    )
+    .bind(&incident_id)
+    .bind(&new.source_event_id)
+    .bind(&new.person.site_id)
+    .bind(new.person.kind.as_str())
+    .bind(&new.person.person_id)
+    .bind(new.source.as_str())
+    .bind(readings)
+    .bind(&new.location_id)
+    .bind(new.occurred_at.unwrap_or(now))
+    .bind(&new.parent_incident_id)
+    .bind(&new.summary)
+    .bind(now)
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        // Another request opened it between the look-up and the insert.
+        drop(transaction);
+        return Box::pin(open(pool, new, actor)).await;
+    }
+    audit::append(
+        &mut transaction,
+        Some(&incident_id),
+        actor,
+        "open",
+        &serde_json::json!({
+            "source": new.source.as_str(),
+            "source_event_id": new.source_event_id,
+            "location_id": new.location_id,
+            "parent_incident_id": new.parent_incident_id.clone().unwrap_or_default(),
+            "summary": new.summary,
+        }),
+    )
+    .await?;
+    tasks::create(&mut transaction, &incident_id, Step::Report, now).await?;
+    transaction.commit().await?;
+    Ok((incident_id, true))
+}
+
+/// Loads an incident, or NOT_FOUND naming `incident_id`.
+pub async fn load<'c, E>(executor: E, incident_id: &str) -> Result<Incident>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
+    let row: IncidentRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM incidents WHERE incident_id = $1"))
+        .bind(incident_id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("incident_id", "no such incident"))?;
+    Ok(Incident::try_from(row)?)
+}
+
+/// A page of a hall's incidents, newest first, in one query.
+pub async fn list(
+    pool: &AnyPool,
+    site_id: &str,
+    open_only: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Incident>> {
+    let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM incidents WHERE site_id = $1 AND ($2 = 0 OR closed = 0)
+         ORDER BY opened_at DESC, incident_id LIMIT $3 OFFSET $4"
+    ))
+    .bind(site_id)
+    .bind(i64::from(open_only))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(Incident::try_from)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+/// Open incidents (of every hall), oldest first.
+pub async fn open_ids(pool: &AnyPool) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT incident_id FROM incidents WHERE closed = 0 ORDER BY opened_at, incident_id",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The step records of one incident, in order.
+pub async fn steps_of(pool: &AnyPool, incident_id: &str) -> Result<Vec<StepRecord>> {
+    Ok(step_records(pool, &[incident_id])
+        .await?
+        .remove(incident_id)
+        .unwrap_or_default())
+}
+
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    incident_id: String,
+    step: i64,
+    detail_json: String,
+    recorded_by: String,
+    recorded_at: i64,
+}
+
+/// The step records of several incidents in one query, each incident's in order.
+pub async fn step_records(pool: &AnyPool, incident_ids: &[&str]) -> Result<HashMap<String, Vec<StepRecord>>> {
+    let mut by_incident: HashMap<String, Vec<StepRecord>> = HashMap::new();
+    if incident_ids.is_empty() {
+        return Ok(by_incident);
+    }
+    let placeholders: Vec<String> = (1..=incident_ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT incident_id, step, detail_json, recorded_by, recorded_at FROM step_records
+         WHERE incident_id IN ({}) ORDER BY incident_id, record_id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, StepRow>(&sql);
+    for id in incident_ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(pool).await? {
+        by_incident.entry(row.incident_id).or_default().push(StepRecord {
+            step: tasks::step(row.step)?,
+            detail_json: row.detail_json,
+            recorded_by: row.recorded_by,
+            recorded_at: row.recorded_at,
+        });
+    }
+    Ok(by_incident)
+}
+
+/// Records a step's substance (and the step as done when `completes`), settles its
+/// tasks, creates the tasks of the steps it opens, and writes the audit entry.
+pub async fn record_step(
+    transaction: &mut Transaction<'_, Any>,
+    incident: &mut Incident,
+    step: Step,
+    detail: serde_json::Value,
+    by: &str,
+    completes: bool,
+) -> Result<()> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO step_records (record_id, incident_id, step, detail_json, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id("step"))
+    .bind(&incident.incident_id)
+    .bind(step as i64)
+    .bind(detail.to_string())
+    .bind(by)
+    .bind(now)
+    .execute(&mut **transaction)
+    .await?;
+    audit::append(
+        transaction,
+        Some(&incident.incident_id),
+        by,
+        &format!("step {} ({})", step as u32, step.name()),
+        &detail,
+    )
+    .await?;
+    if completes && !incident.progress.is_done(step) {
+        incident.progress.complete(step);
+        tasks::settle(transaction, &incident.incident_id, step, by, now).await?;
+        for next in Step::ALL {
+            if !incident.progress.is_done(next) && incident.progress.check(next).is_ok() {
+                tasks::create(transaction, &incident.incident_id, next, now).await?;
+            }
+        }
+    }
+    save(transaction, incident).await
+}
+
+/// Saves progress and the isolation room.
+pub async fn save(transaction: &mut Transaction<'_, Any>, incident: &Incident) -> Result<()> {
+    let steps = serde_json::to_string(&incident.progress.numbers()).map_err(corrupt)?;
+    sqlx::query(
+        "UPDATE incidents SET steps_done_json = $1, closed = $2, isolation_room_id = $3 WHERE incident_id = $4",
+    )
+    .bind(steps)
+    .bind(i64::from(incident.progress.state() == 7))
+    .bind(&incident.isolation_room_id)
+    .bind(&incident.incident_id)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Rows whose readings and summary were not carried over from `opened_request` yet:
+/// `(incident_id, opened_request)`.
+pub async fn awaiting_upgrade(pool: &AnyPool) -> std::result::Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT incident_id, opened_request FROM incidents WHERE readings_json IS NULL")
+        .fetch_all(pool)
+        .await
+}
+
+/// Stores what the upgrade read from `opened_request`, and empties it.
+pub async fn complete_upgrade(
+    pool: &AnyPool,
+    incident_id: &str,
+    readings: &[Reading],
+    summary: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE incidents SET readings_json = $1, summary = $2, opened_request = '' WHERE incident_id = $3",
+    )
+    .bind(serde_json::to_string(readings).map_err(corrupt)?)
+    .bind(summary)
+    .bind(incident_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! The incident service's tables, read and written in domain types ([`crate::model`]):
+//! no protobuf here. Rows are decoded through `sqlx::FromRow` types, and a stored value
+//! that does not decode is an error, never a default.
+//!
+//! - [`incidents`]: incidents, their step records and progress.
+//! - [`tasks`]: the tasks each step gives its owner.
+//! - [`audit`]: the append-only audit log.
+
+pub mod audit;
+pub mod incidents;
+pub mod tasks;
+
+/// A stored value that does not decode: the database holds something this version
+/// never writes.
+pub(crate) fn corrupt(error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(error))
+}

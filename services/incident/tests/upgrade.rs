@@ -1,0 +1,182 @@
+//! Incidents written before migration 0103 read back unchanged after it, on both
+//! databases: protobuf enum names become stored names, the comma-joined steps a JSON
+//! array, and readings and summary leave the base64 protobuf for columns of their own.
+//! A value that does not decode is an error, never a default.
+#![allow(clippy::unwrap_used)]
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hallguard_domain::person::PersonKind;
+use hallguard_incident::model::{CodeColour, IncidentSource};
+use hallguard_incident::store::incidents;
+use hallguard_incident::upgrade;
+use hallguard_platform::db::Database;
+use hallguard_platform::testing::TestDatabase;
+use hallguard_proto::common::v1 as common;
+use hallguard_proto::incident::v1 as pb;
+use prost::Message;
+use sqlx::AnyPool;
+
+/// The incident tables as the version before 0103 left them.
+async fn before_0103(test: &TestDatabase) -> Database {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.migrations = Cow::Owned(
+        migrator
+            .migrations
+            .iter()
+            .filter(|migration| migration.version < 103)
+            .cloned()
+            .collect(),
+    );
+    Database::open(&test.target("incident"), Some(migrator))
+        .await
+        .unwrap()
+}
+
+/// An incident row as the old version wrote it.
+async fn old_row(pool: &AnyPool, incident_id: &str, source: &str, kind: &str, steps: &str, opened: &str) {
+    sqlx::query(
+        "INSERT INTO incidents (incident_id, source_event_id, site_id, person_kind, person_id, source, opened_request,
+             location_id, occurred_at, parent_incident_id, steps_done, closed, opened_at)
+         VALUES ($1, $2, 'riverside-hall', $3, 's-001', $4, $5, 'gate-east', 1795835700000, NULL, $6, 0, 1795835700000)",
+    )
+    .bind(incident_id)
+    .bind(format!("event/{incident_id}"))
+    .bind(kind)
+    .bind(source)
+    .bind(opened)
+    .bind(steps)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+fn opened_request() -> String {
+    let request = pb::OpenIncidentRequest {
+        readings: vec![pb::Reading {
+            temperature_celsius: 37.8,
+            health_code_colour: common::HealthCodeColour::Yellow as i32,
+            symptoms: vec!["cough".into()],
+            taken_at: Some(prost_types::Timestamp {
+                seconds: 1_795_835_700,
+                nanos: 0,
+            }),
+        }],
+        summary: "fever at the morning check".into(),
+        ..Default::default()
+    };
+    BASE64.encode(request.encode_to_vec())
+}
+
+#[tokio::test]
+async fn old_incidents_are_carried_over_once_and_read_back_whole() {
+    let test = TestDatabase::new();
+    let old = before_0103(&test).await;
+    old_row(
+        &old.pool,
+        "inc-a",
+        "INCIDENT_SOURCE_STAFF_HEALTH",
+        "PERSON_KIND_STAFF",
+        "1,2",
+        &opened_request(),
+    )
+    .await;
+    old_row(
+        &old.pool,
+        "inc-b",
+        "INCIDENT_SOURCE_SCREENING",
+        "PERSON_KIND_VISITOR",
+        "",
+        &opened_request(),
+    )
+    .await;
+    old.pool.close().await;
+
+    let database = Database::open(&test.target("incident"), Some(sqlx::migrate!("./migrations")))
+        .await
+        .unwrap();
+    let pool = &database.pool;
+    assert_eq!(upgrade::carry_over_incidents(pool).await.unwrap(), 2);
+    assert_eq!(
+        upgrade::carry_over_incidents(pool).await.unwrap(),
+        0,
+        "idempotent"
+    );
+
+    let a = incidents::load(pool, "inc-a").await.unwrap();
+    assert_eq!(a.person.kind, PersonKind::Staff);
+    assert_eq!(a.source, IncidentSource::StaffHealth);
+    assert_eq!(a.progress.numbers(), vec![1, 2]);
+    assert_eq!(a.summary, "fever at the morning check");
+    assert_eq!(a.readings.len(), 1);
+    assert_eq!(a.readings[0].temperature_celsius, Some(37.8));
+    assert_eq!(a.readings[0].colour, Some(CodeColour::Yellow));
+    assert_eq!(a.readings[0].symptoms, vec!["cough".to_string()]);
+    assert_eq!(a.readings[0].taken_at, Some(1_795_835_700_000));
+    let b = incidents::load(pool, "inc-b").await.unwrap();
+    assert_eq!(b.person.kind, PersonKind::Visitor);
+    assert_eq!(b.source, IncidentSource::Screening);
+    assert!(b.progress.numbers().is_empty());
+
+    let leftovers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE opened_request <> ''")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(leftovers, 0, "no protobuf left in a column");
+    database.pool.close().await;
+    test.cleanup().await;
+}
+
+#[tokio::test]
+async fn values_that_do_not_decode_are_errors_not_defaults() {
+    let test = TestDatabase::new();
+    let old = before_0103(&test).await;
+    old_row(
+        &old.pool,
+        "inc-bad-source",
+        "INCIDENT_SOURCE_FAX",
+        "PERSON_KIND_STAFF",
+        "1",
+        &opened_request(),
+    )
+    .await;
+    old_row(
+        &old.pool,
+        "inc-bad-step",
+        "INCIDENT_SOURCE_MANUAL",
+        "PERSON_KIND_STAFF",
+        "1,9",
+        &opened_request(),
+    )
+    .await;
+    old.pool.close().await;
+    let database = Database::open(&test.target("incident"), Some(sqlx::migrate!("./migrations")))
+        .await
+        .unwrap();
+    let pool = &database.pool;
+    upgrade::carry_over_incidents(pool).await.unwrap();
+    for incident_id in ["inc-bad-source", "inc-bad-step"] {
+        let error = incidents::load(pool, incident_id).await.unwrap_err();
+        assert!(
+            error.to_string().contains("is not a stored value"),
+            "{incident_id}: {error}"
+        );
+    }
+
+    // A row the carry-over cannot read stops it, naming the incident (not the person).
+    sqlx::query(
+        "INSERT INTO incidents (incident_id, source_event_id, site_id, person_kind, person_id, source, opened_request,
+             location_id, occurred_at, steps_done_json, closed, opened_at)
+         VALUES ('inc-undecodable', 'e', 'riverside-hall', 'staff', 's-002', 'manual', 'not base64 protobuf',
+                 'gate-east', 0, '[]', 0, 0)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let error = upgrade::carry_over_incidents(pool).await.unwrap_err();
+    assert!(error.to_string().contains("inc-undecodable"), "{error}");
+    database.pool.close().await;
+    test.cleanup().await;
+}
