@@ -8,7 +8,8 @@ use hallguard_proto::common::v1 as common;
 use hallguard_proto::incident::v1 as pb;
 
 use crate::model::{
-    AuditEntry, CodeColour, Incident, IncidentSource, NewIncident, Reading, StepRecord, Task,
+    AuditEntry, CodeColour, ContactPerson, ContactStatus, FollowUpContact, Incident, IncidentSource,
+    NewIncident, Reading, StepRecord, Task,
 };
 
 /// A person reference already checked by `validate::person` (kind is visitor or staff).
@@ -159,5 +160,67 @@ pub fn audit_message(entry: AuditEntry) -> pb::AuditEntry {
         action: entry.action,
         detail_json: entry.detail_json,
         at: Some(millis_to_timestamp(entry.at)),
+    }
+}
+
+/// A contact status from a request, or INVALID_ARGUMENT naming `status`.
+pub fn contact_status(status: i32) -> Result<ContactStatus> {
+    match pb::ContactStatus::try_from(status) {
+        Ok(pb::ContactStatus::ToNotify) => Ok(ContactStatus::ToNotify),
+        Ok(pb::ContactStatus::Notified) => Ok(ContactStatus::Notified),
+        Ok(pb::ContactStatus::Tested) => Ok(ContactStatus::Tested),
+        Ok(pb::ContactStatus::Negative) => Ok(ContactStatus::Negative),
+        Ok(pb::ContactStatus::Positive) => Ok(ContactStatus::Positive),
+        Ok(pb::ContactStatus::Released) => Ok(ContactStatus::Released),
+        Ok(pb::ContactStatus::Unspecified) | Err(_) => {
+            Err(ServiceError::invalid("status", "is not a contact status"))
+        }
+    }
+}
+
+fn contact_status_message(status: ContactStatus) -> pb::ContactStatus {
+    match status {
+        ContactStatus::ToNotify => pb::ContactStatus::ToNotify,
+        ContactStatus::Notified => pb::ContactStatus::Notified,
+        ContactStatus::Tested => pb::ContactStatus::Tested,
+        ContactStatus::Negative => pb::ContactStatus::Negative,
+        ContactStatus::Positive => pb::ContactStatus::Positive,
+        ContactStatus::Released => pb::ContactStatus::Released,
+    }
+}
+
+/// A contact's person as the contracts show it; one added by hand has no kind and its
+/// generated id.
+pub fn contact_person_ref(person: &ContactPerson) -> common::PersonRef {
+    match person {
+        ContactPerson::Known(person) => person_ref(person),
+        ContactPerson::ByHand { site_id, id } => common::PersonRef {
+            site_id: site_id.clone(),
+            kind: common::PersonKind::Unspecified as i32,
+            person_id: id.clone(),
+        },
+    }
+}
+
+/// A contact as the contracts show it.
+pub fn contact_message(contact: &FollowUpContact) -> pb::FollowUpContact {
+    pb::FollowUpContact {
+        contact_id: contact.contact_id.clone(),
+        incident_id: contact.incident_id.clone(),
+        person: Some(contact_person_ref(&contact.person)),
+        ring: contact.ring,
+        status: contact_status_message(contact.status) as i32,
+        evidence_json: contact.evidence_json.clone(),
+        category: contact.category.clone(),
+        linked_incident_id: contact.linked_incident_id.clone().unwrap_or_default(),
+    }
+}
+
+/// A contact person given in a request or by contact tracing: `None` when it names
+/// nobody (no id), INVALID_ARGUMENT naming `field` when its kind is not a person's.
+pub fn optional_person(person: Option<&common::PersonRef>, field: &str) -> Result<Option<Person>> {
+    match person {
+        Some(given) if !given.person_id.trim().is_empty() => Ok(Some(self::person(given, field)?)),
+        _ => Ok(None),
     }
 }

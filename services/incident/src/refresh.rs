@@ -12,16 +12,15 @@ use hallguard_platform::db::begin_write;
 use hallguard_platform::error::Result;
 use hallguard_platform::feed::Feed;
 use hallguard_platform::tasks::Task;
-use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::incident::v1 as pb;
 use serde_json::json;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use crate::contacts::{self, NewContact};
-use crate::model::Incident;
+use crate::model::{ADDED_BY_HAND, Incident};
 use crate::peers::Tracing;
 use crate::steps;
-use crate::store::{audit, incidents};
+use crate::store::{self, audit, incidents};
 use crate::workflow::Step;
 
 /// Who the audit log names for changes made by the refresh.
@@ -66,9 +65,7 @@ pub async fn refresh_open_incidents(
     tracer: &Tracing,
     feed: &Feed<pb::DutyDeskEvent>,
 ) -> Result<Refreshed> {
-    let ids: Vec<String> = sqlx::query_scalar("SELECT incident_id FROM incidents WHERE closed = 0")
-        .fetch_all(pool)
-        .await?;
+    let ids = incidents::open_ids(pool).await?;
     let mut done = Refreshed::default();
     for incident_id in ids {
         let incident = incidents::load(pool, &incident_id).await?;
@@ -120,19 +117,7 @@ async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Re
     let mut updated = 0;
     for contact in traced {
         let Some(person) = &contact.person else { continue };
-        let kind = PersonKind::try_from(person.kind)
-            .unwrap_or_default()
-            .as_str_name();
-        let known = sqlx::query(
-            "SELECT contact_id, evidence_json, category FROM follow_up_contacts
-             WHERE incident_id = $1 AND person_kind = $2 AND person_id = $3",
-        )
-        .bind(&incident.incident_id)
-        .bind(kind)
-        .bind(&person.person_id)
-        .fetch_optional(&mut *transaction)
-        .await?;
-        match known {
+        match store::contacts::find(&mut transaction, &incident.incident_id, person).await? {
             None => {
                 let contact_id = contacts::add(&mut transaction, incident, contact).await?;
                 audit::append(
@@ -146,21 +131,18 @@ async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Re
                 .await?;
                 added.push(contact_id);
             }
-            Some(row) => {
-                let contact_id: String = row.try_get("contact_id")?;
-                let evidence: String = row.try_get("evidence_json")?;
-                let category: String = row.try_get("category")?;
+            Some(known) => {
                 // Contacts added by hand keep what the duty officer wrote.
-                if category == "added-by-hand" || evidence == contact.evidence_json {
+                if known.category == ADDED_BY_HAND || known.evidence_json == contact.evidence_json {
                     continue;
                 }
-                sqlx::query(
-                    "UPDATE follow_up_contacts SET evidence_json = $1, category = $2 WHERE contact_id = $3",
+                let contact_id = known.contact_id;
+                store::contacts::set_evidence(
+                    &mut transaction,
+                    &contact_id,
+                    &contact.evidence_json,
+                    &contact.category,
                 )
-                .bind(&contact.evidence_json)
-                .bind(&contact.category)
-                .bind(&contact_id)
-                .execute(&mut *transaction)
                 .await?;
                 audit::append(
                     &mut transaction,

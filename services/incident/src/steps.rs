@@ -17,9 +17,10 @@ use serde_json::json;
 use sqlx::{AnyPool, Row};
 
 use crate::contacts::{self, NewContact};
+use crate::model::ADDED_BY_HAND;
 use crate::model::Incident;
 use crate::peers::Tracing;
-use crate::store::{audit, incidents};
+use crate::store::{self, audit, incidents};
 use crate::workflow::Step;
 use crate::{convert, upward};
 
@@ -245,31 +246,32 @@ pub async fn traced_contacts(
             ..Default::default()
         })
         .await?;
-    let mut new_contacts: Vec<NewContact> = found
-        .close_contacts
-        .iter()
-        .map(|c| NewContact {
-            person: c.person.clone(),
+    let mut new_contacts = Vec::new();
+    for c in &found.close_contacts {
+        new_contacts.push(NewContact {
+            person: convert::optional_person(c.person.as_ref(), "close_contacts.person")?,
             name: String::new(),
             phone: String::new(),
             ring: 1,
             evidence_json: evidence(&c.exposures),
             category: c.category.clone(),
             note: String::new(),
-        })
-        .collect();
-    new_contacts.extend(found.secondary_contacts.iter().map(|c| NewContact {
-        person: c.person.clone(),
-        name: String::new(),
-        phone: String::new(),
-        ring: 2,
-        evidence_json: evidence(&c.exposures),
-        category: c.category.clone(),
-        note: format!(
-            "via {}",
-            c.via.as_ref().map(|v| v.person_id.as_str()).unwrap_or_default()
-        ),
-    }));
+        });
+    }
+    for c in &found.secondary_contacts {
+        new_contacts.push(NewContact {
+            person: convert::optional_person(c.person.as_ref(), "secondary_contacts.person")?,
+            name: String::new(),
+            phone: String::new(),
+            ring: 2,
+            evidence_json: evidence(&c.exposures),
+            category: c.category.clone(),
+            note: format!(
+                "via {}",
+                c.via.as_ref().map(|v| v.person_id.as_str()).unwrap_or_default()
+            ),
+        });
+    }
     Ok((found, new_contacts))
 }
 
@@ -290,15 +292,17 @@ pub async fn tracing(
 ) -> Result<(Incident, usize)> {
     let mut incident = ready(pool, incident_id, Step::Tracing).await?;
     let (found, mut new_contacts) = traced_contacts(tracer, &incident, rings).await?;
-    new_contacts.extend(manual.iter().map(|m| NewContact {
-        person: m.person.clone().filter(|p| !p.person_id.is_empty()),
-        name: m.name.clone(),
-        phone: m.phone.clone(),
-        ring: 1,
-        evidence_json: "[]".into(),
-        category: "added-by-hand".into(),
-        note: m.note.clone(),
-    }));
+    for (index, m) in manual.iter().enumerate() {
+        new_contacts.push(NewContact {
+            person: convert::optional_person(m.person.as_ref(), &format!("manual_contacts[{index}].person"))?,
+            name: m.name.clone(),
+            phone: m.phone.clone(),
+            ring: 1,
+            evidence_json: "[]".into(),
+            category: ADDED_BY_HAND.into(),
+            note: m.note.clone(),
+        });
+    }
     let mut transaction = begin_write(pool).await?;
     for contact in &new_contacts {
         contacts::add(&mut transaction, &incident, contact).await?;
@@ -346,7 +350,11 @@ pub async fn upward_report(
         &incident,
         &incidents::steps_of(pool, &incident.incident_id).await?,
     );
-    let follow_up = contacts::list(pool, &incident).await?;
+    let follow_up: Vec<pb::FollowUpContact> = store::contacts::list(pool, &incident.incident_id)
+        .await?
+        .iter()
+        .map(convert::contact_message)
+        .collect();
     let mut report = upward::json(&message, &follow_up, confirmed);
     report["sent"] = json!({
         "leadership_group_at_ms": sent.0,

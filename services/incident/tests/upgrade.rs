@@ -8,9 +8,9 @@ use std::borrow::Cow;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hallguard_domain::person::PersonKind;
-use hallguard_incident::model::{CodeColour, IncidentSource};
-use hallguard_incident::store::incidents;
+use hallguard_domain::person::{Person, PersonKind};
+use hallguard_incident::model::{CodeColour, ContactPerson, ContactStatus, IncidentSource};
+use hallguard_incident::store::{self, incidents};
 use hallguard_incident::upgrade;
 use hallguard_platform::db::Database;
 use hallguard_platform::testing::TestDatabase;
@@ -92,6 +92,28 @@ async fn old_incidents_are_carried_over_once_and_read_back_whole() {
         &opened_request(),
     )
     .await;
+    for (contact_id, kind, person_id, status) in [
+        (
+            "contact-1",
+            "PERSON_KIND_VISITOR",
+            "hc-1",
+            "CONTACT_STATUS_NOTIFIED",
+        ),
+        ("contact-2", "MANUAL", "manual-1", "CONTACT_STATUS_TO_NOTIFY"),
+    ] {
+        sqlx::query(
+            "INSERT INTO follow_up_contacts (contact_id, incident_id, person_kind, person_id, name, phone, ring, status,
+                 evidence_json, category, note)
+             VALUES ($1, 'inc-a', $2, $3, '', '', 1, $4, '[]', 'queue', '')",
+        )
+        .bind(contact_id)
+        .bind(kind)
+        .bind(person_id)
+        .bind(status)
+        .execute(&old.pool)
+        .await
+        .unwrap();
+    }
     old.pool.close().await;
 
     let database = Database::open(&test.target("incident"), Some(sqlx::migrate!("./migrations")))
@@ -119,6 +141,26 @@ async fn old_incidents_are_carried_over_once_and_read_back_whole() {
     assert_eq!(b.person.kind, PersonKind::Visitor);
     assert_eq!(b.source, IncidentSource::Screening);
     assert!(b.progress.numbers().is_empty());
+
+    let contacts = store::contacts::list(pool, "inc-a").await.unwrap();
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(contacts[0].status, ContactStatus::Notified);
+    assert_eq!(
+        contacts[0].person,
+        ContactPerson::Known(Person {
+            site_id: "riverside-hall".into(),
+            kind: PersonKind::Visitor,
+            person_id: "hc-1".into(),
+        })
+    );
+    assert_eq!(contacts[1].status, ContactStatus::ToNotify);
+    assert_eq!(
+        contacts[1].person,
+        ContactPerson::ByHand {
+            site_id: "riverside-hall".into(),
+            id: "manual-1".into(),
+        }
+    );
 
     let leftovers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE opened_request <> ''")
         .fetch_one(pool)

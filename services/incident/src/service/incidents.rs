@@ -15,9 +15,10 @@ use tonic::{Request, Response, Status};
 
 use super::{date, optional_time};
 use crate::duty_desk::{DutyDeskStream, event};
+use crate::model::ADDED_BY_HAND;
 use crate::model::Incident;
 use crate::peers::Tracing;
-use crate::store::{audit, incidents, tasks};
+use crate::store::{self, audit, incidents, tasks};
 use crate::{contacts, convert, organisation, steps};
 
 /// The incident workflow state.
@@ -473,7 +474,8 @@ impl Incidents for IncidentService {
         let manual = request
             .contact
             .ok_or_else(|| ServiceError::invalid("contact", "is required"))?;
-        if manual.person.is_none() && manual.name.trim().is_empty() {
+        let person = convert::optional_person(manual.person.as_ref(), "contact.person")?;
+        if person.is_none() && manual.name.trim().is_empty() {
             return Err(ServiceError::invalid("contact.name", "is empty").into());
         }
         if incident.progress.state() == 7 {
@@ -486,12 +488,12 @@ impl Incidents for IncidentService {
             &mut transaction,
             &incident,
             &contacts::NewContact {
-                person: manual.person.clone(),
+                person,
                 name: manual.name.clone(),
                 phone: manual.phone.clone(),
                 ring: 1,
                 evidence_json: "[]".into(),
-                category: "added-by-hand".into(),
+                category: ADDED_BY_HAND.into(),
                 note: manual.note.clone(),
             },
         )
@@ -505,11 +507,10 @@ impl Incidents for IncidentService {
         )
         .await?;
         transaction.commit().await.map_err(ServiceError::from)?;
-        let contact = contacts::list(&self.pool, &incident)
-            .await?
-            .into_iter()
-            .find(|c| c.contact_id == contact_id);
-        Ok(Response::new(pb::ContactResponse { contact }))
+        let contact = store::contacts::load(&self.pool, &contact_id).await?;
+        Ok(Response::new(pb::ContactResponse {
+            contact: Some(convert::contact_message(&contact)),
+        }))
     }
 
     async fn list_contacts(
@@ -522,7 +523,11 @@ impl Incidents for IncidentService {
         )
         .await?;
         Ok(Response::new(pb::ListContactsResponse {
-            contacts: contacts::list(&self.pool, &incident).await?,
+            contacts: store::contacts::list(&self.pool, &incident.incident_id)
+                .await?
+                .iter()
+                .map(convert::contact_message)
+                .collect(),
         }))
     }
 
@@ -533,15 +538,10 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.contact_id, "contact_id")?;
-        let status = match pb::ContactStatus::try_from(request.status) {
-            Ok(pb::ContactStatus::Unspecified) | Err(_) => {
-                return Err(ServiceError::invalid("status", "is not a contact status").into());
-            }
-            Ok(status) => status,
-        };
+        let status = convert::contact_status(request.status)?;
         let contact = contacts::update(&self.pool, id, status, request.note.trim(), &by).await?;
         Ok(Response::new(pb::ContactResponse {
-            contact: Some(contact),
+            contact: Some(convert::contact_message(&contact)),
         }))
     }
 

@@ -4,9 +4,11 @@
 //!
 //! - [`incidents`]: incidents, their step records and progress.
 //! - [`tasks`]: the tasks each step gives its owner.
+//! - [`contacts`]: contacts under follow-up.
 //! - [`audit`]: the append-only audit log.
 
 pub mod audit;
+pub mod contacts;
 pub mod incidents;
 pub mod tasks;
 
