@@ -8,8 +8,8 @@ use hallguard_proto::common::v1 as common;
 use hallguard_proto::incident::v1 as pb;
 
 use crate::model::{
-    AuditEntry, CodeColour, ContactPerson, ContactStatus, FollowUpContact, Incident, IncidentSource,
-    NewIncident, Reading, StepRecord, Task,
+    AuditEntry, CodeColour, ContactPerson, ContactStatus, DutyAssignment, DutyPost, FollowUpContact, Group,
+    Incident, IncidentSource, NewIncident, Reading, StepRecord, Task,
 };
 
 /// A person reference already checked by `validate::person` (kind is visitor or staff).
@@ -222,5 +222,66 @@ pub fn optional_person(person: Option<&common::PersonRef>, field: &str) -> Resul
     match person {
         Some(given) if !given.person_id.trim().is_empty() => Ok(Some(self::person(given, field)?)),
         _ => Ok(None),
+    }
+}
+
+/// A group as the contracts show it.
+pub fn group_message(group: Group) -> pb::Group {
+    pb::Group {
+        group_id: group.group_id,
+        name: group.name,
+        leader: group.leader,
+        members: group.members,
+    }
+}
+
+/// A group as sent.
+pub fn group(group: &pb::Group) -> Group {
+    Group {
+        group_id: group.group_id.clone(),
+        name: group.name.clone(),
+        leader: group.leader.clone(),
+        members: group.members.clone(),
+    }
+}
+
+/// A duty post from a request, or INVALID_ARGUMENT naming `field`.
+pub fn duty_post(post: i32, field: &str) -> Result<DutyPost> {
+    match pb::DutyPost::try_from(post) {
+        Ok(pb::DutyPost::GeneralCoordination) => Ok(DutyPost::GeneralCoordination),
+        Ok(pb::DutyPost::OnSiteHandling) => Ok(DutyPost::OnSiteHandling),
+        Ok(pb::DutyPost::ExternalLiaison) => Ok(DutyPost::ExternalLiaison),
+        Ok(pb::DutyPost::Disinfection) => Ok(DutyPost::Disinfection),
+        Ok(pb::DutyPost::Logistics) => Ok(DutyPost::Logistics),
+        Ok(pb::DutyPost::Unspecified) | Err(_) => Err(ServiceError::invalid(field, "is not a duty post")),
+    }
+}
+
+/// A day's assignments as sent, each post checked.
+pub fn assignments(assignments: &[pb::DutyAssignment]) -> Result<Vec<DutyAssignment>> {
+    assignments
+        .iter()
+        .enumerate()
+        .map(|(index, assignment)| {
+            Ok(DutyAssignment {
+                post: duty_post(assignment.post, &format!("assignments[{index}].post"))?,
+                staff_id: assignment.staff_id.clone(),
+            })
+        })
+        .collect()
+}
+
+/// An assignment as the contracts show it.
+pub fn assignment_message(assignment: DutyAssignment) -> pb::DutyAssignment {
+    let post = match assignment.post {
+        DutyPost::GeneralCoordination => pb::DutyPost::GeneralCoordination,
+        DutyPost::OnSiteHandling => pb::DutyPost::OnSiteHandling,
+        DutyPost::ExternalLiaison => pb::DutyPost::ExternalLiaison,
+        DutyPost::Disinfection => pb::DutyPost::Disinfection,
+        DutyPost::Logistics => pb::DutyPost::Logistics,
+    };
+    pb::DutyAssignment {
+        post: post as i32,
+        staff_id: assignment.staff_id,
     }
 }

@@ -9,7 +9,9 @@ use std::borrow::Cow;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hallguard_domain::person::{Person, PersonKind};
-use hallguard_incident::model::{CodeColour, ContactPerson, ContactStatus, IncidentSource};
+use hallguard_incident::model::{
+    CodeColour, ContactPerson, ContactStatus, DutyAssignment, DutyPost, IncidentSource,
+};
 use hallguard_incident::store::{self, incidents};
 use hallguard_incident::upgrade;
 use hallguard_platform::db::Database;
@@ -114,6 +116,21 @@ async fn old_incidents_are_carried_over_once_and_read_back_whole() {
         .await
         .unwrap();
     }
+    sqlx::query(
+        "INSERT INTO response_groups (site_id, group_id, name, leader, members, updated_at)
+         VALUES ('riverside-hall', 'logistics', 'Logistics', 's-010', 's-011,s-012', 0)",
+    )
+    .execute(&old.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO duty_rosters (site_id, duty_date, post, staff_id)
+         VALUES ('riverside-hall', '2026-12-01', 'DUTY_POST_LOGISTICS', 's-010'),
+                ('riverside-hall', '2026-12-01', 'DUTY_POST_GENERAL_COORDINATION', 's-001')",
+    )
+    .execute(&old.pool)
+    .await
+    .unwrap();
     old.pool.close().await;
 
     let database = Database::open(&test.target("incident"), Some(sqlx::migrate!("./migrations")))
@@ -121,6 +138,27 @@ async fn old_incidents_are_carried_over_once_and_read_back_whole() {
         .unwrap();
     let pool = &database.pool;
     assert_eq!(upgrade::carry_over_incidents(pool).await.unwrap(), 2);
+    let groups = store::organisation::edited_groups(pool, "riverside-hall")
+        .await
+        .unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].members, vec!["s-011".to_string(), "s-012".to_string()]);
+    let roster = store::organisation::roster(pool, "riverside-hall", "2026-12-01")
+        .await
+        .unwrap();
+    assert_eq!(
+        roster,
+        vec![
+            DutyAssignment {
+                post: DutyPost::GeneralCoordination,
+                staff_id: "s-001".into()
+            },
+            DutyAssignment {
+                post: DutyPost::Logistics,
+                staff_id: "s-010".into()
+            },
+        ]
+    );
     assert_eq!(
         upgrade::carry_over_incidents(pool).await.unwrap(),
         0,

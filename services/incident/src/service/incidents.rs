@@ -74,7 +74,11 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::GetOrganisationResponse>, Status> {
         let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
         Ok(Response::new(pb::GetOrganisationResponse {
-            groups: organisation::groups(&self.pool, hall).await?,
+            groups: organisation::groups(&self.pool, hall)
+                .await?
+                .into_iter()
+                .map(convert::group_message)
+                .collect(),
         }))
     }
 
@@ -88,8 +92,10 @@ impl Incidents for IncidentService {
         let group = request
             .group
             .ok_or_else(|| ServiceError::invalid("group", "is required"))?;
-        let group = organisation::update(&self.pool, hall, &group, &by).await?;
-        Ok(Response::new(pb::UpdateGroupResponse { group: Some(group) }))
+        let group = organisation::update(&self.pool, hall, &convert::group(&group), &by).await?;
+        Ok(Response::new(pb::UpdateGroupResponse {
+            group: Some(convert::group_message(group)),
+        }))
     }
 
     async fn set_duty_roster(
@@ -100,9 +106,12 @@ impl Incidents for IncidentService {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let date = date(&request.date)?;
+        let assignments = convert::assignments(&request.assignments)?;
         let assignments =
-            organisation::set_roster(&self.pool, &hall.site_id, &date, &request.assignments, &by).await?;
-        Ok(Response::new(pb::SetDutyRosterResponse { assignments }))
+            organisation::set_roster(&self.pool, &hall.site_id, &date, &assignments, &by).await?;
+        Ok(Response::new(pb::SetDutyRosterResponse {
+            assignments: assignments.into_iter().map(convert::assignment_message).collect(),
+        }))
     }
 
     async fn get_duty_roster(
@@ -113,7 +122,11 @@ impl Incidents for IncidentService {
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let date = date(&request.date)?;
         Ok(Response::new(pb::GetDutyRosterResponse {
-            assignments: organisation::roster(&self.pool, &hall.site_id, &date).await?,
+            assignments: store::organisation::roster(&self.pool, &hall.site_id, &date)
+                .await?
+                .into_iter()
+                .map(convert::assignment_message)
+                .collect(),
         }))
     }
 

@@ -5,11 +5,13 @@
 //! - [`incidents`]: incidents, their step records and progress.
 //! - [`tasks`]: the tasks each step gives its owner.
 //! - [`contacts`]: contacts under follow-up.
+//! - [`organisation`]: response groups as edited, and the duty roster.
 //! - [`audit`]: the append-only audit log.
 
 pub mod audit;
 pub mod contacts;
 pub mod incidents;
+pub mod organisation;
 pub mod tasks;
 
 /// A stored value that does not decode: the database holds something this version
