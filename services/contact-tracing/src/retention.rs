@@ -27,12 +27,7 @@ pub fn cutoff(halls: &Halls, now: Millis) -> Millis {
 pub async fn purge_database(pool: &AnyPool, halls: &Halls, cutoff: Millis) -> Result<u64, sqlx::Error> {
     let mut deleted = 0;
     for hall in halls.iter() {
-        deleted += sqlx::query("DELETE FROM presence WHERE site_id = $1 AND COALESCE(end_ms, start_ms) < $2")
-            .bind(&hall.site_id)
-            .bind(cutoff)
-            .execute(pool)
-            .await?
-            .rows_affected();
+        deleted += crate::store::delete_ended_before(pool, &hall.site_id, cutoff).await?;
     }
     Ok(deleted)
 }

@@ -276,3 +276,16 @@ fn presence_from_row(row: &sqlx::any::AnyRow) -> Result<Option<(String, Presence
     };
     Ok(Some((row.try_get("source_event_id")?, presence)))
 }
+
+/// Deletes a hall's intervals that ended (or, open, started) before `cutoff`; returns
+/// how many.
+pub async fn delete_ended_before(pool: &AnyPool, site_id: &str, cutoff: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM presence WHERE site_id = $1 AND COALESCE(end_ms, start_ms) < $2")
+            .bind(site_id)
+            .bind(cutoff)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}

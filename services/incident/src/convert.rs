@@ -7,6 +7,7 @@ use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::incident::v1 as pb;
 
+use crate::hygiene::{RoundDue, Supply, Thermometer};
 use crate::model::{
     AuditEntry, CodeColour, ContactPerson, ContactStatus, DutyAssignment, DutyPost, FollowUpContact, Group,
     Incident, IncidentSource, NewIncident, Reading, StepRecord, Task,
@@ -283,5 +284,35 @@ pub fn assignment_message(assignment: DutyAssignment) -> pb::DutyAssignment {
     pb::DutyAssignment {
         post: post as i32,
         staff_id: assignment.staff_id,
+    }
+}
+
+/// A round due as the contracts show it.
+pub fn round_due_message(round: RoundDue) -> pb::RoundDue {
+    pb::RoundDue {
+        zone_id: round.zone_id,
+        due_at: Some(millis_to_timestamp(round.due_at)),
+        done_at: round.done_at.map(millis_to_timestamp),
+        missed: round.missed,
+    }
+}
+
+/// A supply's level as the contracts show it.
+pub fn supply_message(supply: Supply) -> pb::Supply {
+    pb::Supply {
+        supply: supply.supply,
+        on_hand: supply.on_hand,
+        low_threshold: supply.low_threshold,
+        low: supply.low,
+    }
+}
+
+/// A thermometer as the contracts show it.
+pub fn thermometer_message(thermometer: Thermometer) -> pb::Thermometer {
+    pb::Thermometer {
+        thermometer_id: thermometer.thermometer_id,
+        gate_id: thermometer.gate_id,
+        working: thermometer.working,
+        updated_at: thermometer.updated_at.map(millis_to_timestamp),
     }
 }

@@ -5,51 +5,68 @@
 //! entrance thermometers' working status, a broken one being an alert.
 
 use hallguard_domain::hall::Hall;
+use hallguard_domain::time::{DAY_MS, MINUTE_MS, local_day_start};
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::timestamps::millis_to_timestamp;
-use hallguard_platform::validate::new_id;
-use hallguard_proto::incident::v1 as pb;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
-use crate::store::audit;
+use crate::store::hygiene::{Movement, NewRound};
+use crate::store::{self, audit};
 
 /// The supplies the plan names.
 pub const SUPPLIES: [&str; 4] = ["mask", "hand_sanitiser", "disinfectant", "thermometer"];
 /// The kinds of disinfection record.
 pub const ROUND_KINDS: [&str; 3] = ["round", "after_use", "ac_system"];
 
+/// A routine round due in a zone, and whether it was done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundDue {
+    /// The zone.
+    pub zone_id: String,
+    /// When it is due, epoch ms.
+    pub due_at: i64,
+    /// When the round matched to it was done, if one was.
+    pub done_at: Option<i64>,
+    /// Whether its time and tolerance have passed without a round.
+    pub missed: bool,
+}
+
+/// A supply's level against its low-stock threshold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Supply {
+    /// The supply.
+    pub supply: String,
+    /// How many on hand.
+    pub on_hand: i64,
+    /// Below this, the stock is low.
+    pub low_threshold: i64,
+    /// Whether it is low.
+    pub low: bool,
+}
+
+/// An entrance thermometer's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thermometer {
+    /// The thermometer.
+    pub thermometer_id: String,
+    /// The gate it stands at.
+    pub gate_id: String,
+    /// Working until reported otherwise.
+    pub working: bool,
+    /// When last reported, if ever.
+    pub updated_at: Option<i64>,
+}
+
 /// Records a disinfection round.
-pub async fn record_round(
-    pool: &AnyPool,
-    site_id: &str,
-    zone_id: &str,
-    kind: &str,
-    done_by: &str,
-    agent: &str,
-    done_at: i64,
-) -> Result<String> {
-    let round_id = new_id("round");
+pub async fn record_round(pool: &AnyPool, round: &NewRound<'_>) -> Result<String> {
     let mut transaction = begin_write(pool).await?;
-    sqlx::query(
-        "INSERT INTO disinfection_rounds (round_id, site_id, zone_id, kind, done_by, agent, done_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&round_id)
-    .bind(site_id)
-    .bind(zone_id)
-    .bind(kind)
-    .bind(done_by)
-    .bind(agent)
-    .bind(done_at)
-    .execute(&mut *transaction)
-    .await?;
+    let round_id = store::hygiene::insert_round(&mut transaction, round).await?;
     audit::append(
         &mut transaction,
         None,
-        done_by,
+        round.done_by,
         "disinfection round",
-        &serde_json::json!({ "site_id": site_id, "zone_id": zone_id, "kind": kind, "agent": agent }),
+        &serde_json::json!({ "site_id": round.site_id, "zone_id": round.zone_id, "kind": round.kind, "agent": round.agent }),
     )
     .await?;
     transaction.commit().await?;
@@ -59,28 +76,34 @@ pub async fn record_round(
 /// The rounds due on local day `day` for every public zone, priority zones first, each
 /// matched with a round done within the tolerance; a round is missed once its time and
 /// tolerance have passed without one.
-pub async fn compliance(pool: &AnyPool, hall: &Hall, day: i64, now: i64) -> Result<Vec<pb::RoundDue>> {
-    let midnight = day * 86_400_000 - i64::from(hall.utc_offset_minutes) * 60_000;
-    let tolerance = i64::from(hall.hygiene.round_tolerance_minutes) * 60_000;
+pub async fn compliance(pool: &AnyPool, hall: &Hall, day: i64, now: i64) -> Result<Vec<RoundDue>> {
+    let midnight = local_day_start(day, hall.utc_offset_minutes);
+    let tolerance = i64::from(hall.hygiene.round_tolerance_minutes) * MINUTE_MS;
+    let done = store::hygiene::rounds_done(
+        pool,
+        &hall.site_id,
+        midnight - tolerance,
+        midnight + DAY_MS + tolerance,
+    )
+    .await?;
+    Ok(match_rounds(hall, midnight, tolerance, &done, now))
+}
+
+/// Matches rounds done to rounds due, each round done counting once. Pure.
+fn match_rounds(
+    hall: &Hall,
+    midnight: i64,
+    tolerance: i64,
+    done: &[(String, i64)],
+    now: i64,
+) -> Vec<RoundDue> {
     let mut zones: Vec<_> = hall.zones.iter().filter(|z| z.kind.is_public_space()).collect();
     zones.sort_by_key(|z| (z.disinfection_priority, z.id.clone()));
-    let done: Vec<(String, i64)> = sqlx::query(
-        "SELECT zone_id, done_at FROM disinfection_rounds
-         WHERE site_id = $1 AND kind = 'round' AND done_at >= $2 AND done_at < $3 ORDER BY done_at",
-    )
-    .bind(&hall.site_id)
-    .bind(midnight - tolerance)
-    .bind(midnight + 86_400_000 + tolerance)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|row| Ok((row.try_get("zone_id")?, row.try_get("done_at")?)))
-    .collect::<Result<_>>()?;
     let mut out = Vec::new();
     for zone in zones {
         let mut used = vec![false; done.len()];
         for minute in hall.hygiene.round_minutes() {
-            let due = midnight + i64::from(minute) * 60_000;
+            let due = midnight + i64::from(minute) * MINUTE_MS;
             let matched = done
                 .iter()
                 .enumerate()
@@ -89,20 +112,20 @@ pub async fn compliance(pool: &AnyPool, hall: &Hall, day: i64, now: i64) -> Resu
                 used[i] = true;
                 *at
             });
-            out.push(pb::RoundDue {
+            out.push(RoundDue {
                 zone_id: zone.id.clone(),
-                due_at: Some(millis_to_timestamp(due)),
-                done_at: done_at.map(millis_to_timestamp),
+                due_at: due,
+                done_at,
                 missed: done_at.is_none() && now > due + tolerance,
             });
         }
     }
-    Ok(out)
+    out
 }
 
-fn supply_message(hall: &Hall, supply: &str, on_hand: i64) -> pb::Supply {
+fn supply(hall: &Hall, supply: &str, on_hand: i64) -> Supply {
     let threshold = hall.hygiene.low_stock.get(supply).copied().unwrap_or(0);
-    pb::Supply {
+    Supply {
         supply: supply.to_string(),
         on_hand,
         low_threshold: threshold,
@@ -114,111 +137,79 @@ fn supply_message(hall: &Hall, supply: &str, on_hand: i64) -> pb::Supply {
 pub async fn move_stock(
     pool: &AnyPool,
     hall: &Hall,
-    supply: &str,
+    supply_name: &str,
     delta: i64,
     note: &str,
     by: &str,
     at: i64,
-) -> Result<pb::Supply> {
+) -> Result<Supply> {
     let mut transaction = begin_write(pool).await?;
-    let on_hand: i64 = sqlx::query("SELECT on_hand FROM supplies WHERE site_id = $1 AND supply = $2")
-        .bind(&hall.site_id)
-        .bind(supply)
-        .fetch_optional(&mut *transaction)
-        .await?
-        .map(|row| row.try_get("on_hand"))
-        .transpose()?
-        .unwrap_or(0);
+    let on_hand = store::hygiene::on_hand(&mut transaction, &hall.site_id, supply_name).await?;
     let after = on_hand + delta;
     if after < 0 {
         return Err(ServiceError::precondition(format!(
-            "only {on_hand} {supply} on hand: cannot take out {}",
+            "only {on_hand} {supply_name} on hand: cannot take out {}",
             -delta
         )));
     }
-    sqlx::query(
-        "INSERT INTO supplies (site_id, supply, on_hand) VALUES ($1, $2, $3)
-         ON CONFLICT (site_id, supply) DO UPDATE SET on_hand = excluded.on_hand",
+    store::hygiene::record_movement(
+        &mut transaction,
+        &Movement {
+            site_id: &hall.site_id,
+            supply: supply_name,
+            delta,
+            on_hand_after: after,
+            note,
+            moved_by: by,
+            moved_at: at,
+        },
     )
-    .bind(&hall.site_id)
-    .bind(supply)
-    .bind(after)
-    .execute(&mut *transaction)
-    .await?;
-    sqlx::query(
-        "INSERT INTO stock_movements (movement_id, site_id, supply, delta, note, moved_by, moved_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(new_id("stock"))
-    .bind(&hall.site_id)
-    .bind(supply)
-    .bind(delta)
-    .bind(note)
-    .bind(by)
-    .bind(at)
-    .execute(&mut *transaction)
     .await?;
     audit::append(
         &mut transaction,
         None,
         by,
         "stock movement",
-        &serde_json::json!({ "site_id": hall.site_id, "supply": supply, "delta": delta, "on_hand": after, "note": note }),
+        &serde_json::json!({ "site_id": hall.site_id, "supply": supply_name, "delta": delta, "on_hand": after, "note": note }),
     )
     .await?;
     transaction.commit().await?;
-    Ok(supply_message(hall, supply, after))
+    Ok(supply(hall, supply_name, after))
 }
 
 /// Every supply the plan names, with its level.
-pub async fn supplies(pool: &AnyPool, hall: &Hall) -> Result<Vec<pb::Supply>> {
-    let rows = sqlx::query("SELECT supply, on_hand FROM supplies WHERE site_id = $1")
-        .bind(&hall.site_id)
-        .fetch_all(pool)
-        .await?;
-    SUPPLIES
+pub async fn supplies(pool: &AnyPool, hall: &Hall) -> Result<Vec<Supply>> {
+    let levels = store::hygiene::levels(pool, &hall.site_id).await?;
+    Ok(SUPPLIES
         .iter()
-        .map(|supply| {
-            let on_hand = rows
+        .map(|name| {
+            let on_hand = levels
                 .iter()
-                .find(|row| row.try_get::<String, _>("supply").is_ok_and(|s| s == *supply))
-                .map(|row| row.try_get::<i64, _>("on_hand"))
-                .transpose()?
-                .unwrap_or(0);
-            Ok(supply_message(hall, supply, on_hand))
+                .find(|(stocked, _)| stocked == name)
+                .map_or(0, |(_, on_hand)| *on_hand);
+            supply(hall, name, on_hand)
         })
-        .collect()
+        .collect())
 }
 
 /// The entrance thermometers from the hall file with their last status (working until
 /// reported otherwise).
-pub async fn thermometers(pool: &AnyPool, hall: &Hall) -> Result<Vec<pb::Thermometer>> {
-    let rows = sqlx::query("SELECT thermometer_id, working, updated_at FROM thermometers WHERE site_id = $1")
-        .bind(&hall.site_id)
-        .fetch_all(pool)
-        .await?;
-    hall.gates
+pub async fn thermometers(pool: &AnyPool, hall: &Hall) -> Result<Vec<Thermometer>> {
+    let reported = store::hygiene::thermometers(pool, &hall.site_id).await?;
+    Ok(hall
+        .gates
         .iter()
         .filter_map(|gate| gate.thermometer_id.as_ref().map(|id| (gate, id)))
         .map(|(gate, id)| {
-            let stored = rows
-                .iter()
-                .find(|row| row.try_get::<String, _>("thermometer_id").is_ok_and(|t| &t == id));
-            let (working, updated_at) = match stored {
-                Some(row) => (
-                    row.try_get::<i64, _>("working")? != 0,
-                    Some(row.try_get::<i64, _>("updated_at")?),
-                ),
-                None => (true, None),
-            };
-            Ok(pb::Thermometer {
+            let last = reported.iter().find(|row| &row.thermometer_id == id);
+            Thermometer {
                 thermometer_id: id.clone(),
                 gate_id: gate.id.clone(),
-                working,
-                updated_at: updated_at.map(millis_to_timestamp),
-            })
+                working: last.is_none_or(|row| row.working != 0),
+                updated_at: last.map(|row| row.updated_at),
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// Sets a thermometer's status.
@@ -230,7 +221,7 @@ pub async fn set_thermometer(
     note: &str,
     by: &str,
     at: i64,
-) -> Result<pb::Thermometer> {
+) -> Result<Thermometer> {
     if !hall.gates.iter().any(|g| g.thermometer_id.as_deref() == Some(id)) {
         return Err(ServiceError::not_found(
             "thermometer_id",
@@ -238,18 +229,7 @@ pub async fn set_thermometer(
         ));
     }
     let mut transaction = begin_write(pool).await?;
-    sqlx::query(
-        "INSERT INTO thermometers (site_id, thermometer_id, working, note, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (site_id, thermometer_id) DO UPDATE SET working = excluded.working, note = excluded.note,
-             updated_at = excluded.updated_at",
-    )
-    .bind(&hall.site_id)
-    .bind(id)
-    .bind(i64::from(working))
-    .bind(note)
-    .bind(at)
-    .execute(&mut *transaction)
-    .await?;
+    store::hygiene::set_thermometer(&mut transaction, &hall.site_id, id, working, note, at).await?;
     audit::append(
         &mut transaction,
         None,

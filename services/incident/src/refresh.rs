@@ -94,16 +94,12 @@ pub async fn refresh_open_incidents(
 
 /// The rings the tracing step asked for.
 async fn traced_rings(pool: &AnyPool, incident_id: &str) -> Result<u32> {
-    let detail: Option<String> = sqlx::query_scalar(
-        "SELECT detail_json FROM step_records WHERE incident_id = $1 AND step = $2
-         ORDER BY recorded_at DESC LIMIT 1",
-    )
-    .bind(incident_id)
-    .bind(Step::Tracing as i64)
-    .fetch_optional(pool)
-    .await?;
-    let rings = detail
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+    let records = incidents::steps_of(pool, incident_id).await?;
+    let rings = records
+        .iter()
+        .rev()
+        .find(|record| record.step == Step::Tracing)
+        .and_then(|record| serde_json::from_str::<serde_json::Value>(&record.detail_json).ok())
         .and_then(|value| value.get("rings").and_then(serde_json::Value::as_u64))
         .unwrap_or(1);
     Ok(u32::try_from(rings).unwrap_or(1))

@@ -14,7 +14,7 @@ use hallguard_proto::contact_tracing::v1 as ct;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::staff_health::v1 as staff_health;
 use serde_json::json;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use crate::contacts::{self, NewContact};
 use crate::model::ADDED_BY_HAND;
@@ -83,15 +83,7 @@ pub async fn isolation(
     }
     let mut incident = ready(pool, incident_id, Step::Isolation).await?;
     let mut transaction = begin_write(pool).await?;
-    let occupants =
-        sqlx::query("SELECT incident_id FROM incidents WHERE isolation_room_id = $1 AND incident_id <> $2")
-            .bind(room_id)
-            .bind(incident_id)
-            .fetch_all(&mut *transaction)
-            .await?;
-    for occupant in occupants {
-        let other =
-            incidents::load(&mut *transaction, &occupant.try_get::<String, _>("incident_id")?).await?;
+    for other in incidents::in_isolation_room(&mut transaction, room_id, incident_id).await? {
         if !other.progress.is_done(Step::Transfer) && other.progress.state() != 7 {
             return Err(ServiceError::precondition(format!(
                 "isolation room {room_id} holds the case of {} until their transfer",
@@ -142,17 +134,14 @@ pub async fn transfer_attempt(
             "the person has already been transferred",
         ));
     }
-    let failed: Vec<String> =
-        sqlx::query("SELECT detail_json FROM step_records WHERE incident_id = $1 AND step = 3")
-            .bind(incident_id)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .filter_map(|row| row.try_get::<String, _>("detail_json").ok())
-            .filter_map(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-            .filter(|detail| detail["succeeded"] == json!(false))
-            .filter_map(|detail| detail["channel"].as_str().map(str::to_string))
-            .collect();
+    let failed: Vec<String> = incidents::steps_of(pool, incident_id)
+        .await?
+        .iter()
+        .filter(|record| record.step == Step::Transfer)
+        .filter_map(|record| serde_json::from_str::<serde_json::Value>(&record.detail_json).ok())
+        .filter(|detail| detail["succeeded"] == json!(false))
+        .filter_map(|detail| detail["channel"].as_str().map(str::to_string))
+        .collect();
     let escalation = [
         pb::TransferChannel::Family,
         pb::TransferChannel::Ambulance120,
@@ -416,17 +405,7 @@ pub async fn order_disinfection(
     zones.dedup();
     let now = now_millis();
     let mut transaction = begin_write(pool).await?;
-    for zone in &zones {
-        sqlx::query(
-            "INSERT INTO disinfection_orders (incident_id, zone_id, ordered_at) VALUES ($1, $2, $3)
-             ON CONFLICT (incident_id, zone_id) DO NOTHING",
-        )
-        .bind(incident_id)
-        .bind(zone)
-        .bind(now)
-        .execute(&mut *transaction)
-        .await?;
-    }
+    store::disinfection::order(&mut transaction, incident_id, &zones, now).await?;
     incidents::record_step(
         &mut transaction,
         &mut incident,
@@ -451,31 +430,14 @@ pub async fn complete_disinfection(
 ) -> Result<Incident> {
     let mut incident = ready(pool, incident_id, Step::Disinfection).await?;
     let mut transaction = begin_write(pool).await?;
-    let updated = sqlx::query(
-        "UPDATE disinfection_orders SET done_by = $1, agent = $2, done_at = $3
-         WHERE incident_id = $4 AND zone_id = $5 AND done_at IS NULL",
-    )
-    .bind(done_by)
-    .bind(agent)
-    .bind(done_at)
-    .bind(incident_id)
-    .bind(zone_id)
-    .execute(&mut *transaction)
-    .await?
-    .rows_affected();
-    if updated == 0 {
+    if !store::disinfection::complete(&mut transaction, incident_id, zone_id, done_by, agent, done_at).await?
+    {
         return Err(ServiceError::not_found(
             "zone_id",
             "no open disinfection order for this zone",
         ));
     }
-    let open = sqlx::query(
-        "SELECT COUNT(*) AS open FROM disinfection_orders WHERE incident_id = $1 AND done_at IS NULL",
-    )
-    .bind(incident_id)
-    .fetch_one(&mut *transaction)
-    .await?
-    .try_get::<i64, _>("open")?;
+    let open = store::disinfection::open_count(&mut transaction, incident_id).await?;
     let detail = json!({ "zone_id": zone_id, "done_by": done_by, "agent": agent, "done_at_ms": done_at, "orders_open": open });
     incidents::record_step(
         &mut transaction,

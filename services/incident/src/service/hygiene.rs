@@ -10,8 +10,10 @@ use hallguard_proto::incident::v1::hygiene_server::Hygiene;
 use sqlx::AnyPool;
 use tonic::{Request, Response, Status};
 
+use crate::convert;
 use crate::duty_desk::event;
 use crate::hygiene;
+use crate::store::hygiene::NewRound;
 
 /// Routine hygiene and supplies.
 #[derive(Debug, Clone)]
@@ -47,8 +49,15 @@ impl Hygiene for HygieneService {
         }
         let agent = validate::required(&request.agent, "agent")?;
         let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
-        let round_id =
-            hygiene::record_round(&self.pool, &hall.site_id, zone_id, kind, &by, agent, done_at).await?;
+        let round = NewRound {
+            site_id: &hall.site_id,
+            zone_id,
+            kind,
+            done_by: &by,
+            agent,
+            done_at,
+        };
+        let round_id = hygiene::record_round(&self.pool, &round).await?;
         Ok(Response::new(pb::RecordDisinfectionRoundResponse { round_id }))
     }
 
@@ -61,7 +70,9 @@ impl Hygiene for HygieneService {
         let day = hallguard_domain::time::parse_date(&request.date)
             .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
         let rounds = hygiene::compliance(&self.pool, hall, day, now_millis()).await?;
-        Ok(Response::new(pb::GetHygieneComplianceResponse { rounds }))
+        Ok(Response::new(pb::GetHygieneComplianceResponse {
+            rounds: rounds.into_iter().map(convert::round_due_message).collect(),
+        }))
     }
 
     async fn record_stock_movement(
@@ -106,7 +117,7 @@ impl Hygiene for HygieneService {
             );
         }
         Ok(Response::new(pb::RecordStockMovementResponse {
-            supply: Some(level),
+            supply: Some(convert::supply_message(level)),
         }))
     }
 
@@ -116,7 +127,11 @@ impl Hygiene for HygieneService {
     ) -> std::result::Result<Response<pb::ListSuppliesResponse>, Status> {
         let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
         Ok(Response::new(pb::ListSuppliesResponse {
-            supplies: hygiene::supplies(&self.pool, hall).await?,
+            supplies: hygiene::supplies(&self.pool, hall)
+                .await?
+                .into_iter()
+                .map(convert::supply_message)
+                .collect(),
         }))
     }
 
@@ -154,7 +169,7 @@ impl Hygiene for HygieneService {
             );
         }
         Ok(Response::new(pb::SetThermometerStatusResponse {
-            thermometer: Some(thermometer),
+            thermometer: Some(convert::thermometer_message(thermometer)),
         }))
     }
 
@@ -164,7 +179,11 @@ impl Hygiene for HygieneService {
     ) -> std::result::Result<Response<pb::ListThermometersResponse>, Status> {
         let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
         Ok(Response::new(pb::ListThermometersResponse {
-            thermometers: hygiene::thermometers(&self.pool, hall).await?,
+            thermometers: hygiene::thermometers(&self.pool, hall)
+                .await?
+                .into_iter()
+                .map(convert::thermometer_message)
+                .collect(),
         }))
     }
 }

@@ -170,6 +170,25 @@ pub async fn list(
         .collect::<std::result::Result<_, _>>()?)
 }
 
+/// The other incidents whose person is in an isolation room.
+pub async fn in_isolation_room(
+    transaction: &mut Transaction<'_, Any>,
+    room_id: &str,
+    except_incident_id: &str,
+) -> Result<Vec<Incident>> {
+    let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM incidents WHERE isolation_room_id = $1 AND incident_id <> $2"
+    ))
+    .bind(room_id)
+    .bind(except_incident_id)
+    .fetch_all(&mut **transaction)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(Incident::try_from)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
 /// Open incidents (of every hall), oldest first.
 pub async fn open_ids(pool: &AnyPool) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(

@@ -5,11 +5,15 @@
 //! - [`incidents`]: incidents, their step records and progress.
 //! - [`tasks`]: the tasks each step gives its owner.
 //! - [`contacts`]: contacts under follow-up.
+//! - [`disinfection`]: step 6's orders per zone.
+//! - [`hygiene`]: disinfection rounds, supplies, thermometers.
 //! - [`organisation`]: response groups as edited, and the duty roster.
 //! - [`audit`]: the append-only audit log.
 
 pub mod audit;
 pub mod contacts;
+pub mod disinfection;
+pub mod hygiene;
 pub mod incidents;
 pub mod organisation;
 pub mod tasks;
