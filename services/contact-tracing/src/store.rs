@@ -3,9 +3,9 @@
 
 use hallguard_domain::time::now_millis;
 use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, FromRow};
 
-/// A presence interval as stored: validated, with the source event id with its source event id.
+/// A presence interval as stored: validated, with its source event id.
 #[derive(Debug, Clone)]
 pub struct Ingested {
     /// Deduplication key.
@@ -164,7 +164,7 @@ pub async fn load_after(pool: &AnyPool, after: i64, limit: i64) -> Result<(Page,
     .fetch_all(pool)
     .await?;
     let last = match rows.last() {
-        Some(row) => row.try_get("seq")?,
+        Some(row) => SeqOf::from_row(row)?.seq,
         None => after,
     };
     Ok((read_rows(&rows, None), last))
@@ -211,13 +211,44 @@ pub async fn load_page(
     .fetch_all(pool)
     .await?;
     let end = match rows.last() {
-        Some(row) => Some((row.try_get("start_ms")?, row.try_get("source_event_id")?)),
+        Some(row) => {
+            let key = PageKey::from_row(row)?;
+            Some((key.start_ms, key.source_event_id))
+        }
         None => None,
     };
     Ok(read_rows(&rows, end))
 }
 
-/// Rows as intervals; the unreadable ones counted.
+/// A row's number.
+#[derive(sqlx::FromRow)]
+struct SeqOf {
+    seq: i64,
+}
+
+/// Where a row falls in the rebuild's order.
+#[derive(sqlx::FromRow)]
+struct PageKey {
+    start_ms: i64,
+    source_event_id: String,
+}
+
+/// A stored interval's columns.
+#[derive(sqlx::FromRow)]
+struct PresenceRow {
+    source_event_id: String,
+    site_id: String,
+    person_kind: String,
+    person_id: String,
+    place_kind: String,
+    place_id: String,
+    start_ms: i64,
+    end_ms: Option<i64>,
+    queue_position: i64,
+}
+
+/// Rows as intervals; the unreadable ones counted. Rows are decoded one by one (not by
+/// `query_as`), so one unreadable row is skipped rather than failing the page.
 fn read_rows(rows: &[sqlx::any::AnyRow], end: Option<PageEnd>) -> Page {
     let mut page = Page {
         presences: Vec::with_capacity(rows.len()),
@@ -229,10 +260,10 @@ fn read_rows(rows: &[sqlx::any::AnyRow], end: Option<PageEnd>) -> Page {
             Ok(Some(read)) => page.presences.push(read),
             Ok(None) | Err(_) => {
                 page.unreadable += 1;
-                tracing::error!(
-                    source_event_id = row.try_get::<String, _>("source_event_id").unwrap_or_default(),
-                    "stored interval unreadable; skipped"
-                );
+                let source_event_id = PageKey::from_row(row)
+                    .map(|key| key.source_event_id)
+                    .unwrap_or_default();
+                tracing::error!(%source_event_id, "stored interval unreadable; skipped");
             }
         }
     }
@@ -241,40 +272,37 @@ fn read_rows(rows: &[sqlx::any::AnyRow], end: Option<PageEnd>) -> Page {
 
 /// One stored row as an interval; `None` for a kind this version does not know.
 fn presence_from_row(row: &sqlx::any::AnyRow) -> Result<Option<(String, Presence)>, sqlx::Error> {
-    let site_id: String = row.try_get("site_id")?;
-    let person_kind: String = row.try_get("person_kind")?;
-    let place_kind: String = row.try_get("place_kind")?;
-    let queue_position: i64 = row.try_get("queue_position")?;
-    let person_kind = match person_kind.as_str() {
+    let row = PresenceRow::from_row(row)?;
+    let person_kind = match row.person_kind.as_str() {
         "staff" => PersonKind::Staff,
         "visitor" => PersonKind::Visitor,
         _ => return Ok(None),
     };
-    let place_kind = match place_kind.as_str() {
+    let place_kind = match row.place_kind.as_str() {
         "zone" => PlaceKind::Zone,
         "entry_queue" => PlaceKind::EntryQueue,
         "canteen_seat" => PlaceKind::CanteenSeat,
         _ => return Ok(None),
     };
-    let Ok(queue_position) = u32::try_from(queue_position) else {
+    let Ok(queue_position) = u32::try_from(row.queue_position) else {
         return Ok(None);
     };
     let presence = Presence {
         person: PersonKey {
-            site_id: site_id.clone(),
+            site_id: row.site_id.clone(),
             kind: person_kind,
-            person_id: row.try_get("person_id")?,
+            person_id: row.person_id,
         },
         place: PlaceKey {
-            site_id,
+            site_id: row.site_id,
             kind: place_kind,
-            place_id: row.try_get("place_id")?,
+            place_id: row.place_id,
         },
-        start: row.try_get("start_ms")?,
-        end: row.try_get("end_ms")?,
+        start: row.start_ms,
+        end: row.end_ms,
         queue_position,
     };
-    Ok(Some((row.try_get("source_event_id")?, presence)))
+    Ok(Some((row.source_event_id, presence)))
 }
 
 /// Deletes a hall's intervals that ended (or, open, started) before `cutoff`; returns
