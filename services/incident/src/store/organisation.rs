@@ -36,12 +36,11 @@ pub async fn edited_groups(pool: &AnyPool, site_id: &str) -> Result<Vec<Group>> 
 
 /// Stores a group's new version.
 pub async fn save_group(transaction: &mut Transaction<'_, Any>, site_id: &str, group: &Group) -> Result<()> {
-    // `members` (the comma-joined list of before migration 0105) is kept empty.
     sqlx::query(
-        "INSERT INTO response_groups (site_id, group_id, name, leader, members, members_json, updated_at)
-         VALUES ($1, $2, $3, $4, '', $5, $6)
+        "INSERT INTO response_groups (site_id, group_id, name, leader, members_json, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (site_id, group_id) DO UPDATE SET name = excluded.name, leader = excluded.leader,
-             members = '', members_json = excluded.members_json, updated_at = excluded.updated_at",
+             members_json = excluded.members_json, updated_at = excluded.updated_at",
     )
     .bind(site_id)
     .bind(&group.group_id)
