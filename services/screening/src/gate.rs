@@ -22,7 +22,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::decision::{self, CodeColour, GateCheck, Outcome, Reason};
 use crate::risk::{self, Visit};
-use crate::{holds, risk_areas, validate};
+use crate::{store, validate};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::outbound::{self, Interval, SuspectedCase};
 use hallguard_platform::validate::new_id;
@@ -156,23 +156,19 @@ async fn try_check_in(
     let mut itinerary = check.itinerary.clone();
     let mut registration_paused = false;
     if let Some(registration_id) = &check.registration_id {
-        let row = sqlx::query(
-            "SELECT entry_paused, travel_history FROM registrations WHERE registration_id = $1 AND site_id = $2",
-        )
-        .bind(registration_id)
-        .bind(&hall.site_id)
-        .fetch_optional(&mut **transaction)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("visitor.registration_id", "no such registration in this hall"))?;
-        let paused: i64 = row.try_get("entry_paused")?;
-        registration_paused = paused != 0;
-        let travel: String = row.try_get("travel_history")?;
-        itinerary.extend(crate::registrations::parse_travel(&travel));
+        let (paused, travel) =
+            store::registrations::for_gate(&mut **transaction, &hall.site_id, registration_id)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::not_found("visitor.registration_id", "no such registration in this hall")
+                })?;
+        registration_paused = paused;
+        itinerary.extend(travel);
     }
-    let listings = risk_areas::listings(&mut **transaction).await?;
+    let listings = store::risk_areas::listings(&mut **transaction).await?;
     let risk_regions =
         risk::risk_regions_visited(&listings, &itinerary, check.at, hall.screening.risk_lookback_days);
-    let on_hold = holds::active(&mut **transaction, &hall.site_id, &check.person_id).await?;
+    let on_hold = store::holds::active(&mut **transaction, &hall.site_id, &check.person_id).await?;
     let decision = decision::decide(
         &hall.screening,
         &GateCheck {

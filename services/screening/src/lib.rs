@@ -7,19 +7,21 @@
 //! - [`validate`]: request checks naming the field.
 //! - [`gate`]: check-in and check-out transactions; [`zones`]: zone stays.
 //! - [`registrations`]: people without a code and community reports.
-//! - [`risk_areas`], [`holds`]: the risk-area list and quarantine holds as stored.
+//! - [`model`]: holds, risk areas, registrations and reports (domain types);
+//!   [`store`]: their tables, without protobuf; [`convert`]: protobuf to and from them.
 //! - [`statistics`]: per gate and hour.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
+pub mod convert;
 pub mod decision;
 pub mod gate;
-pub mod holds;
+pub mod model;
 pub mod registrations;
 pub mod risk;
-pub mod risk_areas;
 pub mod roles;
 pub mod service;
 pub mod statistics;
+pub mod store;
 pub mod validate;
 pub mod zones;
 

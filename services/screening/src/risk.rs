@@ -25,8 +25,8 @@ impl Listing {
     }
 }
 
-/// A place visited on a day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A place visited on a day (stored as JSON in a registration's travel history).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Visit {
     /// 6-digit region code.
     pub region_code: String,

@@ -18,9 +18,9 @@ use tonic::{Request, Response, Status};
 
 use crate::decision::Outcome;
 use crate::gate::{self, CheckIn, CheckOut};
-use crate::registrations::{self, Registration};
-use crate::risk_areas::{self, NewArea};
-use crate::{holds, risk, statistics, validate, zones};
+use crate::model::{NewArea, Registration};
+use crate::{convert, registrations, store};
+use crate::{risk, statistics, validate, zones};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 
@@ -284,7 +284,7 @@ impl Screening for ScreeningService {
                 &hall.site_id,
                 "",
                 registration.at,
-                pb::duty_desk_event::Event::CommunityReport(report.clone()),
+                pb::duty_desk_event::Event::CommunityReport(convert::report_message(report.clone())),
             );
         }
         Ok(Response::new(pb::RegisterWithoutCodeResponse {
@@ -304,8 +304,12 @@ impl Screening for ScreeningService {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let reports =
-            registrations::list(&self.pool, &hall.site_id, request.open_only, offset, limit).await?;
+        let reports: Vec<pb::CommunityReport> =
+            store::registrations::reports(&self.pool, &hall.site_id, request.open_only, offset, limit)
+                .await?
+                .into_iter()
+                .map(convert::report_message)
+                .collect();
         Ok(Response::new(pb::ListCommunityReportsResponse {
             page: Some(validate::next_page(offset, limit, reports.len())),
             reports,
@@ -319,9 +323,10 @@ impl Screening for ScreeningService {
         let by = validate::actor(&request, &request.get_ref().acknowledged_by, "acknowledged_by")?;
         let request = request.into_inner();
         let report_id = validate::required(&request.report_id, "report_id")?;
-        let report = registrations::acknowledge(&self.pool, report_id, &by, now_millis()).await?;
+        store::registrations::acknowledge(&self.pool, report_id, &by, now_millis()).await?;
+        let report = store::registrations::report(&self.pool, report_id).await?;
         Ok(Response::new(pb::AcknowledgeCommunityReportResponse {
-            report: Some(report),
+            report: Some(convert::report_message(report)),
         }))
     }
 
@@ -336,16 +341,13 @@ impl Screening for ScreeningService {
         if !risk::is_region_prefix(area.region_code_prefix.trim()) {
             return Err(ServiceError::invalid("area.region_code_prefix", "must be 2, 4 or 6 digits").into());
         }
-        let level = match pb::RiskLevel::try_from(area.level) {
-            Ok(level @ (pb::RiskLevel::Medium | pb::RiskLevel::High)) => level,
-            _ => return Err(ServiceError::invalid("area.level", "must be MEDIUM or HIGH").into()),
-        };
+        let level = convert::risk_level(area.level, "area.level")?;
         let from = validate::instant(area.effective_from.as_ref(), "area.effective_from")?;
         let until = validate::optional_instant(area.effective_until.as_ref(), "area.effective_until")?;
         if until.is_some_and(|until| until < from) {
             return Err(ServiceError::invalid("area.effective_until", "is before effective_from").into());
         }
-        let stored = risk_areas::add(
+        let stored = store::risk_areas::add(
             &self.pool,
             &NewArea {
                 prefix: area.region_code_prefix.trim().to_string(),
@@ -356,7 +358,9 @@ impl Screening for ScreeningService {
             },
         )
         .await?;
-        Ok(Response::new(pb::AddRiskAreaResponse { area: Some(stored) }))
+        Ok(Response::new(pb::AddRiskAreaResponse {
+            area: Some(convert::risk_area_message(stored)),
+        }))
     }
 
     async fn expire_risk_area(
@@ -369,8 +373,17 @@ impl Screening for ScreeningService {
             Some(until) => validate::instant(Some(until), "effective_until")?,
             None => now_millis(),
         };
-        let area = risk_areas::expire(&self.pool, id, until).await?;
-        Ok(Response::new(pb::ExpireRiskAreaResponse { area: Some(area) }))
+        let area = store::risk_areas::get(&self.pool, id).await?;
+        if until < area.area.from {
+            return Err(
+                ServiceError::invalid("effective_until", "is before the listing's effective_from").into(),
+            );
+        }
+        store::risk_areas::set_until(&self.pool, id, until).await?;
+        let area = store::risk_areas::get(&self.pool, id).await?;
+        Ok(Response::new(pb::ExpireRiskAreaResponse {
+            area: Some(convert::risk_area_message(area)),
+        }))
     }
 
     async fn list_risk_areas(
@@ -382,7 +395,11 @@ impl Screening for ScreeningService {
             Some(as_of) => validate::instant(Some(as_of), "as_of")?,
             None => now_millis(),
         };
-        let areas = risk_areas::list(&self.pool, as_of, request.include_all).await?;
+        let areas = store::risk_areas::list(&self.pool, as_of, request.include_all)
+            .await?
+            .into_iter()
+            .map(convert::risk_area_message)
+            .collect();
         Ok(Response::new(pb::ListRiskAreasResponse { areas }))
     }
 
@@ -396,9 +413,10 @@ impl Screening for ScreeningService {
         let incident_id = validate::required(&request.incident_id, "incident_id")?;
         let reason = validate::required(&request.reason, "reason")?;
         let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
-        let hold = holds::place(&self.pool, person, incident_id, reason, key, now_millis()).await?;
+        let person = convert::person(person, "person")?;
+        let hold = store::holds::place(&self.pool, &person, incident_id, reason, key, now_millis()).await?;
         Ok(Response::new(pb::PlaceQuarantineHoldResponse {
-            hold: Some(hold),
+            hold: Some(convert::hold_message(hold)),
         }))
     }
 
@@ -409,8 +427,14 @@ impl Screening for ScreeningService {
         let request = request.into_inner();
         let hold_id = validate::required(&request.hold_id, "hold_id")?;
         let reason = validate::required(&request.reason, "reason")?;
-        let hold = holds::lift(&self.pool, hold_id, reason, now_millis()).await?;
-        Ok(Response::new(pb::LiftQuarantineHoldResponse { hold: Some(hold) }))
+        // Named by its id, or by the key it was placed with (a peer that placed it
+        // through its outbox never saw the id); lifting twice keeps the first.
+        let hold = store::holds::get(&self.pool, hold_id).await?;
+        store::holds::lift(&self.pool, &hold.hold_id, reason, now_millis()).await?;
+        let hold = store::holds::get(&self.pool, &hold.hold_id).await?;
+        Ok(Response::new(pb::LiftQuarantineHoldResponse {
+            hold: Some(convert::hold_message(hold)),
+        }))
     }
 
     async fn list_quarantine_holds(
@@ -420,7 +444,12 @@ impl Screening for ScreeningService {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let holds = holds::list(&self.pool, &hall.site_id, request.active_only, offset, limit).await?;
+        let holds: Vec<pb::QuarantineHold> =
+            store::holds::list(&self.pool, &hall.site_id, request.active_only, offset, limit)
+                .await?
+                .into_iter()
+                .map(convert::hold_message)
+                .collect();
         Ok(Response::new(pb::ListQuarantineHoldsResponse {
             page: Some(validate::next_page(offset, limit, holds.len())),
             holds,

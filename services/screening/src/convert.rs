@@ -1,0 +1,90 @@
+//! Protobuf to and from screening's domain types: the one place the handlers' words
+//! (`pb::`) meet the store's ([`crate::model`]).
+
+use hallguard_domain::person::{Person, PersonKind};
+use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::timestamps::millis_to_timestamp;
+use hallguard_proto::common::v1 as common;
+use hallguard_proto::screening::v1 as pb;
+
+use crate::model::{CommunityReport, QuarantineHold, RiskArea, RiskLevel};
+
+/// A person reference already checked by `validate::person` (kind is visitor or staff).
+pub fn person(person: &common::PersonRef, field: &str) -> Result<Person> {
+    let kind = match common::PersonKind::try_from(person.kind) {
+        Ok(common::PersonKind::Visitor) => PersonKind::Visitor,
+        Ok(common::PersonKind::Staff) => PersonKind::Staff,
+        _ => {
+            return Err(ServiceError::invalid(
+                format!("{field}.kind"),
+                "must be VISITOR or STAFF",
+            ));
+        }
+    };
+    Ok(Person {
+        site_id: person.site_id.clone(),
+        kind,
+        person_id: person.person_id.clone(),
+    })
+}
+
+fn person_ref(person: Person) -> common::PersonRef {
+    common::PersonRef {
+        site_id: person.site_id,
+        kind: match person.kind {
+            PersonKind::Visitor => common::PersonKind::Visitor,
+            PersonKind::Staff => common::PersonKind::Staff,
+        } as i32,
+        person_id: person.person_id,
+    }
+}
+
+/// A hold as the contracts show it.
+pub fn hold_message(hold: QuarantineHold) -> pb::QuarantineHold {
+    pb::QuarantineHold {
+        hold_id: hold.hold_id,
+        person: Some(person_ref(hold.person)),
+        incident_id: hold.incident_id,
+        reason: hold.reason,
+        placed_at: Some(millis_to_timestamp(hold.placed_at)),
+        lifted_at: hold.lifted_at.map(millis_to_timestamp),
+    }
+}
+
+/// A risk level from a request, or INVALID_ARGUMENT naming `field`.
+pub fn risk_level(level: i32, field: &str) -> Result<RiskLevel> {
+    match pb::RiskLevel::try_from(level) {
+        Ok(pb::RiskLevel::Medium) => Ok(RiskLevel::Medium),
+        Ok(pb::RiskLevel::High) => Ok(RiskLevel::High),
+        _ => Err(ServiceError::invalid(field, "must be MEDIUM or HIGH")),
+    }
+}
+
+/// A risk area as the contracts show it.
+pub fn risk_area_message(area: RiskArea) -> pb::RiskArea {
+    pb::RiskArea {
+        risk_area_id: area.risk_area_id,
+        region_code_prefix: area.area.prefix,
+        name: area.area.name,
+        level: match area.area.level {
+            RiskLevel::Medium => pb::RiskLevel::Medium,
+            RiskLevel::High => pb::RiskLevel::High,
+        } as i32,
+        effective_from: Some(millis_to_timestamp(area.area.from)),
+        effective_until: area.area.until.map(millis_to_timestamp),
+    }
+}
+
+/// A community report as the contracts show it.
+pub fn report_message(report: CommunityReport) -> pb::CommunityReport {
+    pb::CommunityReport {
+        report_id: report.report_id,
+        site_id: report.site_id,
+        registration_id: report.registration_id,
+        community_region_code: report.community_region_code,
+        risk_region_codes: report.risk_region_codes,
+        created_at: Some(millis_to_timestamp(report.created_at)),
+        acknowledged_at: report.acknowledged_at.map(millis_to_timestamp),
+        acknowledged_by: report.acknowledged_by.unwrap_or_default(),
+    }
+}

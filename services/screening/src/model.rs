@@ -1,0 +1,144 @@
+//! Screening's records in the plan's words, shared by the handlers and the store: no
+//! protobuf here (`convert.rs` maps them) and no SQL (`store/`).
+
+use hallguard_domain::person::Person;
+
+use crate::risk::Visit;
+
+/// A stored value that is not what its column holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{column}: {value:?} is not a stored value")]
+pub struct UnknownValue {
+    /// The column.
+    pub column: &'static str,
+    /// What it held.
+    pub value: String,
+}
+
+/// A quarantine hold placed by the incident service: the person is refused at every
+/// gate until it is lifted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineHold {
+    /// Id.
+    pub hold_id: String,
+    /// Who is held.
+    pub person: Person,
+    /// The incident that placed it.
+    pub incident_id: String,
+    /// Why.
+    pub reason: String,
+    /// When placed, epoch ms.
+    pub placed_at: i64,
+    /// When lifted, if it is.
+    pub lifted_at: Option<i64>,
+}
+
+/// A risk area's level; stored `medium` or `high`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RiskLevel {
+    /// Medium-risk area (中风险).
+    Medium,
+    /// High-risk area (高风险).
+    High,
+}
+
+impl RiskLevel {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for RiskLevel {
+    type Err = UnknownValue;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "medium" => Ok(RiskLevel::Medium),
+            "high" => Ok(RiskLevel::High),
+            other => Err(UnknownValue {
+                column: "level",
+                value: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// A listing to add to the risk-area list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArea {
+    /// Region code prefix (2, 4 or 6 digits).
+    pub prefix: String,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub level: RiskLevel,
+    /// In force from, epoch ms.
+    pub from: i64,
+    /// Until, if an end is known.
+    pub until: Option<i64>,
+}
+
+/// A listed risk area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskArea {
+    /// Id.
+    pub risk_area_id: String,
+    /// What was listed.
+    pub area: NewArea,
+}
+
+/// A report for a community that a registered person's recent travel touched a risk
+/// area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityReport {
+    /// Id.
+    pub report_id: String,
+    /// The hall.
+    pub site_id: String,
+    /// The registration it came from.
+    pub registration_id: String,
+    /// The person's community.
+    pub community_region_code: String,
+    /// The risk regions visited.
+    pub risk_region_codes: Vec<String>,
+    /// When, epoch ms.
+    pub created_at: i64,
+    /// When the duty desk handled it, if it has.
+    pub acknowledged_at: Option<i64>,
+    /// Who handled it.
+    pub acknowledged_by: Option<String>,
+}
+
+/// A person without a health code registering by hand, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// Full name.
+    pub name: String,
+    /// Phone, normalised.
+    pub phone: String,
+    /// Address.
+    pub residence: String,
+    /// The community's region code.
+    pub residence_region_code: String,
+    /// Travel history.
+    pub travel: Vec<Visit>,
+    /// When.
+    pub at: i64,
+    /// Retry key.
+    pub idempotency_key: String,
+}
+
+/// A registration's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// Id to present at the gate.
+    pub registration_id: String,
+    /// Entry paused by recent risk-area travel.
+    pub entry_paused: bool,
+    /// The community report queued, if any.
+    pub community_report: Option<CommunityReport>,
+}
