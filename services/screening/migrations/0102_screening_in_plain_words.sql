@@ -14,3 +14,11 @@ UPDATE registrations
     SET travel_history_json = '[{"region_code":"' || replace(replace(travel_history, '@', '","at":'), ';', '},{"region_code":"') || '}]'
     WHERE travel_history <> '';
 ALTER TABLE registrations DROP COLUMN travel_history;
+-- A check's code colour by stored name (green/yellow/red; no_code for people without
+-- one) and its reasons as a JSON array.
+UPDATE check_ins SET health_code_colour = lower(substr(health_code_colour, 20))
+    WHERE health_code_colour LIKE 'HEALTH_CODE_COLOUR_%';
+UPDATE check_ins SET health_code_colour = 'no_code' WHERE health_code_colour = 'unspecified';
+ALTER TABLE check_ins ADD COLUMN reasons_json TEXT NOT NULL DEFAULT '[]';
+UPDATE check_ins SET reasons_json = '["' || replace(reasons, ',', '","') || '"]' WHERE reasons <> '';
+ALTER TABLE check_ins DROP COLUMN reasons;

@@ -7,7 +7,8 @@ use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::screening::v1 as pb;
 
-use crate::model::{CommunityReport, QuarantineHold, RiskArea, RiskLevel};
+use crate::decision::{Outcome, Reason};
+use crate::model::{CheckInRecord, CommunityReport, QuarantineHold, RiskArea, RiskLevel};
 
 /// A person reference already checked by `validate::person` (kind is visitor or staff).
 pub fn person(person: &common::PersonRef, field: &str) -> Result<Person> {
@@ -86,5 +87,35 @@ pub fn report_message(report: CommunityReport) -> pb::CommunityReport {
         created_at: Some(millis_to_timestamp(report.created_at)),
         acknowledged_at: report.acknowledged_at.map(millis_to_timestamp),
         acknowledged_by: report.acknowledged_by.unwrap_or_default(),
+    }
+}
+
+/// The response message of a record.
+pub fn check_in_response(record: &CheckInRecord) -> pb::CheckInResponse {
+    pb::CheckInResponse {
+        visit_id: record.visit_id.clone().unwrap_or_default(),
+        decision: match record.outcome {
+            Outcome::Admitted => pb::Decision::Admitted,
+            Outcome::Refused => pb::Decision::Refused,
+            Outcome::SuspectedCase => pb::Decision::SuspectedCase,
+        } as i32,
+        reasons: record.reasons.iter().map(|r| reason_message(*r) as i32).collect(),
+        rules_version: record.rules_version.clone(),
+        queue_position: record.queue_position,
+        person_id: record.person_id.clone(),
+        incident_source_event_id: record.incident_source_event_id.clone().unwrap_or_default(),
+    }
+}
+
+/// The contract's value of a reason.
+pub fn reason_message(reason: Reason) -> pb::DecisionReason {
+    match reason {
+        Reason::Fever => pb::DecisionReason::Fever,
+        Reason::YellowCode => pb::DecisionReason::YellowCode,
+        Reason::RedCode => pb::DecisionReason::RedCode,
+        Reason::RiskAreaTravel => pb::DecisionReason::RiskAreaTravel,
+        Reason::NoMask => pb::DecisionReason::NoMask,
+        Reason::QuarantineHold => pb::DecisionReason::QuarantineHold,
+        Reason::RegistrationPaused => pb::DecisionReason::RegistrationPaused,
     }
 }

@@ -16,6 +16,18 @@ pub enum CodeColour {
     NoCode,
 }
 
+impl CodeColour {
+    /// The stored name: `green`, `yellow`, `red`, `no_code`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeColour::Green => "green",
+            CodeColour::Yellow => "yellow",
+            CodeColour::Red => "red",
+            CodeColour::NoCode => "no_code",
+        }
+    }
+}
+
 /// Why a gate did not simply admit someone (the order is the order reasons are listed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {

@@ -17,11 +17,13 @@ use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
 use hallguard_proto::incident::v1::IncidentSource;
-use hallguard_proto::screening::v1 as pb;
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
-use crate::decision::{self, CodeColour, GateCheck, Outcome, Reason};
+use crate::decision::{self, CodeColour, GateCheck, Outcome};
+use crate::model::{CheckInRecord, ClosedVisit};
 use crate::risk::{self, Visit};
+use crate::store::check_ins::CheckDetails;
+use crate::store::visits::NewVisit;
 use crate::{store, validate};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::outbound::{self, Interval, SuspectedCase};
@@ -58,71 +60,11 @@ pub struct CheckIn {
     pub idempotency_key: String,
 }
 
-/// What a check-in decided, as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckInRecord {
-    /// Id of the check.
-    pub check_in_id: String,
-    /// Gate.
-    pub gate_id: String,
-    /// Visit opened, if admitted.
-    pub visit_id: Option<String>,
-    /// Outcome.
-    pub outcome: Outcome,
-    /// Reasons.
-    pub reasons: Vec<Reason>,
-    /// Rules version.
-    pub rules_version: String,
-    /// Place in the gate's queue.
-    pub queue_position: u32,
-    /// Pseudonymous person id.
-    pub person_id: String,
-    /// Incident source event, for a suspected case.
-    pub incident_source_event_id: Option<String>,
-    /// When.
-    pub at: i64,
-    /// °C.
-    pub temperature_celsius: f64,
-}
-
-const CHECK_IN_COLUMNS: &str =
-    "check_in_id, gate_id, visit_id, decision, reasons, rules_version, queue_position,
-     person_id, incident_source_event_id, checked_at, temperature_celsius";
-
-fn record_from_row(row: &sqlx::any::AnyRow) -> Result<CheckInRecord> {
-    let decision: String = row.try_get("decision")?;
-    let reasons: String = row.try_get("reasons")?;
-    let queue_position: i64 = row.try_get("queue_position")?;
-    Ok(CheckInRecord {
-        check_in_id: row.try_get("check_in_id")?,
-        gate_id: row.try_get("gate_id")?,
-        visit_id: row.try_get("visit_id")?,
-        outcome: Outcome::from_name(&decision).unwrap_or(Outcome::Refused),
-        reasons: reasons.split(',').filter_map(Reason::from_name).collect(),
-        rules_version: row.try_get("rules_version")?,
-        queue_position: u32::try_from(queue_position).unwrap_or(0),
-        person_id: row.try_get("person_id")?,
-        incident_source_event_id: row.try_get("incident_source_event_id")?,
-        at: row.try_get("checked_at")?,
-        temperature_celsius: row.try_get("temperature_celsius")?,
-    })
-}
-
-async fn check_in_by_key(pool: &AnyPool, key: &str) -> Result<Option<CheckInRecord>> {
-    let row = sqlx::query(&format!(
-        "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE idempotency_key = $1"
-    ))
-    .bind(key)
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(record_from_row).transpose()
-}
-
 /// Screens one person: decides, stores, and queues what the peers must hear. Returns the
 /// record and whether it was new (false for a retry).
 pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(CheckInRecord, bool)> {
     validate::gate(hall, &check.gate_id, GateDirection::Entrance, "gate_id")?;
-    if let Some(existing) = check_in_by_key(pool, &check.idempotency_key).await? {
+    if let Some(existing) = store::check_ins::by_key(pool, &check.idempotency_key).await? {
         return Ok((existing, false));
     }
     // Positions come from one counter row per gate and day, so concurrent check-ins wait
@@ -136,7 +78,7 @@ pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(C
             }
             Err(ServiceError::Database(error)) if is_unique_violation(&error) => {
                 drop(transaction);
-                if let Some(existing) = check_in_by_key(pool, &check.idempotency_key).await? {
+                if let Some(existing) = store::check_ins::by_key(pool, &check.idempotency_key).await? {
                     return Ok((existing, false));
                 }
             }
@@ -181,17 +123,8 @@ async fn try_check_in(
         },
     );
     let local_day = hall.local_day(check.at);
-    let position: i64 = sqlx::query(
-        "INSERT INTO gate_queues (site_id, gate_id, local_day, last_position) VALUES ($1, $2, $3, 1)
-         ON CONFLICT (site_id, gate_id, local_day) DO UPDATE SET last_position = gate_queues.last_position + 1
-         RETURNING last_position",
-    )
-    .bind(&hall.site_id)
-    .bind(&check.gate_id)
-    .bind(local_day)
-    .fetch_one(&mut **transaction)
-    .await?
-    .try_get("last_position")?;
+    let position =
+        store::check_ins::next_queue_position(transaction, &hall.site_id, &check.gate_id, local_day).await?;
     let check_in_id = new_id("chk");
 
     let visit_id = if decision.outcome == Outcome::Admitted {
@@ -205,18 +138,15 @@ async fn try_check_in(
         )
         .await?;
         let visit_id = new_id("vis");
-        sqlx::query(
-            "INSERT INTO visits (visit_id, site_id, person_kind, person_id, check_in_id, entrance_gate_id, checked_in_at)
-             VALUES ($1, $2, 'visitor', $3, $4, $5, $6)",
-        )
-        .bind(&visit_id)
-        .bind(&hall.site_id)
-        .bind(&check.person_id)
-        .bind(&check_in_id)
-        .bind(&check.gate_id)
-        .bind(check.at)
-        .execute(&mut **transaction)
-        .await?;
+        let visit = NewVisit {
+            visit_id: &visit_id,
+            site_id: &hall.site_id,
+            person_id: &check.person_id,
+            check_in_id: &check_in_id,
+            gate_id: &check.gate_id,
+            at: check.at,
+        };
+        store::visits::open(transaction, &visit).await?;
         Some(visit_id)
     } else {
         None
@@ -254,34 +184,29 @@ async fn try_check_in(
     } else {
         None
     };
-    let reasons: Vec<&str> = decision.reasons.iter().map(|r| r.name()).collect();
-    sqlx::query(
-        "INSERT INTO check_ins (check_in_id, idempotency_key, site_id, gate_id, local_day, queue_position,
-             person_kind, person_id, display_name, temperature_celsius, health_code_colour, mask_worn, decision,
-             reasons, rules_version, visit_id, incident_source_event_id, checked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'visitor', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-    )
-    .bind(&check_in_id)
-    .bind(&check.idempotency_key)
-    .bind(&hall.site_id)
-    .bind(&check.gate_id)
-    .bind(local_day)
-    .bind(position)
-    .bind(&check.person_id)
-    .bind(&check.display_name)
-    .bind(check.temperature_celsius)
-    .bind(check.colour_value.as_str_name())
-    .bind(i64::from(check.mask_worn))
-    .bind(decision.outcome.name())
-    .bind(reasons.join(","))
-    .bind(&hall.screening.rules_version)
-    .bind(&visit_id)
-    .bind(&incident_source_event_id)
-    .bind(check.at)
-    .execute(&mut **transaction)
-    .await?;
+    let record = CheckInRecord {
+        check_in_id,
+        gate_id: check.gate_id.clone(),
+        visit_id,
+        outcome: decision.outcome,
+        reasons: decision.reasons,
+        rules_version: hall.screening.rules_version.clone(),
+        queue_position: u32::try_from(position).unwrap_or(u32::MAX),
+        person_id: check.person_id.clone(),
+        incident_source_event_id,
+        at: check.at,
+        temperature_celsius: check.temperature_celsius,
+    };
+    let details = CheckDetails {
+        site_id: &hall.site_id,
+        idempotency_key: &check.idempotency_key,
+        local_day,
+        display_name: &check.display_name,
+        colour: check.colour,
+        mask_worn: check.mask_worn,
+    };
+    store::check_ins::insert(transaction, &record, &details).await?;
     // Queue neighbours are traced whatever the decision: the queue was shared before it.
-    let queue_position = u32::try_from(position).unwrap_or(u32::MAX);
     outbound::ingest_presence(
         transaction,
         &hall.site_id,
@@ -292,33 +217,12 @@ async fn try_check_in(
             place_id: check.gate_id.clone(),
             start: check.at,
             end: Some(check.at),
-            source_event_id: format!("screening/queue/{check_in_id}"),
-            queue_position,
+            source_event_id: format!("screening/queue/{}", record.check_in_id),
+            queue_position: record.queue_position,
         }],
     )
     .await?;
-    Ok(CheckInRecord {
-        check_in_id,
-        gate_id: check.gate_id.clone(),
-        visit_id,
-        outcome: decision.outcome,
-        reasons: decision.reasons,
-        rules_version: hall.screening.rules_version.clone(),
-        queue_position,
-        person_id: check.person_id.clone(),
-        incident_source_event_id,
-        at: check.at,
-        temperature_celsius: check.temperature_celsius,
-    })
-}
-
-/// A closed visit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClosedVisit {
-    /// The visit.
-    pub visit_id: String,
-    /// When it began.
-    pub checked_in_at: i64,
+    Ok(record)
 }
 
 /// Closes the person's open visit (and open zone stays) at `at`, if any, sending the
@@ -331,20 +235,8 @@ pub async fn close_open_visit(
     exit: Option<(&str, &str)>,
     closed_by: &str,
 ) -> Result<Option<ClosedVisit>> {
-    let Some(row) = sqlx::query(
-        "SELECT visit_id, checked_in_at FROM visits
-         WHERE site_id = $1 AND person_id = $2 AND checked_out_at IS NULL",
-    )
-    .bind(site_id)
-    .bind(person_id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    else {
+    let Some(visit) = store::visits::open_visit(transaction, site_id, person_id).await? else {
         return Ok(None);
-    };
-    let visit = ClosedVisit {
-        visit_id: row.try_get("visit_id")?,
-        checked_in_at: row.try_get("checked_in_at")?,
     };
     if at < visit.checked_in_at && exit.is_some() {
         return Err(ServiceError::invalid(
@@ -354,18 +246,7 @@ pub async fn close_open_visit(
     }
     // A late record from a gate that was offline must not end a visit before it began.
     let at = at.max(visit.checked_in_at);
-    let (exit_gate, key) = exit.unzip();
-    sqlx::query(
-        "UPDATE visits SET checked_out_at = $1, exit_gate_id = $2, check_out_key = $3, closed_by = $4
-         WHERE visit_id = $5",
-    )
-    .bind(at)
-    .bind(exit_gate)
-    .bind(key)
-    .bind(closed_by)
-    .bind(&visit.visit_id)
-    .execute(&mut **transaction)
-    .await?;
+    store::visits::close(transaction, &visit.visit_id, at, exit, closed_by).await?;
     crate::zones::close_open_stays(transaction, site_id, person_id, None, at).await?;
     Ok(Some(visit))
 }
@@ -386,15 +267,8 @@ pub struct CheckOut {
 /// Closes the person's visit at an exit gate.
 pub async fn check_out(pool: &AnyPool, hall: &Hall, check: &CheckOut) -> Result<ClosedVisit> {
     validate::gate(hall, &check.gate_id, GateDirection::Exit, "gate_id")?;
-    let retried = sqlx::query("SELECT visit_id, checked_in_at FROM visits WHERE check_out_key = $1")
-        .bind(&check.idempotency_key)
-        .fetch_optional(pool)
-        .await?;
-    if let Some(row) = retried {
-        return Ok(ClosedVisit {
-            visit_id: row.try_get("visit_id")?,
-            checked_in_at: row.try_get("checked_in_at")?,
-        });
+    if let Some(closed) = store::visits::closed_by_key(pool, &check.idempotency_key).await? {
+        return Ok(closed);
     }
     let mut transaction = begin_write(pool).await?;
     let closed = close_open_visit(
@@ -422,47 +296,7 @@ pub async fn close_open_visits(pool: &AnyPool, hall: &Hall, closed_at: i64) -> R
     let mut transaction = begin_write(pool).await?;
     let stays = crate::zones::close_all_open_stays(&mut transaction, site_id, &still_open, closed_at).await?;
     // Whoever is still in a zone that is still open stays inside, visit and all.
-    let visits = sqlx::query(
-        "UPDATE visits SET checked_out_at = CASE WHEN checked_in_at > $1 THEN checked_in_at ELSE $1 END,
-                closed_by = 'closing'
-         WHERE site_id = $2 AND checked_out_at IS NULL
-           AND person_id NOT IN (SELECT person_id FROM zone_stays WHERE site_id = $2 AND left_at IS NULL)",
-    )
-    .bind(closed_at)
-    .bind(site_id)
-    .execute(&mut *transaction)
-    .await?
-    .rows_affected();
+    let visits = store::visits::close_all_at_closing(&mut transaction, site_id, closed_at).await?;
     transaction.commit().await?;
     Ok((u32::try_from(visits).unwrap_or(u32::MAX), stays))
-}
-
-/// The response message of a record.
-pub fn response(record: &CheckInRecord) -> pb::CheckInResponse {
-    pb::CheckInResponse {
-        visit_id: record.visit_id.clone().unwrap_or_default(),
-        decision: match record.outcome {
-            Outcome::Admitted => pb::Decision::Admitted,
-            Outcome::Refused => pb::Decision::Refused,
-            Outcome::SuspectedCase => pb::Decision::SuspectedCase,
-        } as i32,
-        reasons: record.reasons.iter().map(|r| reason_message(*r) as i32).collect(),
-        rules_version: record.rules_version.clone(),
-        queue_position: record.queue_position,
-        person_id: record.person_id.clone(),
-        incident_source_event_id: record.incident_source_event_id.clone().unwrap_or_default(),
-    }
-}
-
-/// The contract's value of a reason.
-pub fn reason_message(reason: Reason) -> pb::DecisionReason {
-    match reason {
-        Reason::Fever => pb::DecisionReason::Fever,
-        Reason::YellowCode => pb::DecisionReason::YellowCode,
-        Reason::RedCode => pb::DecisionReason::RedCode,
-        Reason::RiskAreaTravel => pb::DecisionReason::RiskAreaTravel,
-        Reason::NoMask => pb::DecisionReason::NoMask,
-        Reason::QuarantineHold => pb::DecisionReason::QuarantineHold,
-        Reason::RegistrationPaused => pb::DecisionReason::RegistrationPaused,
-    }
 }

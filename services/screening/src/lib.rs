@@ -37,20 +37,6 @@ use hallguard_proto::screening::v1::screening_server::ScreeningServer;
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "screening";
 
-/// What retention deletes: checks, closed visits and zone stays, registrations,
-/// community reports, lifted holds and delivered outbox messages. Risk areas are not
-/// personal and stay as the record of past decisions.
-const RETENTION: &[&str] = &[
-    "DELETE FROM check_ins WHERE site_id = $1 AND checked_at < $2",
-    "DELETE FROM zone_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
-    "DELETE FROM visits WHERE site_id = $1 AND checked_out_at IS NOT NULL AND checked_out_at < $2",
-    "DELETE FROM community_reports WHERE site_id = $1 AND created_at < $2",
-    "DELETE FROM registrations WHERE site_id = $1 AND registered_at < $2",
-    "DELETE FROM quarantine_holds WHERE site_id = $1 AND lifted_at IS NOT NULL AND lifted_at < $2",
-    retention::DELIVERED_OUTBOX,
-    hallguard_platform::idempotency::EXPIRED_KEYS,
-];
-
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
@@ -58,7 +44,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         NAME,
         database.pool.clone(),
         settings.halls.clone(),
-        RETENTION,
+        store::RETENTION,
         settings.retention_interval,
     )
     .await?;

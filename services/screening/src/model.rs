@@ -3,6 +3,7 @@
 
 use hallguard_domain::person::Person;
 
+use crate::decision::{Outcome, Reason};
 use crate::risk::Visit;
 
 /// A stored value that is not what its column holds.
@@ -141,4 +142,40 @@ pub struct Registered {
     pub entry_paused: bool,
     /// The community report queued, if any.
     pub community_report: Option<CommunityReport>,
+}
+
+/// What a check-in decided, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInRecord {
+    /// Id of the check.
+    pub check_in_id: String,
+    /// Gate.
+    pub gate_id: String,
+    /// Visit opened, if admitted.
+    pub visit_id: Option<String>,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Reasons.
+    pub reasons: Vec<Reason>,
+    /// Rules version.
+    pub rules_version: String,
+    /// Place in the gate's queue.
+    pub queue_position: u32,
+    /// Pseudonymous person id.
+    pub person_id: String,
+    /// Incident source event, for a suspected case.
+    pub incident_source_event_id: Option<String>,
+    /// When.
+    pub at: i64,
+    /// °C.
+    pub temperature_celsius: f64,
+}
+
+/// A closed visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedVisit {
+    /// The visit.
+    pub visit_id: String,
+    /// When it began.
+    pub checked_in_at: i64,
 }

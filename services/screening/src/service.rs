@@ -146,7 +146,7 @@ impl Screening for ScreeningService {
         let (record, new) = key
             .answer(&self.pool, gate::check_in(&self.pool, hall, &check))
             .await?;
-        let response = gate::response(&record);
+        let response = convert::check_in_response(&record);
         if new {
             self.outbox.notify_one();
             tracing::info!(gate = %record.gate_id, decision = record.outcome.name(), "check-in");

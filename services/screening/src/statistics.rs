@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::screening::v1 as pb;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
+use crate::convert::reason_message;
 use crate::decision::{Outcome, Reason};
-use crate::gate::reason_message;
+use crate::store;
 use hallguard_platform::error::Result;
 
 #[derive(Debug, Default)]
@@ -30,33 +31,19 @@ pub async fn gate_hours(
     to: i64,
     fever_threshold: f64,
 ) -> Result<Vec<pb::GateHourStatistics>> {
-    let rows = sqlx::query(
-        "SELECT gate_id, checked_at, decision, reasons, temperature_celsius FROM check_ins
-         WHERE site_id = $1 AND checked_at >= $2 AND checked_at < $3",
-    )
-    .bind(site_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await?;
     let mut tallies: BTreeMap<(String, i64), Tally> = BTreeMap::new();
-    for row in rows {
-        let at: i64 = row.try_get("checked_at")?;
-        let decision: String = row.try_get("decision")?;
-        let reasons: String = row.try_get("reasons")?;
-        let temperature: f64 = row.try_get("temperature_celsius")?;
-        let tally = tallies
-            .entry((row.try_get("gate_id")?, at.div_euclid(HOUR_MS) * HOUR_MS))
-            .or_default();
-        if temperature >= fever_threshold {
+    for check in store::check_ins::summaries(pool, site_id, from, to).await? {
+        let hour = check.checked_at.div_euclid(HOUR_MS) * HOUR_MS;
+        let tally = tallies.entry((check.gate_id, hour)).or_default();
+        if check.temperature_celsius >= fever_threshold {
             tally.fevers += 1;
         }
-        match Outcome::from_name(&decision) {
-            Some(Outcome::Admitted) => tally.entries += 1,
-            Some(Outcome::SuspectedCase) => tally.suspected_cases += 1,
-            Some(Outcome::Refused) | None => {
+        match check.outcome {
+            Outcome::Admitted => tally.entries += 1,
+            Outcome::SuspectedCase => tally.suspected_cases += 1,
+            Outcome::Refused => {
                 tally.refusals += 1;
-                for reason in reasons.split(',').filter_map(Reason::from_name) {
+                for reason in check.reasons {
                     *tally.by_reason.entry(reason).or_default() += 1;
                 }
             }

@@ -1,5 +1,6 @@
 //! Screening rows written before migration 0102 read back unchanged after it, on both
-//! databases: protobuf enum names become stored names and joined lists JSON arrays.
+//! databases: protobuf enum names become stored names and joined lists JSON arrays
+//! (holds, risk areas, reports, registrations, checks).
 #![allow(clippy::unwrap_used)]
 
 use std::borrow::Cow;
@@ -7,6 +8,7 @@ use std::borrow::Cow;
 use hallguard_domain::person::PersonKind;
 use hallguard_platform::db::Database;
 use hallguard_platform::testing::TestDatabase;
+use hallguard_screening::decision::{Outcome, Reason};
 use hallguard_screening::model::RiskLevel;
 use hallguard_screening::risk::Visit;
 use hallguard_screening::store;
@@ -37,6 +39,11 @@ async fn old_holds_areas_reports_and_registrations_read_back_whole() {
              travel_history, entry_paused, community_report_id, registered_at)
          VALUES ('reg-1', 'k', 'riverside-hall', 'n', 'p', 'r', '110101', '420106@1000;110101@2000', 1, 'rep-1', 1000),
                 ('reg-2', 'k2', 'riverside-hall', 'n', 'p', 'r', '110101', '', 0, NULL, 1000)",
+        "INSERT INTO check_ins (check_in_id, idempotency_key, site_id, gate_id, local_day, queue_position, person_kind,
+             person_id, display_name, temperature_celsius, health_code_colour, mask_worn, decision, reasons,
+             rules_version, checked_at)
+         VALUES ('chk-1', 'gate-key-1', 'riverside-hall', 'gate-east', 20000, 3, 'visitor', 'hc-1', 'Li', 37.9,
+                 'HEALTH_CODE_COLOUR_YELLOW', 0, 'refused', 'fever,no_mask', 'v1', 1000)",
     ] {
         sqlx::query(statement).execute(&old.pool).await.unwrap();
     }
@@ -80,6 +87,19 @@ async fn old_holds_areas_reports_and_registrations_read_back_whole() {
         .unwrap();
     assert!(!paused);
     assert!(travel.is_empty());
+    let check = store::check_ins::by_key(pool, "gate-key-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.outcome, Outcome::Refused);
+    assert_eq!(check.reasons, vec![Reason::Fever, Reason::NoMask]);
+    assert_eq!(check.queue_position, 3);
+    let colour: String =
+        sqlx::query_scalar("SELECT health_code_colour FROM check_ins WHERE check_in_id = 'chk-1'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(colour, "yellow");
     database.pool.close().await;
     test.cleanup().await;
 }
