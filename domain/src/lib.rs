@@ -2,11 +2,13 @@
 //! no protobuf, no network.
 //!
 //! - [`hall`]: the hall model from a TOML hall file (or the built-in sample hall).
+//! - [`health_code`]: a health code's colour.
 //! - [`person`]: visitor or staff, at a hall.
 //! - [`time`]: epoch milliseconds, a hall's local days, dates.
 //! - [`plan`]: the plan's fixed figures (how far back contacts are traced).
 
 pub mod hall;
+pub mod health_code;
 pub mod person;
 pub mod plan;
 pub mod time;

@@ -3,6 +3,7 @@
 //! stored name per value, documented on [`IncidentSource::as_str`] and
 //! [`CodeColour`].
 
+pub use hallguard_domain::health_code::CodeColour;
 use hallguard_domain::person::Person;
 use serde::{Deserialize, Serialize};
 
@@ -60,19 +61,6 @@ impl std::str::FromStr for IncidentSource {
             value: name.to_string(),
         })
     }
-}
-
-/// A health code colour as shown at the time of a reading; stored `green`, `yellow`,
-/// `red`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CodeColour {
-    /// No known risk.
-    Green,
-    /// Under observation.
-    Yellow,
-    /// Confirmed, suspected or close contact.
-    Red,
 }
 
 /// One reading taken when the incident was found.

@@ -6,17 +6,23 @@
 //! - [`canteen`]: the layout and its spacing rules; [`schedule`]: staggered meal slots (pure).
 //! - [`roster`]: staff and CSV import; [`checks`]: morning checks, reports, focus
 //!   management, sweeps; [`presence`]: shifts and seat stays; [`meals`]: slots and seats.
+//! - [`model`]: staff, readings, outcomes, focus entries, sweeps, meal slots (domain
+//!   types); [`store`]: their tables, without protobuf; [`convert`]: protobuf to and
+//!   from them.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod canteen;
 pub mod checks;
+pub mod convert;
 pub mod health;
 pub mod meals;
+pub mod model;
 pub mod presence;
 pub mod roles;
 pub mod roster;
 pub mod schedule;
 pub mod service;
+pub mod store;
 
 use hallguard_platform::config::Settings;
 use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
@@ -32,24 +38,6 @@ pub const NAME: &str = "staff-health";
 /// The sample hall's roster (80 staff in 7 departments), for the demo and examples.
 pub const SAMPLE_ROSTER_CSV: &str = include_str!("../sample-roster.csv");
 
-/// What retention deletes: health records, presence and sweeps past the hall's limit.
-/// The roster is not health data and stays; an open focus-management entry stays until
-/// released.
-const RETENTION: &[&str] = &[
-    "DELETE FROM morning_checks WHERE site_id = $1
-         AND check_id NOT IN (SELECT check_id FROM morning_check_versions WHERE checked_at >= $2)",
-    "DELETE FROM morning_check_versions WHERE checked_at < $2
-         AND check_id NOT IN (SELECT check_id FROM morning_checks WHERE site_id <> $1)",
-    "DELETE FROM health_reports WHERE site_id = $1 AND reported_at < $2",
-    "DELETE FROM focus_entries WHERE site_id = $1 AND released_at IS NOT NULL AND released_at < $2",
-    "DELETE FROM temperature_sweeps WHERE site_id = $1 AND started_at < $2",
-    "DELETE FROM shifts WHERE site_id = $1 AND ended_at IS NOT NULL AND ended_at < $2",
-    "DELETE FROM seat_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
-    "DELETE FROM meal_slots WHERE site_id = $1 AND ends_at < $2",
-    retention::DELIVERED_OUTBOX,
-    hallguard_platform::idempotency::EXPIRED_KEYS,
-];
-
 /// Opens the database and assembles the gRPC surface with its outbox worker.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
@@ -57,7 +45,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         NAME,
         database.pool.clone(),
         settings.halls.clone(),
-        RETENTION,
+        store::RETENTION,
         settings.retention_interval,
     )
     .await?;

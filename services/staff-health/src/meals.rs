@@ -2,15 +2,16 @@
 //! slot checked against the spacing rules.
 
 use hallguard_domain::hall::Hall;
+use hallguard_domain::time::{MINUTE_MS, local_day_start};
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::staff_health::v1 as pb;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use crate::canteen::Layout;
-use crate::roster;
+use crate::model::MealSlot;
 use crate::schedule::{self, Department};
+use crate::{convert, store};
 
 /// The layout as the contract shows it.
 pub fn layout_message(layout: &Layout) -> pb::GetCanteenLayoutResponse {
@@ -44,7 +45,7 @@ pub fn layout_message(layout: &Layout) -> pb::GetCanteenLayoutResponse {
 /// Generates (or regenerates) the day's schedule from the roster's departments and
 /// stores it; `day` is the local day number of `date`.
 pub async fn generate(pool: &AnyPool, hall: &Hall, date: &str, day: i64) -> Result<Vec<pb::MealSlot>> {
-    let members = roster::all(pool, &hall.site_id).await?;
+    let members = store::staff::all(pool, &hall.site_id).await?;
     let mut departments: Vec<Department> = Vec::new();
     for member in members {
         match departments.iter_mut().find(|d| d.name == member.department) {
@@ -61,49 +62,25 @@ pub async fn generate(pool: &AnyPool, hall: &Hall, date: &str, day: i64) -> Resu
     let times = schedule::slot_times(first, end, hall.canteen.slot_minutes);
     let slots = schedule::schedule(&times, seats, &departments, day)
         .map_err(|error| ServiceError::precondition(error.to_string()))?;
-    let midnight = day * 86_400_000 - i64::from(hall.utc_offset_minutes) * 60_000;
+    let midnight = local_day_start(day, hall.utc_offset_minutes);
+    let slots: Vec<MealSlot> = slots
+        .into_iter()
+        .map(|slot| {
+            let hh_mm = format!("{:02}:{:02}", slot.start_minute / 60, slot.start_minute % 60);
+            MealSlot {
+                slot_id: format!("{}/{date}/{hh_mm}", hall.site_id),
+                starts_at: midnight + i64::from(slot.start_minute) * MINUTE_MS,
+                ends_at: midnight + i64::from(slot.end_minute) * MINUTE_MS,
+                departments: slot.departments,
+                diners: slot.diners,
+                seats: u32::try_from(seats).unwrap_or(u32::MAX),
+            }
+        })
+        .collect();
     let mut transaction = begin_write(pool).await?;
-    sqlx::query("DELETE FROM seat_assignments WHERE slot_id IN (SELECT slot_id FROM meal_slots WHERE site_id = $1 AND meal_date = $2)")
-        .bind(&hall.site_id)
-        .bind(date)
-        .execute(&mut *transaction)
-        .await?;
-    sqlx::query("DELETE FROM meal_slots WHERE site_id = $1 AND meal_date = $2")
-        .bind(&hall.site_id)
-        .bind(date)
-        .execute(&mut *transaction)
-        .await?;
-    let mut out = Vec::new();
-    for slot in slots {
-        let hh_mm = format!("{:02}:{:02}", slot.start_minute / 60, slot.start_minute % 60);
-        let slot_id = format!("{}/{date}/{hh_mm}", hall.site_id);
-        let starts_at = midnight + i64::from(slot.start_minute) * 60_000;
-        let ends_at = midnight + i64::from(slot.end_minute) * 60_000;
-        sqlx::query(
-            "INSERT INTO meal_slots (slot_id, site_id, meal_date, starts_at, ends_at, departments, diners, seats)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&slot_id)
-        .bind(&hall.site_id)
-        .bind(date)
-        .bind(starts_at)
-        .bind(ends_at)
-        .bind(slot.departments.join(";"))
-        .bind(slot.diners.join(";"))
-        .bind(i64::try_from(seats).unwrap_or(i64::MAX))
-        .execute(&mut *transaction)
-        .await?;
-        out.push(pb::MealSlot {
-            slot_id,
-            starts_at: Some(millis_to_timestamp(starts_at)),
-            ends_at: Some(millis_to_timestamp(ends_at)),
-            departments: slot.departments,
-            diners: u32::try_from(slot.diners.len()).unwrap_or(u32::MAX),
-            seats: u32::try_from(seats).unwrap_or(u32::MAX),
-        });
-    }
+    store::meals::replace_day(&mut transaction, &hall.site_id, date, &slots).await?;
     transaction.commit().await?;
-    Ok(out)
+    Ok(slots.into_iter().map(convert::meal_slot_message).collect())
 }
 
 /// Assigns seats for a slot: the given assignments, or every diner of the slot on the
@@ -114,22 +91,9 @@ pub async fn assign(
     slot_id: &str,
     requested: &[pb::SeatAssignment],
 ) -> Result<Vec<pb::SeatAssignment>> {
-    let row = sqlx::query("SELECT diners FROM meal_slots WHERE slot_id = $1 AND site_id = $2")
-        .bind(slot_id)
-        .bind(&hall.site_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::not_found("slot_id", "no such meal slot: generate the day's schedule first")
-        })?;
-    let diners: String = row.try_get("diners")?;
+    let diners = store::meals::diners(pool, &hall.site_id, slot_id).await?;
     let layout = Layout::of(hall);
     let plan: Vec<(String, String)> = if requested.is_empty() {
-        let diners: Vec<String> = diners
-            .split(';')
-            .filter(|d| !d.is_empty())
-            .map(str::to_string)
-            .collect();
         layout
             .assign(&diners)
             .ok_or_else(|| ServiceError::precondition("more diners than usable seats in this slot"))?
@@ -145,7 +109,7 @@ pub async fn assign(
                     format!("no seat {:?} in the canteen", assignment.seat_id),
                 ));
             }
-            roster::get(
+            store::staff::get(
                 pool,
                 &hall.site_id,
                 &assignment.staff_id,
@@ -169,18 +133,7 @@ pub async fn assign(
         .check(&seats)
         .map_err(|violation| ServiceError::precondition(violation.to_string()))?;
     let mut transaction = begin_write(pool).await?;
-    sqlx::query("DELETE FROM seat_assignments WHERE slot_id = $1")
-        .bind(slot_id)
-        .execute(&mut *transaction)
-        .await?;
-    for (staff_id, seat_id) in &plan {
-        sqlx::query("INSERT INTO seat_assignments (slot_id, staff_id, seat_id) VALUES ($1, $2, $3)")
-            .bind(slot_id)
-            .bind(staff_id)
-            .bind(seat_id)
-            .execute(&mut *transaction)
-            .await?;
-    }
+    store::meals::replace_assignments(&mut transaction, slot_id, &plan).await?;
     transaction.commit().await?;
     Ok(plan
         .into_iter()

@@ -10,41 +10,22 @@ use hallguard_platform::outbound::{self, Interval};
 use hallguard_platform::validate::new_id;
 use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
-use crate::roster;
+use crate::model::Presence;
+pub use crate::model::PresenceKind as Kind;
+use crate::store;
 
-/// Where staff presence is kept: shifts (zones) or seat stays (canteen seats).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A shift in a work zone.
-    Shift,
-    /// A seat in the canteen.
-    Seat,
+fn place_kind(kind: Kind) -> PlaceKind {
+    match kind {
+        Kind::Shift => PlaceKind::Zone,
+        Kind::Seat => PlaceKind::CanteenSeat,
+    }
 }
 
-impl Kind {
-    fn table(self) -> &'static str {
-        match self {
-            Kind::Shift => "shifts",
-            Kind::Seat => "seat_stays",
-        }
-    }
-
-    fn columns(self) -> (&'static str, &'static str, &'static str, &'static str) {
-        // (id, place, start, end)
-        match self {
-            Kind::Shift => ("shift_id", "zone_id", "started_at", "ended_at"),
-            Kind::Seat => ("stay_id", "seat_id", "sat_at", "left_at"),
-        }
-    }
-
-    fn place_kind(self) -> PlaceKind {
-        match self {
-            Kind::Shift => PlaceKind::Zone,
-            Kind::Seat => PlaceKind::CanteenSeat,
-        }
-    }
+/// The source event id of a stretch of presence: the same for its open and its end.
+fn source_event_id(kind: Kind, id: &str) -> String {
+    format!("staff-health/{}/{id}", store::presence::table(kind))
 }
 
 /// A closed stretch of presence.
@@ -66,59 +47,44 @@ pub async fn open(
     at: i64,
     key: &str,
 ) -> Result<String> {
-    let (id_column, place_column, start_column, _) = kind.columns();
-    let table = kind.table();
-    if let Some(row) = sqlx::query(&format!(
-        "SELECT {id_column} AS id FROM {table} WHERE idempotency_key = $1"
-    ))
-    .bind(key)
-    .fetch_optional(pool)
-    .await?
-    {
-        return Ok(row.try_get("id")?);
+    if let Some(id) = store::presence::by_key(pool, kind, key).await? {
+        return Ok(id);
     }
     let mut transaction = begin_write(pool).await?;
-    roster::get(&mut *transaction, site_id, staff_id, "staff_id").await?;
+    store::staff::get(&mut *transaction, site_id, staff_id, "staff_id").await?;
     close_open(&mut transaction, kind, site_id, staff_id, at).await?;
-    let id = new_id(match kind {
-        Kind::Shift => "shift",
-        Kind::Seat => "seat",
-    });
-    sqlx::query(&format!(
-        "INSERT INTO {table} ({id_column}, idempotency_key, site_id, staff_id, {place_column}, {start_column})
-         VALUES ($1, $2, $3, $4, $5, $6)"
-    ))
-    .bind(&id)
-    .bind(key)
-    .bind(site_id)
-    .bind(staff_id)
-    .bind(place_id)
-    .bind(at)
-    .execute(&mut *transaction)
-    .await?;
+    let presence = Presence {
+        id: new_id(match kind {
+            Kind::Shift => "shift",
+            Kind::Seat => "seat",
+        }),
+        place_id: place_id.to_string(),
+        start: at,
+    };
+    store::presence::open(&mut transaction, kind, &presence, key, site_id, staff_id).await?;
     outbound::ingest_presence(
         &mut transaction,
         site_id,
         &[Interval {
             person_kind: PersonKind::Staff,
             person_id: staff_id.to_string(),
-            kind: kind.place_kind(),
+            kind: place_kind(kind),
             place_id: place_id.to_string(),
             start: at,
             end: None,
-            source_event_id: format!("staff-health/{table}/{id}"),
+            source_event_id: source_event_id(kind, &presence.id),
             queue_position: 0,
         }],
     )
     .await?;
     transaction.commit().await?;
-    Ok(id)
+    Ok(presence.id)
 }
 
 /// Closes the staff member's open presence of `kind` at `at`.
 pub async fn close(pool: &AnyPool, kind: Kind, site_id: &str, staff_id: &str, at: i64) -> Result<Closed> {
     let mut transaction = begin_write(pool).await?;
-    roster::get(&mut *transaction, site_id, staff_id, "staff_id").await?;
+    store::staff::get(&mut *transaction, site_id, staff_id, "staff_id").await?;
     let closed = close_open(&mut transaction, kind, site_id, staff_id, at)
         .await?
         .ok_or_else(|| {
@@ -138,44 +104,28 @@ async fn close_open(
     staff_id: &str,
     at: i64,
 ) -> Result<Option<Closed>> {
-    let (id_column, place_column, start_column, end_column) = kind.columns();
-    let table = kind.table();
-    let Some(row) = sqlx::query(&format!(
-        "SELECT {id_column} AS id, {place_column} AS place, {start_column} AS start FROM {table}
-         WHERE site_id = $1 AND staff_id = $2 AND {end_column} IS NULL"
-    ))
-    .bind(site_id)
-    .bind(staff_id)
-    .fetch_optional(&mut **transaction)
-    .await?
-    else {
+    let Some(open) = store::presence::open_one(transaction, kind, site_id, staff_id).await? else {
         return Ok(None);
     };
-    let id: String = row.try_get("id")?;
-    let place_id: String = row.try_get("place")?;
-    let start: i64 = row.try_get("start")?;
-    let end = at.max(start);
-    sqlx::query(&format!(
-        "UPDATE {table} SET {end_column} = $1 WHERE {id_column} = $2"
-    ))
-    .bind(end)
-    .bind(&id)
-    .execute(&mut **transaction)
-    .await?;
+    let end = at.max(open.start);
+    store::presence::close(transaction, kind, &open.id, end).await?;
     outbound::ingest_presence(
         transaction,
         site_id,
         &[Interval {
             person_kind: PersonKind::Staff,
             person_id: staff_id.to_string(),
-            kind: kind.place_kind(),
-            place_id: place_id.clone(),
-            start,
+            kind: place_kind(kind),
+            place_id: open.place_id.clone(),
+            start: open.start,
             end: Some(end),
-            source_event_id: format!("staff-health/{table}/{id}"),
+            source_event_id: source_event_id(kind, &open.id),
             queue_position: 0,
         }],
     )
     .await?;
-    Ok(Some(Closed { id, place_id }))
+    Ok(Some(Closed {
+        id: open.id,
+        place_id: open.place_id,
+    }))
 }

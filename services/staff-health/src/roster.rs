@@ -2,12 +2,13 @@
 //! imported from CSV, where every bad row is reported and nothing is half-imported.
 
 use hallguard_domain::hall::Hall;
-use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::validate;
 use hallguard_proto::staff_health::v1::{RowError, StaffMember};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::AnyPool;
+
+use crate::{convert, store};
 
 /// Checks a member against the hall: ids and names present, zones known, phone valid.
 /// Returns the field at fault and why.
@@ -48,33 +49,12 @@ pub fn check(hall: &Hall, member: &StaffMember) -> std::result::Result<StaffMemb
     })
 }
 
-async fn store(transaction: &mut Transaction<'_, Any>, member: &StaffMember) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO staff (site_id, staff_id, name, department, job_role, work_zone_ids, phone, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (site_id, staff_id) DO UPDATE SET name = excluded.name, department = excluded.department,
-             job_role = excluded.job_role, work_zone_ids = excluded.work_zone_ids, phone = excluded.phone,
-             updated_at = excluded.updated_at",
-    )
-    .bind(&member.site_id)
-    .bind(&member.staff_id)
-    .bind(&member.name)
-    .bind(&member.department)
-    .bind(&member.job_role)
-    .bind(member.work_zone_ids.join(";"))
-    .bind(&member.phone)
-    .bind(now_millis())
-    .execute(&mut **transaction)
-    .await?;
-    Ok(())
-}
-
 /// Adds or updates one member.
 pub async fn upsert(pool: &AnyPool, hall: &Hall, member: &StaffMember) -> Result<StaffMember> {
     let member = check(hall, member)
         .map_err(|(field, message)| ServiceError::invalid(format!("member.{field}"), message))?;
     let mut transaction = begin_write(pool).await?;
-    store(&mut transaction, &member).await?;
+    store::staff::save(&mut transaction, &convert::member(&member)).await?;
     transaction.commit().await?;
     Ok(member)
 }
@@ -174,61 +154,19 @@ pub async fn import(pool: &AnyPool, hall: &Hall, csv: &str) -> Result<(u32, Vec<
     }
     let mut transaction = begin_write(pool).await?;
     for member in &members {
-        store(&mut transaction, member).await?;
+        store::staff::save(&mut transaction, &convert::member(member)).await?;
     }
     transaction.commit().await?;
     Ok((u32::try_from(members.len()).unwrap_or(u32::MAX), errors))
 }
 
-fn member_from_row(row: &sqlx::any::AnyRow) -> Result<StaffMember> {
-    let zones: String = row.try_get("work_zone_ids")?;
-    Ok(StaffMember {
-        site_id: row.try_get("site_id")?,
-        staff_id: row.try_get("staff_id")?,
-        name: row.try_get("name")?,
-        department: row.try_get("department")?,
-        job_role: row.try_get("job_role")?,
-        work_zone_ids: zones
-            .split(';')
-            .filter(|z| !z.is_empty())
-            .map(str::to_string)
-            .collect(),
-        phone: row.try_get("phone")?,
-    })
-}
-
-const COLUMNS_SQL: &str = "site_id, staff_id, name, department, job_role, work_zone_ids, phone";
-
-/// One member, or NOT_FOUND naming `field`.
-pub async fn get<'c, E>(executor: E, site_id: &str, staff_id: &str, field: &str) -> Result<StaffMember>
-where
-    E: sqlx::Executor<'c, Database = Any>,
-{
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS_SQL} FROM staff WHERE site_id = $1 AND staff_id = $2"
-    ))
-    .bind(site_id)
-    .bind(staff_id)
-    .fetch_optional(executor)
-    .await?
-    .ok_or_else(|| {
-        ServiceError::not_found(
-            field,
-            format!("no staff member {staff_id:?} on this hall's roster"),
-        )
-    })?;
-    member_from_row(&row)
-}
-
 /// Every member of a hall, by staff id.
 pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<StaffMember>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS_SQL} FROM staff WHERE site_id = $1 ORDER BY staff_id"
-    ))
-    .bind(site_id)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(member_from_row).collect()
+    Ok(store::staff::all(pool, site_id)
+        .await?
+        .into_iter()
+        .map(convert::member_message)
+        .collect())
 }
 
 /// A page of the roster matching a query (name, id or department, case-insensitive) and
@@ -241,20 +179,11 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<StaffMember>> {
-    let pattern = format!("%{}%", query.trim().to_lowercase());
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS_SQL} FROM staff
-         WHERE site_id = $1
-           AND (LOWER(name) LIKE $2 OR LOWER(staff_id) LIKE $2 OR LOWER(department) LIKE $2)
-           AND ($3 = '' OR department = $3)
-         ORDER BY staff_id LIMIT $4 OFFSET $5"
-    ))
-    .bind(site_id)
-    .bind(pattern)
-    .bind(department.trim())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(member_from_row).collect()
+    Ok(
+        store::staff::search(pool, site_id, query, department, offset, limit)
+            .await?
+            .into_iter()
+            .map(convert::member_message)
+            .collect(),
+    )
 }

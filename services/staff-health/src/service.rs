@@ -20,7 +20,7 @@ use crate::canteen::Layout;
 use crate::checks::{self, Readings};
 use crate::health::Symptom;
 use crate::presence::{self, Kind};
-use crate::{meals, roster};
+use crate::{convert, meals, roster};
 
 /// The staff-health service state.
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ fn morning_readings(hall: &Hall, check: &pb::MorningCheck, now: i64) -> Result<(
                 check.temperature_celsius,
                 "check.temperature_celsius",
             )?),
-            colour: Some(colour),
+            colour: convert::colour(colour),
             itinerary_risk: check.itinerary_risk_flag,
             symptoms: symptoms(&check.symptoms, "check.symptoms")?,
             at,
