@@ -4,6 +4,7 @@
 //! - [`hall`]: the hall model from a TOML hall file (or the built-in sample hall).
 //! - [`health_code`]: a health code's colour.
 //! - [`person`]: visitor or staff, at a hall.
+//! - [`stored`]: the error of a stored name that names nothing.
 //! - [`time`]: epoch milliseconds, a hall's local days, dates.
 //! - [`plan`]: the plan's fixed figures (how far back contacts are traced).
 
@@ -11,4 +12,5 @@ pub mod hall;
 pub mod health_code;
 pub mod person;
 pub mod plan;
+pub mod stored;
 pub mod time;

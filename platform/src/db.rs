@@ -207,6 +207,12 @@ pub async fn begin_write(pool: &sqlx::AnyPool) -> Result<sqlx::Transaction<'stat
     }
 }
 
+/// A stored value that does not decode: the database holds something this version
+/// never writes. Stores answer it instead of a default.
+pub fn corrupt(error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(error))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 //! follow) rather than answered with the first one's result.
 
 use sha2::{Digest, Sha256};
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use crate::error::{Result, ServiceError};
 use crate::validate;
@@ -73,12 +73,10 @@ impl IdempotencyKey {
     /// acting; a repeat of the same request goes on and gets the stored answer).
     async fn check_replay(&self, pool: &AnyPool) -> Result<()> {
         let bound: Option<String> =
-            sqlx::query("SELECT fingerprint FROM idempotency_keys WHERE scoped_key = $1")
+            sqlx::query_scalar("SELECT fingerprint FROM idempotency_keys WHERE scoped_key = $1")
                 .bind(&self.scoped)
                 .fetch_optional(pool)
-                .await?
-                .map(|row| row.try_get("fingerprint"))
-                .transpose()?;
+                .await?;
         match bound {
             Some(fingerprint) if fingerprint != self.fingerprint => Err(ServiceError::invalid(
                 &self.field,

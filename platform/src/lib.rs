@@ -14,6 +14,7 @@
 //! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
 //! - [`feed`]: live duty-desk feeds per hall; [`metrics`]: Prometheus metrics.
 //! - [`telemetry`]: logs, traces, OTLP export and W3C propagation.
+//! - [`people`]: a contract's person reference as a domain person and back.
 //! - [`pseudonym`]: keyed hashing of ID numbers.
 //! - [`idempotency`]: client keys scoped to their caller and bound to their request.
 //! - [`retention`]: deleting personal data past each hall's limit.
@@ -34,6 +35,7 @@ pub mod outbound;
 pub mod outbox;
 mod outbox_admin;
 pub mod peers;
+pub mod people;
 pub mod pseudonym;
 pub mod retention;
 pub mod server;

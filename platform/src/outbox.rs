@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::Notify;
 
 use hallguard_domain::time::now_millis;
@@ -125,7 +125,17 @@ pub async fn enqueue(
 
 /// The backlog per destination and kind.
 pub async fn backlog(pool: &AnyPool) -> Result<Vec<BacklogEntry>, sqlx::Error> {
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct BacklogRow {
+        destination: String,
+        kind: String,
+        pending: i64,
+        retrying: i64,
+        parked: i64,
+        oldest: i64,
+        last_error: Option<String>,
+    }
+    let rows: Vec<BacklogRow> = sqlx::query_as(
         "SELECT destination, kind, COUNT(*) AS pending,
                 SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) AS retrying,
                 SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END) AS parked,
@@ -137,35 +147,31 @@ pub async fn backlog(pool: &AnyPool) -> Result<Vec<BacklogEntry>, sqlx::Error> {
     .fetch_all(pool)
     .await?;
     let mut entries = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let destination: String = row.try_get("destination")?;
-        let kind: String = row.try_get("kind")?;
-        let parked = u64::try_from(row.try_get::<i64, _>("parked")?).unwrap_or(0);
-        let parked_error = if parked > 0 {
-            sqlx::query(
+    for row in rows {
+        let parked = u64::try_from(row.parked).unwrap_or(0);
+        let parked_error: Option<String> = if parked > 0 {
+            sqlx::query_scalar(
                 "SELECT last_error FROM outbox
                  WHERE delivered_at IS NULL AND failed_at IS NOT NULL AND destination = $1 AND kind = $2
                  ORDER BY failed_at DESC, id DESC LIMIT 1",
             )
-            .bind(&destination)
-            .bind(&kind)
+            .bind(&row.destination)
+            .bind(&row.kind)
             .fetch_optional(pool)
             .await?
-            .map(|row| row.try_get("last_error"))
-            .transpose()?
             .flatten()
         } else {
             None
         };
         entries.push(BacklogEntry {
-            pending: u64::try_from(row.try_get::<i64, _>("pending")?).unwrap_or(0),
-            retrying: u64::try_from(row.try_get::<i64, _>("retrying")?).unwrap_or(0),
+            pending: u64::try_from(row.pending).unwrap_or(0),
+            retrying: u64::try_from(row.retrying).unwrap_or(0),
             parked,
             parked_error,
-            oldest_created_at: row.try_get("oldest")?,
-            last_error: row.try_get("last_error")?,
-            destination,
-            kind,
+            oldest_created_at: row.oldest,
+            last_error: row.last_error,
+            destination: row.destination,
+            kind: row.kind,
         });
     }
     Ok(entries)
@@ -321,7 +327,19 @@ impl<D: Deliver> OutboxWorker<D> {
     /// Attempts every message that is due once; returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, sqlx::Error> {
         let now = now_millis();
-        let rows = sqlx::query(
+        #[derive(sqlx::FromRow)]
+        struct DueRow {
+            id: String,
+            site_id: String,
+            destination: String,
+            kind: String,
+            idempotency_key: String,
+            payload: String,
+            traceparent: Option<String>,
+            attempts: i64,
+            next_attempt_at: i64,
+        }
+        let rows: Vec<DueRow> = sqlx::query_as(
             "SELECT id, site_id, destination, kind, idempotency_key, payload, traceparent, attempts, next_attempt_at
              FROM outbox
              WHERE delivered_at IS NULL AND failed_at IS NULL
@@ -331,21 +349,17 @@ impl<D: Deliver> OutboxWorker<D> {
         .await?;
         let mut messages = Vec::with_capacity(rows.len());
         for row in rows {
-            let payload: String = row.try_get("payload")?;
-            let next_attempt_at: i64 = row.try_get("next_attempt_at")?;
             let message = PendingMessage {
-                id: row.try_get("id")?,
-                site_id: row.try_get("site_id")?,
-                destination: row.try_get("destination")?,
-                kind: row.try_get("kind")?,
-                idempotency_key: row.try_get("idempotency_key")?,
-                payload: BASE64
-                    .decode(payload)
-                    .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
-                traceparent: row.try_get("traceparent")?,
-                attempts: row.try_get("attempts")?,
+                payload: BASE64.decode(&row.payload).map_err(crate::db::corrupt)?,
+                id: row.id,
+                site_id: row.site_id,
+                destination: row.destination,
+                kind: row.kind,
+                idempotency_key: row.idempotency_key,
+                traceparent: row.traceparent,
+                attempts: row.attempts,
             };
-            messages.push((message, next_attempt_at <= now));
+            messages.push((message, row.next_attempt_at <= now));
         }
         let mut delivered = 0;
         let mut handled = vec![false; messages.len()];

@@ -94,3 +94,17 @@ impl Default for TestDatabase {
         Self::new()
     }
 }
+
+/// A service's migrations up to (not including) `version`: the tables as an earlier
+/// release left them, for tests that carry old rows over.
+pub fn migrations_before(mut migrator: sqlx::migrate::Migrator, version: i64) -> sqlx::migrate::Migrator {
+    migrator.migrations = std::borrow::Cow::Owned(
+        migrator
+            .migrations
+            .iter()
+            .filter(|migration| migration.version < version)
+            .cloned()
+            .collect(),
+    );
+    migrator
+}

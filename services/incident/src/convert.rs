@@ -1,8 +1,9 @@
 //! Protobuf to and from the incident's domain types: the one place the handlers' words
 //! (`pb::`) meet the store's ([`crate::model`]).
 
-use hallguard_domain::person::{Person, PersonKind};
+use hallguard_domain::person::Person;
 use hallguard_platform::error::{Result, ServiceError};
+pub use hallguard_platform::people::{person, person_ref};
 use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::incident::v1 as pb;
@@ -12,37 +13,6 @@ use crate::model::{
     AuditEntry, CodeColour, ContactPerson, ContactStatus, DutyAssignment, DutyPost, FollowUpContact, Group,
     Incident, IncidentSource, NewIncident, Reading, StepRecord, Task,
 };
-
-/// A person reference already checked by `validate::person` (kind is visitor or staff).
-pub fn person(person: &common::PersonRef, field: &str) -> Result<Person> {
-    let kind = match common::PersonKind::try_from(person.kind) {
-        Ok(common::PersonKind::Visitor) => PersonKind::Visitor,
-        Ok(common::PersonKind::Staff) => PersonKind::Staff,
-        _ => {
-            return Err(ServiceError::invalid(
-                format!("{field}.kind"),
-                "must be VISITOR or STAFF",
-            ));
-        }
-    };
-    Ok(Person {
-        site_id: person.site_id.clone(),
-        kind,
-        person_id: person.person_id.clone(),
-    })
-}
-
-/// A person as the contracts show them.
-pub fn person_ref(person: &Person) -> common::PersonRef {
-    common::PersonRef {
-        site_id: person.site_id.clone(),
-        kind: match person.kind {
-            PersonKind::Visitor => common::PersonKind::Visitor,
-            PersonKind::Staff => common::PersonKind::Staff,
-        } as i32,
-        person_id: person.person_id.clone(),
-    }
-}
 
 /// An incident's source from the request, or INVALID_ARGUMENT naming `source`.
 pub fn source(source: i32) -> Result<IncidentSource> {

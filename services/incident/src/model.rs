@@ -5,6 +5,7 @@
 
 pub use hallguard_domain::health_code::CodeColour;
 use hallguard_domain::person::Person;
+pub use hallguard_domain::stored::UnknownValue;
 use serde::{Deserialize, Serialize};
 
 use crate::workflow::{Progress, Step};
@@ -32,16 +33,6 @@ impl IncidentSource {
             IncidentSource::PositiveContact => "positive_contact",
         }
     }
-}
-
-/// A stored value that is not what its column holds.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{column}: {value:?} is not a stored value")]
-pub struct UnknownValue {
-    /// The column.
-    pub column: &'static str,
-    /// What it held.
-    pub value: String,
 }
 
 impl std::str::FromStr for IncidentSource {

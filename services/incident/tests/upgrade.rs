@@ -4,8 +4,6 @@
 //! A value that does not decode is an error, never a default.
 #![allow(clippy::unwrap_used)]
 
-use std::borrow::Cow;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hallguard_domain::person::{Person, PersonKind};
@@ -15,7 +13,7 @@ use hallguard_incident::model::{
 use hallguard_incident::store::{self, incidents};
 use hallguard_incident::upgrade;
 use hallguard_platform::db::Database;
-use hallguard_platform::testing::TestDatabase;
+use hallguard_platform::testing::{TestDatabase, migrations_before};
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::incident::v1 as pb;
 use prost::Message;
@@ -23,15 +21,7 @@ use sqlx::AnyPool;
 
 /// The incident tables as the version before 0103 left them.
 async fn before_0103(test: &TestDatabase) -> Database {
-    let mut migrator = sqlx::migrate!("./migrations");
-    migrator.migrations = Cow::Owned(
-        migrator
-            .migrations
-            .iter()
-            .filter(|migration| migration.version < 103)
-            .cloned()
-            .collect(),
-    );
+    let migrator = migrations_before(sqlx::migrate!("./migrations"), 103);
     Database::open(&test.target("incident"), Some(migrator))
         .await
         .unwrap()

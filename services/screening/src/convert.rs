@@ -1,50 +1,19 @@
 //! Protobuf to and from screening's domain types: the one place the handlers' words
 //! (`pb::`) meet the store's ([`crate::model`]).
 
-use hallguard_domain::person::{Person, PersonKind};
 use hallguard_platform::error::{Result, ServiceError};
+pub use hallguard_platform::people::{person, person_ref};
 use hallguard_platform::timestamps::millis_to_timestamp;
-use hallguard_proto::common::v1 as common;
 use hallguard_proto::screening::v1 as pb;
 
 use crate::decision::{Outcome, Reason};
 use crate::model::{CheckInRecord, CommunityReport, QuarantineHold, RiskArea, RiskLevel};
 
-/// A person reference already checked by `validate::person` (kind is visitor or staff).
-pub fn person(person: &common::PersonRef, field: &str) -> Result<Person> {
-    let kind = match common::PersonKind::try_from(person.kind) {
-        Ok(common::PersonKind::Visitor) => PersonKind::Visitor,
-        Ok(common::PersonKind::Staff) => PersonKind::Staff,
-        _ => {
-            return Err(ServiceError::invalid(
-                format!("{field}.kind"),
-                "must be VISITOR or STAFF",
-            ));
-        }
-    };
-    Ok(Person {
-        site_id: person.site_id.clone(),
-        kind,
-        person_id: person.person_id.clone(),
-    })
-}
-
-fn person_ref(person: Person) -> common::PersonRef {
-    common::PersonRef {
-        site_id: person.site_id,
-        kind: match person.kind {
-            PersonKind::Visitor => common::PersonKind::Visitor,
-            PersonKind::Staff => common::PersonKind::Staff,
-        } as i32,
-        person_id: person.person_id,
-    }
-}
-
 /// A hold as the contracts show it.
 pub fn hold_message(hold: QuarantineHold) -> pb::QuarantineHold {
     pb::QuarantineHold {
         hold_id: hold.hold_id,
-        person: Some(person_ref(hold.person)),
+        person: Some(person_ref(&hold.person)),
         incident_id: hold.incident_id,
         reason: hold.reason,
         placed_at: Some(millis_to_timestamp(hold.placed_at)),

@@ -2,19 +2,10 @@
 //! protobuf here (`convert.rs` maps them) and no SQL (`store/`).
 
 use hallguard_domain::person::Person;
+pub use hallguard_domain::stored::UnknownValue;
 
 use crate::decision::{Outcome, Reason};
 use crate::risk::Visit;
-
-/// A stored value that is not what its column holds.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{column}: {value:?} is not a stored value")]
-pub struct UnknownValue {
-    /// The column.
-    pub column: &'static str,
-    /// What it held.
-    pub value: String,
-}
 
 /// A quarantine hold placed by the incident service: the person is refused at every
 /// gate until it is lifted.

@@ -3,11 +3,9 @@
 //! (holds, risk areas, reports, registrations, checks).
 #![allow(clippy::unwrap_used)]
 
-use std::borrow::Cow;
-
 use hallguard_domain::person::PersonKind;
 use hallguard_platform::db::Database;
-use hallguard_platform::testing::TestDatabase;
+use hallguard_platform::testing::{TestDatabase, migrations_before};
 use hallguard_screening::decision::{Outcome, Reason};
 use hallguard_screening::model::RiskLevel;
 use hallguard_screening::risk::Visit;
@@ -16,15 +14,7 @@ use hallguard_screening::store;
 #[tokio::test]
 async fn old_holds_areas_reports_and_registrations_read_back_whole() {
     let test = TestDatabase::new();
-    let mut before = sqlx::migrate!("./migrations");
-    before.migrations = Cow::Owned(
-        before
-            .migrations
-            .iter()
-            .filter(|migration| migration.version < 102)
-            .cloned()
-            .collect(),
-    );
+    let before = migrations_before(sqlx::migrate!("./migrations"), 102);
     let old = Database::open(&test.target("screening"), Some(before))
         .await
         .unwrap();

@@ -2,18 +2,9 @@
 //! the store: no protobuf here (`convert.rs` maps them) and no SQL (`store/`).
 
 use hallguard_domain::health_code::CodeColour;
+pub use hallguard_domain::stored::UnknownValue;
 
 use crate::health::Symptom;
-
-/// A stored value that is not what its column holds.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{column}: {value:?} is not a stored value")]
-pub struct UnknownValue {
-    /// The column.
-    pub column: &'static str,
-    /// What it held.
-    pub value: String,
-}
 
 /// A member of staff on a hall's roster.
 #[derive(Debug, Clone, PartialEq, Eq)]

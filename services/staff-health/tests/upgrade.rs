@@ -2,26 +2,16 @@
 //! databases: ';'-joined lists become JSON arrays, colours stored names.
 #![allow(clippy::unwrap_used)]
 
-use std::borrow::Cow;
-
 use hallguard_domain::health_code::CodeColour;
 use hallguard_platform::db::Database;
-use hallguard_platform::testing::TestDatabase;
+use hallguard_platform::testing::{TestDatabase, migrations_before};
 use hallguard_staff_health::health::Symptom;
 use hallguard_staff_health::store;
 
 #[tokio::test]
 async fn old_roster_checks_sweeps_and_slots_read_back_whole() {
     let test = TestDatabase::new();
-    let mut before = sqlx::migrate!("./migrations");
-    before.migrations = Cow::Owned(
-        before
-            .migrations
-            .iter()
-            .filter(|migration| migration.version < 101)
-            .cloned()
-            .collect(),
-    );
+    let before = migrations_before(sqlx::migrate!("./migrations"), 101);
     let old = Database::open(&test.target("staff-health"), Some(before))
         .await
         .unwrap();

@@ -18,8 +18,4 @@ pub mod incidents;
 pub mod organisation;
 pub mod tasks;
 
-/// A stored value that does not decode: the database holds something this version
-/// never writes.
-pub(crate) fn corrupt(error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
-    sqlx::Error::Decode(Box::new(error))
-}
+pub(crate) use hallguard_platform::db::corrupt;

@@ -28,8 +28,4 @@ pub const RETENTION: &[&str] = &[
     hallguard_platform::idempotency::EXPIRED_KEYS,
 ];
 
-/// A stored value that does not decode: the database holds something this version
-/// never writes.
-pub(crate) fn corrupt(error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
-    sqlx::Error::Decode(Box::new(error))
-}
+pub(crate) use hallguard_platform::db::corrupt;

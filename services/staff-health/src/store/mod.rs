@@ -32,11 +32,7 @@ pub const RETENTION: &[&str] = &[
     hallguard_platform::idempotency::EXPIRED_KEYS,
 ];
 
-/// A stored value that does not decode: the database holds something this version
-/// never writes.
-pub(crate) fn corrupt(error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
-    sqlx::Error::Decode(Box::new(error))
-}
+pub(crate) use hallguard_platform::db::corrupt;
 
 /// A JSON array of texts as stored.
 pub(crate) fn texts(json: &str) -> std::result::Result<Vec<String>, sqlx::Error> {
