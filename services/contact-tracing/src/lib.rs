@@ -24,9 +24,11 @@ use std::time::Instant;
 
 use hallguard_domain::hall::Halls;
 use hallguard_domain::time::now_millis;
+use hallguard_platform::assembly::Assembly;
 use hallguard_platform::config::Settings;
-use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
+use hallguard_platform::db::{DatabaseError, DatabaseTarget};
 use hallguard_platform::server::ServiceParts;
+use hallguard_platform::sized;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracingServer;
 use hallguard_tracing_engine::Presence;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig, SiteClock};
@@ -202,13 +204,13 @@ pub async fn rebuild_in_pages(
 /// the server.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
     let halls = &settings.halls;
-    let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
-    let purged =
-        retention::purge_database(&database.pool, halls, retention::cutoff(halls, now_millis())).await?;
+    let base = Assembly::open(NAME, target, sqlx::migrate!("./migrations")).await?;
+    let pool = base.pool();
+    let purged = retention::purge_database(&pool, halls, retention::cutoff(halls, now_millis())).await?;
     if purged > 0 {
         tracing::info!(purged, "presence past retention deleted at start");
     }
-    let (graph, rebuilt) = rebuild(&database.pool, halls).await?;
+    let (graph, rebuilt) = rebuild(&pool, halls).await?;
     let last_build_millis = rebuilt.millis;
     service::record_graph(&graph);
     hallguard_platform::metrics::METRICS
@@ -216,7 +218,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         .set(last_build_millis as f64 / 1000.0);
     let graph = Arc::new(RwLock::new(graph));
     let follower = Arc::new(follow::Follower::new(
-        database.pool.clone(),
+        pool.clone(),
         graph.clone(),
         halls.clone(),
         rebuilt.followed_seq,
@@ -225,33 +227,18 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
     if let Err(error) = follower.catch_up().await {
         tracing::warn!(%error, "first follow of the presence table failed; the follower retries");
     }
-    let tasks = vec![
-        follower.clone().task(),
-        retention::task(
-            database.pool.clone(),
-            graph.clone(),
-            halls.clone(),
-            settings.retention_interval,
-        ),
-    ];
-    let service = service::ContactTracingService::new(
-        database.pool.clone(),
-        graph,
-        follower,
+    let base = base.with_task(follower.clone().task()).with_task(retention::task(
+        pool.clone(),
+        graph.clone(),
         halls.clone(),
-        last_build_millis,
-    );
-    let server = ContactTracingServer::new(service)
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(ServiceParts {
-        name: NAME,
-        routes: tonic::service::Routes::new(server),
-        service_names: vec!["hallguard.contact_tracing.v1.ContactTracing"],
-        roles: roles::rpc_roles(),
-        pool: database.pool,
-        outbox_worker: None,
-        tasks,
-        on_shutdown: Vec::new(),
-    })
+        settings.retention_interval,
+    ));
+    let service =
+        service::ContactTracingService::new(pool, graph, follower, halls.clone(), last_build_millis);
+    let server = sized!(ContactTracingServer::new(service), settings);
+    Ok(base.parts(
+        tonic::service::Routes::new(server),
+        vec!["hallguard.contact_tracing.v1.ContactTracing"],
+        roles::rpc_roles(),
+    ))
 }

@@ -31,60 +31,53 @@ pub mod upgrade;
 pub mod upward;
 pub mod workflow;
 
+use hallguard_platform::assembly::Assembly;
 use hallguard_platform::config::Settings;
-use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
+use hallguard_platform::db::{DatabaseError, DatabaseTarget};
 use hallguard_platform::feed::Feed;
-use hallguard_platform::outbox::OutboxWorker;
-use hallguard_platform::peers::PeerDeliver;
 use hallguard_platform::server::ServiceParts;
+use hallguard_platform::sized;
 use hallguard_proto::incident::v1::hygiene_server::HygieneServer;
 use hallguard_proto::incident::v1::incidents_server::IncidentsServer;
 
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "incident";
 
-/// Opens the database and assembles the gRPC surface with its outbox worker.
+/// Opens the database (carrying old incidents over), and assembles the gRPC surface
+/// with its outbox worker, the overdue-task announcer and the contact refresh.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
-    let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
-    upgrade::carry_over_incidents(&database.pool).await?;
-    let worker = OutboxWorker::new(
-        database.pool.clone(),
-        PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
-    );
+    let base = Assembly::open(NAME, target, sqlx::migrate!("./migrations"))
+        .await?
+        .with_outbox(settings);
+    upgrade::carry_over_incidents(&base.pool()).await?;
     let feed = Feed::default();
-    let service = service::IncidentService::new(
-        database.pool.clone(),
-        settings.halls.clone(),
-        peers::Tracing::new(&settings.peers, &settings.service_token),
-        feed.clone(),
-    );
-    let tasks = vec![
-        duty_desk::announce_overdue_tasks(database.pool.clone(), feed.clone()),
-        refresh::task(
-            database.pool.clone(),
-            peers::Tracing::new(&settings.peers, &settings.service_token),
+    let tracer = peers::Tracing::new(&settings.peers, &settings.service_token);
+    let incidents = sized!(
+        IncidentsServer::new(service::IncidentService::new(
+            base.pool(),
+            settings.halls.clone(),
+            tracer.clone(),
             feed.clone(),
-            settings.contact_refresh,
-        ),
-    ];
-    let incidents = IncidentsServer::new(service)
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    let hygiene = HygieneServer::new(service::HygieneService::new(
-        database.pool.clone(),
-        settings.halls.clone(),
-        feed.clone(),
-    ))
-    .max_decoding_message_size(settings.max_message_bytes)
-    .max_encoding_message_size(settings.max_message_bytes);
-    Ok(ServiceParts {
-        name: NAME,
-        routes: tonic::service::Routes::new(incidents).add_service(hygiene),
-        service_names: vec!["hallguard.incident.v1.Incidents", "hallguard.incident.v1.Hygiene"],
-        roles: roles::rpc_roles(),
-        pool: database.pool,
-        outbox_worker: Some(worker),
-        tasks,
-        on_shutdown: vec![Box::new(move || feed.close())],
-    })
+        )),
+        settings
+    );
+    let hygiene = sized!(
+        HygieneServer::new(service::HygieneService::new(
+            base.pool(),
+            settings.halls.clone(),
+            feed.clone(),
+        )),
+        settings
+    );
+    let announcer = duty_desk::announce_overdue_tasks(base.pool(), feed.clone());
+    let refresh = refresh::task(base.pool(), tracer, feed.clone(), settings.contact_refresh);
+    Ok(base
+        .with_task(announcer)
+        .with_task(refresh)
+        .on_shutdown(move || feed.close())
+        .parts(
+            tonic::service::Routes::new(incidents).add_service(hygiene),
+            vec!["hallguard.incident.v1.Incidents", "hallguard.incident.v1.Hygiene"],
+            roles::rpc_roles(),
+        ))
 }

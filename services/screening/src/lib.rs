@@ -25,53 +25,35 @@ pub mod store;
 pub mod validate;
 pub mod zones;
 
+use hallguard_platform::assembly::Assembly;
 use hallguard_platform::config::Settings;
-use hallguard_platform::db::{Database, DatabaseError, DatabaseTarget};
-use hallguard_platform::outbox::OutboxWorker;
-use hallguard_platform::peers::PeerDeliver;
+use hallguard_platform::db::{DatabaseError, DatabaseTarget};
 use hallguard_platform::pseudonym::Pseudonymizer;
-use hallguard_platform::retention;
 use hallguard_platform::server::ServiceParts;
+use hallguard_platform::sized;
 use hallguard_proto::screening::v1::screening_server::ScreeningServer;
 
 /// The service's name: its database namespace and its name in logs.
 pub const NAME: &str = "screening";
 
-/// Opens the database and assembles the gRPC surface with its outbox worker.
+/// Opens the database and assembles the gRPC surface with its outbox worker and retention.
 pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<ServiceParts, DatabaseError> {
-    let database = Database::open(target, Some(sqlx::migrate!("./migrations"))).await?;
-    let retention = retention::start(
-        NAME,
-        database.pool.clone(),
-        settings.halls.clone(),
-        store::RETENTION,
-        settings.retention_interval,
-    )
-    .await?;
-    let worker = OutboxWorker::new(
-        database.pool.clone(),
-        PeerDeliver::new(&settings.peers, &settings.service_token, settings.request_timeout),
-    )
-    // Presence goes to contact tracing in batches of up to 200 events per request.
-    .with_batched_kinds(&hallguard_platform::outbound::batched_kinds());
+    let base = Assembly::open(NAME, target, sqlx::migrate!("./migrations"))
+        .await?
+        .with_retention(settings, store::RETENTION)
+        .await?
+        .with_outbox(settings);
     let service = service::ScreeningService::new(
-        database.pool.clone(),
+        base.pool(),
         settings.halls.clone(),
         Pseudonymizer::new(settings.id_hash_key.clone()),
-        worker.waker(),
+        base.outbox_waker(),
     );
     let feed = service.feed();
-    let server = ScreeningServer::new(service)
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
-    Ok(ServiceParts {
-        name: NAME,
-        routes: tonic::service::Routes::new(server),
-        service_names: vec!["hallguard.screening.v1.Screening"],
-        roles: roles::rpc_roles(),
-        pool: database.pool,
-        outbox_worker: Some(worker),
-        tasks: vec![retention],
-        on_shutdown: vec![Box::new(move || feed.close())],
-    })
+    let server = sized!(ScreeningServer::new(service), settings);
+    Ok(base.on_shutdown(move || feed.close()).parts(
+        tonic::service::Routes::new(server),
+        vec!["hallguard.screening.v1.Screening"],
+        roles::rpc_roles(),
+    ))
 }
