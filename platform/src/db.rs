@@ -213,6 +213,15 @@ pub fn corrupt(error: impl std::error::Error + Send + Sync + 'static) -> sqlx::E
     sqlx::Error::Decode(Box::new(error))
 }
 
+/// Rows decoded into domain values (`TryFrom` each row type); the first row that does not
+/// decode is the error.
+pub fn decode_all<R, T>(rows: Vec<R>) -> Result<Vec<T>, sqlx::Error>
+where
+    T: TryFrom<R, Error = sqlx::Error>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

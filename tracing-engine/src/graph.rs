@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::Millis;
 use crate::evidence::{GroupEvidence, PairRecord};
-use crate::halls::Halls;
+use crate::halls::HallMap;
 pub use crate::halls::{GroupKey, SiteClock};
 use crate::model::{
     Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, SiteIdx, Stay,
@@ -74,7 +74,7 @@ pub struct GraphStats {
 pub struct CoPresenceGraph {
     config: EngineConfig,
     pub(crate) people: Interner<PersonKey>,
-    halls: Halls,
+    halls: HallMap,
     /// Per person: their site and their index among the site's people, so whole-graph
     /// passes can work site by site on small dense arrays.
     pub(crate) person_site: Vec<(SiteIdx, u32)>,
@@ -685,7 +685,7 @@ fn intern_people(
 fn register_people(
     people: &Interner<PersonKey>,
     known: usize,
-    halls: &mut Halls,
+    halls: &mut HallMap,
     person_site: &mut Vec<(SiteIdx, u32)>,
     site_people: &mut Vec<Vec<PersonIdx>>,
 ) {
@@ -718,7 +718,7 @@ struct Filed {
 
 /// Files stays into their groups, borrowed apart from the people.
 struct Filing<'a> {
-    halls: &'a mut Halls,
+    halls: &'a mut HallMap,
     groups: &'a mut Vec<Group>,
     ids: &'a mut HashMap<GroupKey, u32>,
     free: &'a mut Vec<u32>,
@@ -817,7 +817,7 @@ thread_local! {
 /// Sweeps groups, in parallel, biggest first so the cores finish together.
 fn sweep_groups(
     groups: &[Group],
-    halls: &Halls,
+    halls: &HallMap,
     floors: &Floors,
     mut ids: Vec<u32>,
 ) -> Vec<(u32, GroupEvidence)> {

@@ -29,9 +29,10 @@ pub struct GroupKey {
     pub day: i64,
 }
 
-/// Places, sites, clocks and seats.
+/// The engine's map of the halls it serves: places, the hall each belongs to, clocks,
+/// zone kinds and seats (not `hallguard_domain::hall::Halls`, the hall files).
 #[derive(Debug, Default)]
-pub(crate) struct Halls {
+pub(crate) struct HallMap {
     pub(crate) places: Interner<PlaceKey>,
     sites: Interner<String>,
     place_site: Vec<SiteIdx>,
@@ -42,7 +43,7 @@ pub(crate) struct Halls {
     pub(crate) geometry: SeatGeometry,
 }
 
-impl Halls {
+impl HallMap {
     /// The index of a site, added if new.
     pub(crate) fn site(&mut self, site_id: &str) -> SiteIdx {
         match self.sites.get(site_id) {

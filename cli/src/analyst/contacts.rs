@@ -89,7 +89,7 @@ pub(super) async fn contacts(args: ContactsArgs) -> Result<String, AnalystError>
     };
     let mut client = ContactTracingClient::new(connection.channel(Service::ContactTracing).await?);
     let found = client
-        .find_contacts(query.clone())
+        .find_contacts(query)
         .await
         .map_err(|status| connection.explain(Service::ContactTracing, status))?
         .into_inner();
@@ -107,13 +107,10 @@ pub(super) async fn contacts(args: ContactsArgs) -> Result<String, AnalystError>
     }
     let needs_graph =
         args.svg.is_some() || matches!(args.format, ContactsFormat::Graphml | ContactsFormat::Dot);
+    // The graph formats draw the contacts already found, as ExportSubgraph would.
     let graph = if needs_graph {
-        let export = client
-            .export_subgraph(ExportSubgraphRequest { query: Some(query) })
-            .await
-            .map_err(|status| connection.explain(Service::ContactTracing, status))?
-            .into_inner();
-        ContactGraph::from_export(&export)
+        let index = args.person.reference();
+        ContactGraph::from_export(&hallguard_contact_tracing::convert::subgraph(&index, &found))
     } else {
         ContactGraph::default()
     };

@@ -26,8 +26,7 @@ use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
-    DaysBefore, ExportSubgraphRequest, FindClustersRequest, FindContactsRequest, RuleOverrides, ZoneRule,
-    find_contacts_request,
+    DaysBefore, FindClustersRequest, FindContactsRequest, RuleOverrides, ZoneRule, find_contacts_request,
 };
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::{GetIncidentRequest, ListContactsRequest, ListIncidentsRequest};

@@ -372,3 +372,50 @@ pub fn secondary_message(graph: &CoPresenceGraph, secondary: &SecondaryContact) 
         category: secondary.contact.category.to_string(),
     }
 }
+
+/// The people of a contact query as nodes (index, ring 1, ring 2) and their exposures
+/// as edges: index to each close contact, each close contact to their secondary contacts.
+/// Clients that already hold the contacts (the analyst's graph formats) draw the same
+/// graph from them without asking again.
+pub fn subgraph(index: &common::PersonRef, found: &pb::FindContactsResponse) -> pb::ExportSubgraphResponse {
+    let mut nodes = vec![pb::SubgraphNode {
+        person: Some(index.clone()),
+        ring: 0,
+    }];
+    let mut edges = Vec::new();
+    let mut position: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let node_key = |person: &Option<common::PersonRef>| {
+        person
+            .as_ref()
+            .map(|p| format!("{}/{}/{}", p.site_id, p.kind, p.person_id))
+            .unwrap_or_default()
+    };
+    for contact in &found.close_contacts {
+        let at = nodes.len() as u32;
+        position.insert(node_key(&contact.person), at);
+        nodes.push(pb::SubgraphNode {
+            person: contact.person.clone(),
+            ring: 1,
+        });
+        edges.push(pb::SubgraphEdge {
+            from: 0,
+            to: at,
+            exposures: contact.exposures.clone(),
+        });
+    }
+    for secondary in &found.secondary_contacts {
+        let at = nodes.len() as u32;
+        nodes.push(pb::SubgraphNode {
+            person: secondary.person.clone(),
+            ring: 2,
+        });
+        if let Some(&via) = position.get(&node_key(&secondary.via)) {
+            edges.push(pb::SubgraphEdge {
+                from: via,
+                to: at,
+                exposures: secondary.exposures.clone(),
+            });
+        }
+    }
+    pb::ExportSubgraphResponse { nodes, edges }
+}

@@ -284,54 +284,6 @@ fn find_contacts(
     })
 }
 
-/// The people of a contact query as nodes (index, ring 1, ring 2) and their exposures
-/// as edges: index to each close contact, each close contact to their secondary contacts.
-fn subgraph(
-    index: &hallguard_tracing_engine::PersonKey,
-    found: &pb::FindContactsResponse,
-) -> pb::ExportSubgraphResponse {
-    let mut nodes = vec![pb::SubgraphNode {
-        person: Some(convert::person_ref(index)),
-        ring: 0,
-    }];
-    let mut edges = Vec::new();
-    let mut position: HashMap<String, u32> = HashMap::new();
-    let node_key = |person: &Option<hallguard_proto::common::v1::PersonRef>| {
-        person
-            .as_ref()
-            .map(|p| format!("{}/{}/{}", p.site_id, p.kind, p.person_id))
-            .unwrap_or_default()
-    };
-    for contact in &found.close_contacts {
-        let at = nodes.len() as u32;
-        position.insert(node_key(&contact.person), at);
-        nodes.push(pb::SubgraphNode {
-            person: contact.person.clone(),
-            ring: 1,
-        });
-        edges.push(pb::SubgraphEdge {
-            from: 0,
-            to: at,
-            exposures: contact.exposures.clone(),
-        });
-    }
-    for secondary in &found.secondary_contacts {
-        let at = nodes.len() as u32;
-        nodes.push(pb::SubgraphNode {
-            person: secondary.person.clone(),
-            ring: 2,
-        });
-        if let Some(&via) = position.get(&node_key(&secondary.via)) {
-            edges.push(pb::SubgraphEdge {
-                from: via,
-                to: at,
-                exposures: secondary.exposures.clone(),
-            });
-        }
-    }
-    pb::ExportSubgraphResponse { nodes, edges }
-}
-
 #[tonic::async_trait]
 impl ContactTracing for ContactTracingService {
     #[tracing::instrument(skip_all)]
@@ -595,7 +547,7 @@ impl ContactTracing for ContactTracingService {
                     .ok_or_else(|| ContactTracingError::invalid("query", "is required"))?;
                 let found = find_contacts(graph, &halls, &query)?;
                 let index = convert::person_key(query.person.as_ref(), "query.person")?;
-                Ok(subgraph(&index, &found))
+                Ok(convert::subgraph(&convert::person_ref(&index), &found))
             })
             .await?;
         Ok(Response::new(response))

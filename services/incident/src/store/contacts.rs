@@ -2,6 +2,7 @@
 //! evidence, status and the incident a positive result opened.
 
 use hallguard_domain::person::Person;
+use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
@@ -129,10 +130,7 @@ pub async fn list(pool: &AnyPool, incident_id: &str) -> Result<Vec<FollowUpConta
     .bind(incident_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(FollowUpContact::try_from)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(decode_all::<_, FollowUpContact>(rows)?)
 }
 
 /// One contact, or NOT_FOUND naming `contact_id`.

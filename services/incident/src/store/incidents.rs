@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use hallguard_domain::person::Person;
 use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
+use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
@@ -164,10 +165,7 @@ pub async fn list(
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(Incident::try_from)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(decode_all::<_, Incident>(rows)?)
 }
 
 /// The other incidents whose person is in an isolation room.
@@ -183,10 +181,7 @@ pub async fn in_isolation_room(
     .bind(except_incident_id)
     .fetch_all(&mut **transaction)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(Incident::try_from)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(decode_all::<_, Incident>(rows)?)
 }
 
 /// Open incidents (of every hall), oldest first.

@@ -3,6 +3,7 @@
 
 use hallguard_domain::time::{MINUTE_MS, now_millis};
 use hallguard_platform::db::begin_write;
+use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
@@ -152,10 +153,7 @@ pub async fn list(pool: &AnyPool, incident_id: &str, open_only: bool) -> Result<
     .bind(i64::from(open_only))
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(Task::try_from)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(decode_all::<_, Task>(rows)?)
 }
 
 async fn one<'c, E>(executor: E, task_id: &str) -> Result<Task>

@@ -1,6 +1,7 @@
 //! Quarantine holds as stored.
 
 use hallguard_domain::person::Person;
+use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool};
@@ -131,8 +132,5 @@ pub async fn list(
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(QuarantineHold::try_from)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(decode_all::<_, QuarantineHold>(rows)?)
 }

@@ -1,5 +1,6 @@
 //! Registrations without a health code and the community reports they raise.
 
+use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -171,10 +172,7 @@ pub async fn reports(
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(CommunityReport::try_from)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(decode_all::<_, CommunityReport>(rows)?)
 }
 
 /// Marks a report handled; acknowledging twice keeps the first acknowledgement.

@@ -1,6 +1,7 @@
 //! The risk-area list as stored: listings are added and expired at run time, never
 //! deleted, so a decision can be explained by the list as it stood.
 
+use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool};
@@ -115,8 +116,5 @@ pub async fn list(pool: &AnyPool, as_of: i64, include_all: bool) -> Result<Vec<R
     .bind(as_of)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(RiskArea::try_from)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(decode_all::<_, RiskArea>(rows)?)
 }

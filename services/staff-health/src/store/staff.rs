@@ -1,6 +1,7 @@
 //! The roster as stored.
 
 use hallguard_domain::time::now_millis;
+use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -79,13 +80,6 @@ where
     Ok(StaffMember::try_from(row)?)
 }
 
-fn members(rows: Vec<MemberRow>) -> Result<Vec<StaffMember>> {
-    Ok(rows
-        .into_iter()
-        .map(StaffMember::try_from)
-        .collect::<std::result::Result<_, _>>()?)
-}
-
 /// Every member of a hall, by staff id.
 pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<StaffMember>> {
     let rows: Vec<MemberRow> = sqlx::query_as(&format!(
@@ -94,7 +88,7 @@ pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<StaffMember>> {
     .bind(site_id)
     .fetch_all(pool)
     .await?;
-    members(rows)
+    Ok(decode_all::<_, StaffMember>(rows)?)
 }
 
 /// A page of the roster matching a query (name, id or department, case-insensitive) and
@@ -122,5 +116,5 @@ pub async fn search(
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    members(rows)
+    Ok(decode_all::<_, StaffMember>(rows)?)
 }
