@@ -11,6 +11,7 @@
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`connections`]: connection and stream limits, idle connections closed.
 //! - [`catch_panic`]: a panic in a handler answers INTERNAL for that call only.
+//! - [`structured`]: documents as `google.protobuf.Struct`, JSON in the database.
 //! - [`status`]: building `tonic::Status` values with field violations.
 //! - [`error`]: the handlers' error type; [`validate`]: request checks naming the field.
 //! - [`feed`]: live duty-desk feeds per hall; [`metrics`]: Prometheus metrics.
@@ -42,6 +43,7 @@ pub mod pseudonym;
 pub mod retention;
 pub mod server;
 pub mod status;
+pub mod structured;
 pub mod tasks;
 pub mod telemetry;
 pub mod testing;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use hallguard::ServiceRole;
 use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::{PeerInterceptor, Role};
+use hallguard_platform::structured;
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef};
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
@@ -78,8 +79,7 @@ async fn first_incident(hall: &TestHall) -> Incident {
 
 /// The zones step 6 ordered disinfected, from its record.
 fn ordered_zones(incident: &Incident) -> Vec<String> {
-    let detail: serde_json::Value =
-        serde_json::from_str(&incident.steps.last().unwrap().detail_json).unwrap();
+    let detail = structured::to_json(incident.steps.last().unwrap().detail.as_ref().unwrap());
     detail["ordered_zones"]
         .as_array()
         .unwrap()
@@ -289,6 +289,28 @@ async fn scenario_one_through_all_seven_steps() {
     neighbours.sort();
     assert_eq!(traced_people, neighbours);
     assert_eq!(contacts.len(), 3, "two neighbours and the bus driver");
+    // Each traced contact carries its evidence typed, as contact tracing found it: the
+    // entry queue at the gate, the rule that made them a contact.
+    for contact in contacts.iter().filter(|c| c.category != "added-by-hand") {
+        let exposure = contact.evidence.first().expect("a traced contact has evidence");
+        let place = exposure.place.as_ref().unwrap();
+        assert_eq!(
+            place.kind(),
+            hallguard_proto::contact_tracing::v1::PlaceKind::EntryQueue
+        );
+        assert_eq!(place.place_id, "gate-east-in");
+        assert_eq!(
+            exposure.rule(),
+            hallguard_proto::contact_tracing::v1::ExposureRule::EntryQueue
+        );
+        assert!(!exposure.spans.is_empty());
+    }
+    assert!(
+        contacts
+            .iter()
+            .filter(|c| c.category == "added-by-hand")
+            .all(|c| c.evidence.is_empty())
+    );
     let screening_desk = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
     let held = eventually(100, || active_holds(&screening_desk), |held| *held == 2).await;
     assert_eq!(held, 2);
@@ -307,7 +329,7 @@ async fn scenario_one_through_all_seven_steps() {
         .unwrap()
         .into_inner();
     assert_eq!(report.incident.unwrap().state(), IncidentState::ReportedUpward);
-    let json: serde_json::Value = serde_json::from_str(&report.report_json).unwrap();
+    let json = structured::to_json(report.report.as_ref().unwrap());
     assert_eq!(json["contacts"].as_array().unwrap().len(), 3);
     assert_eq!(json["classification"], "suspected");
     assert!(report.report_markdown.contains("## Contacts (3)"));
@@ -1129,10 +1151,7 @@ async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later()
         .entries;
     let added: Vec<_> = audit.iter().filter(|e| e.action == "contact_added").collect();
     assert_eq!(added.len(), 2);
-    assert!(
-        added
-            .iter()
-            .all(|e| e.actor == "contact-refresh" && e.detail_json.contains("tax-area"))
-    );
+    assert!(added.iter().all(|e| e.actor == "contact-refresh"
+        && structured::to_json(e.detail.as_ref().unwrap())["evidence"][0]["place"] == "tax-area"));
     hall.stop().await;
 }

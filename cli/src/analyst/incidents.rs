@@ -2,6 +2,7 @@
 //! report.
 
 use super::*;
+use hallguard_platform::structured;
 
 /// `incidents` subcommands.
 #[derive(Debug, Subcommand)]
@@ -114,7 +115,13 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                             .as_ref()
                             .map(|t| local_time(timestamp_to_millis(t), offset))
                             .unwrap_or_default(),
-                        s.detail_json.chars().take(100).collect(),
+                        s.detail
+                            .as_ref()
+                            .map(|detail| structured::to_json(detail).to_string())
+                            .unwrap_or_default()
+                            .chars()
+                            .take(100)
+                            .collect(),
                     ]
                 }),
             ));
@@ -142,10 +149,18 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                 )));
             };
             if json {
-                let value: serde_json::Value = serde_json::from_str(&report.detail_json).unwrap_or_default();
+                let value = report
+                    .detail
+                    .as_ref()
+                    .map(structured::to_json)
+                    .unwrap_or_default();
                 return Ok(serde_json::to_string_pretty(&value).unwrap_or_default());
             }
-            let recorded: serde_json::Value = serde_json::from_str(&report.detail_json).unwrap_or_default();
+            let recorded = report
+                .detail
+                .as_ref()
+                .map(structured::to_json)
+                .unwrap_or_default();
             let confirmed = recorded["classification"] == "confirmed";
             let contacts = client
                 .list_contacts(ListContactsRequest { incident_id })

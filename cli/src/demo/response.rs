@@ -235,7 +235,11 @@ async fn respond(
     Ok(Handled {
         incident: closed,
         upward_markdown: upward.report_markdown,
-        upward_json: upward.report_json,
+        upward_json: upward
+            .report
+            .as_ref()
+            .map(|report| hallguard_platform::structured::to_json(report).to_string())
+            .unwrap_or_default(),
         disinfected_zones: zones,
     })
 }
@@ -245,7 +249,11 @@ fn ordered_zones(incident: &Incident) -> Vec<String> {
     let Some(record) = incident.steps.iter().rev().find(|s| s.step == 6) else {
         return Vec::new();
     };
-    let detail: serde_json::Value = serde_json::from_str(&record.detail_json).unwrap_or_default();
+    let detail = record
+        .detail
+        .as_ref()
+        .map(hallguard_platform::structured::to_json)
+        .unwrap_or_default();
     detail["ordered_zones"]
         .as_array()
         .map(|zones| {

@@ -4,14 +4,16 @@
 use hallguard_domain::person::Person;
 use hallguard_platform::error::{Result, ServiceError};
 pub use hallguard_platform::people::{person, person_ref};
+use hallguard_platform::structured;
 use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1 as common;
+use hallguard_proto::contact_tracing::v1 as ct;
 use hallguard_proto::incident::v1 as pb;
 
 use crate::hygiene::{RoundDue, Supply, Thermometer};
 use crate::model::{
-    AuditEntry, CodeColour, ContactPerson, ContactStatus, DutyAssignment, DutyPost, FollowUpContact, Group,
-    Incident, IncidentSource, NewIncident, Reading, StepRecord, Task,
+    AuditEntry, CodeColour, ContactPerson, ContactStatus, DutyAssignment, DutyPost, ExposureEvidence,
+    FollowUpContact, Group, Incident, IncidentSource, NewIncident, Reading, StepRecord, Task,
 };
 
 /// An incident's source from the request, or INVALID_ARGUMENT naming `source`.
@@ -99,7 +101,7 @@ pub fn incident_message(incident: &Incident, steps: &[StepRecord]) -> pb::Incide
             .iter()
             .map(|record| pb::StepRecord {
                 step: record.step as u32,
-                detail_json: record.detail_json.clone(),
+                detail: Some(document(&record.detail_json)),
                 recorded_by: record.recorded_by.clone(),
                 recorded_at: Some(millis_to_timestamp(record.recorded_at)),
             })
@@ -129,7 +131,7 @@ pub fn audit_message(entry: AuditEntry) -> pb::AuditEntry {
         incident_id: entry.incident_id.unwrap_or_default(),
         actor: entry.actor,
         action: entry.action,
-        detail_json: entry.detail_json,
+        detail: Some(document(&entry.detail_json)),
         at: Some(millis_to_timestamp(entry.at)),
     }
 }
@@ -181,7 +183,7 @@ pub fn contact_message(contact: &FollowUpContact) -> pb::FollowUpContact {
         person: Some(contact_person_ref(&contact.person)),
         ring: contact.ring,
         status: contact_status_message(contact.status) as i32,
-        evidence_json: contact.evidence_json.clone(),
+        evidence: contact.evidence.iter().map(exposure_message).collect(),
         category: contact.category.clone(),
         linked_incident_id: contact.linked_incident_id.clone().unwrap_or_default(),
     }
@@ -284,5 +286,92 @@ pub fn thermometer_message(thermometer: Thermometer) -> pb::Thermometer {
         gate_id: thermometer.gate_id,
         working: thermometer.working,
         updated_at: thermometer.updated_at.map(millis_to_timestamp),
+    }
+}
+
+/// An exposure as contact tracing sent it, kept as evidence.
+pub fn exposure_evidence(exposure: &ct::Exposure) -> ExposureEvidence {
+    let place = exposure.place.as_ref();
+    ExposureEvidence {
+        place: place.map(|p| p.place_id.clone()),
+        place_kind: place.map(|p| {
+            match ct::PlaceKind::try_from(p.kind) {
+                Ok(ct::PlaceKind::EntryQueue) => "entry_queue",
+                Ok(ct::PlaceKind::CanteenSeat) => "canteen_seat",
+                _ => "zone",
+            }
+            .to_string()
+        }),
+        other_place: exposure.other_place_id.clone(),
+        rule: match exposure.rule() {
+            ct::ExposureRule::SameZone => "same_zone",
+            ct::ExposureRule::EntryQueue => "entry_queue",
+            ct::ExposureRule::CanteenAdjacent => "canteen_adjacent",
+            ct::ExposureRule::CanteenFacing => "canteen_facing",
+            ct::ExposureRule::Unspecified => "unspecified",
+        }
+        .to_string(),
+        seconds: exposure.seconds,
+        spans: exposure
+            .spans
+            .iter()
+            .map(|span| {
+                (
+                    span.start.as_ref().map(timestamp_to_millis),
+                    span.end.as_ref().map(timestamp_to_millis),
+                )
+            })
+            .collect(),
+        end_unknown: exposure.end_unknown,
+        capped: exposure.capped,
+    }
+}
+
+/// Evidence as the contracts show it: contact tracing's own exposure message.
+pub fn exposure_message(evidence: &ExposureEvidence) -> ct::Exposure {
+    let rule = match evidence.rule_name().as_str() {
+        "same_zone" => ct::ExposureRule::SameZone,
+        "entry_queue" => ct::ExposureRule::EntryQueue,
+        "canteen_adjacent" => ct::ExposureRule::CanteenAdjacent,
+        "canteen_facing" => ct::ExposureRule::CanteenFacing,
+        _ => ct::ExposureRule::Unspecified,
+    };
+    // Rows written before the place's kind was kept: the rule tells it.
+    let kind = match (evidence.place_kind.as_deref(), rule) {
+        (Some("entry_queue"), _) | (None, ct::ExposureRule::EntryQueue) => ct::PlaceKind::EntryQueue,
+        (Some("canteen_seat"), _)
+        | (None, ct::ExposureRule::CanteenAdjacent | ct::ExposureRule::CanteenFacing) => {
+            ct::PlaceKind::CanteenSeat
+        }
+        _ => ct::PlaceKind::Zone,
+    };
+    ct::Exposure {
+        place: evidence.place.as_ref().map(|place_id| ct::Place {
+            kind: kind as i32,
+            place_id: place_id.clone(),
+        }),
+        rule: rule as i32,
+        spans: evidence
+            .spans
+            .iter()
+            .map(|(start, end)| common::TimeWindow {
+                start: start.map(millis_to_timestamp),
+                end: end.map(millis_to_timestamp),
+            })
+            .collect(),
+        seconds: evidence.seconds,
+        other_place_id: evidence.other_place.clone(),
+        end_unknown: evidence.end_unknown,
+        capped: evidence.capped,
+    }
+}
+
+/// A document kept as JSON (a step's substance, an audit entry's detail) as the
+/// contracts carry it; text that is not JSON (never written so) is carried as
+/// `{"text": ...}` rather than lost.
+pub fn document(json: &str) -> prost_types::Struct {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(value) => structured::to_struct(&value),
+        Err(_) => structured::to_struct(&serde_json::json!({ "text": json })),
     }
 }

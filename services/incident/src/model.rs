@@ -270,8 +270,8 @@ pub struct NewContact {
     pub phone: String,
     /// 1 or 2.
     pub ring: u32,
-    /// Evidence from contact tracing, as JSON.
-    pub evidence_json: String,
+    /// Every exposure that made them a contact (none for one added by hand).
+    pub evidence: Vec<ExposureEvidence>,
     /// Category.
     pub category: String,
     /// How they met.
@@ -291,8 +291,8 @@ pub struct FollowUpContact {
     pub ring: u32,
     /// Where the follow-up stands.
     pub status: ContactStatus,
-    /// Evidence from contact tracing, as JSON.
-    pub evidence_json: String,
+    /// Every exposure that made them a contact (none for one added by hand).
+    pub evidence: Vec<ExposureEvidence>,
     /// Category.
     pub category: String,
     /// The incident a positive result opened, if any.
@@ -375,4 +375,41 @@ pub struct DutyAssignment {
     pub post: DutyPost,
     /// The staff member.
     pub staff_id: String,
+}
+
+/// One exposure behind a contact, as contact tracing found it; stored as JSON in the
+/// contact's row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExposureEvidence {
+    /// The place (for a canteen exposure, the index case's seat).
+    pub place: Option<String>,
+    /// What kind of place: `zone`, `entry_queue` or `canteen_seat` (rows written before
+    /// it was kept have none: the rule says).
+    #[serde(default)]
+    pub place_kind: Option<String>,
+    /// For a canteen exposure, the contact's seat.
+    #[serde(default)]
+    pub other_place: String,
+    /// The rule: `same_zone`, `entry_queue`, `canteen_adjacent` or `canteen_facing`
+    /// (older rows hold the contract's names, `EXPOSURE_RULE_SAME_ZONE`, read alike).
+    pub rule: String,
+    /// Seconds of overlap in total.
+    pub seconds: u64,
+    /// The overlapping spans, epoch ms (an end may be unknown).
+    pub spans: Vec<(Option<i64>, Option<i64>)>,
+    /// The last span runs to the query's time: one of the two was still there.
+    #[serde(default)]
+    pub end_unknown: bool,
+    /// A span ends where a stay never closed was cut at the longest plausible stay.
+    #[serde(default)]
+    pub capped: bool,
+}
+
+impl ExposureEvidence {
+    /// The rule's stored name, whichever way the row spelled it.
+    pub fn rule_name(&self) -> String {
+        self.rule
+            .trim_start_matches("EXPOSURE_RULE_")
+            .to_ascii_lowercase()
+    }
 }

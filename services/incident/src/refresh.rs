@@ -122,21 +122,21 @@ async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Re
                     ACTOR,
                     "contact_added",
                     &json!({ "contact_id": contact_id, "ring": contact.ring, "category": contact.category,
-                             "evidence": serde_json::from_str::<serde_json::Value>(&contact.evidence_json).unwrap_or_default() }),
+                             "evidence": serde_json::to_value(&contact.evidence).unwrap_or_default() }),
                 )
                 .await?;
                 added.push(contact_id);
             }
             Some(known) => {
                 // Contacts added by hand keep what the duty officer wrote.
-                if known.category == ADDED_BY_HAND || known.evidence_json == contact.evidence_json {
+                if known.category == ADDED_BY_HAND || known.evidence == contact.evidence {
                     continue;
                 }
                 let contact_id = known.contact_id;
                 store::contacts::set_evidence(
                     &mut transaction,
                     &contact_id,
-                    &contact.evidence_json,
+                    &contact.evidence,
                     &contact.category,
                 )
                 .await?;

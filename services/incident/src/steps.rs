@@ -179,41 +179,6 @@ pub async fn transfer_attempt(
     Ok(incident)
 }
 
-fn evidence(exposures: &[ct::Exposure]) -> String {
-    let spans = |spans: &[TimeWindow]| {
-        spans
-            .iter()
-            .map(|s| {
-                json!([
-                    s.start
-                        .as_ref()
-                        .map(hallguard_platform::timestamps::timestamp_to_millis),
-                    s.end
-                        .as_ref()
-                        .map(hallguard_platform::timestamps::timestamp_to_millis)
-                ])
-            })
-            .collect::<Vec<_>>()
-    };
-    serde_json::Value::from(
-        exposures
-            .iter()
-            .map(|e| {
-                json!({
-                    "place": e.place.as_ref().map(|p| p.place_id.clone()),
-                    "other_place": e.other_place_id,
-                    "rule": ct::ExposureRule::try_from(e.rule).unwrap_or_default().as_str_name(),
-                    "seconds": e.seconds,
-                    "spans": spans(&e.spans),
-                    "end_unknown": e.end_unknown,
-                    "capped": e.capped,
-                })
-            })
-            .collect::<Vec<_>>(),
-    )
-    .to_string()
-}
-
 /// Asks contact tracing for the incident's contacts as of now (ring 1, and ring 2 if
 /// asked) from 4 days before the event (the national protocol) until now: people who met
 /// the person after the event, before isolation (the queue behind them), count too, and
@@ -242,7 +207,7 @@ pub async fn traced_contacts(
             name: String::new(),
             phone: String::new(),
             ring: 1,
-            evidence_json: evidence(&c.exposures),
+            evidence: c.exposures.iter().map(convert::exposure_evidence).collect(),
             category: c.category.clone(),
             note: String::new(),
         });
@@ -253,7 +218,7 @@ pub async fn traced_contacts(
             name: String::new(),
             phone: String::new(),
             ring: 2,
-            evidence_json: evidence(&c.exposures),
+            evidence: c.exposures.iter().map(convert::exposure_evidence).collect(),
             category: c.category.clone(),
             note: format!(
                 "via {}",
@@ -287,7 +252,7 @@ pub async fn tracing(
             name: m.name.clone(),
             phone: m.phone.clone(),
             ring: 1,
-            evidence_json: "[]".into(),
+            evidence: Vec::new(),
             category: ADDED_BY_HAND.into(),
             note: m.note.clone(),
         });
@@ -333,7 +298,7 @@ pub async fn upward_report(
     sent: (i64, i64, i64),
     by: &str,
     utc_offset_minutes: i32,
-) -> Result<(Incident, String, String)> {
+) -> Result<(Incident, serde_json::Value, String)> {
     let mut incident = ready(pool, incident_id, Step::UpwardReport).await?;
     let message = convert::incident_message(
         &incident,
@@ -362,7 +327,7 @@ pub async fn upward_report(
     )
     .await?;
     transaction.commit().await?;
-    Ok((incident, report.to_string(), markdown))
+    Ok((incident, report, markdown))
 }
 
 /// Step 6, ordering: the isolation room's zone and every zone on the person's

@@ -2,6 +2,7 @@
 //! actions, as JSON for systems and as Markdown for people. Pure.
 
 use hallguard_domain::time::format_local;
+use hallguard_platform::structured;
 use hallguard_platform::timestamps::timestamp_to_millis;
 use hallguard_proto::enum_words;
 use hallguard_proto::incident::v1 as pb;
@@ -39,7 +40,7 @@ pub fn json(incident: &pb::Incident, contacts: &[pb::FollowUpContact], confirmed
             "name": Step::from_number(s.step).map_or("", Step::name),
             "recorded_by": s.recorded_by,
             "recorded_at_ms": time(s.recorded_at.as_ref()),
-            "detail": serde_json::from_str::<serde_json::Value>(&s.detail_json).unwrap_or_default(),
+            "detail": s.detail.as_ref().map(structured::to_json).unwrap_or_default(),
         })).collect::<Vec<_>>(),
         "contacts": contacts.iter().map(|c| json!({
             "person_id": c.person.as_ref().map(|p| p.person_id.clone()).unwrap_or_default(),
@@ -51,9 +52,9 @@ pub fn json(incident: &pb::Incident, contacts: &[pb::FollowUpContact], confirmed
 }
 
 /// A step's recorded detail as `key: value` pairs; `*_at_ms` times as local times.
-fn detail_words(detail_json: &str, utc_offset_minutes: i32) -> String {
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(detail_json) else {
-        return detail_json.to_string();
+fn detail_words(detail: Option<&prost_types::Struct>, utc_offset_minutes: i32) -> String {
+    let Some(serde_json::Value::Object(fields)) = detail.map(structured::to_json) else {
+        return String::new();
     };
     fields
         .iter()
@@ -136,7 +137,7 @@ pub fn markdown(
             step.step,
             Step::from_number(step.step).map_or("", Step::name),
             step.recorded_by,
-            detail_words(&step.detail_json, utc_offset_minutes).replace('|', "\\|")
+            detail_words(step.detail.as_ref(), utc_offset_minutes).replace('|', "\\|")
         ));
     }
     out.push_str(&format!(
@@ -184,9 +185,11 @@ mod tests {
             )),
             steps: vec![pb::StepRecord {
                 step: 2,
-                detail_json:
-                    r#"{"isolated_at_ms":1795835880000,"isolation_room_id":"room|1","escalated_from":null}"#
-                        .into(),
+                detail: Some(structured::to_struct(&serde_json::json!({
+                    "isolated_at_ms": 1_795_835_880_000_i64,
+                    "isolation_room_id": "room|1",
+                    "escalated_from": null,
+                }))),
                 recorded_by: "on-site".into(),
                 recorded_at: None,
             }],

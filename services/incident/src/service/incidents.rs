@@ -363,11 +363,11 @@ impl Incidents for IncidentService {
             )?,
             validate::time(request.sent_to_cdc_at.as_ref(), now, "sent_to_cdc_at")?,
         );
-        let (incident, report_json, report_markdown) =
+        let (incident, report, report_markdown) =
             steps::upward_report(&self.pool, id, request.confirmed, sent, &by, offset).await?;
         Ok(Response::new(pb::SubmitUpwardReportResponse {
             incident: Some(self.message(&incident).await?),
-            report_json,
+            report: Some(hallguard_platform::structured::to_struct(&report)),
             report_markdown,
         }))
     }
@@ -505,7 +505,7 @@ impl Incidents for IncidentService {
                 name: manual.name.clone(),
                 phone: manual.phone.clone(),
                 ring: 1,
-                evidence_json: "[]".into(),
+                evidence: Vec::new(),
                 category: ADDED_BY_HAND.into(),
                 note: manual.note.clone(),
             },

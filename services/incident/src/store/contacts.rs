@@ -8,7 +8,13 @@ use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::corrupt;
-use crate::model::{ContactPerson, ContactStatus, FollowUpContact, NewContact, UnknownValue};
+use crate::model::{
+    ContactPerson, ContactStatus, ExposureEvidence, FollowUpContact, NewContact, UnknownValue,
+};
+
+fn evidence_json(evidence: &[ExposureEvidence]) -> std::result::Result<String, sqlx::Error> {
+    serde_json::to_string(evidence).map_err(corrupt)
+}
 
 /// The stored person kind of a contact added by hand.
 const BY_HAND: &str = "by_hand";
@@ -54,7 +60,7 @@ impl TryFrom<ContactRow> for FollowUpContact {
                 })
             })?,
             status: row.status.parse().map_err(corrupt)?,
-            evidence_json: row.evidence_json,
+            evidence: serde_json::from_str(&row.evidence_json).map_err(corrupt)?,
             category: row.category,
             linked_incident_id: row.linked_incident_id,
         })
@@ -114,7 +120,7 @@ pub async fn add(
     .bind(&contact.phone)
     .bind(i64::from(contact.ring))
     .bind(ContactStatus::ToNotify.as_str())
-    .bind(&contact.evidence_json)
+    .bind(evidence_json(&contact.evidence)?)
     .bind(&contact.category)
     .bind(&contact.note)
     .execute(&mut **transaction)
@@ -172,11 +178,11 @@ pub async fn set_status(
 pub async fn set_evidence(
     transaction: &mut Transaction<'_, Any>,
     contact_id: &str,
-    evidence_json: &str,
+    evidence: &[ExposureEvidence],
     category: &str,
 ) -> Result<()> {
     sqlx::query("UPDATE follow_up_contacts SET evidence_json = $1, category = $2 WHERE contact_id = $3")
-        .bind(evidence_json)
+        .bind(evidence_json(evidence)?)
         .bind(category)
         .bind(contact_id)
         .execute(&mut **transaction)
