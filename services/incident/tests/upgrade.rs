@@ -11,10 +11,11 @@ use hallguard_incident::model::{
     CodeColour, ContactPerson, ContactStatus, DutyAssignment, DutyPost, IncidentSource,
 };
 use hallguard_incident::store::{self, incidents};
-use hallguard_incident::upgrade;
+use hallguard_incident::{convert, upgrade};
 use hallguard_platform::db::Database;
 use hallguard_platform::testing::{TestDatabase, migrations_before};
 use hallguard_proto::common::v1 as common;
+use hallguard_proto::contact_tracing::v1 as ct;
 use hallguard_proto::incident::v1 as pb;
 use prost::Message;
 use sqlx::AnyPool;
@@ -84,24 +85,34 @@ async fn old_incidents_are_carried_over_once_and_read_back_whole() {
         &opened_request(),
     )
     .await;
-    for (contact_id, kind, person_id, status) in [
+    // Evidence as the version before wrote it: the contract's rule names, no place kind.
+    let old_evidence = r#"[{"place":"gate-east-in","other_place":"","rule":"EXPOSURE_RULE_ENTRY_QUEUE","seconds":0,"spans":[[1000,1000]],"end_unknown":false,"capped":false}]"#;
+    for (contact_id, kind, person_id, status, evidence) in [
         (
             "contact-1",
             "PERSON_KIND_VISITOR",
             "hc-1",
             "CONTACT_STATUS_NOTIFIED",
+            old_evidence,
         ),
-        ("contact-2", "MANUAL", "manual-1", "CONTACT_STATUS_TO_NOTIFY"),
+        (
+            "contact-2",
+            "MANUAL",
+            "manual-1",
+            "CONTACT_STATUS_TO_NOTIFY",
+            "[]",
+        ),
     ] {
         sqlx::query(
             "INSERT INTO follow_up_contacts (contact_id, incident_id, person_kind, person_id, name, phone, ring, status,
                  evidence_json, category, note)
-             VALUES ($1, 'inc-a', $2, $3, '', '', 1, $4, '[]', 'queue', '')",
+             VALUES ($1, 'inc-a', $2, $3, '', '', 1, $4, $5, 'queue', '')",
         )
         .bind(contact_id)
         .bind(kind)
         .bind(person_id)
         .bind(status)
+        .bind(evidence)
         .execute(&old.pool)
         .await
         .unwrap();
@@ -172,6 +183,17 @@ async fn old_incidents_are_carried_over_once_and_read_back_whole() {
 
     let contacts = store::contacts::list(pool, "inc-a").await.unwrap();
     assert_eq!(contacts.len(), 2);
+    let shown = convert::contact_message(&contacts[0]);
+    let place = shown.evidence[0].place.as_ref().unwrap();
+    assert_eq!(
+        place.kind(),
+        ct::PlaceKind::EntryQueue,
+        "the rule tells an old row's place kind"
+    );
+    assert_eq!(place.place_id, "gate-east-in");
+    assert_eq!(shown.evidence[0].rule(), ct::ExposureRule::EntryQueue);
+    assert_eq!(shown.evidence[0].spans.len(), 1);
+    assert!(convert::contact_message(&contacts[1]).evidence.is_empty());
     assert_eq!(contacts[0].status, ContactStatus::Notified);
     assert_eq!(
         contacts[0].person,
