@@ -17,8 +17,8 @@ use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::*;
 use hallguard_proto::screening::v1::screening_client::ScreeningClient;
 use hallguard_proto::screening::v1::{
-    CheckInRequest, HealthCodeIdentity, Itinerary, ListQuarantineHoldsRequest, VisitorIdentity,
-    visitor_identity,
+    CheckInRequest, CheckInResponse, HealthCodeIdentity, Itinerary, ListQuarantineHoldsRequest,
+    VisitorIdentity, visitor_identity,
 };
 use hallguard_tests::{TestHall, eventually};
 use tonic::Code;
@@ -92,9 +92,9 @@ fn state(response: tonic::Response<IncidentStepResponse>) -> IncidentState {
     response.into_inner().incident.unwrap().state()
 }
 
-#[tokio::test]
-async fn scenario_one_through_all_seven_steps() {
-    let hall = TestHall::start().await;
+/// Three visitors in the queue at the east gate: a green one, a suspected case (fever,
+/// red code), another green one; their check-in answers.
+async fn suspected_case_in_the_queue(hall: &TestHall) -> (CheckInResponse, CheckInResponse, CheckInResponse) {
     let mut gate = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::GateDevice).await);
     let before = gate
         .check_in(check("N1", 30, 36.5, HealthCodeColour::Green))
@@ -115,6 +115,44 @@ async fn scenario_one_through_all_seven_steps() {
         index.decision(),
         hallguard_proto::screening::v1::Decision::SuspectedCase
     );
+    (before, index, after)
+}
+
+/// Waits until contact tracing finds `count` close contacts of `person` today.
+async fn wait_for_close_contacts(hall: &TestHall, person: Option<PersonRef>, count: usize) {
+    use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+    use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
+    let tracing = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let request = FindContactsRequest {
+        person,
+        window: Some(find_contacts_request::Window::Span(
+            hallguard_proto::common::v1::TimeWindow {
+                start: ago(24 * 60),
+                end: ago(-1),
+            },
+        )),
+        rings: 1,
+        ..Default::default()
+    };
+    let probe = || {
+        let (mut tracing, request) = (tracing.clone(), request.clone());
+        async move {
+            tracing
+                .find_contacts(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .close_contacts
+                .len()
+        }
+    };
+    eventually(100, probe, |found| *found == count).await;
+}
+
+#[tokio::test]
+async fn scenario_one_through_all_seven_steps() {
+    let hall = TestHall::start().await;
+    let (before, index, after) = suspected_case_in_the_queue(&hall).await;
 
     let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
     let incident = first_incident(&hall).await;
@@ -126,36 +164,7 @@ async fn scenario_one_through_all_seven_steps() {
 
     // Presence reaches contact tracing through screening's outbox too: wait for the
     // queue intervals before tracing, as a duty officer minutes later would find them.
-    {
-        use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
-        use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
-        let tracing =
-            ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
-        let request = FindContactsRequest {
-            person: incident.person.clone(),
-            window: Some(find_contacts_request::Window::Span(
-                hallguard_proto::common::v1::TimeWindow {
-                    start: ago(24 * 60),
-                    end: ago(-1),
-                },
-            )),
-            rings: 1,
-            ..Default::default()
-        };
-        let probe = || {
-            let (mut tracing, request) = (tracing.clone(), request.clone());
-            async move {
-                tracing
-                    .find_contacts(request)
-                    .await
-                    .unwrap()
-                    .into_inner()
-                    .close_contacts
-                    .len()
-            }
-        };
-        eventually(100, probe, |found| *found == 2).await;
-    }
+    wait_for_close_contacts(&hall, incident.person.clone(), 2).await;
     // Out of order: isolation before the report.
     let early = desk
         .record_isolation(RecordIsolationRequest {
@@ -441,51 +450,46 @@ async fn scenario_one_through_all_seven_steps() {
     hall.stop().await;
 }
 
-#[tokio::test]
-async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold() {
-    let hall = TestHall::start().await;
-    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-    let person = |id: &str| PersonRef {
+fn visitor(id: &str) -> PersonRef {
+    PersonRef {
         site_id: SITE.into(),
         kind: PersonKind::Visitor as i32,
         person_id: id.into(),
-    };
-    let open = OpenIncidentRequest {
-        person: Some(person("hc-index")),
+    }
+}
+
+/// An incident opened by hand at the desk for visitor `hc-index`.
+fn opened_by_hand() -> OpenIncidentRequest {
+    OpenIncidentRequest {
+        person: Some(visitor("hc-index")),
         source: IncidentSource::Manual as i32,
         source_event_id: "desk/1".into(),
         location_id: "tax-area".into(),
         occurred_at: ago(60),
         ..Default::default()
-    };
-    let opened = desk.open_incident(open.clone()).await.unwrap().into_inner();
-    assert!(opened.created);
-    let again = desk.open_incident(open).await.unwrap().into_inner();
-    assert!(!again.created, "one source event opens one incident");
-    // The same source event with other content is refused, naming it.
-    let other = desk
-        .open_incident(OpenIncidentRequest {
-            person: Some(person("hc-index")),
-            source: IncidentSource::Manual as i32,
-            source_event_id: "desk/1".into(),
-            ..Default::default()
-        })
+    }
+}
+
+type Desk = IncidentsClient<InterceptedService<Channel, PeerInterceptor>>;
+
+/// An incident opened by hand with two contacts, `hc-a` and `hc-b`, added by hand.
+async fn incident_with_two_contacts(hall: &TestHall) -> (Desk, String, Vec<FollowUpContact>) {
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let id = desk
+        .open_incident(opened_by_hand())
         .await
-        .unwrap_err();
-    assert_eq!(other.code(), tonic::Code::InvalidArgument);
-    assert!(
-        other.message().starts_with("source_event_id"),
-        "{}",
-        other.message()
-    );
-    let id = opened.incident.unwrap().incident_id;
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap()
+        .incident_id;
     let mut contacts = Vec::new();
     for who in ["hc-a", "hc-b"] {
         contacts.push(
             desk.add_contact(AddContactRequest {
                 incident_id: id.clone(),
                 contact: Some(ManualContact {
-                    person: Some(person(who)),
+                    person: Some(visitor(who)),
                     note: "same window".into(),
                     ..Default::default()
                 }),
@@ -498,14 +502,56 @@ async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold()
             .unwrap(),
         );
     }
-    let step = |status: ContactStatus, contact: &FollowUpContact| UpdateContactStatusRequest {
+    (desk, id, contacts)
+}
+
+fn move_to(status: ContactStatus, contact: &FollowUpContact) -> UpdateContactStatusRequest {
+    UpdateContactStatusRequest {
         contact_id: contact.contact_id.clone(),
         status: status as i32,
         note: String::new(),
         recorded_by: "assessment".into(),
-    };
+    }
+}
+
+#[tokio::test]
+async fn one_source_event_opens_one_incident_and_other_content_under_it_is_refused() {
+    let hall = TestHall::start().await;
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    // The same request again (a retry: the same content, so the same times).
+    let request = opened_by_hand();
+    let opened = desk.open_incident(request.clone()).await.unwrap().into_inner();
+    assert!(opened.created);
+    let again = desk.open_incident(request).await.unwrap().into_inner();
+    assert!(!again.created, "one source event opens one incident");
+    assert_eq!(
+        again.incident.unwrap().incident_id,
+        opened.incident.unwrap().incident_id
+    );
+    let other = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(visitor("hc-index")),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(other.code(), tonic::Code::InvalidArgument);
+    assert!(
+        other.message().starts_with("source_event_id"),
+        "{}",
+        other.message()
+    );
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_positive_contact_opens_a_linked_incident_only_after_a_test() {
+    let hall = TestHall::start().await;
+    let (mut desk, id, contacts) = incident_with_two_contacts(&hall).await;
     let wrong = desk
-        .update_contact_status(step(ContactStatus::Positive, &contacts[0]))
+        .update_contact_status(move_to(ContactStatus::Positive, &contacts[0]))
         .await
         .unwrap_err();
     assert_eq!(
@@ -514,12 +560,12 @@ async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold()
         "untested contacts are not positive"
     );
     for status in [ContactStatus::Notified, ContactStatus::Tested] {
-        desk.update_contact_status(step(status, &contacts[0]))
+        desk.update_contact_status(move_to(status, &contacts[0]))
             .await
             .unwrap();
     }
     let positive = desk
-        .update_contact_status(step(ContactStatus::Positive, &contacts[0]))
+        .update_contact_status(move_to(ContactStatus::Positive, &contacts[0]))
         .await
         .unwrap()
         .into_inner()
@@ -538,12 +584,17 @@ async fn a_positive_contact_opens_a_linked_incident_and_release_lifts_the_hold()
     assert_eq!(linked.parent_incident_id, id);
     assert_eq!(linked.source(), IncidentSource::PositiveContact);
     assert_eq!(linked.person.unwrap().person_id, "hc-a");
+    hall.stop().await;
+}
 
-    // Both contacts were held; releasing the other lifts their hold.
+#[tokio::test]
+async fn contacts_are_held_at_the_gates_until_released() {
+    let hall = TestHall::start().await;
+    let (mut desk, _, contacts) = incident_with_two_contacts(&hall).await;
     let screening_desk = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
     let count = eventually(100, || active_holds(&screening_desk), |held| *held == 2).await;
     assert_eq!(count, 2);
-    desk.update_contact_status(step(ContactStatus::Released, &contacts[1]))
+    desk.update_contact_status(move_to(ContactStatus::Released, &contacts[1]))
         .await
         .unwrap();
     let count = eventually(100, || active_holds(&screening_desk), |held| *held == 1).await;
