@@ -53,7 +53,7 @@ async fn apply(
     location: &str,
 ) -> Result<Option<String>> {
     if assessment.focus {
-        store::checks::mark_symptom(transaction, &hall.site_id, &staff.staff_id, readings.at).await?;
+        store::focus::mark_symptom(transaction, &hall.site_id, &staff.staff_id, readings.at).await?;
     }
     if !assessment.suspected {
         return Ok(None);
@@ -227,7 +227,7 @@ pub async fn report(
     )
     .await?;
     let on_focus = assessment.focus
-        || store::checks::on_focus_management(&mut *transaction, &hall.site_id, staff_id).await?;
+        || store::focus::on_focus_management(&mut *transaction, &hall.site_id, staff_id).await?;
     let outcome = ReportOutcome {
         report_id,
         under_focus_management: on_focus,
@@ -254,13 +254,11 @@ pub async fn focus_list(
     include_released: bool,
 ) -> Result<Vec<pb::FocusManagementEntry>> {
     let days = hall.staff_health.focus_release_symptom_free_days;
-    Ok(
-        store::checks::focus_entries(pool, &hall.site_id, include_released)
-            .await?
-            .into_iter()
-            .map(|entry| convert::focus_entry_message(entry, days))
-            .collect(),
-    )
+    Ok(store::focus::focus_entries(pool, &hall.site_id, include_released)
+        .await?
+        .into_iter()
+        .map(|entry| convert::focus_entry_message(entry, days))
+        .collect())
 }
 
 /// Takes someone off focus management once they have been free of symptoms long enough.
@@ -273,7 +271,7 @@ pub async fn release(
 ) -> Result<pb::FocusManagementEntry> {
     let days = hall.staff_health.focus_release_symptom_free_days;
     let mut transaction = begin_write(pool).await?;
-    let mut entry = store::checks::open_focus_entry(&mut transaction, &hall.site_id, staff_id)
+    let mut entry = store::focus::open_focus_entry(&mut transaction, &hall.site_id, staff_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("staff_id", "not under focus management"))?;
     if now < entry.last_symptom_at + i64::from(days) * DAY_MS {
@@ -281,7 +279,7 @@ pub async fn release(
             "{staff_id} must be free of symptoms for {days} days before release"
         )));
     }
-    store::checks::release_focus(&mut transaction, &hall.site_id, staff_id, by, now).await?;
+    store::focus::release_focus(&mut transaction, &hall.site_id, staff_id, by, now).await?;
     transaction.commit().await?;
     entry.released_at = Some(now);
     Ok(convert::focus_entry_message(entry, days))

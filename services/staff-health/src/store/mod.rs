@@ -3,12 +3,14 @@
 //! that does not decode is an error, never a default.
 //!
 //! - [`staff`]: the roster.
-//! - [`checks`]: morning checks with every version, health reports, focus management.
+//! - [`checks`]: morning checks with every version, health reports.
+//! - [`focus`]: focus management.
 //! - [`sweeps`]: temperature sweeps.
 //! - [`presence`]: shifts and seat stays.
 //! - [`meals`]: meal slots and seat assignments.
 
 pub mod checks;
+pub mod focus;
 pub mod meals;
 pub mod presence;
 pub mod staff;

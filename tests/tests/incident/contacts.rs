@@ -1,0 +1,242 @@
+//! Contacts under follow-up: one incident per source event, positive contacts and
+//! linked incidents, holds until release, lists refreshed while people stay inside.
+
+use super::*;
+
+#[tokio::test]
+async fn one_source_event_opens_one_incident_and_other_content_under_it_is_refused() {
+    let hall = TestHall::start().await;
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    // The same request again (a retry: the same content, so the same times).
+    let request = opened_by_hand();
+    let opened = desk.open_incident(request.clone()).await.unwrap().into_inner();
+    assert!(opened.created);
+    let again = desk.open_incident(request).await.unwrap().into_inner();
+    assert!(!again.created, "one source event opens one incident");
+    assert_eq!(
+        again.incident.unwrap().incident_id,
+        opened.incident.unwrap().incident_id
+    );
+    let other = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(visitor("hc-index")),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(other.code(), tonic::Code::InvalidArgument);
+    assert!(
+        other.message().starts_with("source_event_id"),
+        "{}",
+        other.message()
+    );
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_positive_contact_opens_a_linked_incident_only_after_a_test() {
+    let hall = TestHall::start().await;
+    let (mut desk, id, contacts) = incident_with_two_contacts(&hall).await;
+    let wrong = desk
+        .update_contact_status(move_to(ContactStatus::Positive, &contacts[0]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        wrong.code(),
+        Code::FailedPrecondition,
+        "untested contacts are not positive"
+    );
+    for status in [ContactStatus::Notified, ContactStatus::Tested] {
+        desk.update_contact_status(move_to(status, &contacts[0]))
+            .await
+            .unwrap();
+    }
+    let positive = desk
+        .update_contact_status(move_to(ContactStatus::Positive, &contacts[0]))
+        .await
+        .unwrap()
+        .into_inner()
+        .contact
+        .unwrap();
+    assert!(!positive.linked_incident_id.is_empty());
+    let linked = desk
+        .get_incident(GetIncidentRequest {
+            incident_id: positive.linked_incident_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap();
+    assert_eq!(linked.parent_incident_id, id);
+    assert_eq!(linked.source(), IncidentSource::PositiveContact);
+    assert_eq!(linked.person.unwrap().person_id, "hc-a");
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn contacts_are_held_at_the_gates_until_released() {
+    let hall = TestHall::start().await;
+    let (mut desk, _, contacts) = incident_with_two_contacts(&hall).await;
+    let screening_desk = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
+    let count = eventually(100, || active_holds(&screening_desk), |held| *held == 2).await;
+    assert_eq!(count, 2);
+    desk.update_contact_status(move_to(ContactStatus::Released, &contacts[1]))
+        .await
+        .unwrap();
+    let count = eventually(100, || active_holds(&screening_desk), |held| *held == 1).await;
+    assert_eq!(count, 1);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later() {
+    use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+    use hallguard_proto::contact_tracing::v1::{
+        IngestPresenceBatchRequest, Place, PlaceKind, PresenceInterval,
+    };
+    use tokio_stream::StreamExt;
+
+    let hall = TestHall::start_adjusted(
+        hallguard_platform::testing::TestDatabase::new(),
+        vec![hallguard_domain::hall::Hall::sample()],
+        None,
+        |settings| settings.contact_refresh = Duration::from_millis(300),
+    )
+    .await;
+    let now = now_millis();
+    let stay = |event: &str, who: &str, from: i64, to: Option<i64>| PresenceInterval {
+        person: Some(PersonRef {
+            site_id: SITE.into(),
+            kind: PersonKind::Visitor as i32,
+            person_id: who.into(),
+        }),
+        place: Some(Place {
+            kind: PlaceKind::Zone as i32,
+            place_id: "tax-area".into(),
+        }),
+        start: Some(millis_to_timestamp(now - from * MINUTE)),
+        end: to.map(|to| millis_to_timestamp(now - to * MINUTE)),
+        source_event_id: event.into(),
+        queue_position: 0,
+    };
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    // The case is still in the tax area; one visitor sat with them for 20 minutes.
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![stay("r-1", "case", 60, None), stay("r-2", "early", 60, Some(40))],
+        })
+        .await
+        .unwrap();
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let opened = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(PersonRef {
+                site_id: SITE.into(),
+                kind: PersonKind::Visitor as i32,
+                person_id: "case".into(),
+            }),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/refresh-1".into(),
+            location_id: "tax-area".into(),
+            occurred_at: ago(5),
+            summary: "fever reported at the tax window".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let id = opened.incident.unwrap().incident_id;
+    desk.record_report(RecordReportRequest {
+        incident_id: id.clone(),
+        reported_by: "clerk".into(),
+        reported_to_groups: vec!["leadership".into()],
+        reported_at: ago(4),
+        duty_posts: vec![],
+    })
+    .await
+    .unwrap();
+    desk.record_isolation(RecordIsolationRequest {
+        incident_id: id.clone(),
+        isolation_room_id: "isolation-room-1".into(),
+        isolated_at: ago(3),
+        community_notified_at: ago(3),
+        prevention_center_notified_at: ago(3),
+        recorded_by: "on-site".into(),
+    })
+    .await
+    .unwrap();
+    desk.record_tracing(RecordTracingRequest {
+        incident_id: id.clone(),
+        rings: 1,
+        recorded_by: "assessment".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let listed = |desk: &IncidentsClient<InterceptedService<Channel, PeerInterceptor>>| {
+        let (mut desk, id) = (desk.clone(), id.clone());
+        async move {
+            let mut ids: Vec<String> = desk
+                .list_contacts(ListContactsRequest { incident_id: id })
+                .await
+                .unwrap()
+                .into_inner()
+                .contacts
+                .into_iter()
+                .map(|c| c.person.unwrap().person_id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(listed(&desk).await, vec!["early"]);
+
+    // A gate device that was offline delivers a stay late, and a visitor who has been
+    // next to the case for 25 minutes is reported (still inside): both join the list,
+    // and the duty desk hears of it.
+    let mut feed = desk
+        .watch_duty_desk(WatchDutyDeskRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![
+                stay("r-3", "late-device", 55, Some(30)),
+                stay("r-4", "stayer", 25, None),
+            ],
+        })
+        .await
+        .unwrap();
+    let grown = eventually(100, || listed(&desk), |ids| ids.len() == 3).await;
+    assert_eq!(grown, vec!["early", "late-device", "stayer"]);
+    let event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let event = feed.next().await.unwrap().unwrap();
+            if event.kind == "contacts_added" {
+                return event;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(event.incident_id, id);
+    // Each addition is in the audit log, with its evidence.
+    let audit = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let added: Vec<_> = audit.iter().filter(|e| e.action == "contact_added").collect();
+    assert_eq!(added.len(), 2);
+    assert!(added.iter().all(|e| e.actor == "contact-refresh"
+        && structured::to_json(e.detail.as_ref().unwrap())["evidence"][0]["place"] == "tax-area"));
+    hall.stop().await;
+}

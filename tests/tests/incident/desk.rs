@@ -1,0 +1,214 @@
+//! The duty desk's own records: the organisation and duty roster, hygiene rounds,
+//! supplies and thermometers.
+
+use super::*;
+
+#[tokio::test]
+async fn the_organisation_comes_from_the_hall_file_and_is_editable_with_a_duty_roster() {
+    let hall = TestHall::start().await;
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let groups = desk
+        .get_organisation(GetOrganisationRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .groups;
+    assert_eq!(groups.len(), 7, "leadership, office and five working groups");
+    let mut leadership = groups.into_iter().find(|g| g.group_id == "leadership").unwrap();
+    leadership.members.push("s-0099".into());
+    desk.update_group(UpdateGroupRequest {
+        site_id: SITE.into(),
+        group: Some(leadership),
+    })
+    .await
+    .unwrap();
+    let groups = desk
+        .get_organisation(GetOrganisationRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .groups;
+    assert!(
+        groups
+            .iter()
+            .any(|g| g.group_id == "leadership" && g.members.contains(&"s-0099".to_string()))
+    );
+    let unknown = desk
+        .update_group(UpdateGroupRequest {
+            site_id: SITE.into(),
+            group: Some(Group {
+                group_id: "choir".into(),
+                name: "Choir".into(),
+                leader: "s-1".into(),
+                members: vec![],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    let post = |post: DutyPost, staff: &str| DutyAssignment {
+        post: post as i32,
+        staff_id: staff.into(),
+    };
+    let twice = desk
+        .set_duty_roster(SetDutyRosterRequest {
+            site_id: SITE.into(),
+            date: "2026-11-30".into(),
+            assignments: vec![
+                post(DutyPost::Disinfection, "s-1"),
+                post(DutyPost::Disinfection, "s-2"),
+            ],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::InvalidArgument);
+    desk.set_duty_roster(SetDutyRosterRequest {
+        site_id: SITE.into(),
+        date: "2026-11-30".into(),
+        assignments: vec![
+            post(DutyPost::Logistics, "s-3"),
+            post(DutyPost::GeneralCoordination, "s-1"),
+        ],
+    })
+    .await
+    .unwrap();
+    let roster = desk
+        .get_duty_roster(GetDutyRosterRequest {
+            site_id: SITE.into(),
+            date: "2026-11-30".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .assignments;
+    assert_eq!(
+        roster,
+        vec![
+            post(DutyPost::GeneralCoordination, "s-1"),
+            post(DutyPost::Logistics, "s-3")
+        ]
+    );
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk() {
+    use hallguard_proto::common::v1::ZoneRef;
+    use hallguard_proto::incident::v1::hygiene_client::HygieneClient;
+
+    let hall = TestHall::start().await;
+    let mut hygiene = HygieneClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let mut feed = desk
+        .watch_duty_desk(WatchDutyDeskRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Yesterday, local time: the tax area had its 08:00 round (at 08:10), nothing else.
+    let sample = hallguard_domain::hall::Hall::sample();
+    let yesterday = sample.local_day(now_millis()) - 1;
+    let midnight = yesterday * 86_400_000 - i64::from(sample.utc_offset_minutes) * 60_000;
+    hygiene
+        .record_disinfection_round(RecordDisinfectionRoundRequest {
+            zone: Some(ZoneRef {
+                site_id: SITE.into(),
+                zone_id: "tax-area".into(),
+            }),
+            done_by: "cleaner".into(),
+            agent: "chlorine 500 mg/L".into(),
+            done_at: Some(millis_to_timestamp(midnight + (8 * 60 + 10) * MINUTE)),
+            kind: "round".into(),
+        })
+        .await
+        .unwrap();
+    let rounds = hygiene
+        .get_hygiene_compliance(GetHygieneComplianceRequest {
+            site_id: SITE.into(),
+            date: hallguard_domain::time::format_date(yesterday),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rounds;
+    let public_zones = sample.zones.iter().filter(|z| z.kind.is_public_space()).count();
+    assert_eq!(rounds.len(), public_zones * 3);
+    assert_eq!(rounds.iter().filter(|r| r.done_at.is_some()).count(), 1);
+    assert_eq!(rounds.iter().filter(|r| r.missed).count(), public_zones * 3 - 1);
+    assert_eq!(
+        rounds[0].zone_id, "online-service-area",
+        "priority zones first, then by id"
+    );
+
+    // Supplies: stock in, stock out below the threshold (an alert), never below zero.
+    let movement = |delta: i64| RecordStockMovementRequest {
+        site_id: SITE.into(),
+        supply: "mask".into(),
+        delta,
+        note: String::new(),
+    };
+    assert!(
+        !hygiene
+            .record_stock_movement(movement(600))
+            .await
+            .unwrap()
+            .into_inner()
+            .supply
+            .unwrap()
+            .low
+    );
+    let low = hygiene
+        .record_stock_movement(movement(-200))
+        .await
+        .unwrap()
+        .into_inner()
+        .supply
+        .unwrap();
+    assert!(low.low && low.on_hand == 400);
+    let overdrawn = hygiene.record_stock_movement(movement(-1000)).await.unwrap_err();
+    assert_eq!(overdrawn.code(), Code::FailedPrecondition);
+    let alert = tokio::time::timeout(Duration::from_secs(5), feed.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(alert.kind, "low_stock");
+
+    // Thermometers at the entrances; a broken one is an alert.
+    let thermometers = hygiene
+        .list_thermometers(ListThermometersRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .thermometers;
+    assert_eq!(thermometers.len(), 2);
+    assert!(thermometers.iter().all(|t| t.working));
+    let mut gate_device = HygieneClient::new(hall.authed(ServiceRole::Incident, Role::GateDevice).await);
+    gate_device
+        .set_thermometer_status(SetThermometerStatusRequest {
+            site_id: SITE.into(),
+            thermometer_id: "ir-east".into(),
+            working: false,
+            note: "no reading".into(),
+        })
+        .await
+        .unwrap();
+    let alert = tokio::time::timeout(Duration::from_secs(5), feed.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(alert.kind, "thermometer_broken");
+    let unknown = gate_device
+        .set_thermometer_status(SetThermometerStatusRequest {
+            site_id: SITE.into(),
+            thermometer_id: "ir-roof".into(),
+            working: true,
+            note: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    hall.stop().await;
+}
