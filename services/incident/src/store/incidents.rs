@@ -65,7 +65,12 @@ impl TryFrom<IncidentRow> for Incident {
             location_id: row.location_id,
             occurred_at: row.occurred_at,
             parent_incident_id: row.parent_incident_id,
-            summary: row.summary.unwrap_or_default(),
+            summary: row.summary.ok_or_else(|| {
+                corrupt(crate::model::UnknownValue {
+                    column: "summary",
+                    value: "NULL".into(),
+                })
+            })?,
             isolation_room_id: row.isolation_room_id,
             progress: Progress::from_numbers(&steps, row.closed != 0),
         })
