@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use hallguard_domain::hall::{Hall, Halls};
-use hallguard_domain::time::{format_date, now_millis, parse_date};
+use hallguard_domain::time::{MINUTE_MS, format_date, local_day_start, now_millis, parse_date};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::timestamps::millis_to_timestamp;
@@ -213,8 +213,8 @@ impl StaffHealth for StaffHealthService {
         let day = parse_date(&request.work_date)
             .ok_or_else(|| ServiceError::invalid("work_date", "must be a date YYYY-MM-DD"))?;
         let missing = checks::missing(&self.pool, &hall.site_id, &format_date(day)).await?;
-        let deadline = day * 86_400_000 - i64::from(hall.utc_offset_minutes) * 60_000
-            + i64::from(hall.staff_health.deadline_minutes()) * 60_000;
+        let deadline = local_day_start(day, hall.utc_offset_minutes)
+            + i64::from(hall.staff_health.deadline_minutes()) * MINUTE_MS;
         Ok(Response::new(pb::ListMissingMorningChecksResponse {
             missing,
             deadline: Some(millis_to_timestamp(deadline)),
