@@ -10,3 +10,20 @@ pub struct UnknownValue {
     /// What it held.
     pub value: String,
 }
+
+/// The value among `all` whose stored name (`name_of`) is `name`; otherwise the error
+/// naming `column`.
+pub fn by_name<T: Copy>(
+    all: &[T],
+    name_of: impl Fn(T) -> &'static str,
+    column: &'static str,
+    name: &str,
+) -> Result<T, UnknownValue> {
+    all.iter()
+        .copied()
+        .find(|value| name_of(*value) == name)
+        .ok_or_else(|| UnknownValue {
+            column,
+            value: name.to_string(),
+        })
+}

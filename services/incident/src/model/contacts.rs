@@ -3,6 +3,8 @@
 use hallguard_domain::person::Person;
 use serde::{Deserialize, Serialize};
 
+use hallguard_domain::stored;
+
 use super::UnknownValue;
 
 /// Where a contact under follow-up stands; stored `to_notify`, `notified`, `tested`,
@@ -63,13 +65,7 @@ impl std::str::FromStr for ContactStatus {
     type Err = UnknownValue;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        ContactStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == name)
-            .ok_or_else(|| UnknownValue {
-                column: "status",
-                value: name.to_string(),
-            })
+        stored::by_name(&ContactStatus::ALL, ContactStatus::as_str, "status", name)
     }
 }
 

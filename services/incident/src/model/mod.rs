@@ -5,6 +5,7 @@
 
 pub use hallguard_domain::health_code::CodeColour;
 use hallguard_domain::person::Person;
+use hallguard_domain::stored;
 pub use hallguard_domain::stored::UnknownValue;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,14 @@ pub enum IncidentSource {
 }
 
 impl IncidentSource {
+    /// Every source.
+    pub const ALL: [IncidentSource; 4] = [
+        IncidentSource::Screening,
+        IncidentSource::StaffHealth,
+        IncidentSource::Manual,
+        IncidentSource::PositiveContact,
+    ];
+
     /// The stored name: `screening`, `staff_health`, `manual`, `positive_contact`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,18 +48,7 @@ impl std::str::FromStr for IncidentSource {
     type Err = UnknownValue;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        [
-            IncidentSource::Screening,
-            IncidentSource::StaffHealth,
-            IncidentSource::Manual,
-            IncidentSource::PositiveContact,
-        ]
-        .into_iter()
-        .find(|source| source.as_str() == name)
-        .ok_or_else(|| UnknownValue {
-            column: "source",
-            value: name.to_string(),
-        })
+        stored::by_name(&IncidentSource::ALL, IncidentSource::as_str, "source", name)
     }
 }
 

@@ -1,5 +1,7 @@
 //! The response organisation: groups as edited, duty posts and who holds them.
 
+use hallguard_domain::stored;
+
 use super::UnknownValue;
 
 /// A response group as edited over gRPC (the hall file gives the starting point).
@@ -57,13 +59,7 @@ impl std::str::FromStr for DutyPost {
     type Err = UnknownValue;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        DutyPost::ALL
-            .into_iter()
-            .find(|post| post.as_str() == name)
-            .ok_or_else(|| UnknownValue {
-                column: "post",
-                value: name.to_string(),
-            })
+        stored::by_name(&DutyPost::ALL, DutyPost::as_str, "post", name)
     }
 }
 

@@ -35,18 +35,23 @@ struct IncidentRow {
 const COLUMNS: &str = "incident_id, site_id, person_kind, person_id, source, readings_json, location_id,
      occurred_at, parent_incident_id, summary, isolation_room_id, steps_done_json, closed";
 
+/// A column the upgrade fills for old rows and every new row is written with: NULL is a
+/// row the upgrade has not reached.
+fn carried_over(value: Option<String>, column: &'static str) -> std::result::Result<String, sqlx::Error> {
+    value.ok_or_else(|| {
+        corrupt(crate::model::UnknownValue {
+            column,
+            value: "NULL".into(),
+        })
+    })
+}
+
 impl TryFrom<IncidentRow> for Incident {
     type Error = sqlx::Error;
 
     fn try_from(row: IncidentRow) -> std::result::Result<Self, Self::Error> {
-        // Written by this version or carried over at start (upgrade.rs); absent is a
-        // row the upgrade has not reached, which must not read as "no readings".
-        let readings_json = row.readings_json.ok_or_else(|| {
-            corrupt(crate::model::UnknownValue {
-                column: "readings_json",
-                value: "NULL".into(),
-            })
-        })?;
+        // Absent readings must not read as "no readings".
+        let readings_json = carried_over(row.readings_json, "readings_json")?;
         let readings: Vec<Reading> = serde_json::from_str(&readings_json).map_err(corrupt)?;
         let numbers: Vec<u32> = serde_json::from_str(&row.steps_done_json).map_err(corrupt)?;
         let steps = numbers
@@ -65,12 +70,7 @@ impl TryFrom<IncidentRow> for Incident {
             location_id: row.location_id,
             occurred_at: row.occurred_at,
             parent_incident_id: row.parent_incident_id,
-            summary: row.summary.ok_or_else(|| {
-                corrupt(crate::model::UnknownValue {
-                    column: "summary",
-                    value: "NULL".into(),
-                })
-            })?,
+            summary: carried_over(row.summary, "summary")?,
             isolation_room_id: row.isolation_room_id,
             progress: Progress::from_numbers(&steps, row.closed != 0),
         })
