@@ -48,9 +48,6 @@ IO_WORDS = re.compile(r"\b(sqlx|tonic|prost|prost_types|hallguard_proto|hallguar
 PROTO_WORDS = re.compile(r"\b(hallguard_proto|pb::|prost_types|tonic)\b")
 # SQL being run.
 SQL_WORDS = re.compile(r"\b(sqlx::query\w*|query_as|query_scalar)\b")
-# Services whose SQL has not moved into stores yet (issue 18): the rule that SQL lives
-# only in stores holds for every other service. Remove a name when its service is done.
-SQL_OUTSIDE_STORES_PENDING: set[str] = set()
 
 
 def code_lines(text):
@@ -85,12 +82,7 @@ def violations(crates):
                     found.append(f"{path}:{number}: {name} is pure and may not use {word.group(1)}")
                 if is_store(path) and (word := PROTO_WORDS.search(code)):
                     found.append(f"{path}:{number}: a store takes and returns domain types, not {word.group(1)}")
-                if (
-                    name in SERVICES
-                    and name not in SQL_OUTSIDE_STORES_PENDING
-                    and not is_store(path)
-                    and (word := SQL_WORDS.search(code))
-                ):
+                if name in SERVICES and not is_store(path) and (word := SQL_WORDS.search(code)):
                     found.append(f"{path}:{number}: SQL belongs in the service's store, not here ({word.group(1)})")
                 for other in SERVICES - {name}:
                     if name in SERVICES and re.search(rf"\b{other.replace('-', '_')}\b", code):
@@ -156,8 +148,6 @@ def main():
     if found:
         sys.exit(f"{len(found)} breach(es) of the layer rules (docs/architecture.md)")
     print("layer rules hold")
-    if SQL_OUTSIDE_STORES_PENDING:
-        print(f"not yet in stores (issue 18): {', '.join(sorted(SQL_OUTSIDE_STORES_PENDING))}")
 
 
 if __name__ == "__main__":
