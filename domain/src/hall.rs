@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub use crate::retention::Retention;
+
 /// The sample hall compiled into the binary (`halls/sample.toml`).
 pub const SAMPLE_HALL_TOML: &str = include_str!("../halls/sample.toml");
 
@@ -194,14 +196,6 @@ impl Canteen {
     }
 }
 
-/// How long personal data is kept.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Retention {
-    /// Presence and screening records are deleted after this many days.
-    pub presence_days: u32,
-}
-
 /// Which zone rule makes a close contact by default (a query may choose the other).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -265,12 +259,6 @@ impl Default for ContactTracingRules {
             longest_stay_minutes_by_kind: Default::default(),
             longest_seat_minutes: default_longest_seat_minutes(),
         }
-    }
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        Self { presence_days: 28 }
     }
 }
 
@@ -579,6 +567,12 @@ impl Hall {
             if local_time_minutes(text).is_none() {
                 return Err(fail(format!("{field} must be a local time HH:MM, not {text:?}")));
             }
+        }
+        if let Some(setting) = self.retention.out_of_range() {
+            return Err(fail(format!(
+                "{setting} must be 1 to {} days",
+                crate::retention::MAX_DAYS
+            )));
         }
         let tracing = &self.contact_tracing;
         if tracing.cumulative_within_hours == 0 || tracing.cumulative_within_hours > 24 * 14 {

@@ -6,11 +6,13 @@
 //! - [`person`]: visitor or staff, at a hall.
 //! - [`stored`]: the error of a stored name that names nothing.
 //! - [`time`]: epoch milliseconds, a hall's local days, dates.
+//! - [`retention`]: how long each kind of personal data is kept.
 //! - [`plan`]: the plan's fixed figures (how far back contacts are traced).
 
 pub mod hall;
 pub mod health_code;
 pub mod person;
 pub mod plan;
+pub mod retention;
 pub mod stored;
 pub mod time;

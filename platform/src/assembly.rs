@@ -63,18 +63,18 @@ impl Assembly {
         })
     }
 
-    /// Deletes what `statements` list past each hall's limit, now and then on the
+    /// Deletes what `purges` list past each hall's limits, now and then on the
     /// configured interval (see [`crate::retention`]).
     pub async fn with_retention(
         mut self,
         settings: &Settings,
-        statements: &'static [&'static str],
+        purges: &'static [crate::retention::Purge],
     ) -> Result<Self, DatabaseError> {
         let task = crate::retention::start(
             self.name,
             self.pool.clone(),
             settings.halls.clone(),
-            statements,
+            purges,
             settings.retention_interval,
         )
         .await?;

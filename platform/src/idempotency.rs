@@ -22,10 +22,6 @@ pub struct IdempotencyKey {
     field: String,
 }
 
-/// Deletes the bindings of a hall older than the cutoff; every service adds it to its
-/// retention statements.
-pub const EXPIRED_KEYS: &str = "DELETE FROM idempotency_keys WHERE site_id = $1 AND created_at < $2";
-
 /// The caller's name as the auth layer found it ("" when the server runs without auth).
 pub fn caller_name<T>(request: &tonic::Request<T>) -> String {
     crate::auth::caller(request)

@@ -19,7 +19,8 @@
 //! - [`people`]: a contract's person reference as a domain person and back.
 //! - [`pseudonym`]: keyed hashing of ID numbers.
 //! - [`idempotency`]: client keys scoped to their caller and bound to their request.
-//! - [`retention`]: deleting personal data past each hall's limit.
+//! - [`retention`]: deleting personal data past each hall's limit, with deletion records;
+//!   [`retention_admin`]: listing those records over gRPC.
 //! - [`tasks`]: background work the server starts with itself and stops with itself.
 //! - [`timestamps`]: protobuf timestamps to and from epoch milliseconds.
 //! - [`tls`]: TLS for servers and clients (rustls); `https://` is never plain text.
@@ -41,6 +42,7 @@ pub mod peers;
 pub mod people;
 pub mod pseudonym;
 pub mod retention;
+pub mod retention_admin;
 pub mod server;
 pub mod status;
 pub mod structured;

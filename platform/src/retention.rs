@@ -1,47 +1,211 @@
-//! Retention: personal health data is kept only as long as each hall's limit
-//! (`retention.presence_days`, default 28). Each service names its statements (each
-//! deleting one kind of record of a site, `$1`, older than a cutoff, `$2`); they run at
-//! start and every hour. Delivered outbox messages go too: their payloads name people.
+//! Retention: each kind of personal data is kept only as long as its hall's limit
+//! (`[retention]` in the hall file, see [`hallguard_domain::retention`]). Every service
+//! states, table by table, how its data leaves ([`Coverage`]); the statement purges
+//! ([`Purge`]: one kind of record of a hall, `$1`, older than the kind's cutoff, `$2`)
+//! run at start and every interval, each kind in one transaction with the
+//! [`DeletionRecord`] that says what went. A round that removes nothing records nothing.
 
 use std::time::Duration;
 
-use sqlx::AnyPool;
-
-use crate::tasks::Task;
-use hallguard_domain::hall::Halls;
+use hallguard_domain::hall::{Hall, Halls};
+use hallguard_domain::retention::{DataKind, Retention};
 use hallguard_domain::time::{DAY_MS, now_millis};
+use sqlx::{Any, AnyPool, Transaction};
 
-/// Deletes delivered outbox messages; every service adds it to its own statements.
-pub const DELIVERED_OUTBOX: &str =
-    "DELETE FROM outbox WHERE site_id = $1 AND delivered_at IS NOT NULL AND delivered_at < $2";
+use crate::db::begin_write;
+use crate::tasks::Task;
 
-/// Per hall: its site id and the oldest time still kept.
-pub fn cutoffs(halls: &Halls, now: i64) -> Vec<(String, i64)> {
-    halls
-        .iter()
-        .map(|hall| {
-            (
-                hall.site_id.clone(),
-                now - i64::from(hall.retention.presence_days) * DAY_MS,
-            )
-        })
-        .collect()
+/// One statement deleting one kind of a hall's (`$1`) records older than the kind's
+/// cutoff (`$2`) from `table`.
+#[derive(Debug, Clone, Copy)]
+pub struct Purge {
+    /// What the rows are.
+    pub kind: DataKind,
+    /// The table it deletes from.
+    pub table: &'static str,
+    /// The statement.
+    pub statement: &'static str,
 }
 
-/// Runs the statements for every hall; returns how many rows went.
-pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64, statements: &[&str]) -> Result<u64, sqlx::Error> {
-    let mut deleted = 0;
-    for (site_id, cutoff) in cutoffs(halls, now) {
-        for statement in statements {
-            deleted += sqlx::query(statement)
-                .bind(&site_id)
-                .bind(cutoff)
-                .execute(pool)
-                .await?
-                .rows_affected();
+/// How a table's rows leave: what the test of every personal-data table checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// Deleted once older than the kind's limit.
+    Deleted(DataKind),
+    /// Its personal fields are removed once older than the kind's limit; the rest stays
+    /// as the official record.
+    Pseudonymised(DataKind),
+    /// Kept, for the reason given (not personal, or current rather than history).
+    Kept(&'static str),
+}
+
+/// Delivered outbox messages; their payloads name people.
+pub const DELIVERED_OUTBOX: Purge = Purge {
+    kind: DataKind::DeliveredMessages,
+    table: "outbox",
+    statement: "DELETE FROM outbox WHERE site_id = $1 AND delivered_at IS NOT NULL AND delivered_at < $2",
+};
+
+/// Which request each idempotency key was first answered for.
+pub const EXPIRED_KEYS: Purge = Purge {
+    kind: DataKind::DeliveredMessages,
+    table: "idempotency_keys",
+    statement: "DELETE FROM idempotency_keys WHERE site_id = $1 AND created_at < $2",
+};
+
+/// The platform's tables, in every service's database.
+pub const PLATFORM_TABLES: &[(&str, Coverage)] = &[
+    ("outbox", Coverage::Deleted(DataKind::DeliveredMessages)),
+    ("idempotency_keys", Coverage::Deleted(DataKind::DeliveredMessages)),
+    (
+        "deletion_records",
+        Coverage::Kept("counts and periods of purges; names no one"),
+    ),
+];
+
+/// The oldest time of `kind` a hall still keeps.
+pub fn cutoff(hall: &Hall, kind: DataKind, now: i64) -> i64 {
+    now - i64::from(kind.days(&hall.retention)) * DAY_MS
+}
+
+/// What a purge did to the rows it touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// The rows are gone.
+    Deleted,
+    /// The rows stay without the personal fields.
+    Pseudonymised,
+}
+
+impl Action {
+    /// The action's name in deletion records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Deleted => "deleted",
+            Action::Pseudonymised => "pseudonymised",
         }
     }
-    Ok(deleted)
+}
+
+/// One purge of one kind at one hall.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeletionRecord {
+    /// Its id.
+    pub record_id: String,
+    /// The hall.
+    pub site_id: String,
+    /// The kind's name ([`DataKind::as_str`]).
+    pub kind: String,
+    /// The policy applied, e.g. `retention.presence_days = 28`.
+    pub policy: String,
+    /// "deleted" or "pseudonymised".
+    pub action: String,
+    /// The cutoff: what was older went.
+    pub older_than: i64,
+    /// How many rows (records or people) it removed.
+    pub removed: i64,
+    /// When.
+    pub at: i64,
+}
+
+/// Writes the record of a purge in the purge's own transaction; nothing when it
+/// removed nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    transaction: &mut Transaction<'_, Any>,
+    site_id: &str,
+    kind: DataKind,
+    retention: &Retention,
+    action: Action,
+    older_than: i64,
+    removed: u64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    if removed == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO deletion_records (record_id, site_id, kind, policy, action, older_than, removed, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(crate::validate::new_id("del"))
+    .bind(site_id)
+    .bind(kind.as_str())
+    .bind(kind.policy(retention))
+    .bind(action.as_str())
+    .bind(older_than)
+    .bind(i64::try_from(removed).unwrap_or(i64::MAX))
+    .bind(now)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Runs `purges` for every hall; each kind of a hall is one transaction with its record.
+/// Returns how many rows went.
+pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64, purges: &[Purge]) -> Result<u64, sqlx::Error> {
+    let mut total = 0;
+    for hall in halls.iter() {
+        for kind in DataKind::ALL {
+            let statements: Vec<&Purge> = purges.iter().filter(|purge| purge.kind == kind).collect();
+            if statements.is_empty() {
+                continue;
+            }
+            let older_than = cutoff(hall, kind, now);
+            let mut transaction = begin_write(pool).await?;
+            let mut removed = 0;
+            for purge in statements {
+                removed += sqlx::query(purge.statement)
+                    .bind(&hall.site_id)
+                    .bind(older_than)
+                    .execute(&mut *transaction)
+                    .await?
+                    .rows_affected();
+            }
+            record(
+                &mut transaction,
+                &hall.site_id,
+                kind,
+                &hall.retention,
+                Action::Deleted,
+                older_than,
+                removed,
+                now,
+            )
+            .await?;
+            transaction.commit().await?;
+            total += removed;
+        }
+    }
+    Ok(total)
+}
+
+/// Which deletion records to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct DeletionFilter {
+    /// Only this hall's, when set.
+    pub site_id: Option<String>,
+    /// Only this kind's, when set.
+    pub kind: Option<DataKind>,
+    /// Only those at or after this time.
+    pub since: i64,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// The deletion records `filter` asks for, newest first.
+pub async fn list(pool: &AnyPool, filter: &DeletionFilter) -> Result<Vec<DeletionRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT record_id, site_id, kind, policy, action, older_than, removed, at FROM deletion_records
+         WHERE ($1 = '' OR site_id = $1) AND ($2 = '' OR kind = $2) AND at >= $3
+         ORDER BY at DESC, record_id DESC LIMIT $4",
+    )
+    .bind(filter.site_id.clone().unwrap_or_default())
+    .bind(filter.kind.map_or("", DataKind::as_str))
+    .bind(filter.since)
+    .bind(i64::from(filter.limit))
+    .fetch_all(pool)
+    .await
 }
 
 /// Purges now, and returns the task that purges every `interval` (an hour by default)
@@ -50,17 +214,17 @@ pub async fn start(
     service: &'static str,
     pool: AnyPool,
     halls: Halls,
-    statements: &'static [&'static str],
+    purges: &'static [Purge],
     interval: Duration,
 ) -> Result<Task, sqlx::Error> {
-    let purged = purge(&pool, &halls, now_millis(), statements).await?;
+    let purged = purge(&pool, &halls, now_millis(), purges).await?;
     if purged > 0 {
         tracing::info!(service, purged, "records past retention deleted at start");
     }
     Ok(Task::every("retention", interval, move || {
         let (pool, halls) = (pool.clone(), halls.clone());
         async move {
-            match purge(&pool, &halls, now_millis(), statements).await {
+            match purge(&pool, &halls, now_millis(), purges).await {
                 Ok(deleted) => tracing::info!(service, deleted, "retention applied"),
                 Err(error) => tracing::warn!(service, %error, "retention failed; will retry next round"),
             }

@@ -1,11 +1,12 @@
 //! Running a gRPC server the same way for every service: auth, trace context extraction,
 //! request timeouts, health checking (tonic-health), reflection (tonic-reflection), the
-//! outbox backlog service, and graceful shutdown.
+//! outbox backlog and deletion records services, and graceful shutdown.
 
 use std::future::Future;
 use std::time::Duration;
 
 use hallguard_proto::platform::v1::outbox_admin_server::OutboxAdminServer;
+use hallguard_proto::platform::v1::retention_admin_server::RetentionAdminServer;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
@@ -15,6 +16,7 @@ use crate::connections::{ConnectionLimits, incoming};
 use crate::outbox::OutboxWorker;
 use crate::outbox_admin::OutboxAdminService;
 use crate::peers::PeerDeliver;
+use crate::retention_admin::RetentionAdminService;
 
 /// One service's gRPC surface, ready to serve.
 pub struct ServiceParts {
@@ -65,10 +67,15 @@ pub struct ServerOptions {
 
 /// The roles of the platform's own RPCs.
 pub fn platform_roles() -> RpcRoles {
-    RpcRoles::default().service(
-        "hallguard.platform.v1.OutboxAdmin",
-        &[("GetOutboxBacklog", &[Role::DutyOfficer, Role::Service])],
-    )
+    RpcRoles::default()
+        .service(
+            "hallguard.platform.v1.OutboxAdmin",
+            &[("GetOutboxBacklog", &[Role::DutyOfficer, Role::Service])],
+        )
+        .service(
+            "hallguard.platform.v1.RetentionAdmin",
+            &[("ListDeletionRecords", &[])],
+        )
 }
 
 /// Serves `parts` on `listener` until `shutdown` resolves, then drains in-flight calls.
@@ -93,7 +100,8 @@ pub async fn run(
         .register_encoded_file_descriptor_set(hallguard_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .with_service_name("grpc.health.v1.Health")
-        .with_service_name("hallguard.platform.v1.OutboxAdmin");
+        .with_service_name("hallguard.platform.v1.OutboxAdmin")
+        .with_service_name("hallguard.platform.v1.RetentionAdmin");
     for name in &parts.service_names {
         reflection = reflection.with_service_name(*name);
     }
@@ -102,6 +110,9 @@ pub async fn run(
         .routes
         .add_service(health_service)
         .add_service(OutboxAdminServer::new(OutboxAdminService::new(
+            parts.pool.clone(),
+        )))
+        .add_service(RetentionAdminServer::new(RetentionAdminService::new(
             parts.pool.clone(),
         )));
     match reflection {

@@ -206,7 +206,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
     let halls = &settings.halls;
     let base = Assembly::open(NAME, target, sqlx::migrate!("./migrations")).await?;
     let pool = base.pool();
-    let purged = retention::purge_database(&pool, halls, retention::cutoff(halls, now_millis())).await?;
+    let purged = retention::purge_database(&pool, halls, now_millis()).await?;
     if purged > 0 {
         tracing::info!(purged, "presence past retention deleted at start");
     }

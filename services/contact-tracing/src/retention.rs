@@ -1,12 +1,15 @@
 //! Retention: presence data is health data and is kept only as long as the hall's
 //! configured limit (default 28 days). Old rows are deleted at start and every hour, and
-//! the same days leave the in-memory graph.
+//! the same days leave the in-memory graph; each purge leaves a deletion record.
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use hallguard_domain::hall::Halls;
+use hallguard_domain::retention::DataKind;
 use hallguard_domain::time::{DAY_MS, now_millis};
+use hallguard_platform::db::begin_write;
+use hallguard_platform::retention::{self, Action, Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS};
 use hallguard_platform::tasks::Task;
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 use sqlx::AnyPool;
@@ -22,14 +25,40 @@ pub fn cutoff(halls: &Halls, now: Millis) -> Millis {
     now - i64::from(days) * DAY_MS
 }
 
-/// Deletes the served halls' intervals that ended before `cutoff`; returns how many.
-/// Only the served halls: shards of contact tracing may share one table.
-pub async fn purge_database(pool: &AnyPool, halls: &Halls, cutoff: Millis) -> Result<u64, sqlx::Error> {
+/// How each of contact tracing's tables leaves (checked against the database by a test).
+pub const COVERAGE: &[(&str, Coverage)] = &[
+    ("presence", Coverage::Deleted(DataKind::Presence)),
+    (
+        "presence_sequence",
+        Coverage::Kept("one counter row; names no one"),
+    ),
+];
+
+/// Deletes the served halls' intervals that ended before the shortest presence limit,
+/// each hall in one transaction with its deletion record, and delivered outbox messages
+/// and old idempotency keys; returns how many rows went. Only the served halls: shards
+/// of contact tracing may share one table.
+pub async fn purge_database(pool: &AnyPool, halls: &Halls, now: Millis) -> Result<u64, sqlx::Error> {
+    let cutoff = cutoff(halls, now);
     let mut deleted = 0;
     for hall in halls.iter() {
-        deleted += crate::store::delete_ended_before(pool, &hall.site_id, cutoff).await?;
+        let mut transaction = begin_write(pool).await?;
+        let removed = crate::store::delete_ended_before(&mut transaction, &hall.site_id, cutoff).await?;
+        retention::record(
+            &mut transaction,
+            &hall.site_id,
+            DataKind::Presence,
+            &hall.retention,
+            Action::Deleted,
+            cutoff,
+            removed,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        deleted += removed;
     }
-    Ok(deleted)
+    Ok(deleted + retention::purge(pool, halls, now, &[DELIVERED_OUTBOX, EXPIRED_KEYS]).await?)
 }
 
 /// The task that, every `interval`, purges the database, then expires the same days
@@ -38,8 +67,9 @@ pub fn task(pool: AnyPool, graph: Arc<RwLock<CoPresenceGraph>>, halls: Halls, in
     Task::every("presence retention", interval, move || {
         let (pool, graph, halls) = (pool.clone(), graph.clone(), halls.clone());
         async move {
-            let cutoff = cutoff(&halls, now_millis());
-            match purge_database(&pool, &halls, cutoff).await {
+            let now = now_millis();
+            let cutoff = cutoff(&halls, now);
+            match purge_database(&pool, &halls, now).await {
                 Ok(deleted) => tracing::info!(deleted, "presence retention applied"),
                 Err(error) => {
                     tracing::warn!(%error, "presence retention failed; will retry next round");

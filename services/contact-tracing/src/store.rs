@@ -307,12 +307,16 @@ fn presence_from_row(row: &sqlx::any::AnyRow) -> Result<Option<(String, Presence
 
 /// Deletes a hall's intervals that ended (or, open, started) before `cutoff`; returns
 /// how many.
-pub async fn delete_ended_before(pool: &AnyPool, site_id: &str, cutoff: i64) -> Result<u64, sqlx::Error> {
+pub async fn delete_ended_before(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    site_id: &str,
+    cutoff: i64,
+) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM presence WHERE site_id = $1 AND COALESCE(end_ms, start_ms) < $2")
             .bind(site_id)
             .bind(cutoff)
-            .execute(pool)
+            .execute(&mut **transaction)
             .await?
             .rows_affected(),
     )

@@ -15,6 +15,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use crate::convert;
 pub use crate::model::NewContact;
 use crate::model::{ContactPerson, ContactStatus, FollowUpContact, Incident, IncidentSource, NewIncident};
+use crate::store::audit::Subject;
 use crate::store::{self, audit, incidents};
 
 /// The key of a contact's hold at screening: the same key lifts it.
@@ -109,7 +110,7 @@ pub async fn update(
     }
     audit::append(
         &mut transaction,
-        Some(&incident_id),
+        Subject::Incident(&incident_id),
         by,
         "contact status",
         &serde_json::json!({

@@ -107,6 +107,13 @@ pub fn incident_message(incident: &Incident, steps: &[StepRecord]) -> pb::Incide
             })
             .collect(),
         isolation_room_id: incident.isolation_room_id.clone().unwrap_or_default(),
+        legal_hold: incident.keeping.legal_hold.as_ref().map(|hold| pb::LegalHold {
+            reason: hold.reason.clone(),
+            placed_by: hold.placed_by.clone(),
+            placed_at: Some(millis_to_timestamp(hold.placed_at)),
+        }),
+        contacts_removed_at: incident.keeping.contacts_removed_at.map(millis_to_timestamp),
+        report_removed_at: incident.keeping.report_removed_at.map(millis_to_timestamp),
     }
 }
 

@@ -10,6 +10,7 @@ use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
 use sqlx::AnyPool;
 
+use crate::store::audit::Subject;
 use crate::store::hygiene::{Movement, NewRound};
 use crate::store::{self, audit};
 
@@ -63,7 +64,7 @@ pub async fn record_round(pool: &AnyPool, round: &NewRound<'_>) -> Result<String
     let round_id = store::hygiene::insert_round(&mut transaction, round).await?;
     audit::append(
         &mut transaction,
-        None,
+        Subject::Hall(round.site_id),
         round.done_by,
         "disinfection round",
         &serde_json::json!({ "site_id": round.site_id, "zone_id": round.zone_id, "kind": round.kind, "agent": round.agent }),
@@ -167,7 +168,7 @@ pub async fn move_stock(
     .await?;
     audit::append(
         &mut transaction,
-        None,
+        Subject::Hall(&hall.site_id),
         by,
         "stock movement",
         &serde_json::json!({ "site_id": hall.site_id, "supply": supply_name, "delta": delta, "on_hand": after, "note": note }),
@@ -232,7 +233,7 @@ pub async fn set_thermometer(
     store::hygiene::set_thermometer(&mut transaction, &hall.site_id, id, working, note, at).await?;
     audit::append(
         &mut transaction,
-        None,
+        Subject::Hall(&hall.site_id),
         by,
         "thermometer status",
         &serde_json::json!({ "site_id": hall.site_id, "thermometer_id": id, "working": working, "note": note }),

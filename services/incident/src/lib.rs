@@ -14,15 +14,20 @@
 //! - [`refresh`]: open incidents' contact lists kept current while people stay inside.
 //! - [`service`]: the gRPC handlers, a file per gRPC service; [`roles`]: who may call them.
 //! - [`duty_desk`]: the events the duty desk's live feed carries.
+//! - [`legal_hold`]: an admin keeps an incident whole until released.
+//! - [`retention`]: contacts' identities and upward reports removed after their limits,
+//!   audit entries deleted after theirs; legal holds keep an incident whole.
 
 pub mod contacts;
 pub mod convert;
 pub mod duty_desk;
 pub mod hygiene;
+pub mod legal_hold;
 pub mod model;
 pub mod organisation;
 pub mod peers;
 pub mod refresh;
+pub mod retention;
 pub mod roles;
 pub mod service;
 pub mod steps;
@@ -71,7 +76,10 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
     );
     let announcer = duty_desk::announce_overdue_tasks(base.pool(), feed.clone());
     let refresh = refresh::task(base.pool(), tracer, feed.clone(), settings.contact_refresh);
+    let retention =
+        retention::start(base.pool(), settings.halls.clone(), settings.retention_interval).await?;
     Ok(base
+        .with_task(retention)
         .with_task(announcer)
         .with_task(refresh)
         .on_shutdown(move || feed.close())

@@ -8,6 +8,7 @@ use hallguard_platform::error::{Result, ServiceError};
 use sqlx::AnyPool;
 
 use crate::model::{DutyAssignment, Group};
+use crate::store::audit::Subject;
 use crate::store::{self, audit};
 
 /// The hall's groups: the edited version of each, else the hall file's.
@@ -60,7 +61,7 @@ pub async fn update(pool: &AnyPool, hall: &Hall, group: &Group, by: &str) -> Res
     store::organisation::save_group(&mut transaction, &hall.site_id, &group).await?;
     audit::append(
         &mut transaction,
-        None,
+        Subject::Hall(&hall.site_id),
         by,
         "group updated",
         &serde_json::json!({ "site_id": hall.site_id, "group_id": group.group_id, "leader": group.leader, "members": group.members }),
@@ -104,7 +105,7 @@ pub async fn set_roster(
     store::organisation::replace_roster(&mut transaction, site_id, date, &trimmed).await?;
     audit::append(
         &mut transaction,
-        None,
+        Subject::Hall(site_id),
         by,
         "duty roster set",
         &serde_json::json!({ "site_id": site_id, "date": date, "posts": assignments.len() }),

@@ -20,6 +20,7 @@ use crate::contacts::{self, NewContact};
 use crate::model::{ADDED_BY_HAND, Incident};
 use crate::peers::Tracing;
 use crate::steps;
+use crate::store::audit::Subject;
 use crate::store::{self, audit, incidents};
 use crate::workflow::Step;
 
@@ -118,7 +119,7 @@ async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Re
                 let contact_id = contacts::add(&mut transaction, incident, contact).await?;
                 audit::append(
                     &mut transaction,
-                    Some(&incident.incident_id),
+                    Subject::Incident(&incident.incident_id),
                     ACTOR,
                     "contact_added",
                     &json!({ "contact_id": contact_id, "ring": contact.ring, "category": contact.category,
@@ -142,7 +143,7 @@ async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Re
                 .await?;
                 audit::append(
                     &mut transaction,
-                    Some(&incident.incident_id),
+                    Subject::Incident(&incident.incident_id),
                     ACTOR,
                     "contact_evidence_updated",
                     &json!({ "contact_id": contact_id }),

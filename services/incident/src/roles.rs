@@ -4,6 +4,8 @@ use hallguard_platform::auth::{Role, RpcRoles};
 
 const DESK: &[Role] = &[Role::DutyOfficer];
 const READ: &[Role] = &[Role::DutyOfficer, Role::Analyst];
+/// Admins may call everything; an empty list leaves an RPC to them alone.
+const ADMIN: &[Role] = &[];
 const OPEN: &[Role] = &[Role::Service, Role::DutyOfficer];
 
 /// The role tables of `hallguard.incident.v1.Incidents` and `Hygiene`.
@@ -29,6 +31,8 @@ pub fn rpc_roles() -> RpcRoles {
                 ("RecordAftermath", DESK),
                 ("ApproveStatement", DESK),
                 ("CloseIncident", DESK),
+                ("PlaceLegalHold", ADMIN),
+                ("ReleaseLegalHold", ADMIN),
                 ("ListTasks", READ),
                 ("CompleteTask", DESK),
                 ("ListAuditLog", READ),

@@ -20,6 +20,7 @@ use crate::contacts::{self, NewContact};
 use crate::model::ADDED_BY_HAND;
 use crate::model::Incident;
 use crate::peers::Tracing;
+use crate::store::audit::Subject;
 use crate::store::{self, audit, incidents};
 use crate::workflow::Step;
 use crate::{convert, upward};
@@ -481,7 +482,14 @@ pub async fn close(pool: &AnyPool, incident_id: &str, by: &str) -> Result<Incide
     incident.progress.close();
     let mut transaction = begin_write(pool).await?;
     incidents::save(&mut transaction, &incident).await?;
-    audit::append(&mut transaction, Some(incident_id), by, "close", &json!({})).await?;
+    audit::append(
+        &mut transaction,
+        Subject::Incident(incident_id),
+        by,
+        "close",
+        &json!({}),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(incident)
 }

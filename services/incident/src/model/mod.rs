@@ -109,6 +109,30 @@ pub struct Incident {
     pub isolation_room_id: Option<String>,
     /// Steps done, and whether it is closed.
     pub progress: Progress,
+    /// What retention did and may do with its personal data.
+    pub keeping: Keeping,
+}
+
+/// An admin's legal hold: the incident keeps all its data until released.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegalHold {
+    /// Why, as the admin gave it.
+    pub reason: String,
+    /// The admin.
+    pub placed_by: String,
+    /// When, epoch ms.
+    pub placed_at: i64,
+}
+
+/// Where an incident stands with retention.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keeping {
+    /// The legal hold, if one is in force.
+    pub legal_hold: Option<LegalHold>,
+    /// When its contacts' identities were removed, epoch ms.
+    pub contacts_removed_at: Option<i64>,
+    /// When its upward report's personal fields were removed, epoch ms.
+    pub report_removed_at: Option<i64>,
 }
 
 impl Incident {

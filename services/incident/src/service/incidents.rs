@@ -18,8 +18,9 @@ use crate::duty_desk::{DutyDeskStream, event};
 use crate::model::ADDED_BY_HAND;
 use crate::model::Incident;
 use crate::peers::Tracing;
+use crate::store::audit::Subject;
 use crate::store::{self, audit, incidents, tasks};
-use crate::{contacts, convert, organisation, steps};
+use crate::{contacts, convert, legal_hold, organisation, steps};
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -434,6 +435,32 @@ impl Incidents for IncidentService {
         self.answer(&incident).await
     }
 
+    async fn place_legal_hold(
+        &self,
+        request: Request<pb::PlaceLegalHoldRequest>,
+    ) -> std::result::Result<Response<pb::GetIncidentResponse>, Status> {
+        let by = validate::actor(&request, "", "caller")?;
+        let id = validate::required(&request.get_ref().incident_id, "incident_id")?;
+        let reason = validate::required(&request.get_ref().reason, "reason")?;
+        let incident = legal_hold::place(&self.pool, id, reason, &by).await?;
+        Ok(Response::new(pb::GetIncidentResponse {
+            incident: Some(self.message(&incident).await?),
+        }))
+    }
+
+    async fn release_legal_hold(
+        &self,
+        request: Request<pb::ReleaseLegalHoldRequest>,
+    ) -> std::result::Result<Response<pb::GetIncidentResponse>, Status> {
+        let by = validate::actor(&request, "", "caller")?;
+        let id = validate::required(&request.get_ref().incident_id, "incident_id")?;
+        let reason = validate::required(&request.get_ref().reason, "reason")?;
+        let incident = legal_hold::release(&self.pool, id, reason, &by).await?;
+        Ok(Response::new(pb::GetIncidentResponse {
+            incident: Some(self.message(&incident).await?),
+        }))
+    }
+
     async fn list_tasks(
         &self,
         request: Request<pb::ListTasksRequest>,
@@ -513,7 +540,7 @@ impl Incidents for IncidentService {
         .await?;
         audit::append(
             &mut transaction,
-            Some(&incident.incident_id),
+            Subject::Incident(&incident.incident_id),
             &by,
             "contact added",
             &serde_json::json!({ "contact_id": contact_id, "note": manual.note }),

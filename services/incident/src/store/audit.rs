@@ -8,23 +8,50 @@ use sqlx::{Any, AnyPool, Transaction};
 
 use crate::model::AuditEntry;
 
+/// What an audit entry is about: an incident (its hall is the incident's), or a hall's
+/// hygiene and organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// An incident, by id; it must be stored (in this transaction, at least).
+    Incident(&'a str),
+    /// A hall, by site id.
+    Hall(&'a str),
+}
+
 /// Appends an entry in the caller's transaction.
 pub async fn append(
     transaction: &mut Transaction<'_, Any>,
-    incident_id: Option<&str>,
+    subject: Subject<'_>,
     actor: &str,
     action: &str,
     detail: &serde_json::Value,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO audit_log (entry_id, incident_id, actor, action, detail_json, at) VALUES ($1, $2, $3, $4, $5, $6)")
+    let (statement, subject_id) = match subject {
+        Subject::Incident(incident_id) => (
+            "INSERT INTO audit_log (entry_id, incident_id, site_id, actor, action, detail_json, at)
+             SELECT $1, incident_id, site_id, $3, $4, $5, $6 FROM incidents WHERE incident_id = $2",
+            incident_id,
+        ),
+        Subject::Hall(site_id) => (
+            "INSERT INTO audit_log (entry_id, incident_id, site_id, actor, action, detail_json, at)
+             VALUES ($1, NULL, $2, $3, $4, $5, $6)",
+            site_id,
+        ),
+    };
+    let inserted = sqlx::query(statement)
         .bind(new_id("audit"))
-        .bind(incident_id)
+        .bind(subject_id)
         .bind(actor)
         .bind(action)
         .bind(detail.to_string())
         .bind(now_millis())
         .execute(&mut **transaction)
-        .await?;
+        .await?
+        .rows_affected();
+    if inserted == 0 {
+        // An entry about an incident that is not stored would be lost silently.
+        return Err(sqlx::Error::RowNotFound.into());
+    }
     Ok(())
 }
 

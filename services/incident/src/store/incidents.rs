@@ -12,7 +12,8 @@ use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::{audit, corrupt, tasks};
-use crate::model::{Incident, NewIncident, Reading, StepRecord};
+use crate::model::{Incident, Keeping, LegalHold, NewIncident, Reading, StepRecord};
+use crate::store::audit::Subject;
 use crate::workflow::{Progress, Step};
 
 #[derive(sqlx::FromRow)]
@@ -30,10 +31,16 @@ struct IncidentRow {
     isolation_room_id: Option<String>,
     steps_done_json: String,
     closed: i64,
+    legal_hold_reason: Option<String>,
+    legal_hold_by: Option<String>,
+    legal_hold_at: Option<i64>,
+    contacts_removed_at: Option<i64>,
+    report_removed_at: Option<i64>,
 }
 
 const COLUMNS: &str = "incident_id, site_id, person_kind, person_id, source, readings_json, location_id,
-     occurred_at, parent_incident_id, summary, isolation_room_id, steps_done_json, closed";
+     occurred_at, parent_incident_id, summary, isolation_room_id, steps_done_json, closed,
+     legal_hold_reason, legal_hold_by, legal_hold_at, contacts_removed_at, report_removed_at";
 
 /// A column the upgrade fills for old rows and every new row is written with: NULL is a
 /// row the upgrade has not reached.
@@ -73,6 +80,18 @@ impl TryFrom<IncidentRow> for Incident {
             summary: carried_over(row.summary, "summary")?,
             isolation_room_id: row.isolation_room_id,
             progress: Progress::from_numbers(&steps, row.closed != 0),
+            keeping: Keeping {
+                legal_hold: match (row.legal_hold_reason, row.legal_hold_by, row.legal_hold_at) {
+                    (Some(reason), Some(placed_by), Some(placed_at)) => Some(LegalHold {
+                        reason,
+                        placed_by,
+                        placed_at,
+                    }),
+                    _ => None,
+                },
+                contacts_removed_at: row.contacts_removed_at,
+                report_removed_at: row.report_removed_at,
+            },
         })
     }
 }
@@ -122,7 +141,7 @@ pub async fn open(pool: &AnyPool, new: &NewIncident, actor: &str) -> Result<(Str
     }
     audit::append(
         &mut transaction,
-        Some(&incident_id),
+        Subject::Incident(&incident_id),
         actor,
         "open",
         &serde_json::json!({
@@ -267,7 +286,7 @@ pub async fn record_step(
     .await?;
     audit::append(
         transaction,
-        Some(&incident.incident_id),
+        Subject::Incident(&incident.incident_id),
         by,
         &format!("step {} ({})", step as u32, step.name()),
         &detail,

@@ -9,6 +9,7 @@
 //! - [`hygiene`]: disinfection rounds, supplies, thermometers.
 //! - [`organisation`]: response groups as edited, and the duty roster.
 //! - [`audit`]: the append-only audit log.
+//! - [`retention`]: legal holds, and what retention removes from the tables above.
 
 pub mod audit;
 pub mod contacts;
@@ -16,6 +17,7 @@ pub mod disinfection;
 pub mod hygiene;
 pub mod incidents;
 pub mod organisation;
+pub mod retention;
 pub mod tasks;
 
 pub(crate) use hallguard_platform::db::corrupt;

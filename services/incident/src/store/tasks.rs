@@ -10,6 +10,7 @@ use sqlx::{Any, AnyPool, Transaction};
 
 use super::{audit, corrupt};
 use crate::model::{Task, UnknownValue};
+use crate::store::audit::Subject;
 use crate::workflow::Step;
 
 /// The task a step gives its owner, and how many minutes they have.
@@ -182,7 +183,7 @@ pub async fn complete(pool: &AnyPool, task_id: &str, by: &str) -> Result<Task> {
             .await?;
         audit::append(
             &mut transaction,
-            Some(&task.incident_id),
+            Subject::Incident(&task.incident_id),
             by,
             "task done",
             &serde_json::json!({ "task_id": task_id, "description": task.description }),

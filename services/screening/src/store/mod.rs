@@ -14,18 +14,63 @@ pub mod registrations;
 pub mod risk_areas;
 pub mod visits;
 
-/// What retention deletes: checks, closed visits and zone stays, registrations,
-/// community reports, lifted holds and delivered outbox messages. Risk areas are not
-/// personal and stay as the record of past decisions.
-pub const RETENTION: &[&str] = &[
-    "DELETE FROM check_ins WHERE site_id = $1 AND checked_at < $2",
-    "DELETE FROM zone_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
-    "DELETE FROM visits WHERE site_id = $1 AND checked_out_at IS NOT NULL AND checked_out_at < $2",
-    "DELETE FROM community_reports WHERE site_id = $1 AND created_at < $2",
-    "DELETE FROM registrations WHERE site_id = $1 AND registered_at < $2",
-    "DELETE FROM quarantine_holds WHERE site_id = $1 AND lifted_at IS NOT NULL AND lifted_at < $2",
-    hallguard_platform::retention::DELIVERED_OUTBOX,
-    hallguard_platform::idempotency::EXPIRED_KEYS,
+use hallguard_domain::retention::DataKind;
+use hallguard_platform::retention::{Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Purge};
+
+/// What retention deletes: checks, closed visits and zone stays, lifted holds
+/// (presence); registrations and community reports (registrations); delivered outbox
+/// messages and old idempotency keys.
+pub const RETENTION: &[Purge] = &[
+    Purge {
+        kind: DataKind::Presence,
+        table: "check_ins",
+        statement: "DELETE FROM check_ins WHERE site_id = $1 AND checked_at < $2",
+    },
+    Purge {
+        kind: DataKind::Presence,
+        table: "zone_stays",
+        statement: "DELETE FROM zone_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
+    },
+    Purge {
+        kind: DataKind::Presence,
+        table: "visits",
+        statement: "DELETE FROM visits WHERE site_id = $1 AND checked_out_at IS NOT NULL AND checked_out_at < $2",
+    },
+    Purge {
+        kind: DataKind::Presence,
+        table: "quarantine_holds",
+        statement: "DELETE FROM quarantine_holds WHERE site_id = $1 AND lifted_at IS NOT NULL AND lifted_at < $2",
+    },
+    Purge {
+        kind: DataKind::Registrations,
+        table: "community_reports",
+        statement: "DELETE FROM community_reports WHERE site_id = $1 AND created_at < $2",
+    },
+    Purge {
+        kind: DataKind::Registrations,
+        table: "registrations",
+        statement: "DELETE FROM registrations WHERE site_id = $1 AND registered_at < $2",
+    },
+    DELIVERED_OUTBOX,
+    EXPIRED_KEYS,
+];
+
+/// How each of screening's tables leaves (checked against the database by a test).
+pub const COVERAGE: &[(&str, Coverage)] = &[
+    ("check_ins", Coverage::Deleted(DataKind::Presence)),
+    ("visits", Coverage::Deleted(DataKind::Presence)),
+    ("zone_stays", Coverage::Deleted(DataKind::Presence)),
+    ("quarantine_holds", Coverage::Deleted(DataKind::Presence)),
+    ("registrations", Coverage::Deleted(DataKind::Registrations)),
+    ("community_reports", Coverage::Deleted(DataKind::Registrations)),
+    (
+        "risk_areas",
+        Coverage::Kept("regions and levels, not people; the record of past decisions"),
+    ),
+    (
+        "gate_queues",
+        Coverage::Kept("a counter per gate and day; names no one"),
+    ),
 ];
 
 pub(crate) use hallguard_platform::db::corrupt;

@@ -16,22 +16,79 @@ pub mod presence;
 pub mod staff;
 pub mod sweeps;
 
-/// What retention deletes: health records, presence and sweeps past the hall's limit.
-/// The roster is not health data and stays; an open focus-management entry stays until
-/// released.
-pub const RETENTION: &[&str] = &[
-    "DELETE FROM morning_checks WHERE site_id = $1
+use hallguard_domain::retention::DataKind;
+use hallguard_platform::retention::{Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Purge};
+
+const fn staff_health(table: &'static str, statement: &'static str) -> Purge {
+    Purge {
+        kind: DataKind::StaffHealth,
+        table,
+        statement,
+    }
+}
+
+/// What retention deletes: health records, presence, seats and sweeps past the hall's
+/// staff-health limit, delivered outbox messages and old idempotency keys. Seat
+/// assignments go before their meal slots, which find them.
+pub const RETENTION: &[Purge] = &[
+    staff_health(
+        "morning_checks",
+        "DELETE FROM morning_checks WHERE site_id = $1
          AND check_id NOT IN (SELECT check_id FROM morning_check_versions WHERE checked_at >= $2)",
-    "DELETE FROM morning_check_versions WHERE checked_at < $2
+    ),
+    staff_health(
+        "morning_check_versions",
+        "DELETE FROM morning_check_versions WHERE checked_at < $2
          AND check_id NOT IN (SELECT check_id FROM morning_checks WHERE site_id <> $1)",
-    "DELETE FROM health_reports WHERE site_id = $1 AND reported_at < $2",
-    "DELETE FROM focus_entries WHERE site_id = $1 AND released_at IS NOT NULL AND released_at < $2",
-    "DELETE FROM temperature_sweeps WHERE site_id = $1 AND started_at < $2",
-    "DELETE FROM shifts WHERE site_id = $1 AND ended_at IS NOT NULL AND ended_at < $2",
-    "DELETE FROM seat_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
-    "DELETE FROM meal_slots WHERE site_id = $1 AND ends_at < $2",
-    hallguard_platform::retention::DELIVERED_OUTBOX,
-    hallguard_platform::idempotency::EXPIRED_KEYS,
+    ),
+    staff_health(
+        "health_reports",
+        "DELETE FROM health_reports WHERE site_id = $1 AND reported_at < $2",
+    ),
+    staff_health(
+        "focus_entries",
+        "DELETE FROM focus_entries WHERE site_id = $1 AND released_at IS NOT NULL AND released_at < $2",
+    ),
+    staff_health(
+        "temperature_sweeps",
+        "DELETE FROM temperature_sweeps WHERE site_id = $1 AND started_at < $2",
+    ),
+    staff_health(
+        "shifts",
+        "DELETE FROM shifts WHERE site_id = $1 AND ended_at IS NOT NULL AND ended_at < $2",
+    ),
+    staff_health(
+        "seat_stays",
+        "DELETE FROM seat_stays WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
+    ),
+    staff_health(
+        "seat_assignments",
+        "DELETE FROM seat_assignments
+         WHERE slot_id IN (SELECT slot_id FROM meal_slots WHERE site_id = $1 AND ends_at < $2)",
+    ),
+    staff_health(
+        "meal_slots",
+        "DELETE FROM meal_slots WHERE site_id = $1 AND ends_at < $2",
+    ),
+    DELIVERED_OUTBOX,
+    EXPIRED_KEYS,
+];
+
+/// How each of staff health's tables leaves (checked against the database by a test).
+pub const COVERAGE: &[(&str, Coverage)] = &[
+    (
+        "staff",
+        Coverage::Kept("the current roster: kept while the person is on it"),
+    ),
+    ("morning_checks", Coverage::Deleted(DataKind::StaffHealth)),
+    ("morning_check_versions", Coverage::Deleted(DataKind::StaffHealth)),
+    ("health_reports", Coverage::Deleted(DataKind::StaffHealth)),
+    ("focus_entries", Coverage::Deleted(DataKind::StaffHealth)),
+    ("temperature_sweeps", Coverage::Deleted(DataKind::StaffHealth)),
+    ("shifts", Coverage::Deleted(DataKind::StaffHealth)),
+    ("seat_stays", Coverage::Deleted(DataKind::StaffHealth)),
+    ("seat_assignments", Coverage::Deleted(DataKind::StaffHealth)),
+    ("meal_slots", Coverage::Deleted(DataKind::StaffHealth)),
 ];
 
 pub(crate) use hallguard_platform::db::corrupt;
