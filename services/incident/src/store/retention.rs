@@ -25,14 +25,15 @@ impl Removal {
     }
 }
 
-/// A hall's closed incidents, not under legal hold, whose last step record is older than
-/// `cutoff` and whose `removal` has not been done.
+/// A hall's closed incidents, not under legal hold, whose last step record and last audit
+/// entry are older than `cutoff` and whose `removal` has not been done.
 pub async fn expired(pool: &AnyPool, site_id: &str, cutoff: i64, removal: Removal) -> Result<Vec<String>> {
     let statement = format!(
         "SELECT incident_id FROM incidents i
          WHERE site_id = $1 AND closed = 1 AND legal_hold_reason IS NULL AND {} IS NULL
            AND opened_at < $2
            AND NOT EXISTS (SELECT 1 FROM step_records s WHERE s.incident_id = i.incident_id AND s.recorded_at >= $2)
+           AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.incident_id = i.incident_id AND a.at >= $2)
          ORDER BY incident_id",
         removal.column()
     );
