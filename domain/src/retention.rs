@@ -39,7 +39,7 @@ impl Default for Retention {
             incident_contacts_days: 180,
             upward_reports_days: 365,
             audit_days: 1095,
-            delivered_messages_days: 7,
+            delivered_messages_days: 28,
         }
     }
 }
@@ -157,7 +157,7 @@ mod tests {
         let retention: Retention = toml::from_str("presence_days = 14").unwrap();
         assert_eq!(retention.presence_days, 14);
         assert_eq!(retention.audit_days, Retention::default().audit_days);
-        assert_eq!(retention.shortest_days(), 7);
+        assert_eq!(retention.shortest_days(), 14);
         assert!(toml::from_str::<Retention>("visitor_days = 3").is_err());
     }
 

@@ -54,10 +54,18 @@ async fn tables(pool: &AnyPool, postgres: bool) -> BTreeSet<String> {
         .collect()
 }
 
+/// A service's name, migrations, table policies and statement purges.
+type ServicePolicy = (
+    &'static str,
+    sqlx::migrate::Migrator,
+    &'static [(&'static str, Coverage)],
+    &'static [Purge],
+);
+
 #[tokio::test]
 async fn every_table_of_every_service_is_covered_by_a_retention_policy() {
     let test = TestDatabase::new();
-    let services: [(&str, sqlx::migrate::Migrator, &[(&str, Coverage)], &[Purge]); 4] = [
+    let services: [ServicePolicy; 4] = [
         (
             hallguard_screening::NAME,
             sqlx::migrate!("../services/screening/migrations"),
@@ -366,4 +374,28 @@ async fn records_one_day_inside_their_limit_stay_and_one_day_past_it_go() {
         );
     }
     test.cleanup().await;
+}
+
+#[test]
+fn backups_keep_nothing_longer_than_the_shortest_limit_of_any_shipped_hall() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let database = std::fs::read_to_string(root.join("k8s/overlays/prod/database.yaml")).unwrap();
+    let backup_days: u32 = database
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("retentionPolicy:"))
+        .and_then(|value| value.trim().trim_matches('"').strip_suffix('d'))
+        .and_then(|days| days.parse().ok())
+        .expect("the object store names its retention in days");
+    for hall_file in [
+        "domain/halls/sample.toml",
+        "k8s/base/hall.toml",
+        "k8s/components/contact-tracing-shard/harbour.toml",
+    ] {
+        let hall = Hall::load(&root.join(hall_file)).unwrap();
+        assert!(
+            backup_days <= hall.retention.shortest_days(),
+            "{hall_file}: backups kept {backup_days} days, longer than its shortest limit ({} days)",
+            hall.retention.shortest_days()
+        );
+    }
 }

@@ -37,11 +37,11 @@ pub async fn expired(pool: &AnyPool, site_id: &str, cutoff: i64, removal: Remova
          ORDER BY incident_id",
         removal.column()
     );
-    Ok(sqlx::query_scalar(&statement)
+    sqlx::query_scalar(&statement)
         .bind(site_id)
         .bind(cutoff)
         .fetch_all(pool)
-        .await?)
+        .await
 }
 
 /// Replaces each follow-up contact's person id by one derived from the contact's own id
@@ -66,12 +66,10 @@ pub async fn step_details(
     transaction: &mut Transaction<'_, Any>,
     incident_id: &str,
 ) -> Result<Vec<(String, i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT record_id, step, detail_json FROM step_records WHERE incident_id = $1")
-            .bind(incident_id)
-            .fetch_all(&mut **transaction)
-            .await?,
-    )
+    sqlx::query_as("SELECT record_id, step, detail_json FROM step_records WHERE incident_id = $1")
+        .bind(incident_id)
+        .fetch_all(&mut **transaction)
+        .await
 }
 
 /// Rewrites one step record's detail.
@@ -93,12 +91,10 @@ pub async fn audit_details(
     transaction: &mut Transaction<'_, Any>,
     incident_id: &str,
 ) -> Result<Vec<(String, String)>> {
-    Ok(
-        sqlx::query_as("SELECT entry_id, detail_json FROM audit_log WHERE incident_id = $1")
-            .bind(incident_id)
-            .fetch_all(&mut **transaction)
-            .await?,
-    )
+    sqlx::query_as("SELECT entry_id, detail_json FROM audit_log WHERE incident_id = $1")
+        .bind(incident_id)
+        .fetch_all(&mut **transaction)
+        .await
 }
 
 /// Rewrites one audit entry's detail (only retention does; the log is otherwise
