@@ -9,7 +9,9 @@
 
 use std::collections::BTreeSet;
 
+use clap::Parser as _;
 use hallguard::ServiceRole;
+use hallguard::analyst::{AnalystCli, run as run_analyst};
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::Role;
@@ -32,6 +34,7 @@ use hallguard_proto::screening::v1::{
 use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 use hallguard_proto::staff_health::v1::{ImportRosterRequest, MorningCheck, RecordMorningCheckRequest};
 use hallguard_tests::TestHall;
+use secrecy::ExposeSecret;
 use sqlx::AnyPool;
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -181,6 +184,55 @@ async fn purges_leave_deletion_records_that_admins_list_and_that_name_no_one() {
     for personal in ["Zhang San", "OLD"] {
         assert!(!written.contains(personal), "{written}");
     }
+
+    // The CLI asks every service and shows the same record.
+    let url = |role: ServiceRole| format!("http://{}", hall.addresses[&role]);
+    let (screening, staff_health, incident, tracing) = (
+        url(ServiceRole::Screening),
+        url(ServiceRole::StaffHealth),
+        url(ServiceRole::Incident),
+        url(ServiceRole::ContactTracing),
+    );
+    let admin_token = hall.token(Role::Admin).expose_secret().to_string();
+    let cli = |token: &str, format: &str| {
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "deletions",
+            "--kind",
+            "presence",
+            "--format",
+            format,
+            "--token",
+            token,
+            "--screening-url",
+            &screening,
+            "--staff-health-url",
+            &staff_health,
+            "--incident-url",
+            &incident,
+            "--contact-tracing-url",
+            &tracing,
+        ])
+        .unwrap()
+        .command
+    };
+    let printed = run_analyst(cli(&admin_token, "json")).await.unwrap();
+    let printed: Vec<serde_json::Value> = serde_json::from_str(&printed).unwrap();
+    // Screening's check and contact tracing's copy of its queue presence.
+    let services: BTreeSet<&str> = printed.iter().filter_map(|r| r["service"].as_str()).collect();
+    assert_eq!(
+        services,
+        BTreeSet::from(["contact-tracing", "screening"]),
+        "{printed:?}"
+    );
+    assert!(
+        printed
+            .iter()
+            .all(|r| r["policy"] == "retention.presence_days = 28")
+    );
+    let analyst_token = hall.token(Role::Analyst).expose_secret().to_string();
+    let refused = run_analyst(cli(&analyst_token, "table")).await.unwrap_err();
+    assert!(refused.to_string().contains("may not"), "{refused}");
 
     let mut desk = RetentionAdminClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
     let refused = desk

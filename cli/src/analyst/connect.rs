@@ -22,6 +22,14 @@ pub struct Connection {
         global = true
     )]
     pub screening_url: String,
+    /// The staff-health service.
+    #[arg(
+        long,
+        env = "HALLGUARD_STAFF_HEALTH_URL",
+        default_value = "http://127.0.0.1:50052",
+        global = true
+    )]
+    pub staff_health_url: String,
     /// The incident service.
     #[arg(
         long,
@@ -68,6 +76,8 @@ impl AnalystError {
 pub enum Service {
     /// Screening.
     Screening,
+    /// Staff health.
+    StaffHealth,
     /// Incident.
     Incident,
     /// Contact tracing.
@@ -75,9 +85,19 @@ pub enum Service {
 }
 
 impl Service {
-    fn name(self) -> &'static str {
+    /// Every service.
+    pub const ALL: [Service; 4] = [
+        Service::Screening,
+        Service::StaffHealth,
+        Service::Incident,
+        Service::ContactTracing,
+    ];
+
+    /// The service's name.
+    pub fn name(self) -> &'static str {
         match self {
             Service::Screening => "screening",
+            Service::StaffHealth => "staff-health",
             Service::Incident => "incident",
             Service::ContactTracing => "contact-tracing",
         }
@@ -86,6 +106,7 @@ impl Service {
     fn flag(self) -> &'static str {
         match self {
             Service::Screening => "--screening-url / HALLGUARD_SCREENING_URL",
+            Service::StaffHealth => "--staff-health-url / HALLGUARD_STAFF_HEALTH_URL",
             Service::Incident => "--incident-url / HALLGUARD_INCIDENT_URL",
             Service::ContactTracing => "--contact-tracing-url / HALLGUARD_CONTACT_TRACING_URL",
         }
@@ -96,6 +117,7 @@ impl Connection {
     fn url(&self, service: Service) -> &str {
         match service {
             Service::Screening => &self.screening_url,
+            Service::StaffHealth => &self.staff_health_url,
             Service::Incident => &self.incident_url,
             Service::ContactTracing => &self.contact_tracing_url,
         }
@@ -139,7 +161,7 @@ impl Connection {
                 format!("the {name} service at {url} refused the token: check --token / HALLGUARD_TOKEN")
             }
             Code::PermissionDenied => format!(
-                "the token's role may not do this at the {name} service: use an analyst or duty-officer token"
+                "the token's role may not do this at the {name} service: use an analyst or duty-officer token (an admin's for deletions)"
             ),
             Code::Unavailable => format!(
                 "the {name} service at {url} is unavailable ({}): is it running and ready?",

@@ -3,17 +3,19 @@
 //!
 //! - [`connect`]: addresses, token, and errors a person can act on.
 //! - one module per command: `contacts`, `trajectory`, `clusters`, `incidents`,
-//!   `gate_stats`; this one holds what they share (the person, the span, the formats).
+//!   `gate_stats`, `deletions` (admins: what retention removed); this one holds what they share (the person, the span, the formats).
 
 mod clusters;
 pub mod connect;
 mod contacts;
+mod deletions;
 mod gate_stats;
 mod incidents;
 mod trajectory;
 
 pub use clusters::ClustersArgs;
 pub use contacts::ContactsArgs;
+pub use deletions::DeletionsArgs;
 pub use gate_stats::GateStatsArgs;
 pub use incidents::IncidentsCommand;
 pub use trajectory::TrajectoryArgs;
@@ -63,6 +65,8 @@ pub enum AnalystCommand {
     Incidents(IncidentsCommand),
     /// Entries, refusals by reason, fevers and suspected cases per gate and hour.
     GateStats(GateStatsArgs),
+    /// What retention removed from every service, newest first (admins).
+    Deletions(DeletionsArgs),
 }
 
 /// Output formats of the contact query.
@@ -183,6 +187,7 @@ pub async fn run(command: AnalystCommand) -> Result<String, AnalystError> {
         AnalystCommand::Clusters(args) => clusters::clusters(args).await,
         AnalystCommand::Incidents(command) => incidents::incidents(command).await,
         AnalystCommand::GateStats(args) => gate_stats::gate_stats(args).await,
+        AnalystCommand::Deletions(args) => deletions::deletions(args).await,
     }
 }
 
