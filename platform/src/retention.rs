@@ -5,10 +5,11 @@
 //! run at start and every interval, each kind in one transaction with the
 //! [`DeletionRecord`] that says what went. A round that removes nothing records nothing.
 
+use std::future::Future;
 use std::time::Duration;
 
 use hallguard_domain::hall::{Hall, Halls};
-use hallguard_domain::retention::{DataKind, Retention};
+use hallguard_domain::retention::DataKind;
 use hallguard_domain::time::{DAY_MS, now_millis};
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -108,20 +109,29 @@ pub struct DeletionRecord {
     pub at: i64,
 }
 
+/// What one purge removed: the record it leaves, less its id and time.
+#[derive(Debug, Clone, Copy)]
+pub struct Removed<'a> {
+    /// The hall, whose retention names the policy.
+    pub hall: &'a Hall,
+    /// What kind of data.
+    pub kind: DataKind,
+    /// Deleted or pseudonymised.
+    pub action: Action,
+    /// The cutoff applied.
+    pub older_than: i64,
+    /// How many rows (or people).
+    pub count: u64,
+}
+
 /// Writes the record of a purge in the purge's own transaction; nothing when it
 /// removed nothing.
-#[allow(clippy::too_many_arguments)]
 pub async fn record(
     transaction: &mut Transaction<'_, Any>,
-    site_id: &str,
-    kind: DataKind,
-    retention: &Retention,
-    action: Action,
-    older_than: i64,
-    removed: u64,
+    removed: &Removed<'_>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    if removed == 0 {
+    if removed.count == 0 {
         return Ok(());
     }
     sqlx::query(
@@ -129,12 +139,12 @@ pub async fn record(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(crate::validate::new_id("del"))
-    .bind(site_id)
-    .bind(kind.as_str())
-    .bind(kind.policy(retention))
-    .bind(action.as_str())
-    .bind(older_than)
-    .bind(i64::try_from(removed).unwrap_or(i64::MAX))
+    .bind(&removed.hall.site_id)
+    .bind(removed.kind.as_str())
+    .bind(removed.kind.policy(&removed.hall.retention))
+    .bind(removed.action.as_str())
+    .bind(removed.older_than)
+    .bind(i64::try_from(removed.count).unwrap_or(i64::MAX))
     .bind(now)
     .execute(&mut **transaction)
     .await?;
@@ -162,17 +172,14 @@ pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64, purges: &[Purge]) ->
                     .await?
                     .rows_affected();
             }
-            record(
-                &mut transaction,
-                &hall.site_id,
+            let removed_rows = Removed {
+                hall,
                 kind,
-                &hall.retention,
-                Action::Deleted,
+                action: Action::Deleted,
                 older_than,
-                removed,
-                now,
-            )
-            .await?;
+                count: removed,
+            };
+            record(&mut transaction, &removed_rows, now).await?;
             transaction.commit().await?;
             total += removed;
         }
@@ -217,15 +224,38 @@ pub async fn start(
     purges: &'static [Purge],
     interval: Duration,
 ) -> Result<Task, sqlx::Error> {
-    let purged = purge(&pool, &halls, now_millis(), purges).await?;
+    start_with(
+        service,
+        pool,
+        halls,
+        interval,
+        move |pool, halls, now| async move { purge(&pool, &halls, now, purges).await },
+    )
+    .await
+}
+
+/// [`start`] with a round of the service's own (`round(pool, halls, now)` returns how
+/// many rows it removed).
+pub async fn start_with<F, Fut>(
+    service: &'static str,
+    pool: AnyPool,
+    halls: Halls,
+    interval: Duration,
+    round: F,
+) -> Result<Task, sqlx::Error>
+where
+    F: Fn(AnyPool, Halls, i64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<u64, sqlx::Error>> + Send + 'static,
+{
+    let purged = round(pool.clone(), halls.clone(), now_millis()).await?;
     if purged > 0 {
-        tracing::info!(service, purged, "records past retention deleted at start");
+        tracing::info!(service, purged, "records past retention removed at start");
     }
     Ok(Task::every("retention", interval, move || {
-        let (pool, halls) = (pool.clone(), halls.clone());
+        let removed = round(pool.clone(), halls.clone(), now_millis());
         async move {
-            match purge(&pool, &halls, now_millis(), purges).await {
-                Ok(deleted) => tracing::info!(service, deleted, "retention applied"),
+            match removed.await {
+                Ok(removed) => tracing::info!(service, removed, "retention applied"),
                 Err(error) => tracing::warn!(service, %error, "retention failed; will retry next round"),
             }
         }

@@ -9,7 +9,7 @@ use hallguard_domain::hall::Halls;
 use hallguard_domain::retention::DataKind;
 use hallguard_domain::time::{DAY_MS, now_millis};
 use hallguard_platform::db::begin_write;
-use hallguard_platform::retention::{self, Action, Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS};
+use hallguard_platform::retention::{self, Action, Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Removed};
 use hallguard_platform::tasks::Task;
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 use sqlx::AnyPool;
@@ -44,17 +44,14 @@ pub async fn purge_database(pool: &AnyPool, halls: &Halls, now: Millis) -> Resul
     for hall in halls.iter() {
         let mut transaction = begin_write(pool).await?;
         let removed = crate::store::delete_ended_before(&mut transaction, &hall.site_id, cutoff).await?;
-        retention::record(
-            &mut transaction,
-            &hall.site_id,
-            DataKind::Presence,
-            &hall.retention,
-            Action::Deleted,
-            cutoff,
-            removed,
-            now,
-        )
-        .await?;
+        let removed_rows = Removed {
+            hall,
+            kind: DataKind::Presence,
+            action: Action::Deleted,
+            older_than: cutoff,
+            count: removed,
+        };
+        retention::record(&mut transaction, &removed_rows, now).await?;
         transaction.commit().await?;
         deleted += removed;
     }

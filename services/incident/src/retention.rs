@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::retention::DataKind;
-use hallguard_domain::time::{format_date, local_day, now_millis};
+use hallguard_domain::time::{format_date, local_day};
 use hallguard_platform::db::begin_write;
 use hallguard_platform::retention::{
-    self as platform, Action, Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, cutoff,
+    self as platform, Action, Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Removed, cutoff,
 };
 use hallguard_platform::tasks::Task;
 use serde_json::Value;
@@ -134,17 +134,14 @@ async fn purge_incidents(pool: &AnyPool, hall: &Hall, removal: Removal, now: i64
     for incident_id in store::expired(pool, &hall.site_id, older_than, removal).await? {
         let mut transaction = begin_write(pool).await?;
         let removed = remove(&mut transaction, &incident_id, removal, now).await?;
-        platform::record(
-            &mut transaction,
-            &hall.site_id,
+        let removed_fields = Removed {
+            hall,
             kind,
-            &hall.retention,
-            Action::Pseudonymised,
+            action: Action::Pseudonymised,
             older_than,
-            removed,
-            now,
-        )
-        .await?;
+            count: removed,
+        };
+        platform::record(&mut transaction, &removed_fields, now).await?;
         transaction.commit().await?;
         total += removed;
     }
@@ -158,17 +155,14 @@ async fn purge_audit(pool: &AnyPool, hall: &Hall, now: i64) -> Result<u64> {
     let mut removed = store::delete_old_audit(&mut transaction, &hall.site_id, older_than).await?;
     let first_kept_date = format_date(local_day(older_than, hall.utc_offset_minutes));
     removed += store::delete_old_rosters(&mut transaction, &hall.site_id, &first_kept_date).await?;
-    platform::record(
-        &mut transaction,
-        &hall.site_id,
-        DataKind::Audit,
-        &hall.retention,
-        Action::Deleted,
+    let removed_rows = Removed {
+        hall,
+        kind: DataKind::Audit,
+        action: Action::Deleted,
         older_than,
-        removed,
-        now,
-    )
-    .await?;
+        count: removed,
+    };
+    platform::record(&mut transaction, &removed_rows, now).await?;
     transaction.commit().await?;
     Ok(removed)
 }
@@ -187,19 +181,14 @@ pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64) -> Result<u64> {
 
 /// Purges now, and returns the task that purges every `interval`.
 pub async fn start(pool: AnyPool, halls: Halls, interval: Duration) -> Result<Task> {
-    let purged = purge(&pool, &halls, now_millis()).await?;
-    if purged > 0 {
-        tracing::info!(purged, "incident data past retention removed at start");
-    }
-    Ok(Task::every("retention", interval, move || {
-        let (pool, halls) = (pool.clone(), halls.clone());
-        async move {
-            match purge(&pool, &halls, now_millis()).await {
-                Ok(removed) => tracing::info!(removed, "incident retention applied"),
-                Err(error) => tracing::warn!(%error, "incident retention failed; will retry next round"),
-            }
-        }
-    }))
+    platform::start_with(
+        crate::NAME,
+        pool,
+        halls,
+        interval,
+        |pool, halls, now| async move { purge(&pool, &halls, now).await },
+    )
+    .await
 }
 
 #[cfg(test)]
