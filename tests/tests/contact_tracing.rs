@@ -165,6 +165,8 @@ async fn bad_intervals_name_their_field_and_store_nothing() {
     let base = hall_morning();
     let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
     let good = interval("g1", "a", PlaceKind::Zone, "tax-area", 0, 30, base);
+    // An hour past now, whatever the time of day (the base is 2 to 26 hours ago).
+    let ahead = (now_millis() - base) / MINUTE + 60;
     let cases = [
         (
             "intervals[1].end",
@@ -176,7 +178,7 @@ async fn bad_intervals_name_their_field_and_store_nothing() {
         ),
         (
             "intervals[1].start",
-            interval("b3", "b", PlaceKind::Zone, "tax-area", 60 * 24, 60 * 25, base),
+            interval("b3", "b", PlaceKind::Zone, "tax-area", ahead, ahead + 60, base),
         ),
         (
             "intervals[1].source_event_id",
