@@ -8,6 +8,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     collect_protos(PathBuf::from("hallguard"), &mut files)?;
     files.sort();
+    // The folder too: a new .proto file changes no listed file.
+    println!("cargo:rerun-if-changed=hallguard");
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
     }
