@@ -28,6 +28,8 @@ pub struct Retention {
     /// Delivered outbox messages (their payloads name people) and the idempotency keys
     /// of answered requests.
     pub delivered_messages_days: u32,
+    /// The access log: who read whose personal data.
+    pub access_log_days: u32,
 }
 
 impl Default for Retention {
@@ -40,6 +42,7 @@ impl Default for Retention {
             upward_reports_days: 365,
             audit_days: 1095,
             delivered_messages_days: 28,
+            access_log_days: 1095,
         }
     }
 }
@@ -84,11 +87,13 @@ pub enum DataKind {
     Audit,
     /// See [`Retention::delivered_messages_days`].
     DeliveredMessages,
+    /// See [`Retention::access_log_days`].
+    AccessLog,
 }
 
 impl DataKind {
     /// Every kind.
-    pub const ALL: [DataKind; 7] = [
+    pub const ALL: [DataKind; 8] = [
         DataKind::Presence,
         DataKind::Registrations,
         DataKind::StaffHealth,
@@ -96,6 +101,7 @@ impl DataKind {
         DataKind::UpwardReports,
         DataKind::Audit,
         DataKind::DeliveredMessages,
+        DataKind::AccessLog,
     ];
 
     /// The kind's name in deletion records.
@@ -108,6 +114,7 @@ impl DataKind {
             DataKind::UpwardReports => "upward_reports",
             DataKind::Audit => "audit",
             DataKind::DeliveredMessages => "delivered_messages",
+            DataKind::AccessLog => "access_log",
         }
     }
 
@@ -126,6 +133,7 @@ impl DataKind {
             DataKind::UpwardReports => "retention.upward_reports_days",
             DataKind::Audit => "retention.audit_days",
             DataKind::DeliveredMessages => "retention.delivered_messages_days",
+            DataKind::AccessLog => "retention.access_log_days",
         }
     }
 
@@ -139,6 +147,7 @@ impl DataKind {
             DataKind::UpwardReports => retention.upward_reports_days,
             DataKind::Audit => retention.audit_days,
             DataKind::DeliveredMessages => retention.delivered_messages_days,
+            DataKind::AccessLog => retention.access_log_days,
         }
     }
 
@@ -171,9 +180,10 @@ mod tests {
             upward_reports_days: 5,
             audit_days: 6,
             delivered_messages_days: 7,
+            access_log_days: 8,
         };
         let days: Vec<u32> = DataKind::ALL.iter().map(|kind| kind.days(&retention)).collect();
-        assert_eq!(days, [1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(days, [1, 2, 3, 4, 5, 6, 7, 8]);
         let mut settings = std::collections::HashSet::new();
         for kind in DataKind::ALL {
             assert_eq!(DataKind::parse(kind.as_str()), Some(kind));

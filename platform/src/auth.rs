@@ -343,6 +343,8 @@ where
                 if let Some(caller) = caller {
                     request.extensions_mut().insert(caller);
                 }
+                let rpc = crate::access_log::Rpc(request.uri().path().to_string());
+                request.extensions_mut().insert(rpc);
                 // Take the service that was polled ready; leave a fresh clone behind.
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);

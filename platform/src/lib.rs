@@ -7,6 +7,7 @@
 //! - [`peers`]: delivering outbox messages to peer services over gRPC.
 //! - [`outbound`]: the requests to peers every service writes (incidents, presence).
 //! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
+//! - [`access_log`]: who read whose personal data; [`access_admin`]: listing it over gRPC.
 //! - [`assembly`]: one way to assemble a service (database, retention, outbox, tasks).
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`connections`]: connection and stream limits, idle connections closed.
@@ -25,6 +26,8 @@
 //! - [`timestamps`]: protobuf timestamps to and from epoch milliseconds.
 //! - [`tls`]: TLS for servers and clients (rustls); `https://` is never plain text.
 
+pub mod access_admin;
+pub mod access_log;
 pub mod assembly;
 pub mod auth;
 pub mod catch_panic;

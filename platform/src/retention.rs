@@ -54,10 +54,30 @@ pub const EXPIRED_KEYS: Purge = Purge {
     statement: "DELETE FROM idempotency_keys WHERE site_id = $1 AND created_at < $2",
 };
 
+/// The people of access-log entries past the limit (before the entries, which find them).
+pub const OLD_ACCESS_PEOPLE: Purge = Purge {
+    kind: DataKind::AccessLog,
+    table: "access_log_people",
+    statement: "DELETE FROM access_log_people
+         WHERE entry_id IN (SELECT entry_id FROM access_log WHERE site_id = $1 AND at < $2)",
+};
+
+/// Access-log entries past the limit.
+pub const OLD_ACCESS: Purge = Purge {
+    kind: DataKind::AccessLog,
+    table: "access_log",
+    statement: "DELETE FROM access_log WHERE site_id = $1 AND at < $2",
+};
+
+/// What every service purges of the platform's tables.
+pub const PLATFORM_PURGES: [Purge; 4] = [DELIVERED_OUTBOX, EXPIRED_KEYS, OLD_ACCESS_PEOPLE, OLD_ACCESS];
+
 /// The platform's tables, in every service's database.
 pub const PLATFORM_TABLES: &[(&str, Coverage)] = &[
     ("outbox", Coverage::Deleted(DataKind::DeliveredMessages)),
     ("idempotency_keys", Coverage::Deleted(DataKind::DeliveredMessages)),
+    ("access_log", Coverage::Deleted(DataKind::AccessLog)),
+    ("access_log_people", Coverage::Deleted(DataKind::AccessLog)),
     (
         "deletion_records",
         Coverage::Kept("counts and periods of purges; names no one"),

@@ -1,16 +1,18 @@
 //! Running a gRPC server the same way for every service: auth, trace context extraction,
 //! request timeouts, health checking (tonic-health), reflection (tonic-reflection), the
-//! outbox backlog and deletion records services, and graceful shutdown.
+//! outbox backlog, deletion records and access log services, and graceful shutdown.
 
 use std::future::Future;
 use std::time::Duration;
 
+use hallguard_proto::platform::v1::access_admin_server::AccessAdminServer;
 use hallguard_proto::platform::v1::outbox_admin_server::OutboxAdminServer;
 use hallguard_proto::platform::v1::retention_admin_server::RetentionAdminServer;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
+use crate::access_admin::AccessAdminService;
 use crate::auth::{AuthLayer, AuthPolicy, Role, RpcRoles, TokenBook};
 use crate::connections::{ConnectionLimits, incoming};
 use crate::outbox::OutboxWorker;
@@ -76,6 +78,7 @@ pub fn platform_roles() -> RpcRoles {
             "hallguard.platform.v1.RetentionAdmin",
             &[("ListDeletionRecords", &[])],
         )
+        .service("hallguard.platform.v1.AccessAdmin", &[("ListAccess", &[])])
 }
 
 /// Serves `parts` on `listener` until `shutdown` resolves, then drains in-flight calls.
@@ -95,17 +98,23 @@ pub async fn run(
         .set_service_status("", ServingStatus::Serving)
         .await;
 
-    // Reflection lists only what this server serves, not every package of the contracts.
-    let mut reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(hallguard_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name("grpc.health.v1.Health")
-        .with_service_name("hallguard.platform.v1.OutboxAdmin")
-        .with_service_name("hallguard.platform.v1.RetentionAdmin");
-    for name in &parts.service_names {
-        reflection = reflection.with_service_name(*name);
-    }
-    let reflection = reflection.build_v1();
+    // Reflection lists only what this server serves, not every package of the contracts;
+    // v1 and v1alpha alike, as many clients (grpcurl's older builds, Python's
+    // grpcio-reflection) still speak v1alpha.
+    let reflection = || {
+        let mut builder = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(hallguard_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name("grpc.health.v1.Health")
+            .with_service_name("hallguard.platform.v1.OutboxAdmin")
+            .with_service_name("hallguard.platform.v1.RetentionAdmin")
+            .with_service_name("hallguard.platform.v1.AccessAdmin");
+        for name in &parts.service_names {
+            builder = builder.with_service_name(*name);
+        }
+        builder
+    };
+    let (reflection_v1, reflection_v1alpha) = (reflection().build_v1(), reflection().build_v1alpha());
     let mut routes = parts
         .routes
         .add_service(health_service)
@@ -114,10 +123,13 @@ pub async fn run(
         )))
         .add_service(RetentionAdminServer::new(RetentionAdminService::new(
             parts.pool.clone(),
+        )))
+        .add_service(AccessAdminServer::new(AccessAdminService::new(
+            parts.pool.clone(),
         )));
-    match reflection {
-        Ok(reflection) => routes = routes.add_service(reflection),
-        Err(error) => tracing::warn!(%error, "server reflection disabled"),
+    match (reflection_v1, reflection_v1alpha) {
+        (Ok(v1), Ok(v1alpha)) => routes = routes.add_service(v1).add_service(v1alpha),
+        (Err(error), _) | (_, Err(error)) => tracing::warn!(%error, "server reflection disabled"),
     }
 
     let on_shutdown = parts.on_shutdown;

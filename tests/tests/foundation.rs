@@ -103,6 +103,41 @@ async fn reflection_lists_each_services_own_services() {
 }
 
 #[tokio::test]
+async fn reflection_v1alpha_is_served_beside_v1_for_older_clients() {
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as AlphaClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest as AlphaRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse as AlphaResponse;
+    let hall = TestHall::start().await;
+    for (role, names) in SERVICES {
+        let mut reflection = AlphaClient::new(hall.channel(role).await);
+        let request = tonic_reflection::pb::v1alpha::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(AlphaRequest::ListServices(String::new())),
+        };
+        let response = reflection
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .unwrap()
+            .into_inner()
+            .next()
+            .await
+            .unwrap()
+            .unwrap();
+        let Some(AlphaResponse::ListServicesResponse(list)) = response.message_response else {
+            panic!("expected a service list");
+        };
+        let listed: Vec<String> = list.service.into_iter().map(|service| service.name).collect();
+        for name in names.iter().chain(&["hallguard.platform.v1.RetentionAdmin"]) {
+            assert!(
+                listed.iter().any(|listed| listed == name),
+                "{name} missing from {listed:?}"
+            );
+        }
+    }
+    hall.stop().await;
+}
+
+#[tokio::test]
 async fn a_call_without_a_token_is_unauthenticated() {
     let hall = TestHall::start().await;
     let mut screening = ScreeningClient::new(hall.channel(ServiceRole::Screening).await);

@@ -3,8 +3,10 @@
 //!
 //! - [`connect`]: addresses, token, and errors a person can act on.
 //! - one module per command: `contacts`, `trajectory`, `clusters`, `incidents`,
-//!   `gate_stats`, `deletions` (admins: what retention removed); this one holds what they share (the person, the span, the formats).
+//!   `gate_stats`, `deletions` and `access` (admins: what retention removed, who read
+//!   whose data); this one holds what they share (the person, the span, the formats).
 
+mod access;
 mod clusters;
 pub mod connect;
 mod contacts;
@@ -13,6 +15,7 @@ mod gate_stats;
 mod incidents;
 mod trajectory;
 
+pub use access::AccessLogArgs;
 pub use clusters::ClustersArgs;
 pub use contacts::ContactsArgs;
 pub use deletions::DeletionsArgs;
@@ -67,6 +70,8 @@ pub enum AnalystCommand {
     GateStats(GateStatsArgs),
     /// What retention removed from every service, newest first (admins).
     Deletions(DeletionsArgs),
+    /// Who read whose personal data at every service, newest first (admins).
+    AccessLog(AccessLogArgs),
 }
 
 /// Output formats of the contact query.
@@ -188,6 +193,7 @@ pub async fn run(command: AnalystCommand) -> Result<String, AnalystError> {
         AnalystCommand::Incidents(command) => incidents::incidents(command).await,
         AnalystCommand::GateStats(args) => gate_stats::gate_stats(args).await,
         AnalystCommand::Deletions(args) => deletions::deletions(args).await,
+        AnalystCommand::AccessLog(args) => access::access_log(args).await,
     }
 }
 

@@ -9,7 +9,7 @@ use hallguard_domain::hall::Halls;
 use hallguard_domain::retention::DataKind;
 use hallguard_domain::time::{DAY_MS, now_millis};
 use hallguard_platform::db::begin_write;
-use hallguard_platform::retention::{self, Action, Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Removed};
+use hallguard_platform::retention::{self, Action, Coverage, PLATFORM_PURGES, Removed};
 use hallguard_platform::tasks::Task;
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
 use sqlx::AnyPool;
@@ -35,8 +35,8 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
 ];
 
 /// Deletes the served halls' intervals that ended before the shortest presence limit,
-/// each hall in one transaction with its deletion record, and delivered outbox messages
-/// and old idempotency keys; returns how many rows went. Only the served halls: shards
+/// each hall in one transaction with its deletion record, and the platform's tables
+/// (delivered outbox messages, old idempotency keys and access-log entries); returns how many rows went. Only the served halls: shards
 /// of contact tracing may share one table.
 pub async fn purge_database(pool: &AnyPool, halls: &Halls, now: Millis) -> Result<u64, sqlx::Error> {
     let cutoff = cutoff(halls, now);
@@ -55,7 +55,7 @@ pub async fn purge_database(pool: &AnyPool, halls: &Halls, now: Millis) -> Resul
         transaction.commit().await?;
         deleted += removed;
     }
-    Ok(deleted + retention::purge(pool, halls, now, &[DELIVERED_OUTBOX, EXPIRED_KEYS]).await?)
+    Ok(deleted + retention::purge(pool, halls, now, &PLATFORM_PURGES).await?)
 }
 
 /// The task that, every `interval`, purges the database, then expires the same days

@@ -3,7 +3,7 @@
 //! stay free.
 
 use hallguard_domain::plan::CONTACT_LOOK_BACK_DAYS;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 
 use hallguard_domain::hall::Halls;
 use hallguard_domain::time::now_millis;
+use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::metrics::METRICS;
 use hallguard_platform::status::FieldViolation;
 use hallguard_platform::timestamps::millis_to_timestamp;
+use hallguard_proto::common::v1::PersonRef;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracing;
 use hallguard_tracing_engine::clusters::{ChainSearch, distinct_cases};
@@ -170,6 +172,31 @@ impl ContactTracingService {
         .await
     }
 
+    /// Records that `reader` was shown `people` (one entry per hall they belong to, or
+    /// one for `site_id` when the answer showed no one) before the answer goes out: a
+    /// read that cannot be logged is not answered.
+    async fn log_read<'a>(
+        &self,
+        reader: &Reader,
+        site_id: &str,
+        people: impl IntoIterator<Item = &'a PersonRef>,
+    ) -> Result<(), ContactTracingError> {
+        let mut by_hall: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for person in people {
+            by_hall
+                .entry(person.site_id.as_str())
+                .or_default()
+                .push(access_log::person_key(person));
+        }
+        if by_hall.is_empty() {
+            by_hall.insert(site_id, Vec::new());
+        }
+        for (hall, keys) in by_hall {
+            access_log::record(&self.pool, reader, hall, keys).await?;
+        }
+        Ok(())
+    }
+
     /// Runs work that takes the graph's lock itself (a long query can take it step by
     /// step, so an ingest is not held up for the whole query) off the async threads,
     /// timing it as `query`. The work gets a [`Cancel`] that fires when the caller's
@@ -317,14 +344,24 @@ impl ContactTracing for ContactTracingService {
         request: Request<pb::FindContactsRequest>,
     ) -> Result<Response<pb::FindContactsResponse>, Status> {
         let deadline = caller_deadline(&request);
+        let reader = Reader::of(&request);
         let request = request.into_inner();
+        let index = request.person.clone().unwrap_or_default();
         let halls = Arc::clone(&self.halls);
-        Ok(Response::new(
-            self.with_graph("find_contacts", deadline, move |graph, _cancel| {
+        let found = self
+            .with_graph("find_contacts", deadline, move |graph, _cancel| {
                 find_contacts(graph, &halls, &request)
             })
-            .await?,
-        ))
+            .await?;
+        let close = found.close_contacts.iter().filter_map(|c| c.person.as_ref());
+        let secondary = found.secondary_contacts.iter().filter_map(|c| c.person.as_ref());
+        self.log_read(
+            &reader,
+            &index.site_id,
+            std::iter::once(&index).chain(close).chain(secondary),
+        )
+        .await?;
+        Ok(Response::new(found))
     }
 
     #[tracing::instrument(skip_all)]
@@ -333,7 +370,9 @@ impl ContactTracing for ContactTracingService {
         request: Request<pb::GetTrajectoryRequest>,
     ) -> Result<Response<pb::GetTrajectoryResponse>, Status> {
         let deadline = caller_deadline(&request);
+        let reader = Reader::of(&request);
         let request = request.into_inner();
+        let person = request.person.clone().unwrap_or_default();
         let response = self
             .with_graph("get_trajectory", deadline, move |graph, _cancel| {
                 let person = convert::person_key(request.person.as_ref(), "person")?;
@@ -358,6 +397,7 @@ impl ContactTracing for ContactTracingService {
                 Ok(pb::GetTrajectoryResponse { stops })
             })
             .await?;
+        self.log_read(&reader, &person.site_id, [&person]).await?;
         Ok(Response::new(response))
     }
 
@@ -367,7 +407,9 @@ impl ContactTracing for ContactTracingService {
         request: Request<pb::FindClustersRequest>,
     ) -> Result<Response<pb::FindClustersResponse>, Status> {
         let deadline = caller_deadline(&request);
+        let reader = Reader::of(&request);
         let request = request.into_inner();
+        let site_id = request.site_id.clone();
         let halls = Arc::clone(&self.halls);
         let response = self
             .with_graph("find_clusters", deadline, move |graph, cancel| {
@@ -401,6 +443,8 @@ impl ContactTracing for ContactTracingService {
                 Ok(pb::FindClustersResponse { clusters })
             })
             .await?;
+        let members = response.clusters.iter().flat_map(|cluster| &cluster.members);
+        self.log_read(&reader, &site_id, members).await?;
         Ok(Response::new(response))
     }
 
@@ -410,7 +454,14 @@ impl ContactTracing for ContactTracingService {
         request: Request<pb::FindTransmissionChainsRequest>,
     ) -> Result<Response<pb::FindTransmissionChainsResponse>, Status> {
         let deadline = caller_deadline(&request);
+        let reader = Reader::of(&request);
         let request = request.into_inner();
+        let first_site = request
+            .cases
+            .first()
+            .and_then(|case| case.person.as_ref())
+            .map(|person| person.site_id.clone())
+            .unwrap_or_default();
         let halls = Arc::clone(&self.halls);
         let response = self
             .with_lock("find_transmission_chains", deadline, move |lock, cancel| {
@@ -477,6 +528,8 @@ impl ContactTracing for ContactTracingService {
                 Ok(pb::FindTransmissionChainsResponse { chains })
             })
             .await?;
+        let people = response.chains.iter().flat_map(|chain| &chain.path);
+        self.log_read(&reader, &first_site, people).await?;
         Ok(Response::new(response))
     }
 
@@ -486,7 +539,9 @@ impl ContactTracing for ContactTracingService {
         request: Request<pb::WhoWasThereRequest>,
     ) -> Result<Response<WhoWasThereStream>, Status> {
         let deadline = caller_deadline(&request);
+        let reader = Reader::of(&request);
         let request = request.into_inner();
+        let site_id = request.site_id.clone();
         let chunks = self
             .with_graph("who_was_there", deadline, move |graph, _cancel| {
                 if request.site_id.trim().is_empty() {
@@ -529,6 +584,12 @@ impl ContactTracing for ContactTracingService {
                     .collect::<Vec<_>>())
             })
             .await?;
+        let people: Vec<PersonRef> = chunks
+            .iter()
+            .filter_map(|chunk| chunk.as_ref().ok())
+            .flat_map(|chunk| chunk.presences.iter().filter_map(|p| p.person.clone()))
+            .collect();
+        self.log_read(&reader, &site_id, &people).await?;
         Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
     }
 
@@ -538,7 +599,14 @@ impl ContactTracing for ContactTracingService {
         request: Request<pb::ExportSubgraphRequest>,
     ) -> Result<Response<pb::ExportSubgraphResponse>, Status> {
         let deadline = caller_deadline(&request);
+        let reader = Reader::of(&request);
         let request = request.into_inner();
+        let site_id = request
+            .query
+            .as_ref()
+            .and_then(|query| query.person.as_ref())
+            .map(|person| person.site_id.clone())
+            .unwrap_or_default();
         let halls = Arc::clone(&self.halls);
         let response = self
             .with_graph("export_subgraph", deadline, move |graph, _cancel| {
@@ -550,6 +618,8 @@ impl ContactTracing for ContactTracingService {
                 Ok(convert::subgraph(&convert::person_ref(&index), &found))
             })
             .await?;
+        let people = response.nodes.iter().filter_map(|node| node.person.as_ref());
+        self.log_read(&reader, &site_id, people).await?;
         Ok(Response::new(response))
     }
 

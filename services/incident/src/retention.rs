@@ -13,9 +13,7 @@ use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::retention::DataKind;
 use hallguard_domain::time::{format_date, local_day};
 use hallguard_platform::db::begin_write;
-use hallguard_platform::retention::{
-    self as platform, Action, Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Removed, cutoff,
-};
+use hallguard_platform::retention::{self as platform, Action, Coverage, PLATFORM_PURGES, Removed, cutoff};
 use hallguard_platform::tasks::Task;
 use serde_json::Value;
 use sqlx::AnyPool;
@@ -175,7 +173,7 @@ pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64) -> Result<u64> {
         total += purge_incidents(pool, hall, Removal::Report, now).await?;
         total += purge_audit(pool, hall, now).await?;
     }
-    total += platform::purge(pool, halls, now, &[DELIVERED_OUTBOX, EXPIRED_KEYS]).await?;
+    total += platform::purge(pool, halls, now, &PLATFORM_PURGES).await?;
     Ok(total)
 }
 

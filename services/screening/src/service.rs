@@ -21,6 +21,7 @@ use crate::gate::{self, CheckIn, CheckOut};
 use crate::model::{NewArea, Registration};
 use crate::{convert, registrations, store};
 use crate::{risk, statistics, validate, zones};
+use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 
@@ -301,6 +302,7 @@ impl Screening for ScreeningService {
         &self,
         request: Request<pb::ListCommunityReportsRequest>,
     ) -> std::result::Result<Response<pb::ListCommunityReportsResponse>, Status> {
+        let reader = Reader::of(&request);
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
@@ -310,6 +312,13 @@ impl Screening for ScreeningService {
                 .into_iter()
                 .map(convert::report_message)
                 .collect();
+        let people = reports
+            .iter()
+            .map(|report| access_log::registrant_key(&hall.site_id, &report.registration_id))
+            .collect();
+        access_log::record(&self.pool, &reader, &hall.site_id, people)
+            .await
+            .map_err(ServiceError::from)?;
         Ok(Response::new(pb::ListCommunityReportsResponse {
             page: Some(validate::next_page(offset, limit, reports.len())),
             reports,

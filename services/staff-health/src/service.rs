@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::time::{MINUTE_MS, format_date, local_day_start, now_millis, parse_date};
+use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::timestamps::millis_to_timestamp;
@@ -131,6 +132,7 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::ListStaffRequest>,
     ) -> std::result::Result<Response<pb::ListStaffResponse>, Status> {
+        let reader = Reader::of(&request);
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
@@ -143,6 +145,14 @@ impl StaffHealth for StaffHealthService {
             limit,
         )
         .await?;
+        // Names and phones of everyone listed.
+        let people = members
+            .iter()
+            .map(|member| access_log::staff_key(&hall.site_id, &member.staff_id))
+            .collect();
+        access_log::record(&self.pool, &reader, &hall.site_id, people)
+            .await
+            .map_err(ServiceError::from)?;
         Ok(Response::new(pb::ListStaffResponse {
             page: Some(validate::next_page(offset, limit, members.len())),
             members,

@@ -3,9 +3,11 @@
 
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::time::now_millis;
+use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
+use hallguard_platform::people::person_ref;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::incidents_server::Incidents;
@@ -347,6 +349,7 @@ impl Incidents for IncidentService {
         request: Request<pb::SubmitUpwardReportRequest>,
     ) -> std::result::Result<Response<pb::SubmitUpwardReportResponse>, Status> {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
+        let reader = Reader::of(&request);
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
         let offset = self.hall_of(&self.incident(id).await?)?.utc_offset_minutes;
@@ -366,6 +369,16 @@ impl Incidents for IncidentService {
         );
         let (incident, report, report_markdown) =
             steps::upward_report(&self.pool, id, request.confirmed, sent, &by, offset).await?;
+        // The report names the case and every contact.
+        let mut people = vec![access_log::person_key(&person_ref(&incident.person))];
+        for contact in store::contacts::list(&self.pool, id).await? {
+            if let Some(person) = convert::contact_message(&contact).person {
+                people.push(access_log::person_key(&person));
+            }
+        }
+        access_log::record(&self.pool, &reader, incident.site_id(), people)
+            .await
+            .map_err(ServiceError::from)?;
         Ok(Response::new(pb::SubmitUpwardReportResponse {
             incident: Some(self.message(&incident).await?),
             report: Some(hallguard_platform::structured::to_struct(&report)),
@@ -557,18 +570,26 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::ListContactsRequest>,
     ) -> std::result::Result<Response<pb::ListContactsResponse>, Status> {
+        let reader = Reader::of(&request);
         let incident = incidents::load(
             &self.pool,
             validate::required(&request.get_ref().incident_id, "incident_id")?,
         )
         .await?;
-        Ok(Response::new(pb::ListContactsResponse {
-            contacts: store::contacts::list(&self.pool, &incident.incident_id)
-                .await?
-                .iter()
-                .map(convert::contact_message)
-                .collect(),
-        }))
+        let contacts: Vec<pb::FollowUpContact> = store::contacts::list(&self.pool, &incident.incident_id)
+            .await?
+            .iter()
+            .map(convert::contact_message)
+            .collect();
+        let people = contacts
+            .iter()
+            .filter_map(|contact| contact.person.as_ref())
+            .map(access_log::person_key)
+            .collect();
+        access_log::record(&self.pool, &reader, incident.site_id(), people)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::ListContactsResponse { contacts }))
     }
 
     async fn update_contact_status(

@@ -15,7 +15,9 @@ pub mod risk_areas;
 pub mod visits;
 
 use hallguard_domain::retention::DataKind;
-use hallguard_platform::retention::{Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Purge};
+use hallguard_platform::retention::{
+    Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, OLD_ACCESS, OLD_ACCESS_PEOPLE, Purge,
+};
 
 /// What retention deletes: checks, closed visits and zone stays, lifted holds
 /// (presence); registrations and community reports (registrations); delivered outbox
@@ -53,6 +55,8 @@ pub const RETENTION: &[Purge] = &[
     },
     DELIVERED_OUTBOX,
     EXPIRED_KEYS,
+    OLD_ACCESS_PEOPLE,
+    OLD_ACCESS,
 ];
 
 /// How each of screening's tables leaves (checked against the database by a test).

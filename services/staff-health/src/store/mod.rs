@@ -17,7 +17,9 @@ pub mod staff;
 pub mod sweeps;
 
 use hallguard_domain::retention::DataKind;
-use hallguard_platform::retention::{Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, Purge};
+use hallguard_platform::retention::{
+    Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, OLD_ACCESS, OLD_ACCESS_PEOPLE, Purge,
+};
 
 const fn staff_health(table: &'static str, statement: &'static str) -> Purge {
     Purge {
@@ -72,6 +74,8 @@ pub const RETENTION: &[Purge] = &[
     ),
     DELIVERED_OUTBOX,
     EXPIRED_KEYS,
+    OLD_ACCESS_PEOPLE,
+    OLD_ACCESS,
 ];
 
 /// How each of staff health's tables leaves (checked against the database by a test).
