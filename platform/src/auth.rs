@@ -340,15 +340,15 @@ where
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         match self.policy.authorize(request.uri().path(), request.headers()) {
             Ok(caller) => {
-                if let Some(caller) = caller {
-                    request.extensions_mut().insert(caller);
+                if let Some(caller) = &caller {
+                    request.extensions_mut().insert(caller.clone());
                 }
                 let rpc = crate::access_log::Rpc(request.uri().path().to_string());
                 request.extensions_mut().insert(rpc);
                 // Take the service that was polled ready; leave a fresh clone behind.
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);
-                Box::pin(async move { inner.call(request).await })
+                Box::pin(as_caller(caller, async move { inner.call(request).await }))
             }
             Err(status) => {
                 tracing::info!(path = %request.uri().path(), code = ?status.code(), "call refused");
@@ -361,6 +361,23 @@ where
 /// The caller of a request, as authenticated by the layer.
 pub fn caller<T>(request: &tonic::Request<T>) -> Option<&Caller> {
     request.extensions().get::<Caller>()
+}
+
+tokio::task_local! {
+    /// The authenticated caller of the call being handled, for records written deep in
+    /// a handler (audit entries) without passing it through every function.
+    static CURRENT_CALLER: Option<Caller>;
+}
+
+/// The authenticated caller of the call this code runs for; `None` in background work
+/// (retention, refreshes, outbox deliveries) and on a server without auth.
+pub fn current_caller() -> Option<Caller> {
+    CURRENT_CALLER.try_with(Clone::clone).ok().flatten()
+}
+
+/// Runs `work` as a call by `caller` (the auth layer does this for every call; tests may).
+pub async fn as_caller<F: std::future::Future>(caller: Option<Caller>, work: F) -> F::Output {
+    CURRENT_CALLER.scope(caller, work).await
 }
 
 /// A client-side interceptor: adds the bearer token and the current trace context.

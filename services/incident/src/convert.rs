@@ -140,6 +140,8 @@ pub fn audit_message(entry: AuditEntry) -> pb::AuditEntry {
         action: entry.action,
         detail: Some(document(&entry.detail_json)),
         at: Some(millis_to_timestamp(entry.at)),
+        caller: entry.caller.unwrap_or_default(),
+        caller_role: entry.caller_role.unwrap_or_default(),
     }
 }
 

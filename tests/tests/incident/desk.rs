@@ -212,3 +212,49 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
     assert_eq!(unknown.code(), Code::NotFound);
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn every_audit_entry_keeps_the_authenticated_caller_beside_the_name_the_request_gave() {
+    let hall = TestHall::start().await;
+    let (mut desk, id, _) = incident_with_two_contacts(&hall).await;
+    let entries = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    // Opened, and two contacts added "by assessment" — all by the duty officer's token.
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    let added = entries.iter().filter(|e| e.actor == "assessment").count();
+    assert_eq!(added, 2, "the names the requests gave stay");
+    for entry in &entries {
+        assert_eq!(entry.caller_role, "duty_officer", "{entry:?}");
+        assert!(entry.caller.ends_with("duty_officer"), "{entry:?}");
+    }
+    // A name typed in a request cannot stand in for the caller: an admin acting later is
+    // recorded as the admin, whatever the request says.
+    let mut admin = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::Admin).await);
+    admin
+        .place_legal_hold(PlaceLegalHoldRequest {
+            incident_id: id.clone(),
+            reason: "complaint 2026-5".into(),
+        })
+        .await
+        .unwrap();
+    let entries = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let hold = entries.iter().find(|e| e.action == "legal hold placed").unwrap();
+    assert_eq!(hold.caller_role, "admin");
+    assert!(hold.caller.ends_with("admin"), "{hold:?}");
+    hall.stop().await;
+}

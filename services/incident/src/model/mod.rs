@@ -196,6 +196,11 @@ pub struct AuditEntry {
     pub detail_json: String,
     /// When, epoch ms.
     pub at: i64,
+    /// Who made it as authenticated (a token's name or a signed-in subject); `None` for
+    /// the service's own background work and entries made before it was kept.
+    pub caller: Option<String>,
+    /// The authenticated caller's role.
+    pub caller_role: Option<String>,
 }
 
 mod contacts;

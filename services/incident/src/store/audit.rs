@@ -2,6 +2,7 @@
 //! log reads in the order it was written.
 
 use hallguard_domain::time::now_millis;
+use hallguard_platform::auth::current_caller;
 use hallguard_platform::error::Result;
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
@@ -28,16 +29,18 @@ pub async fn append(
 ) -> Result<()> {
     let (statement, subject_id) = match subject {
         Subject::Incident(incident_id) => (
-            "INSERT INTO audit_log (entry_id, incident_id, site_id, actor, action, detail_json, at)
-             SELECT $1, incident_id, site_id, $3, $4, $5, $6 FROM incidents WHERE incident_id = $2",
+            "INSERT INTO audit_log (entry_id, incident_id, site_id, actor, action, detail_json, at, caller, caller_role)
+             SELECT $1, incident_id, site_id, $3, $4, $5, $6, $7, $8 FROM incidents WHERE incident_id = $2",
             incident_id,
         ),
         Subject::Hall(site_id) => (
-            "INSERT INTO audit_log (entry_id, incident_id, site_id, actor, action, detail_json, at)
-             VALUES ($1, NULL, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_log (entry_id, incident_id, site_id, actor, action, detail_json, at, caller, caller_role)
+             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8)",
             site_id,
         ),
     };
+    // The authenticated caller, whatever name the request gave.
+    let caller = current_caller();
     let inserted = sqlx::query(statement)
         .bind(new_id("audit"))
         .bind(subject_id)
@@ -45,6 +48,8 @@ pub async fn append(
         .bind(action)
         .bind(detail.to_string())
         .bind(now_millis())
+        .bind(caller.as_ref().map(|caller| caller.name.clone()))
+        .bind(caller.as_ref().map(|caller| caller.role.to_string()))
         .execute(&mut **transaction)
         .await?
         .rows_affected();
@@ -62,12 +67,14 @@ struct AuditRow {
     action: String,
     detail_json: String,
     at: i64,
+    caller: Option<String>,
+    caller_role: Option<String>,
 }
 
 /// A page of the log, of one incident or all (`incident_id` empty), in order.
 pub async fn page(pool: &AnyPool, incident_id: &str, offset: i64, limit: i64) -> Result<Vec<AuditEntry>> {
     let rows: Vec<AuditRow> = sqlx::query_as(
-        "SELECT incident_id, actor, action, detail_json, at FROM audit_log
+        "SELECT incident_id, actor, action, detail_json, at, caller, caller_role FROM audit_log
          WHERE ($1 = '' OR incident_id = $1) ORDER BY entry_id LIMIT $2 OFFSET $3",
     )
     .bind(incident_id)
@@ -86,6 +93,8 @@ pub async fn page(pool: &AnyPool, incident_id: &str, offset: i64, limit: i64) ->
             action: row.action,
             detail_json: row.detail_json,
             at: row.at,
+            caller: row.caller,
+            caller_role: row.caller_role,
         })
         .collect())
 }
