@@ -84,6 +84,8 @@ pub async fn start(
     })?;
     let options = ServerOptions {
         tokens: settings.tokens.clone(),
+        token_reload: settings.token_reload.clone(),
+        signin: settings.signin.clone(),
         request_timeout: settings.request_timeout,
         limits: settings.limits,
         drain: settings.shutdown_drain,

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
 
 use rand::RngCore as _;
@@ -99,10 +99,10 @@ pub fn generate_token() -> SecretString {
     SecretString::from(hex::encode(bytes))
 }
 
-/// Known token hashes and what they stand for.
+/// Known token hashes, what they stand for, and until when (epoch ms, exclusive).
 #[derive(Debug, Clone, Default)]
 pub struct TokenBook {
-    by_hash: HashMap<String, Caller>,
+    by_hash: HashMap<String, (Caller, Option<i64>)>,
 }
 
 /// A bad line in a tokens spec.
@@ -116,7 +116,19 @@ pub struct TokenSpecError {
 impl TokenBook {
     /// Registers a token hash (64 hex chars) for a named caller.
     pub fn insert_hash(&mut self, sha256_hex: &str, caller: Caller) {
-        self.by_hash.insert(sha256_hex.to_ascii_lowercase(), caller);
+        self.by_hash
+            .insert(sha256_hex.to_ascii_lowercase(), (caller, None));
+    }
+
+    /// Registers a token hash that stops working at `expires_at` (epoch ms).
+    pub fn insert_expiring(&mut self, sha256_hex: &str, caller: Caller, expires_at: Option<i64>) {
+        self.by_hash
+            .insert(sha256_hex.to_ascii_lowercase(), (caller, expires_at));
+    }
+
+    /// Adds another book's entries (theirs win).
+    pub fn extend(&mut self, other: TokenBook) {
+        self.by_hash.extend(other.by_hash);
     }
 
     /// Registers a token given in clear (development mode and tests).
@@ -143,8 +155,9 @@ impl TokenBook {
             .collect()
     }
 
-    /// Parses `role:name:sha256hex` entries separated by commas or newlines. Blank lines
-    /// and lines starting with `#` are skipped. An error names the line and what is
+    /// Parses `role:name:sha256hex` entries, each optionally with `:YYYY-MM-DD`, the UTC
+    /// date from which the token no longer works, separated by commas or newlines. Blank
+    /// lines and lines starting with `#` are skipped. An error names the line and what is
     /// expected, never the hash itself.
     pub fn parse(spec: &str) -> Result<Self, TokenSpecError> {
         let mut book = Self::default();
@@ -158,9 +171,17 @@ impl TokenBook {
                     line: line_index + 1,
                     message: message.to_string(),
                 };
-                let mut parts = entry.splitn(3, ':');
+                let mut parts = entry.splitn(4, ':');
                 let (Some(role), Some(name), Some(hash)) = (parts.next(), parts.next(), parts.next()) else {
-                    return Err(fail("expected role:name:sha256hex"));
+                    return Err(fail("expected role:name:sha256hex[:YYYY-MM-DD]"));
+                };
+                let expires_at = match parts.next() {
+                    None => None,
+                    Some(date) => Some(
+                        hallguard_domain::time::parse_date(date)
+                            .map(|days| days * hallguard_domain::time::DAY_MS)
+                            .ok_or_else(|| fail("the expiry must be a date YYYY-MM-DD"))?,
+                    ),
                 };
                 let role = Role::parse(role).ok_or_else(|| {
                     fail("unknown role (expected gate_device, staff_kiosk, duty_officer, analyst, admin or service)")
@@ -173,12 +194,13 @@ impl TokenBook {
                         "the hash is of an empty token (was the variable holding the token unset?)",
                     ));
                 }
-                book.insert_hash(
+                book.insert_expiring(
                     hash,
                     Caller {
                         name: name.to_string(),
                         role,
                     },
+                    expires_at,
                 );
             }
         }
@@ -189,7 +211,7 @@ impl TokenBook {
     pub fn entries(&self) -> Vec<(String, Caller)> {
         self.by_hash
             .iter()
-            .map(|(hash, caller)| (hash.clone(), caller.clone()))
+            .map(|(hash, (caller, _))| (hash.clone(), caller.clone()))
             .collect()
     }
 
@@ -198,8 +220,65 @@ impl TokenBook {
         self.by_hash.is_empty()
     }
 
-    fn lookup(&self, token: &str) -> Option<&Caller> {
-        self.by_hash.get(&hash_token(token))
+    /// The caller of a token, if known and not expired at `now`.
+    fn lookup(&self, token: &str, now: i64) -> Result<&Caller, &'static str> {
+        match self.by_hash.get(&hash_token(token)) {
+            None => Err("unknown bearer token"),
+            Some((_, Some(expires_at))) if now >= *expires_at => Err("the bearer token has expired"),
+            Some((caller, _)) => Ok(caller),
+        }
+    }
+}
+
+/// A tokens file read again whenever it changes, on top of the tokens given otherwise
+/// (`--tokens`, development tokens): revoking or adding a token is an edit of the file
+/// (or the Secret mounted as it), with no restart.
+#[derive(Debug, Clone)]
+pub struct TokenReload {
+    /// The tokens not from the file.
+    pub base: TokenBook,
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// How often to look at it.
+    pub every: std::time::Duration,
+}
+
+impl TokenReload {
+    /// The base and the file's entries, or why the file cannot be used.
+    pub fn load(&self) -> Result<TokenBook, String> {
+        let text = std::fs::read_to_string(&self.file).map_err(|error| error.to_string())?;
+        let from_file = TokenBook::parse(&text).map_err(|error| error.to_string())?;
+        let mut book = self.base.clone();
+        book.extend(from_file);
+        Ok(book)
+    }
+
+    /// The task that reloads `policy`'s tokens when the file's contents change; a file
+    /// that cannot be read or parsed keeps the tokens in force (and says why).
+    pub fn task(self, policy: AuthPolicy) -> crate::tasks::Task {
+        let mut last = std::fs::read(&self.file).ok();
+        crate::tasks::Task::every("tokens reload", self.every, move || {
+            let now = std::fs::read(&self.file).ok();
+            let changed = now.is_some() && now != last;
+            let loaded = changed.then(|| self.load());
+            if changed {
+                last = now;
+            }
+            let policy = policy.clone();
+            async move {
+                match loaded {
+                    Some(Ok(book)) => {
+                        let count = book.by_hash.len();
+                        policy.replace_tokens(book);
+                        tracing::info!(tokens = count, "tokens file changed: tokens reloaded");
+                    }
+                    Some(Err(error)) => {
+                        tracing::error!(%error, "tokens file changed but cannot be used; the tokens in force stay");
+                    }
+                    None => {}
+                }
+            }
+        })
     }
 }
 
@@ -244,17 +323,34 @@ fn is_public(path: &str) -> bool {
 /// What the [`AuthLayer`] checks against.
 #[derive(Debug, Clone)]
 pub struct AuthPolicy {
-    tokens: Arc<TokenBook>,
+    tokens: Arc<RwLock<Arc<TokenBook>>>,
     roles: Arc<RpcRoles>,
+    signin: Option<Arc<crate::signin::Verifier>>,
 }
 
 impl AuthPolicy {
     /// A policy from known tokens and per-RPC roles.
     pub fn new(tokens: TokenBook, roles: RpcRoles) -> Self {
         Self {
-            tokens: Arc::new(tokens),
+            tokens: Arc::new(RwLock::new(Arc::new(tokens))),
             roles: Arc::new(roles),
+            signin: None,
         }
+    }
+
+    /// Also accepts signed-in people's tokens (JWTs) that `verifier` accepts.
+    pub fn with_signin(mut self, verifier: Arc<crate::signin::Verifier>) -> Self {
+        self.signin = Some(verifier);
+        self
+    }
+
+    /// Puts `tokens` in force for every call from now on.
+    pub fn replace_tokens(&self, tokens: TokenBook) {
+        *self.tokens.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(tokens);
+    }
+
+    fn current_tokens(&self) -> Arc<TokenBook> {
+        self.tokens.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Decides one call: the caller, or the status to answer with.
@@ -273,17 +369,28 @@ impl AuthPolicy {
         if token.len() < MIN_TOKEN_CHARS {
             return Err(tonic::Status::unauthenticated("unknown bearer token"));
         }
-        let caller = self
-            .tokens
-            .lookup(token)
-            .ok_or_else(|| tonic::Status::unauthenticated("unknown bearer token"))?;
+        let caller = match &self.signin {
+            Some(verifier) if crate::signin::looks_like_jwt(token) => {
+                verifier.verify(token).map_err(|error| match error {
+                    crate::signin::SignInError::NoRole(_) => {
+                        tonic::Status::permission_denied(error.to_string())
+                    }
+                    _ => tonic::Status::unauthenticated(error.to_string()),
+                })?
+            }
+            _ => self
+                .current_tokens()
+                .lookup(token, hallguard_domain::time::now_millis())
+                .map_err(tonic::Status::unauthenticated)?
+                .clone(),
+        };
         if !self.roles.allows(path, caller.role) {
             return Err(tonic::Status::permission_denied(format!(
                 "role {} may not call {path}",
                 caller.role
             )));
         }
-        Ok(Some(caller.clone()))
+        Ok(Some(caller))
     }
 }
 
@@ -523,10 +630,34 @@ mod tests {
     }
 
     #[test]
+    fn a_token_with_an_expiry_works_until_that_date_and_a_bad_date_names_the_line() {
+        let token = "a-long-enough-token-0002";
+        let book = TokenBook::parse(&format!("analyst:ana:{}:2026-12-31", hash_token(token))).unwrap();
+        let expiry =
+            hallguard_domain::time::parse_date("2026-12-31").unwrap() * hallguard_domain::time::DAY_MS;
+        assert!(book.lookup(token, expiry - 1).is_ok());
+        assert_eq!(
+            book.lookup(token, expiry).unwrap_err(),
+            "the bearer token has expired"
+        );
+        let old_token = "a-long-enough-token-0003";
+        let old = TokenBook::parse(&format!("analyst:ana:{}:2020-01-01", hash_token(old_token))).unwrap();
+        let policy = AuthPolicy::new(
+            old,
+            RpcRoles::default().service("x.v1.S", &[("Q", &[Role::Analyst])]),
+        );
+        let error = policy.authorize("/x.v1.S/Q", &bearer(old_token)).unwrap_err();
+        assert_eq!(error.code(), tonic::Code::Unauthenticated);
+        assert!(error.message().contains("expired"), "{}", error.message());
+        let bad = TokenBook::parse(&format!("\nanalyst:ana:{}:31/12/2026", hash_token(token))).unwrap_err();
+        assert!(bad.to_string().starts_with("tokens, line 2"), "{bad}");
+    }
+
+    #[test]
     fn token_spec_parses_and_rejects_bad_hashes() {
         let hash = hash_token("secret");
         let book = TokenBook::parse(&format!("analyst:ana:{hash}")).unwrap();
-        assert_eq!(book.lookup("secret").map(|c| c.role), Some(Role::Analyst));
+        assert_eq!(book.lookup("secret", 0).map(|c| c.role), Ok(Role::Analyst));
         assert!(TokenBook::parse("analyst:ana:xyz").is_err());
         assert!(TokenBook::parse(&format!("wizard:w:{hash}")).is_err());
     }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::{Role, TokenBook};
+use crate::auth::{Role, TokenBook, TokenReload};
 use crate::connections::ConnectionLimits;
 use crate::peers::Peers;
+use crate::signin::{JwksSource, SignInConfig};
 use hallguard_domain::hall::{Hall, HallError, Halls};
 
 /// Flags shared by every `hallguard serve` role.
@@ -28,13 +29,52 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_TOKENS", hide_env_values = true)]
     pub tokens: Option<String>,
 
-    /// A file with one `role:name:sha256hex` entry per line (e.g. a mounted Secret).
+    /// A file with one `role:name:sha256hex[:YYYY-MM-DD]` entry per line (e.g. a mounted
+    /// Secret); read again whenever it changes, so tokens are added and revoked without
+    /// a restart.
     #[arg(long, env = "HALLGUARD_TOKENS_FILE")]
     pub tokens_file: Option<PathBuf>,
+
+    /// How often the tokens file is looked at for changes.
+    #[arg(long, env = "HALLGUARD_TOKENS_RELOAD_SECS", default_value_t = 10)]
+    pub tokens_reload_secs: u64,
 
     /// Development mode: generate one token per role and print them at start.
     #[arg(long, env = "HALLGUARD_DEV")]
     pub dev: bool,
+
+    /// Sign-in for people: the identity provider's issuer (`iss`), e.g.
+    /// `https://id.example.org/realms/hall`. With it, bearer tokens that are JWTs are
+    /// checked against the provider's keys.
+    #[arg(long, env = "HALLGUARD_OIDC_ISSUER", requires = "oidc_audience")]
+    pub oidc_issuer: Option<String>,
+
+    /// The audience (`aud`) tokens must name: hallguard's client id at the provider.
+    #[arg(long, env = "HALLGUARD_OIDC_AUDIENCE", requires = "oidc_issuer")]
+    pub oidc_audience: Option<String>,
+
+    /// The provider's signing keys as a JWKS file.
+    #[arg(long, env = "HALLGUARD_OIDC_JWKS_FILE", conflicts_with = "oidc_jwks_url")]
+    pub oidc_jwks_file: Option<PathBuf>,
+
+    /// The provider's `jwks_uri` (e.g. `…/protocol/openid-connect/certs` for Keycloak).
+    #[arg(long, env = "HALLGUARD_OIDC_JWKS_URL")]
+    pub oidc_jwks_url: Option<String>,
+
+    /// The claim holding a person's roles, a dotted path (Keycloak realm roles:
+    /// `realm_access.roles`); the first hallguard role named there is theirs.
+    #[arg(long, env = "HALLGUARD_OIDC_ROLES_CLAIM", default_value = "roles")]
+    pub oidc_roles_claim: String,
+
+    /// The claim naming the person in audit entries and the access log (`sub` when
+    /// absent).
+    #[arg(long, env = "HALLGUARD_OIDC_NAME_CLAIM", default_value = "preferred_username")]
+    pub oidc_name_claim: String,
+
+    /// How long the provider's keys are used before they are read again (sooner when a
+    /// token names a key not seen: the provider rotated its keys).
+    #[arg(long, env = "HALLGUARD_OIDC_JWKS_REFRESH_SECS", default_value_t = 300)]
+    pub oidc_jwks_refresh_secs: u64,
 
     /// The server's TLS certificate chain (PEM, e.g. cert-manager's `tls.crt`); with
     /// --tls-key-file the server speaks only TLS.
@@ -134,8 +174,13 @@ pub enum ConfigError {
     #[error("cannot read tokens file: {0}")]
     TokensFile(std::io::Error),
     /// Nothing would be allowed in.
-    #[error("no tokens configured: set HALLGUARD_TOKENS or HALLGUARD_TOKENS_FILE, or pass --dev")]
+    #[error(
+        "no tokens configured: set HALLGUARD_TOKENS or HALLGUARD_TOKENS_FILE or sign-in (HALLGUARD_OIDC_ISSUER), or pass --dev"
+    )]
     NoTokens,
+    /// Sign-in is configured without its keys.
+    #[error("sign-in needs the provider's keys: set HALLGUARD_OIDC_JWKS_URL or HALLGUARD_OIDC_JWKS_FILE")]
+    NoSignInKeys,
     /// A peer URL setting is malformed.
     #[error(transparent)]
     PeerUrl(#[from] crate::peers::PeerUrlError),
@@ -164,6 +209,10 @@ pub struct Settings {
     pub halls: Halls,
     /// Accepted tokens.
     pub tokens: TokenBook,
+    /// The tokens file to read again when it changes, if tokens come from one.
+    pub token_reload: Option<TokenReload>,
+    /// Sign-in for people, when an identity provider is configured.
+    pub signin: Option<SignInConfig>,
     /// Token for calls to peers.
     pub service_token: SecretString,
     /// ID-number hashing key.
@@ -207,6 +256,8 @@ impl Settings {
             database_url: database_url.to_string(),
             halls,
             tokens,
+            token_reload: None,
+            signin: None,
             service_token: by_role[&Role::Service].clone(),
             id_hash_key: SecretString::from(id_hash_key.to_string()),
             request_timeout: Duration::from_secs(30),
@@ -226,6 +277,25 @@ impl Settings {
 }
 
 impl CommonArgs {
+    fn signin(&self) -> Result<Option<SignInConfig>, ConfigError> {
+        let (Some(issuer), Some(audience)) = (&self.oidc_issuer, &self.oidc_audience) else {
+            return Ok(None);
+        };
+        let jwks = match (&self.oidc_jwks_file, &self.oidc_jwks_url) {
+            (Some(file), _) => JwksSource::File(file.clone()),
+            (None, Some(url)) => JwksSource::Url(url.clone()),
+            (None, None) => return Err(ConfigError::NoSignInKeys),
+        };
+        Ok(Some(SignInConfig {
+            issuer: issuer.clone(),
+            audience: audience.clone(),
+            jwks,
+            roles_claim: self.oidc_roles_claim.clone(),
+            name_claim: self.oidc_name_claim.clone(),
+            refresh: Duration::from_secs(self.oidc_jwks_refresh_secs.max(10)),
+        }))
+    }
+
     fn peers(&self) -> Result<Peers, ConfigError> {
         let mut peers = Peers::default();
         if let Some(ca) = &self.tls_ca_file {
@@ -258,17 +328,21 @@ impl CommonArgs {
             Some(spec) => TokenBook::parse(spec)?,
             None => TokenBook::default(),
         };
-        if let Some(path) = &self.tokens_file {
-            let text = std::fs::read_to_string(path).map_err(ConfigError::TokensFile)?;
-            for (hash, caller) in TokenBook::parse(&text)?.entries() {
-                tokens.insert_hash(&hash, caller);
-            }
-        }
         let dev_tokens = if self.dev {
             tokens.generate_per_role("dev")
         } else {
             Vec::new()
         };
+        let mut token_reload = None;
+        if let Some(path) = &self.tokens_file {
+            token_reload = Some(TokenReload {
+                base: tokens.clone(),
+                file: path.clone(),
+                every: Duration::from_secs(self.tokens_reload_secs.max(1)),
+            });
+            let text = std::fs::read_to_string(path).map_err(ConfigError::TokensFile)?;
+            tokens.extend(TokenBook::parse(&text)?);
+        }
         let service_token = match (
             &self.service_token,
             dev_tokens.iter().find(|(role, _)| *role == Role::Service),
@@ -278,7 +352,8 @@ impl CommonArgs {
             // Without a service token, calls to peers fail and wait in the outbox.
             (None, None) => SecretString::from(String::new()),
         };
-        if tokens.is_empty() {
+        let signin = self.signin()?;
+        if tokens.is_empty() && signin.is_none() {
             return Err(ConfigError::NoTokens);
         }
         let id_hash_key = match (&self.id_hash_key, self.dev) {
@@ -294,6 +369,8 @@ impl CommonArgs {
             database_url: self.database_url.clone(),
             halls: Halls::new(halls)?,
             tokens,
+            token_reload,
+            signin,
             service_token,
             id_hash_key,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),

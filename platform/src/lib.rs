@@ -9,6 +9,7 @@
 //! - [`auth`]: bearer tokens, roles, per-RPC role tables, the auth layer and client interceptor.
 //! - [`access_log`]: who read whose personal data; [`access_admin`]: listing it over gRPC.
 //! - [`assembly`]: one way to assemble a service (database, retention, outbox, tasks).
+//! - [`signin`]: people signed in with an identity provider (OIDC JWTs, JWKS keys).
 //! - [`server`]: the server bootstrap (health, reflection, timeouts, graceful shutdown).
 //! - [`connections`]: connection and stream limits, idle connections closed.
 //! - [`catch_panic`]: a panic in a handler answers INTERNAL for that call only.
@@ -47,6 +48,7 @@ pub mod pseudonym;
 pub mod retention;
 pub mod retention_admin;
 pub mod server;
+pub mod signin;
 pub mod status;
 pub mod structured;
 pub mod tasks;

@@ -13,7 +13,7 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use crate::access_admin::AccessAdminService;
-use crate::auth::{AuthLayer, AuthPolicy, Role, RpcRoles, TokenBook};
+use crate::auth::{AuthLayer, AuthPolicy, Role, RpcRoles, TokenBook, TokenReload};
 use crate::connections::{ConnectionLimits, incoming};
 use crate::outbox::OutboxWorker;
 use crate::outbox_admin::OutboxAdminService;
@@ -55,6 +55,10 @@ impl std::fmt::Debug for ServiceParts {
 pub struct ServerOptions {
     /// Accepted tokens.
     pub tokens: TokenBook,
+    /// The tokens file to read again when it changes, if any.
+    pub token_reload: Option<TokenReload>,
+    /// Sign-in for people, if an identity provider is configured.
+    pub signin: Option<crate::signin::SignInConfig>,
     /// Unary call timeout.
     pub request_timeout: Duration,
     /// Connections, idle time and streams.
@@ -150,11 +154,25 @@ pub async fn run(
             })),
         ));
     }
-    for task in parts.tasks {
+    let mut policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()));
+    let mut own_tasks: Vec<crate::tasks::Task> = Vec::new();
+    if let Some(config) = options.signin {
+        let verifier = std::sync::Arc::new(crate::signin::Verifier::new(config));
+        // The keys before the first call; a provider that is down is tried again.
+        let first = verifier.clone();
+        match tokio::task::spawn_blocking(move || first.refresh()).await {
+            Ok(Ok(keys)) => tracing::info!(keys, "sign-in keys read"),
+            Ok(Err(error)) => tracing::error!(%error, "sign-in keys cannot be read yet; retrying"),
+            Err(error) => tracing::error!(%error, "sign-in keys cannot be read yet; retrying"),
+        }
+        own_tasks.push(crate::signin::refresh_task(verifier.clone()));
+        policy = policy.with_signin(verifier);
+    }
+    own_tasks.extend(options.token_reload.map(|reload| reload.task(policy.clone())));
+    for task in parts.tasks.into_iter().chain(own_tasks) {
         running.push((task.name(), task.spawn(worker_stopped.clone())));
     }
 
-    let policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()));
     let address = listener.local_addr().ok();
     tracing::info!(service = parts.name, ?address, "serving");
     let limits = options.limits;

@@ -41,6 +41,8 @@ async fn background_tasks_run_while_serving_and_end_before_the_server_returns() 
     };
     let options = ServerOptions {
         tokens: TokenBook::default(),
+        token_reload: None,
+        signin: None,
         request_timeout: Duration::from_secs(5),
         limits: ConnectionLimits::default(),
         drain: Duration::ZERO,
