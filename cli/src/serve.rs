@@ -90,6 +90,7 @@ pub async fn start(
         limits: settings.limits,
         drain: settings.shutdown_drain,
         tls: settings.server_tls.clone(),
+        service_certificates: settings.service_certificates,
     };
     Ok(tokio::spawn(server::run(listener, shutdown, parts, options)))
 }

@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 use rand::RngCore as _;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
 /// Who a caller is allowed to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Deserialize)]
@@ -326,6 +327,7 @@ pub struct AuthPolicy {
     tokens: Arc<RwLock<Arc<TokenBook>>>,
     roles: Arc<RpcRoles>,
     signin: Option<Arc<crate::signin::Verifier>>,
+    service_certificates: bool,
 }
 
 impl AuthPolicy {
@@ -335,7 +337,29 @@ impl AuthPolicy {
             tokens: Arc::new(RwLock::new(Arc::new(tokens))),
             roles: Arc::new(roles),
             signin: None,
+            service_certificates: false,
         }
+    }
+
+    /// When `required`, a call with a `service` token must come over TLS with a client
+    /// certificate the server verified (mTLS): a leaked service token alone is refused.
+    pub fn with_service_certificates(mut self, required: bool) -> Self {
+        self.service_certificates = required;
+        self
+    }
+
+    /// Refuses a service's call without a verified client certificate when required.
+    pub fn check_certificate(
+        &self,
+        caller: &Caller,
+        has_client_certificate: bool,
+    ) -> Result<(), tonic::Status> {
+        if self.service_certificates && caller.role == Role::Service && !has_client_certificate {
+            return Err(tonic::Status::unauthenticated(
+                "a service's call needs its client certificate (mTLS)",
+            ));
+        }
+        Ok(())
     }
 
     /// Also accepts signed-in people's tokens (JWTs) that `verifier` accepts.
@@ -445,7 +469,22 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
-        match self.policy.authorize(request.uri().path(), request.headers()) {
+        let has_client_certificate = request
+            .extensions()
+            .get::<TlsConnectInfo<TcpConnectInfo>>()
+            .and_then(TlsConnectInfo::peer_certs)
+            .is_some_and(|certs| !certs.is_empty());
+        let decided = self
+            .policy
+            .authorize(request.uri().path(), request.headers())
+            .and_then(|caller| match &caller {
+                Some(known) => self
+                    .policy
+                    .check_certificate(known, has_client_certificate)
+                    .map(|()| caller),
+                None => Ok(caller),
+            });
+        match decided {
             Ok(caller) => {
                 if let Some(caller) = &caller {
                     request.extensions_mut().insert(caller.clone());

@@ -85,6 +85,27 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_TLS_KEY_FILE", requires = "tls_cert_file")]
     pub tls_key_file: Option<PathBuf>,
 
+    /// mTLS: a CA (PEM) whose client certificates this server verifies. Calls with a
+    /// `service` token must then come with one: a leaked service token alone is refused.
+    #[arg(long, env = "HALLGUARD_TLS_CLIENT_CA_FILE", requires = "tls_cert_file")]
+    pub tls_client_ca_file: Option<PathBuf>,
+
+    /// mTLS: the client certificate (PEM) this service presents to its `https://` peers.
+    #[arg(
+        long,
+        env = "HALLGUARD_TLS_CLIENT_CERT_FILE",
+        requires = "tls_client_key_file"
+    )]
+    pub tls_client_cert_file: Option<PathBuf>,
+
+    /// mTLS: the client certificate's private key (PEM).
+    #[arg(
+        long,
+        env = "HALLGUARD_TLS_CLIENT_KEY_FILE",
+        requires = "tls_client_cert_file"
+    )]
+    pub tls_client_key_file: Option<PathBuf>,
+
     /// A CA certificate (PEM, e.g. `ca.crt`) this service trusts, besides the webpki
     /// roots, when it calls an `https://` peer.
     #[arg(long, env = "HALLGUARD_TLS_CA_FILE")]
@@ -231,6 +252,8 @@ pub struct Settings {
     pub shutdown_drain: Duration,
     /// The server's TLS, when given a certificate and key.
     pub server_tls: Option<tonic::transport::ServerTlsConfig>,
+    /// Whether calls by services must come with a verified client certificate (mTLS).
+    pub service_certificates: bool,
     /// Tokens generated in development mode, by role, to print at start.
     pub dev_tokens: Vec<(Role, SecretString)>,
     /// Where the peer services are.
@@ -268,6 +291,7 @@ impl Settings {
             // In one process (tests, the demo) nothing routes around a stopping server.
             shutdown_drain: Duration::ZERO,
             server_tls: None,
+            service_certificates: false,
             dev_tokens: Vec::new(),
             peers: Peers::default(),
             metrics_listen: None,
@@ -300,6 +324,9 @@ impl CommonArgs {
         let mut peers = Peers::default();
         if let Some(ca) = &self.tls_ca_file {
             peers.trust(crate::tls::ca_certificate(ca)?);
+        }
+        if let (Some(cert), Some(key)) = (&self.tls_client_cert_file, &self.tls_client_key_file) {
+            peers.present(crate::tls::client_identity(cert, key)?);
         }
         for (name, url) in [
             ("screening", &self.screening_url),
@@ -383,10 +410,15 @@ impl CommonArgs {
             retention_interval: Duration::from_secs(self.retention_interval_secs.max(1)),
             contact_refresh: Duration::from_secs(self.contact_refresh_secs.max(1)),
             shutdown_drain: Duration::from_secs(self.shutdown_drain_secs),
-            server_tls: match (&self.tls_cert_file, &self.tls_key_file) {
-                (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+            server_tls: match (&self.tls_cert_file, &self.tls_key_file, &self.tls_client_ca_file) {
+                (Some(cert), Some(key), None) => Some(crate::tls::server_config(cert, key)?),
+                (Some(cert), Some(key), Some(client_ca)) => Some(crate::tls::with_client_ca(
+                    crate::tls::server_config(cert, key)?,
+                    client_ca,
+                )?),
                 _ => None,
             },
+            service_certificates: self.tls_client_ca_file.is_some(),
             dev_tokens,
             peers: self.peers()?,
             metrics_listen: self.metrics_listen,

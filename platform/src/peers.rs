@@ -23,6 +23,8 @@ pub struct Peers {
     by_site: HashMap<(String, String), String>,
     /// A CA trusted for `https://` peers besides the webpki roots.
     ca: Option<tonic::transport::Certificate>,
+    /// The client certificate presented to `https://` peers (mTLS), if any.
+    identity: Option<tonic::transport::Identity>,
 }
 
 /// Why a peer URL setting cannot be read.
@@ -56,6 +58,11 @@ impl Peers {
     /// Trusts `ca` for `https://` peers (the deployment's own CA).
     pub fn trust(&mut self, ca: tonic::transport::Certificate) {
         self.ca = Some(ca);
+    }
+
+    /// Presents `identity` as this service's client certificate to `https://` peers.
+    pub fn present(&mut self, identity: tonic::transport::Identity) {
+        self.identity = Some(identity);
     }
 
     /// A peer's default URL, if configured.
@@ -147,13 +154,15 @@ impl Deliver for PeerDeliver {
 pub fn channels(peers: &Peers) -> HashMap<String, Channel> {
     peers
         .all_urls()
-        .filter_map(|url| match crate::tls::endpoint(url, peers.ca.as_ref()) {
-            Ok(endpoint) => Some((url.to_string(), endpoint.connect_lazy())),
-            Err(error) => {
-                tracing::error!(%error, "peer URL unusable");
-                None
-            }
-        })
+        .filter_map(
+            |url| match crate::tls::endpoint_as(url, peers.ca.as_ref(), peers.identity.as_ref()) {
+                Ok(endpoint) => Some((url.to_string(), endpoint.connect_lazy())),
+                Err(error) => {
+                    tracing::error!(%error, "peer URL unusable");
+                    None
+                }
+            },
+        )
         .collect()
 }
 

@@ -69,6 +69,9 @@ pub struct ServerOptions {
     pub drain: Duration,
     /// TLS, when the server has a certificate: then it speaks nothing else.
     pub tls: Option<tonic::transport::ServerTlsConfig>,
+    /// Whether calls by services must come with a verified client certificate (mTLS;
+    /// the TLS config then names the client CA).
+    pub service_certificates: bool,
 }
 
 /// The roles of the platform's own RPCs.
@@ -154,7 +157,8 @@ pub async fn run(
             })),
         ));
     }
-    let mut policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()));
+    let mut policy = AuthPolicy::new(options.tokens, parts.roles.merge(platform_roles()))
+        .with_service_certificates(options.service_certificates);
     let mut own_tasks: Vec<crate::tasks::Task> = Vec::new();
     if let Some(config) = options.signin {
         let verifier = std::sync::Arc::new(crate::signin::Verifier::new(config));

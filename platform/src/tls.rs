@@ -50,6 +50,20 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<ServerTlsConfig, TlsErro
     Ok(ServerTlsConfig::new().identity(Identity::from_pem(read_pem(cert)?, read_pem(key)?)))
 }
 
+/// `config` also verifying client certificates against `client_ca` (PEM): a client may
+/// present one (people and devices need not), and a call by a service must (see
+/// [`crate::auth::AuthPolicy::with_service_certificates`]).
+pub fn with_client_ca(config: ServerTlsConfig, client_ca: &Path) -> Result<ServerTlsConfig, TlsError> {
+    Ok(config
+        .client_ca_root(Certificate::from_pem(read_pem(client_ca)?))
+        .client_auth_optional(true))
+}
+
+/// The certificate and key a service presents to its `https://` peers (PEM files).
+pub fn client_identity(cert: &Path, key: &Path) -> Result<Identity, TlsError> {
+    Ok(Identity::from_pem(read_pem(cert)?, read_pem(key)?))
+}
+
 /// A CA certificate clients trust besides the webpki roots (PEM file, e.g. `ca.crt`).
 pub fn ca_certificate(path: &Path) -> Result<Certificate, TlsError> {
     Ok(Certificate::from_pem(read_pem(path)?))
@@ -58,6 +72,15 @@ pub fn ca_certificate(path: &Path) -> Result<Certificate, TlsError> {
 /// An endpoint for `url`: TLS for `https://` (verified against the webpki roots and
 /// `ca`), plain HTTP/2 for `http://`, anything else refused.
 pub fn endpoint(url: &str, ca: Option<&Certificate>) -> Result<Endpoint, TlsError> {
+    endpoint_as(url, ca, None)
+}
+
+/// [`endpoint`], presenting `identity` as a client certificate over TLS.
+pub fn endpoint_as(
+    url: &str,
+    ca: Option<&Certificate>,
+    identity: Option<&Identity>,
+) -> Result<Endpoint, TlsError> {
     let invalid = |reason: &str| TlsError::Url {
         url: url.to_string(),
         reason: reason.to_string(),
@@ -74,6 +97,9 @@ pub fn endpoint(url: &str, ca: Option<&Certificate>) -> Result<Endpoint, TlsErro
             let mut tls = ClientTlsConfig::new().with_webpki_roots();
             if let Some(ca) = ca {
                 tls = tls.ca_certificate(ca.clone());
+            }
+            if let Some(identity) = identity {
+                tls = tls.identity(identity.clone());
             }
             endpoint
                 .tls_config(tls)

@@ -47,6 +47,7 @@ async fn background_tasks_run_while_serving_and_end_before_the_server_returns() 
         limits: ConnectionLimits::default(),
         drain: Duration::ZERO,
         tls: None,
+        service_certificates: false,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

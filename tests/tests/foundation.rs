@@ -428,8 +428,10 @@ async fn a_stopping_server_reports_not_serving_and_keeps_answering_while_it_drai
     assert!(!health_answers(address).await);
 }
 
-/// The test certificates: a CA and a server certificate for localhost and 127.0.0.1
-/// signed by it (valid for a century; test use only).
+/// The test certificates (valid for a century; test use only): a CA and a server
+/// certificate for localhost and 127.0.0.1 signed by it; a client CA (`client-ca.pem`,
+/// its key not kept) and the client certificate of the `incident` service it signed;
+/// a self-signed `stranger` client certificate.
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/tls")
@@ -481,4 +483,44 @@ async fn a_server_with_a_certificate_speaks_only_tls_and_https_never_falls_back(
         .stop(std::time::Duration::from_secs(10))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn with_mtls_a_service_token_needs_the_services_client_certificate() {
+    use hallguard_platform::auth::PeerInterceptor;
+    use hallguard_platform::tls;
+    let (suite, address, _database, tokens) = screening_adjusted(|settings| {
+        let server = tls::server_config(&fixture("server.pem"), &fixture("server.key")).unwrap();
+        settings.server_tls = Some(tls::with_client_ca(server, &fixture("client-ca.pem")).unwrap());
+        settings.service_certificates = true;
+    })
+    .await;
+    let ca = tls::ca_certificate(&fixture("ca.pem")).unwrap();
+    let url = format!("https://localhost:{}", address.port());
+    let backlog = |identity: Option<tonic::transport::Identity>, role: Role| {
+        let (url, ca, token) = (url.clone(), ca.clone(), tokens[&role].clone());
+        async move {
+            let endpoint = tls::endpoint_as(&url, Some(&ca), identity.as_ref()).unwrap();
+            let channel = endpoint.connect().await.map_err(|_| None)?;
+            OutboxAdminClient::with_interceptor(channel, PeerInterceptor::new(&token).unwrap())
+                .get_outbox_backlog(GetOutboxBacklogRequest {})
+                .await
+                .map(|_| ())
+                .map_err(|status| Some(status.code()))
+        }
+    };
+    let service = || tls::client_identity(&fixture("client.pem"), &fixture("client.key")).unwrap();
+    // The service token over TLS but without the certificate: refused.
+    assert_eq!(
+        backlog(None, Role::Service).await,
+        Err(Some(Code::Unauthenticated))
+    );
+    // With the service's certificate: answered.
+    assert_eq!(backlog(Some(service()), Role::Service).await, Ok(()));
+    // People and devices need no certificate.
+    assert_eq!(backlog(None, Role::DutyOfficer).await, Ok(()));
+    // A certificate the client CA did not sign ends the handshake.
+    let stranger = tls::client_identity(&fixture("stranger.pem"), &fixture("stranger.key")).unwrap();
+    assert!(backlog(Some(stranger), Role::Service).await.is_err());
+    suite.stop(std::time::Duration::from_secs(10)).await.unwrap();
 }

@@ -34,6 +34,7 @@ pub fn options(tokens: TokenBook) -> ServerOptions {
         limits: ConnectionLimits::default(),
         drain: Duration::ZERO,
         tls: None,
+        service_certificates: false,
     }
 }
 
