@@ -214,6 +214,19 @@ impl TestHall {
             .expect("connects to the test server")
     }
 
+    /// The CLI's flags pointing at this hall's four services (`--screening-url …`).
+    pub fn service_url_flags(&self) -> Vec<String> {
+        [
+            ("--screening-url", ServiceRole::Screening),
+            ("--staff-health-url", ServiceRole::StaffHealth),
+            ("--incident-url", ServiceRole::Incident),
+            ("--contact-tracing-url", ServiceRole::ContactTracing),
+        ]
+        .into_iter()
+        .flat_map(|(flag, role)| [flag.to_string(), format!("http://{}", self.addresses[&role])])
+        .collect()
+    }
+
     /// The token of a caller role.
     pub fn token(&self, role: Role) -> &SecretString {
         &self.tokens[&role]

@@ -147,38 +147,23 @@ async fn contact_queries_are_logged_with_the_caller_the_purpose_and_everyone_sho
     assert_eq!(refused.code(), Code::PermissionDenied);
 
     // The CLI asks every service.
-    let url = |role: ServiceRole| format!("http://{}", hall.addresses[&role]);
-    let (screening, staff_health, incident, tracing) = (
-        url(ServiceRole::Screening),
-        url(ServiceRole::StaffHealth),
-        url(ServiceRole::Incident),
-        url(ServiceRole::ContactTracing),
-    );
     let admin_token = hall.token(Role::Admin).expose_secret().to_string();
-    let printed = run_analyst(
-        AnalystCli::try_parse_from([
-            "hallguard",
-            "access-log",
-            "--person",
-            "hc-contact",
-            "--format",
-            "json",
-            "--token",
-            &admin_token,
-            "--screening-url",
-            &screening,
-            "--staff-health-url",
-            &staff_health,
-            "--incident-url",
-            &incident,
-            "--contact-tracing-url",
-            &tracing,
-        ])
-        .unwrap()
-        .command,
-    )
-    .await
-    .unwrap();
+    let mut argv: Vec<String> = [
+        "hallguard",
+        "access-log",
+        "--person",
+        "hc-contact",
+        "--format",
+        "json",
+        "--token",
+    ]
+    .map(String::from)
+    .into();
+    argv.push(admin_token);
+    argv.extend(hall.service_url_flags());
+    let printed = run_analyst(AnalystCli::try_parse_from(argv).unwrap().command)
+        .await
+        .unwrap();
     let printed: Vec<serde_json::Value> = serde_json::from_str(&printed).unwrap();
     assert_eq!(printed.len(), 2, "{printed:?}");
     assert!(

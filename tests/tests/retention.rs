@@ -186,16 +186,9 @@ async fn purges_leave_deletion_records_that_admins_list_and_that_name_no_one() {
     }
 
     // The CLI asks every service and shows the same record.
-    let url = |role: ServiceRole| format!("http://{}", hall.addresses[&role]);
-    let (screening, staff_health, incident, tracing) = (
-        url(ServiceRole::Screening),
-        url(ServiceRole::StaffHealth),
-        url(ServiceRole::Incident),
-        url(ServiceRole::ContactTracing),
-    );
     let admin_token = hall.token(Role::Admin).expose_secret().to_string();
     let cli = |token: &str, format: &str| {
-        AnalystCli::try_parse_from([
+        let mut argv: Vec<String> = [
             "hallguard",
             "deletions",
             "--kind",
@@ -204,17 +197,11 @@ async fn purges_leave_deletion_records_that_admins_list_and_that_name_no_one() {
             format,
             "--token",
             token,
-            "--screening-url",
-            &screening,
-            "--staff-health-url",
-            &staff_health,
-            "--incident-url",
-            &incident,
-            "--contact-tracing-url",
-            &tracing,
-        ])
-        .unwrap()
-        .command
+        ]
+        .map(String::from)
+        .into();
+        argv.extend(hall.service_url_flags());
+        AnalystCli::try_parse_from(argv).unwrap().command
     };
     let printed = run_analyst(cli(&admin_token, "json")).await.unwrap();
     let printed: Vec<serde_json::Value> = serde_json::from_str(&printed).unwrap();

@@ -49,19 +49,19 @@ pub(super) async fn access_log(args: AccessLogArgs) -> Result<String, AnalystErr
         since: None,
         limit: args.limit,
     };
-    let mut entries: Vec<(Service, AccessEntry)> = Vec::new();
-    for service in Service::ALL {
-        let mut client = AccessAdminClient::new(connection.channel(service).await?);
-        let answered = client
-            .list_access(request.clone())
-            .await
-            .map_err(|status| connection.explain(service, status))?
-            .into_inner()
-            .entries;
-        entries.extend(answered.into_iter().map(|entry| (service, entry)));
-    }
     let at = |entry: &AccessEntry| entry.at.as_ref().map_or(0, timestamp_to_millis);
-    entries.sort_by_key(|(_, entry)| std::cmp::Reverse(at(entry)));
+    let entries = connection
+        .ask_every_service(
+            |channel| {
+                let request = request.clone();
+                async move {
+                    let answer = AccessAdminClient::new(channel).list_access(request).await?;
+                    Ok(answer.into_inner().entries)
+                }
+            },
+            at,
+        )
+        .await?;
     let offset = connection.utc_offset_minutes;
     let time = |entry: &AccessEntry| local_time(at(entry), offset);
     Ok(match args.format {

@@ -152,6 +152,28 @@ impl Connection {
         Ok(InterceptedService::new(channel, interceptor))
     }
 
+    /// Asks every service the same question (`ask` gets a channel to each in turn) and
+    /// returns the answers newest first by `at` (epoch ms), each with its service.
+    pub async fn ask_every_service<T, F, Fut>(
+        &self,
+        ask: F,
+        at: impl Fn(&T) -> i64,
+    ) -> Result<Vec<(Service, T)>, AnalystError>
+    where
+        F: Fn(Authed) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, tonic::Status>>,
+    {
+        let mut answers = Vec::new();
+        for service in Service::ALL {
+            let answered = ask(self.channel(service).await?)
+                .await
+                .map_err(|status| self.explain(service, status))?;
+            answers.extend(answered.into_iter().map(|answer| (service, answer)));
+        }
+        answers.sort_by_key(|(_, answer)| std::cmp::Reverse(at(answer)));
+        Ok(answers)
+    }
+
     /// Explains a failed call to `service`.
     pub fn explain(&self, service: Service, status: tonic::Status) -> AnalystError {
         let url = self.url(service);

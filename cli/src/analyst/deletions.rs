@@ -34,19 +34,20 @@ pub(super) async fn deletions(args: DeletionsArgs) -> Result<String, AnalystErro
         since: None,
         limit: args.limit,
     };
-    let mut records: Vec<(Service, DeletionRecord)> = Vec::new();
-    for service in Service::ALL {
-        let mut client = RetentionAdminClient::new(connection.channel(service).await?);
-        let answered = client
-            .list_deletion_records(request.clone())
-            .await
-            .map_err(|status| connection.explain(service, status))?
-            .into_inner()
-            .records;
-        records.extend(answered.into_iter().map(|record| (service, record)));
-    }
-    let at = |record: &DeletionRecord| record.at.as_ref().map_or(0, timestamp_to_millis);
-    records.sort_by_key(|(_, record)| std::cmp::Reverse(at(record)));
+    let records = connection
+        .ask_every_service(
+            |channel| {
+                let request = request.clone();
+                async move {
+                    let answer = RetentionAdminClient::new(channel)
+                        .list_deletion_records(request)
+                        .await?;
+                    Ok(answer.into_inner().records)
+                }
+            },
+            |record: &DeletionRecord| record.at.as_ref().map_or(0, timestamp_to_millis),
+        )
+        .await?;
     let offset = connection.utc_offset_minutes;
     let time = |timestamp: Option<&prost_types::Timestamp>| {
         timestamp

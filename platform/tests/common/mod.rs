@@ -9,6 +9,7 @@ use hallguard_platform::auth::{PeerInterceptor, RpcRoles, TokenBook};
 use hallguard_platform::connections::ConnectionLimits;
 use hallguard_platform::db::Database;
 use hallguard_platform::server::{self, ServerOptions, ServiceParts};
+use hallguard_platform::tasks::Task;
 use hallguard_platform::testing::TestDatabase;
 use hallguard_proto::platform::v1::GetOutboxBacklogRequest;
 use hallguard_proto::platform::v1::outbox_admin_client::OutboxAdminClient;
@@ -41,6 +42,11 @@ pub fn options(tokens: TokenBook) -> ServerOptions {
 impl Platform {
     /// Serves on a free loopback port.
     pub async fn start(options: ServerOptions) -> Self {
+        Self::start_with_tasks(options, Vec::new()).await
+    }
+
+    /// Serves on a free loopback port, running `tasks` beside it.
+    pub async fn start_with_tasks(options: ServerOptions, tasks: Vec<Task>) -> Self {
         let test = TestDatabase::new();
         let database = Database::open(&test.target("platform"), None).await.unwrap();
         let parts = ServiceParts {
@@ -50,7 +56,7 @@ impl Platform {
             roles: RpcRoles::default(),
             pool: database.pool.clone(),
             outbox_worker: None,
-            tasks: Vec::new(),
+            tasks,
             on_shutdown: Vec::new(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
