@@ -1,8 +1,13 @@
-//! Bearer-token authentication and per-RPC roles. Tokens are never stored: the config
-//! holds their SHA-256 hashes. Every RPC declares which roles may call it; the
-//! [`AuthLayer`] answers UNAUTHENTICATED for a missing or unknown token and
-//! PERMISSION_DENIED for a role outside the RPC's list. Health checks and reflection are
-//! open, as probes and grpcurl need them.
+//! Bearer-token authentication and per-RPC roles. Static tokens (devices, services,
+//! people without sign-in) are never stored: the config holds their SHA-256 hashes, may
+//! give each an expiry date, and a tokens file is read again when it changes
+//! ([`TokenReload`]). People signed in with the identity provider present its JWT
+//! instead ([`crate::signin`]). Every RPC declares which roles may call it; the
+//! [`AuthLayer`] answers UNAUTHENTICATED for a missing, unknown or expired token and
+//! PERMISSION_DENIED for a role outside the RPC's list, refuses a service's call without
+//! its client certificate when mTLS is on, and runs each call as its caller
+//! ([`current_caller`]). Health checks and reflection are open, as probes and grpcurl
+//! need them.
 
 use std::collections::HashMap;
 use std::fmt;
