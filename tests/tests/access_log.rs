@@ -214,5 +214,26 @@ async fn a_staff_list_with_phones_is_logged_person_by_person() {
     assert_eq!(about[0].role, "duty_officer");
     assert_eq!(about[0].rpc, "/hallguard.staff_health.v1.StaffHealth/ListStaff");
     assert_eq!(about[0].people, 2);
+    assert!(
+        listed.iter().all(|member| !member.phone.is_empty()),
+        "duty officers call staff"
+    );
+
+    // Analysts get the roster without phones (minimum necessary).
+    let analyst_view = StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::Analyst).await)
+        .list_staff(ListStaffRequest {
+            site_id: SITE.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .members;
+    assert_eq!(analyst_view.len(), 2);
+    assert!(
+        analyst_view
+            .iter()
+            .all(|member| member.phone.is_empty() && !member.name.is_empty())
+    );
     hall.stop().await;
 }

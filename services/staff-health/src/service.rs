@@ -6,6 +6,7 @@ use std::sync::Arc;
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::time::{MINUTE_MS, format_date, local_day_start, now_millis, parse_date};
 use hallguard_platform::access_log::{self, Reader};
+use hallguard_platform::auth::{self, Role};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::timestamps::millis_to_timestamp;
@@ -22,6 +23,9 @@ use crate::checks::{self, Readings};
 use crate::health::Symptom;
 use crate::presence::{self, Kind};
 use crate::{convert, meals, roster};
+
+/// The roles shown staff phones by ListStaff.
+const PHONE_ROLES: [Role; 2] = [Role::DutyOfficer, Role::Admin];
 
 /// The staff-health service state.
 #[derive(Debug, Clone)]
@@ -133,10 +137,13 @@ impl StaffHealth for StaffHealthService {
         request: Request<pb::ListStaffRequest>,
     ) -> std::result::Result<Response<pb::ListStaffResponse>, Status> {
         let reader = Reader::of(&request);
+        // Phones are for those who call staff: duty officers and admins; analysts and
+        // services get the roster without them (minimum necessary).
+        let sees_phones = auth::caller(&request).is_none_or(|caller| PHONE_ROLES.contains(&caller.role));
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let members = roster::search(
+        let mut members = roster::search(
             &self.pool,
             &hall.site_id,
             &request.query,
@@ -145,7 +152,12 @@ impl StaffHealth for StaffHealthService {
             limit,
         )
         .await?;
-        // Names and phones of everyone listed.
+        if !sees_phones {
+            for member in &mut members {
+                member.phone.clear();
+            }
+        }
+        // Names (and phones) of everyone listed.
         let people = members
             .iter()
             .map(|member| access_log::staff_key(&hall.site_id, &member.staff_id))
