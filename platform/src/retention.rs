@@ -236,7 +236,8 @@ pub async fn list(pool: &AnyPool, filter: &DeletionFilter) -> Result<Vec<Deletio
 }
 
 /// Purges now, and returns the task that purges every `interval` (an hour by default)
-/// for the server to run; a failed round waits for the next.
+/// for the server to run; a failed round waits for the next. The platform's own tables
+/// ([`PLATFORM_PURGES`]) are purged with the service's `purges`.
 pub async fn start(
     service: &'static str,
     pool: AnyPool,
@@ -249,7 +250,12 @@ pub async fn start(
         pool,
         halls,
         interval,
-        move |pool, halls, now| async move { purge(&pool, &halls, now, purges).await },
+        move |pool, halls, now| async move {
+            Ok(
+                purge(&pool, &halls, now, purges).await?
+                    + purge(&pool, &halls, now, &PLATFORM_PURGES).await?,
+            )
+        },
     )
     .await
 }

@@ -167,18 +167,18 @@ impl Verifier {
             .kid
             .as_deref()
             .ok_or_else(|| invalid("the token names no key (kid)"))?;
-        let key = {
-            let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-            let Some(jwk) = keys
-                .keys
-                .iter()
-                .find(|jwk| jwk.common.key_id.as_deref() == Some(kid))
-                .cloned()
-            else {
-                keys.wanted = true;
-                return Err(invalid("signed by a key the provider does not (yet) list"));
-            };
-            jwk
+        // Readers share the keys; only a token naming an unknown key takes the write lock.
+        let known = self
+            .keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys
+            .iter()
+            .find(|jwk| jwk.common.key_id.as_deref() == Some(kid))
+            .cloned();
+        let Some(key) = known else {
+            self.keys.write().unwrap_or_else(PoisonError::into_inner).wanted = true;
+            return Err(invalid("signed by a key the provider does not (yet) list"));
         };
         if !family_ok(&key) {
             return Err(invalid("the key does not fit the token's algorithm"));

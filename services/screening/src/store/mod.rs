@@ -15,13 +15,11 @@ pub mod risk_areas;
 pub mod visits;
 
 use hallguard_domain::retention::DataKind;
-use hallguard_platform::retention::{
-    Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, OLD_ACCESS, OLD_ACCESS_PEOPLE, Purge,
-};
+use hallguard_platform::retention::{Coverage, Purge};
 
 /// What retention deletes: checks, closed visits and zone stays, lifted holds
-/// (presence); registrations and community reports (registrations); delivered outbox
-/// messages and old idempotency keys.
+/// (presence); registrations and community reports (registrations). The platform's
+/// tables (outbox, idempotency keys, access log) are purged with these.
 pub const RETENTION: &[Purge] = &[
     Purge {
         kind: DataKind::Presence,
@@ -53,10 +51,6 @@ pub const RETENTION: &[Purge] = &[
         table: "registrations",
         statement: "DELETE FROM registrations WHERE site_id = $1 AND registered_at < $2",
     },
-    DELIVERED_OUTBOX,
-    EXPIRED_KEYS,
-    OLD_ACCESS_PEOPLE,
-    OLD_ACCESS,
 ];
 
 /// How each of screening's tables leaves (checked against the database by a test).

@@ -17,9 +17,7 @@ pub mod staff;
 pub mod sweeps;
 
 use hallguard_domain::retention::DataKind;
-use hallguard_platform::retention::{
-    Coverage, DELIVERED_OUTBOX, EXPIRED_KEYS, OLD_ACCESS, OLD_ACCESS_PEOPLE, Purge,
-};
+use hallguard_platform::retention::{Coverage, Purge};
 
 const fn staff_health(table: &'static str, statement: &'static str) -> Purge {
     Purge {
@@ -30,8 +28,8 @@ const fn staff_health(table: &'static str, statement: &'static str) -> Purge {
 }
 
 /// What retention deletes: health records, presence, seats and sweeps past the hall's
-/// staff-health limit, delivered outbox messages and old idempotency keys. Seat
-/// assignments go before their meal slots, which find them.
+/// staff-health limit; the platform's tables are purged with these. Seat assignments go
+/// before their meal slots, which find them.
 pub const RETENTION: &[Purge] = &[
     staff_health(
         "morning_checks",
@@ -72,10 +70,6 @@ pub const RETENTION: &[Purge] = &[
         "meal_slots",
         "DELETE FROM meal_slots WHERE site_id = $1 AND ends_at < $2",
     ),
-    DELIVERED_OUTBOX,
-    EXPIRED_KEYS,
-    OLD_ACCESS_PEOPLE,
-    OLD_ACCESS,
 ];
 
 /// How each of staff health's tables leaves (checked against the database by a test).
