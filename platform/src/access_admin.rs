@@ -7,6 +7,7 @@ use tonic::{Request, Response, Status};
 
 use crate::access_log::{self, AccessFilter};
 use crate::error::ServiceError;
+use crate::jurisdiction::Jurisdiction;
 use crate::timestamps::millis_to_timestamp;
 use crate::validate;
 
@@ -43,7 +44,15 @@ fn filter(request: &ListAccessRequest) -> Result<AccessFilter, ServiceError> {
         ));
     }
     let text = |value: &str| (!value.trim().is_empty()).then(|| value.trim().to_string());
+    let jurisdiction = Jurisdiction::current();
+    if let Some(site_id) = text(&request.site_id) {
+        jurisdiction.check(&site_id, "site_id")?;
+    }
+    if let Some(person) = &request.person {
+        jurisdiction.check(&person.site_id, "person.site_id")?;
+    }
     Ok(AccessFilter {
+        halls: jurisdiction.halls().cloned(),
         person,
         caller: text(&request.caller),
         site_id: text(&request.site_id),

@@ -6,6 +6,8 @@
 //! ([`crate::access_admin`]), and retention deletes them past the hall's
 //! `retention.access_log_days`.
 
+use std::collections::BTreeSet;
+
 use hallguard_domain::time::now_millis;
 use hallguard_proto::common::v1 as common;
 use sqlx::AnyPool;
@@ -157,6 +159,8 @@ pub struct AccessFilter {
     pub caller: Option<String>,
     /// Only this hall's.
     pub site_id: Option<String>,
+    /// Only these halls' (the caller's jurisdiction), when set.
+    pub halls: Option<BTreeSet<String>>,
     /// At or after.
     pub since: i64,
     /// At most.
@@ -165,17 +169,21 @@ pub struct AccessFilter {
 
 /// The entries `filter` asks for, newest first.
 pub async fn list(pool: &AnyPool, filter: &AccessFilter) -> Result<Vec<AccessEntry>, sqlx::Error> {
-    sqlx::query_as(
+    let halls = crate::jurisdiction::sql_condition("site_id", 6, filter.halls.as_ref());
+    let statement = format!(
         "SELECT entry_id, site_id, at, caller, role, rpc, purpose, people FROM access_log a
          WHERE ($1 = '' OR EXISTS (SELECT 1 FROM access_log_people p WHERE p.entry_id = a.entry_id AND p.person = $1))
-           AND ($2 = '' OR caller = $2) AND ($3 = '' OR site_id = $3) AND at >= $4
-         ORDER BY at DESC, entry_id DESC LIMIT $5",
-    )
-    .bind(filter.person.clone().unwrap_or_default())
-    .bind(filter.caller.clone().unwrap_or_default())
-    .bind(filter.site_id.clone().unwrap_or_default())
-    .bind(filter.since)
-    .bind(i64::from(filter.limit))
-    .fetch_all(pool)
-    .await
+           AND ($2 = '' OR caller = $2) AND ($3 = '' OR site_id = $3) AND at >= $4{halls}
+         ORDER BY at DESC, entry_id DESC LIMIT $5"
+    );
+    let mut query = sqlx::query_as(&statement)
+        .bind(filter.person.clone().unwrap_or_default())
+        .bind(filter.caller.clone().unwrap_or_default())
+        .bind(filter.site_id.clone().unwrap_or_default())
+        .bind(filter.since)
+        .bind(i64::from(filter.limit));
+    for hall in filter.halls.iter().flatten() {
+        query = query.bind(hall.clone());
+    }
+    query.fetch_all(pool).await
 }

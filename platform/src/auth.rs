@@ -20,6 +20,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
+use crate::jurisdiction::Jurisdiction;
+
 /// Who a caller is allowed to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,12 +82,17 @@ pub struct Caller {
     pub name: String,
     /// The token's role.
     pub role: Role,
+    /// The halls the caller may see.
+    pub halls: Jurisdiction,
 }
 
 /// The SHA-256 hex digest under which a token is configured.
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
+
+/// What a tokens entry looks like, for errors.
+const EXPECTED_ENTRY: &str = "expected role:name:sha256hex[:YYYY-MM-DD][:halls=<hall>+<hall>]";
 
 /// Shortest token accepted: generated tokens have 64 characters; anything this short
 /// can be guessed.
@@ -154,6 +161,7 @@ impl TokenBook {
                     Caller {
                         name: format!("{prefix}-{role}"),
                         role,
+                        halls: Jurisdiction::City,
                     },
                 );
                 (role, token)
@@ -161,8 +169,10 @@ impl TokenBook {
             .collect()
     }
 
-    /// Parses `role:name:sha256hex` entries, each optionally with `:YYYY-MM-DD`, the UTC
-    /// date from which the token no longer works, separated by commas or newlines. Blank
+    /// Parses `role:name:sha256hex` entries, separated by commas or newlines, each
+    /// optionally followed by `:YYYY-MM-DD`, the UTC date from which the token no longer
+    /// works, and `:halls=<hall>+<hall>`, the halls it may see (every hall without it,
+    /// or with `halls=*`). Blank
     /// lines and lines starting with `#` are skipped. An error names the line and what is
     /// expected, never the hash itself.
     pub fn parse(spec: &str) -> Result<Self, TokenSpecError> {
@@ -177,18 +187,23 @@ impl TokenBook {
                     line: line_index + 1,
                     message: message.to_string(),
                 };
-                let mut parts = entry.splitn(4, ':');
+                let mut parts = entry.split(':');
                 let (Some(role), Some(name), Some(hash)) = (parts.next(), parts.next(), parts.next()) else {
-                    return Err(fail("expected role:name:sha256hex[:YYYY-MM-DD]"));
+                    return Err(fail(EXPECTED_ENTRY));
                 };
-                let expires_at = match parts.next() {
-                    None => None,
-                    Some(date) => Some(
-                        hallguard_domain::time::parse_date(date)
-                            .map(|days| days * hallguard_domain::time::DAY_MS)
-                            .ok_or_else(|| fail("the expiry must be a date YYYY-MM-DD"))?,
-                    ),
-                };
+                let mut expires_at = None;
+                let mut halls = Jurisdiction::City;
+                for extra in parts {
+                    if let Some(spec) = extra.strip_prefix("halls=") {
+                        halls =
+                            Jurisdiction::parse(spec).map_err(|error| fail(&format!("halls: {error}")))?;
+                    } else {
+                        let days = hallguard_domain::time::parse_date(extra).ok_or_else(|| {
+                            fail("after the hash come an expiry date YYYY-MM-DD and/or halls=<hall>+<hall> (or halls=*)")
+                        })?;
+                        expires_at = Some(days * hallguard_domain::time::DAY_MS);
+                    }
+                }
                 let role = Role::parse(role).ok_or_else(|| {
                     fail("unknown role (expected gate_device, staff_kiosk, duty_officer, analyst, admin or service)")
                 })?;
@@ -205,6 +220,7 @@ impl TokenBook {
                     Caller {
                         name: name.to_string(),
                         role,
+                        halls,
                     },
                     expires_at,
                 );
@@ -401,7 +417,7 @@ impl AuthPolicy {
         let caller = match &self.signin {
             Some(verifier) if crate::signin::looks_like_jwt(token) => {
                 verifier.verify(token).map_err(|error| match error {
-                    crate::signin::SignInError::NoRole(_) => {
+                    crate::signin::SignInError::NoRole(_) | crate::signin::SignInError::NoHalls(..) => {
                         tonic::Status::permission_denied(error.to_string())
                     }
                     _ => tonic::Status::unauthenticated(error.to_string()),
@@ -573,6 +589,7 @@ mod tests {
             Caller {
                 name: "gate-1".into(),
                 role: Role::GateDevice,
+                halls: Jurisdiction::City,
             },
         );
         let roles = RpcRoles::default().service("x.v1.S", &[("CheckIn", &[Role::GateDevice])]);
@@ -636,6 +653,7 @@ mod tests {
             Caller {
                 name: "weak".into(),
                 role: Role::Admin,
+                halls: Jurisdiction::City,
             },
         );
         book.insert_hash(
@@ -643,6 +661,7 @@ mod tests {
             Caller {
                 name: "empty".into(),
                 role: Role::Admin,
+                halls: Jurisdiction::City,
             },
         );
         let policy = AuthPolicy::new(book, RpcRoles::default());
@@ -695,6 +714,28 @@ mod tests {
         assert!(error.message().contains("expired"), "{}", error.message());
         let bad = TokenBook::parse(&format!("\nanalyst:ana:{}:31/12/2026", hash_token(token))).unwrap_err();
         assert!(bad.to_string().starts_with("tokens, line 2"), "{bad}");
+    }
+
+    #[test]
+    fn a_token_is_bound_to_its_halls_or_to_every_hall_without_them() {
+        let one = "a-long-enough-token-0004";
+        let two = "a-long-enough-token-0005";
+        let book = TokenBook::parse(&format!(
+            "analyst:ana:{}:halls=harbour-hall\nduty_officer:do:{}:2099-01-01:halls=city-hall+harbour-hall\nadmin:ops:{}",
+            hash_token(one),
+            hash_token(two),
+            hash_token("a-long-enough-token-0006"),
+        ))
+        .unwrap();
+        let ana = book.lookup(one, 0).unwrap();
+        assert!(ana.halls.sees("harbour-hall") && !ana.halls.sees("city-hall"));
+        let duty = book.lookup(two, 0).unwrap();
+        assert_eq!(duty.halls.to_string(), "city-hall+harbour-hall");
+        assert!(book.lookup(two, i64::MAX).is_err(), "the expiry still counts");
+        let ops = book.lookup("a-long-enough-token-0006", 0).unwrap();
+        assert_eq!(ops.halls, Jurisdiction::City);
+        let bad = TokenBook::parse(&format!("analyst:ana:{}:halls=", hash_token(one))).unwrap_err();
+        assert!(bad.to_string().contains("halls"), "{bad}");
     }
 
     #[test]

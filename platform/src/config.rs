@@ -71,6 +71,11 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_OIDC_NAME_CLAIM", default_value = "preferred_username")]
     pub oidc_name_claim: String,
 
+    /// The claim holding the halls a person may see, a dotted path: a list of hall ids
+    /// (or `*` for every hall). A token without it is refused.
+    #[arg(long, env = "HALLGUARD_OIDC_HALLS_CLAIM", default_value = "halls")]
+    pub oidc_halls_claim: String,
+
     /// How long the provider's keys are used before they are read again (sooner when a
     /// token names a key not seen: the provider rotated its keys).
     #[arg(long, env = "HALLGUARD_OIDC_JWKS_REFRESH_SECS", default_value_t = 300)]
@@ -316,6 +321,7 @@ impl CommonArgs {
             jwks,
             roles_claim: self.oidc_roles_claim.clone(),
             name_claim: self.oidc_name_claim.clone(),
+            halls_claim: self.oidc_halls_claim.clone(),
             refresh: Duration::from_secs(self.oidc_jwks_refresh_secs.max(10)),
         }))
     }

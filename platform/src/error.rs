@@ -18,6 +18,9 @@ pub enum ServiceError {
     /// A peer service this call needs is down; retry later.
     #[error("{0}")]
     Unavailable(String),
+    /// The request names a hall outside the caller's jurisdiction.
+    #[error(transparent)]
+    OutsideJurisdiction(#[from] crate::jurisdiction::OutsideJurisdiction),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -47,6 +50,7 @@ impl From<ServiceError> for tonic::Status {
             ServiceError::NotFound(violation) => status::not_found(violation),
             ServiceError::FailedPrecondition(message) => status::failed_precondition(message.clone()),
             ServiceError::Unavailable(message) => tonic::Status::unavailable(message.clone()),
+            ServiceError::OutsideJurisdiction(outside) => outside.clone().into(),
             ServiceError::Database(cause) => status::from_sqlx(cause),
         }
     }

@@ -38,6 +38,7 @@ pub mod db;
 pub mod error;
 pub mod feed;
 pub mod idempotency;
+pub mod jurisdiction;
 pub mod metrics;
 pub mod outbound;
 pub mod outbox;

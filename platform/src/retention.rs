@@ -212,6 +212,8 @@ pub async fn purge(pool: &AnyPool, halls: &Halls, now: i64, purges: &[Purge]) ->
 pub struct DeletionFilter {
     /// Only this hall's, when set.
     pub site_id: Option<String>,
+    /// Only these halls' (the caller's jurisdiction), when set.
+    pub halls: Option<std::collections::BTreeSet<String>>,
     /// Only this kind's, when set.
     pub kind: Option<DataKind>,
     /// Only those at or after this time.
@@ -222,17 +224,21 @@ pub struct DeletionFilter {
 
 /// The deletion records `filter` asks for, newest first.
 pub async fn list(pool: &AnyPool, filter: &DeletionFilter) -> Result<Vec<DeletionRecord>, sqlx::Error> {
-    sqlx::query_as(
+    let halls = crate::jurisdiction::sql_condition("site_id", 5, filter.halls.as_ref());
+    let statement = format!(
         "SELECT record_id, site_id, kind, policy, action, older_than, removed, at FROM deletion_records
-         WHERE ($1 = '' OR site_id = $1) AND ($2 = '' OR kind = $2) AND at >= $3
-         ORDER BY at DESC, record_id DESC LIMIT $4",
-    )
-    .bind(filter.site_id.clone().unwrap_or_default())
-    .bind(filter.kind.map_or("", DataKind::as_str))
-    .bind(filter.since)
-    .bind(i64::from(filter.limit))
-    .fetch_all(pool)
-    .await
+         WHERE ($1 = '' OR site_id = $1) AND ($2 = '' OR kind = $2) AND at >= $3{halls}
+         ORDER BY at DESC, record_id DESC LIMIT $4"
+    );
+    let mut query = sqlx::query_as(&statement)
+        .bind(filter.site_id.clone().unwrap_or_default())
+        .bind(filter.kind.map_or("", DataKind::as_str))
+        .bind(filter.since)
+        .bind(i64::from(filter.limit));
+    for hall in filter.halls.iter().flatten() {
+        query = query.bind(hall.clone());
+    }
+    query.fetch_all(pool).await
 }
 
 /// Purges now, and returns the task that purges every `interval` (an hour by default)

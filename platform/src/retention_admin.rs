@@ -9,6 +9,7 @@ use hallguard_proto::platform::v1::{
 use tonic::{Request, Response, Status};
 
 use crate::error::ServiceError;
+use crate::jurisdiction::Jurisdiction;
 use crate::retention::{self, DeletionFilter};
 use crate::timestamps::millis_to_timestamp;
 use crate::validate;
@@ -46,8 +47,13 @@ fn filter(request: &ListDeletionRecordsRequest) -> Result<DeletionFilter, Servic
             format!("at most {MAX_RECORDS} records per call"),
         ));
     }
+    let jurisdiction = Jurisdiction::current();
+    if !request.site_id.is_empty() {
+        jurisdiction.check(&request.site_id, "site_id")?;
+    }
     Ok(DeletionFilter {
         site_id: (!request.site_id.is_empty()).then(|| request.site_id.clone()),
+        halls: jurisdiction.halls().cloned(),
         kind,
         since: validate::optional_instant(request.since.as_ref(), "since")?.unwrap_or(i64::MIN),
         limit: if request.limit == 0 { 100 } else { request.limit },

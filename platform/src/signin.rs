@@ -6,7 +6,7 @@
 //! audience, and within its `nbf`..`exp` (a minute's leeway for clocks). The caller's
 //! name comes from a claim (`preferred_username`, else `sub`), its role from the first
 //! hallguard role named in the roles claim (a dotted path: Keycloak puts realm roles in
-//! `realm_access.roles`). Keys are read from a file or fetched from a URL, kept, and
+//! `realm_access.roles`), its halls from the halls claim (required). Keys are read from a file or fetched from a URL, kept, and
 //! read again every refresh interval and soon after a token names a key not yet seen,
 //! so the provider's key rotation needs nothing from operators.
 
@@ -19,6 +19,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 use crate::auth::{Caller, Role};
+use crate::jurisdiction::Jurisdiction;
 
 /// Where the provider's signing keys are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,10 @@ pub struct SignInConfig {
     pub roles_claim: String,
     /// The claim naming the person (`preferred_username`); `sub` when absent.
     pub name_claim: String,
+    /// The claim holding the halls the person may see, a dotted path (`halls`): a list
+    /// of hall ids or one id, `*` for every hall. A token without it is refused: a
+    /// missing mapper at the provider must not make anyone city-wide.
+    pub halls_claim: String,
     /// How long fetched keys are used before they are read again.
     pub refresh: Duration,
 }
@@ -59,6 +64,9 @@ pub enum SignInError {
     /// A valid token naming no hallguard role.
     #[error("the token names no hallguard role in its {0} claim")]
     NoRole(String),
+    /// A valid token naming no hall (or a malformed one).
+    #[error("the token names no halls in its {0} claim ({1})")]
+    NoHalls(String, String),
 }
 
 /// The signing keys in use and when they were last read.
@@ -220,9 +228,18 @@ impl Verifier {
             .filter_map(Value::as_str)
             .find_map(Role::parse)
             .ok_or_else(|| SignInError::NoRole(self.config.roles_claim.clone()))?;
+        let no_halls = |why: String| SignInError::NoHalls(self.config.halls_claim.clone(), why);
+        let halls = match claim(&claims, &self.config.halls_claim) {
+            Some(Value::String(one)) => Jurisdiction::of([one.as_str()]),
+            Some(Value::Array(many)) => Jurisdiction::of(many.iter().filter_map(Value::as_str)),
+            Some(_) => Err("not a hall id or a list of them".to_string()),
+            None => Err("absent".to_string()),
+        }
+        .map_err(no_halls)?;
         Ok(Caller {
             name: name.to_string(),
             role,
+            halls,
         })
     }
 }

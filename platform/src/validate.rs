@@ -12,14 +12,16 @@ pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 /// Temperatures a thermometer can honestly report for a living person.
 pub const TEMPERATURE_RANGE: (f64, f64) = (30.0, 45.0);
 
-/// The hall named by `site_id`.
+/// The hall named by `site_id`, served here and within the caller's jurisdiction.
 pub fn hall<'a>(halls: &'a Halls, site_id: &str, field: &str) -> Result<&'a Hall> {
     if site_id.trim().is_empty() {
         return Err(ServiceError::invalid(field, "is empty"));
     }
-    halls
+    let hall = halls
         .get(site_id)
-        .ok_or_else(|| ServiceError::not_found(field, format!("no hall {site_id:?} is served here")))
+        .ok_or_else(|| ServiceError::not_found(field, format!("no hall {site_id:?} is served here")))?;
+    crate::jurisdiction::check(site_id, field)?;
+    Ok(hall)
 }
 
 /// A person of a hall served here: site known, id given, visitor or staff.

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hallguard_platform::auth::Role;
+use hallguard_platform::jurisdiction::Jurisdiction;
 use hallguard_platform::signin::{JwksSource, SignInConfig, SignInError, Verifier};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use ring::rand::SystemRandom;
@@ -55,6 +56,7 @@ fn claims() -> Value {
         "iss": ISSUER, "aud": AUDIENCE, "sub": "3f2a-uuid", "preferred_username": "wang.fang",
         "exp": now() + 300, "nbf": now() - 10, "iat": now() - 10,
         "realm_access": { "roles": ["offline_access", "duty_officer"] },
+        "halls": ["city-hall"],
     })
 }
 
@@ -75,6 +77,7 @@ fn verifier(jwks: JwksSource) -> Verifier {
         audience: AUDIENCE.into(),
         jwks,
         roles_claim: "realm_access.roles".into(),
+        halls_claim: "halls".into(),
         name_claim: "preferred_username".into(),
         refresh: Duration::from_secs(300),
     });
@@ -150,6 +153,31 @@ fn a_providers_token_names_the_person_and_their_role_and_every_bad_token_is_refu
         verifier.verify(&sign(&key, &no_role)),
         Err(SignInError::NoRole(_))
     ));
+    // Signed in with a role, but bound to no hall: refused, not made city-wide.
+    for halls in [json!(null), json!([]), json!(42), json!(["bad hall"])] {
+        let mut no_halls = claims();
+        no_halls["halls"] = halls.clone();
+        if halls.is_null() {
+            no_halls.as_object_mut().unwrap().remove("halls");
+        }
+        assert!(
+            matches!(
+                verifier.verify(&sign(&key, &no_halls)),
+                Err(SignInError::NoHalls(..))
+            ),
+            "{halls}"
+        );
+    }
+    let mut city = claims();
+    city["halls"] = json!("*");
+    assert_eq!(
+        verifier.verify(&sign(&key, &city)).unwrap().halls,
+        Jurisdiction::City
+    );
+    assert_eq!(
+        verifier.verify(&sign(&key, &claims())).unwrap().halls,
+        Jurisdiction::parse("city-hall").unwrap()
+    );
 
     // The provider rotates: a new key is listed, and read again it is accepted.
     let rotated = provider_key("key-2");
@@ -208,6 +236,7 @@ async fn signed_in_people_call_over_grpc_within_their_role() {
         audience: AUDIENCE.into(),
         jwks: JwksSource::File(file),
         roles_claim: "realm_access.roles".into(),
+        halls_claim: "halls".into(),
         name_claim: "preferred_username".into(),
         refresh: Duration::from_secs(300),
     });

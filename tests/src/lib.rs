@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use hallguard::{ServiceRole, Suite};
 use hallguard_domain::hall::{Hall, Halls};
-use hallguard_platform::auth::{PeerInterceptor, Role};
+use hallguard_platform::auth::{Caller, PeerInterceptor, Role, generate_token};
 use hallguard_platform::config::Settings;
+use hallguard_platform::jurisdiction::Jurisdiction;
 use hallguard_platform::testing::TestDatabase;
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::{Incident as IncidentMessage, ListIncidentsRequest};
@@ -40,6 +41,8 @@ pub struct TestHall {
     /// The contact-tracing shard, when started with one.
     pub shard_address: Option<SocketAddr>,
     tokens: HashMap<Role, SecretString>,
+    /// One more token per role, bound to the first hall only (jurisdiction).
+    bound_tokens: HashMap<Role, SecretString>,
     settings: Settings,
     suite: Suite,
 }
@@ -110,8 +113,22 @@ impl TestHall {
         shard: Option<Hall>,
         adjust: impl FnOnce(&mut Settings),
     ) -> Self {
+        let first_hall = halls.first().map(|hall| hall.site_id.clone()).unwrap_or_default();
         let halls = Halls::new(halls).unwrap();
         let (mut settings, tokens) = Settings::in_process(&database.url, halls, "test", "test-id-hash-key");
+        let mut bound_tokens = HashMap::new();
+        for role in Role::ALL {
+            let token = generate_token();
+            settings.tokens.insert_token(
+                &token,
+                Caller {
+                    name: format!("bound-{role}"),
+                    role,
+                    halls: Jurisdiction::parse(&first_hall).unwrap_or(Jurisdiction::City),
+                },
+            );
+            bound_tokens.insert(role, token);
+        }
         settings.request_timeout = Duration::from_secs(10);
         adjust(&mut settings);
         let listeners = Suite::bind_local(&mut settings).await.unwrap();
@@ -165,6 +182,7 @@ impl TestHall {
             addresses: suite.addresses.clone(),
             shard_address,
             tokens,
+            bound_tokens,
             settings,
             suite,
         }
@@ -230,6 +248,17 @@ impl TestHall {
     /// The token of a caller role.
     pub fn token(&self, role: Role) -> &SecretString {
         &self.tokens[&role]
+    }
+
+    /// A channel to `service` that presents the token of a `caller` bound to the first
+    /// hall only.
+    pub async fn authed_bound(
+        &self,
+        service: ServiceRole,
+        caller: Role,
+    ) -> InterceptedService<Channel, PeerInterceptor> {
+        let interceptor = PeerInterceptor::new(&self.bound_tokens[&caller]).unwrap();
+        InterceptedService::new(self.channel(service).await, interceptor)
     }
 
     /// A channel to `service` that presents the token of `caller`.

@@ -11,6 +11,9 @@ pub enum ContactTracingError {
     /// A request names something this deployment does not know (e.g. a site).
     #[error("not found: {0}")]
     NotFound(FieldViolation),
+    /// A request names a hall outside the caller's jurisdiction.
+    #[error(transparent)]
+    OutsideJurisdiction(#[from] hallguard_platform::jurisdiction::OutsideJurisdiction),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -34,6 +37,7 @@ impl From<ContactTracingError> for tonic::Status {
         match &error {
             ContactTracingError::Invalid(violation) => status::invalid_argument(violation),
             ContactTracingError::NotFound(violation) => status::not_found(violation),
+            ContactTracingError::OutsideJurisdiction(outside) => outside.clone().into(),
             ContactTracingError::Database(cause) => status::from_sqlx(cause),
             ContactTracingError::Engine(_) => status::internal(&error),
             ContactTracingError::Cancelled(_) => tonic::Status::deadline_exceeded(

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use hallguard_domain::hall::Halls;
 use hallguard_domain::time::now_millis;
 use hallguard_platform::access_log::{self, Reader};
+use hallguard_platform::jurisdiction::{self, Jurisdiction};
 use hallguard_platform::metrics::METRICS;
 use hallguard_platform::status::FieldViolation;
 use hallguard_platform::timestamps::millis_to_timestamp;
@@ -130,6 +131,10 @@ impl ContactTracingService {
                     "is not a hall this deployment serves",
                 )));
             }
+            jurisdiction::check(
+                &ingested.presence.person.site_id,
+                &format!("{field}.person.site_id"),
+            )?;
             checked.push(ingested);
         }
         let total = checked.len();
@@ -311,6 +316,15 @@ fn find_contacts(
     })
 }
 
+/// Refuses a hall the caller may not see; an empty one is left to the request's own
+/// checks (which name what is missing).
+fn within_jurisdiction(site_id: &str, field: &str) -> Result<(), ContactTracingError> {
+    if !site_id.is_empty() {
+        jurisdiction::check(site_id, field)?;
+    }
+    Ok(())
+}
+
 #[tonic::async_trait]
 impl ContactTracing for ContactTracingService {
     #[tracing::instrument(skip_all)]
@@ -347,6 +361,7 @@ impl ContactTracing for ContactTracingService {
         let reader = Reader::of(&request);
         let request = request.into_inner();
         let index = request.person.clone().unwrap_or_default();
+        within_jurisdiction(&index.site_id, "person.site_id")?;
         let halls = Arc::clone(&self.halls);
         let found = self
             .with_graph("find_contacts", deadline, move |graph, _cancel| {
@@ -373,6 +388,7 @@ impl ContactTracing for ContactTracingService {
         let reader = Reader::of(&request);
         let request = request.into_inner();
         let person = request.person.clone().unwrap_or_default();
+        within_jurisdiction(&person.site_id, "person.site_id")?;
         let response = self
             .with_graph("get_trajectory", deadline, move |graph, _cancel| {
                 let person = convert::person_key(request.person.as_ref(), "person")?;
@@ -410,6 +426,9 @@ impl ContactTracing for ContactTracingService {
         let reader = Reader::of(&request);
         let request = request.into_inner();
         let site_id = request.site_id.clone();
+        within_jurisdiction(&site_id, "site_id")?;
+        // Every hall the caller sees when no hall is named.
+        let jurisdiction = Jurisdiction::current();
         let halls = Arc::clone(&self.halls);
         let response = self
             .with_graph("find_clusters", deadline, move |graph, cancel| {
@@ -424,12 +443,16 @@ impl ContactTracing for ContactTracingService {
                     .clusters_until(window, &rules, min_size, cancel)?
                     .into_iter()
                     .filter(|cluster| {
-                        // Co-presence never crosses sites; an empty site id means every hall.
-                        request.site_id.is_empty()
-                            || cluster
-                                .members
-                                .first()
-                                .is_some_and(|m| graph.person(*m).site_id == request.site_id)
+                        // Co-presence never crosses sites; an empty site id means every hall
+                        // the caller sees.
+                        cluster.members.first().is_some_and(|m| {
+                            let site_id = &graph.person(*m).site_id;
+                            if request.site_id.is_empty() {
+                                jurisdiction.sees(site_id)
+                            } else {
+                                *site_id == request.site_id
+                            }
+                        })
                     })
                     .map(|cluster| pb::Cluster {
                         members: cluster
@@ -462,6 +485,11 @@ impl ContactTracing for ContactTracingService {
             .and_then(|case| case.person.as_ref())
             .map(|person| person.site_id.clone())
             .unwrap_or_default();
+        for (index, case) in request.cases.iter().enumerate() {
+            if let Some(person) = &case.person {
+                within_jurisdiction(&person.site_id, &format!("cases[{index}].person.site_id"))?;
+            }
+        }
         let halls = Arc::clone(&self.halls);
         let response = self
             .with_lock("find_transmission_chains", deadline, move |lock, cancel| {
@@ -542,6 +570,7 @@ impl ContactTracing for ContactTracingService {
         let reader = Reader::of(&request);
         let request = request.into_inner();
         let site_id = request.site_id.clone();
+        within_jurisdiction(&site_id, "site_id")?;
         let chunks = self
             .with_graph("who_was_there", deadline, move |graph, _cancel| {
                 if request.site_id.trim().is_empty() {
@@ -607,6 +636,7 @@ impl ContactTracing for ContactTracingService {
             .and_then(|query| query.person.as_ref())
             .map(|person| person.site_id.clone())
             .unwrap_or_default();
+        within_jurisdiction(&site_id, "query.person.site_id")?;
         let halls = Arc::clone(&self.halls);
         let response = self
             .with_graph("export_subgraph", deadline, move |graph, _cancel| {

@@ -186,7 +186,7 @@ async fn contacts_keep_their_identity_inside_the_limit_and_lose_it_past_it_while
         step_detail(&pool, &id, Step::Report).await,
         json!({ "reported_by": "duty-1" })
     );
-    let entries = audit::page(&pool, &id, 0, 100).await.unwrap();
+    let entries = audit::page(&pool, &id, None, 0, 100).await.unwrap();
     let added = entries
         .iter()
         .find(|entry| entry.action == "contact_added")
@@ -256,15 +256,15 @@ async fn a_legal_hold_keeps_everything_until_released_and_the_audit_log_has_its_
     retention::purge(&pool, &halls(), far).await.unwrap();
     assert_eq!(stored_contact(&pool, &held).await.0, CONTACT);
     assert!(stored_contact(&pool, &free).await.0.starts_with("removed-"));
-    assert!(!audit::page(&pool, &held, 0, 100).await.unwrap().is_empty());
-    assert!(audit::page(&pool, &free, 0, 100).await.unwrap().is_empty());
+    assert!(!audit::page(&pool, &held, None, 0, 100).await.unwrap().is_empty());
+    assert!(audit::page(&pool, &free, None, 0, 100).await.unwrap().is_empty());
     assert_eq!(records(&pool, DataKind::Audit).await.len(), 1);
 
     let released = legal_hold::release(&pool, &held, "appeal closed", "ops-admin")
         .await
         .unwrap();
     assert_eq!(released.keeping.legal_hold, None);
-    let actions: Vec<String> = audit::page(&pool, &held, 0, 100)
+    let actions: Vec<String> = audit::page(&pool, &held, None, 0, 100)
         .await
         .unwrap()
         .into_iter()

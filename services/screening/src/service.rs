@@ -6,6 +6,7 @@ use std::sync::Arc;
 use hallguard_domain::hall::Halls;
 use hallguard_domain::time::now_millis;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
+use hallguard_platform::jurisdiction;
 use hallguard_platform::pseudonym::Pseudonymizer;
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::HealthCodeColour;
@@ -332,6 +333,8 @@ impl Screening for ScreeningService {
         let by = validate::actor(&request, &request.get_ref().acknowledged_by, "acknowledged_by")?;
         let request = request.into_inner();
         let report_id = validate::required(&request.report_id, "report_id")?;
+        let site_id = store::registrations::report(&self.pool, report_id).await?.site_id;
+        jurisdiction::check(&site_id, "report_id").map_err(ServiceError::from)?;
         store::registrations::acknowledge(&self.pool, report_id, &by, now_millis()).await?;
         let report = store::registrations::report(&self.pool, report_id).await?;
         Ok(Response::new(pb::AcknowledgeCommunityReportResponse {
@@ -439,6 +442,7 @@ impl Screening for ScreeningService {
         // Named by its id, or by the key it was placed with (a peer that placed it
         // through its outbox never saw the id); lifting twice keeps the first.
         let hold = store::holds::get(&self.pool, hold_id).await?;
+        jurisdiction::check(&hold.person.site_id, "hold_id").map_err(ServiceError::from)?;
         store::holds::lift(&self.pool, &hold.hold_id, reason, now_millis()).await?;
         let hold = store::holds::get(&self.pool, &hold.hold_id).await?;
         Ok(Response::new(pb::LiftQuarantineHoldResponse {

@@ -318,6 +318,7 @@ pub async fn sweep(pool: &AnyPool, halls: &Halls, sweep_id: &str) -> Result<pb::
     let hall = halls
         .get(&sweep.site_id)
         .ok_or_else(|| ServiceError::not_found("sweep_id", "the sweep's hall is no longer served here"))?;
+    hallguard_platform::jurisdiction::check(&sweep.site_id, "sweep_id")?;
     let mut checked = BTreeSet::new();
     let mut fevers = BTreeSet::new();
     for (staff_id, temperature) in

@@ -7,6 +7,7 @@ use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
+use hallguard_platform::jurisdiction::{self, Jurisdiction};
 use hallguard_platform::people::person_ref;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
@@ -45,8 +46,12 @@ impl IncidentService {
         }
     }
 
+    /// The incident named by `incident_id`, if its hall is served here and within the
+    /// caller's jurisdiction.
     async fn incident(&self, incident_id: &str) -> Result<Incident> {
-        incidents::load(&self.pool, validate::required(incident_id, "incident_id")?).await
+        let incident = incidents::load(&self.pool, validate::required(incident_id, "incident_id")?).await?;
+        self.hall_of(&incident)?;
+        Ok(incident)
     }
 
     fn hall_of(&self, incident: &Incident) -> Result<&Hall> {
@@ -152,9 +157,10 @@ impl Incidents for IncidentService {
         }
         let new = convert::new_incident(&open)?;
         if !open.parent_incident_id.is_empty() {
-            incidents::load(&self.pool, &open.parent_incident_id)
+            let parent = incidents::load(&self.pool, &open.parent_incident_id)
                 .await
                 .map_err(|_| ServiceError::not_found("parent_incident_id", "no such incident"))?;
+            jurisdiction::check(parent.site_id(), "parent_incident_id").map_err(ServiceError::from)?;
         }
         // One source event opens one incident: a second request naming the same event
         // with other content is refused, not answered with the first incident.
@@ -191,8 +197,7 @@ impl Incidents for IncidentService {
         &self,
         request: Request<pb::GetIncidentRequest>,
     ) -> std::result::Result<Response<pb::GetIncidentResponse>, Status> {
-        let id = validate::required(&request.get_ref().incident_id, "incident_id")?;
-        let incident = incidents::load(&self.pool, id).await?;
+        let incident = self.incident(&request.get_ref().incident_id).await?;
         Ok(Response::new(pb::GetIncidentResponse {
             incident: Some(self.message(&incident).await?),
         }))
@@ -292,6 +297,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
+        self.incident(id).await?;
         let requested_at = validate::time(request.requested_at.as_ref(), now_millis(), "requested_at")?;
         let departed_at = if request.succeeded {
             Some(validate::time(
@@ -323,6 +329,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
+        self.incident(id).await?;
         for (index, contact) in request.manual_contacts.iter().enumerate() {
             if contact.person.is_none() && contact.name.trim().is_empty() {
                 return Err(
@@ -392,7 +399,7 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
-        let incident = incidents::load(&self.pool, &id).await?;
+        let incident = self.incident(&id).await?;
         let hall = self.hall_of(&incident)?;
         let (incident, _) = steps::order_disinfection(&self.pool, hall, &self.tracer, &id, &by).await?;
         self.answer(&incident).await
@@ -405,6 +412,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
+        self.incident(id).await?;
         let zone = validate::required(&request.zone_id, "zone_id")?;
         let agent = validate::required(&request.agent, "agent")?;
         let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
@@ -419,6 +427,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
+        self.incident(id).await?;
         let notes = validate::required(&request.notes, "notes")?;
         let incident = steps::aftermath(&self.pool, id, notes, &by).await?;
         self.answer(&incident).await
@@ -432,7 +441,7 @@ impl Incidents for IncidentService {
         let id = validate::required(&request.incident_id, "incident_id")?;
         let statement = validate::required(&request.statement, "statement")?;
         let approved_by = validate::required(&request.approved_by, "approved_by")?;
-        let incident = incidents::load(&self.pool, id).await?;
+        let incident = self.incident(id).await?;
         let hall = self.hall_of(&incident)?;
         let incident = steps::approve_statement(&self.pool, hall, id, statement, approved_by).await?;
         self.answer(&incident).await
@@ -444,6 +453,7 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
         let by = validate::actor(&request, &request.get_ref().closed_by, "closed_by")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
+        self.incident(&id).await?;
         let incident = steps::close(&self.pool, &id, &by).await?;
         self.answer(&incident).await
     }
@@ -455,6 +465,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, "", "caller")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?;
         let reason = validate::required(&request.get_ref().reason, "reason")?;
+        self.incident(id).await?;
         let incident = legal_hold::place(&self.pool, id, reason, &by).await?;
         Ok(Response::new(pb::GetIncidentResponse {
             incident: Some(self.message(&incident).await?),
@@ -468,6 +479,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, "", "caller")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?;
         let reason = validate::required(&request.get_ref().reason, "reason")?;
+        self.incident(id).await?;
         let incident = legal_hold::release(&self.pool, id, reason, &by).await?;
         Ok(Response::new(pb::GetIncidentResponse {
             incident: Some(self.message(&incident).await?),
@@ -479,11 +491,17 @@ impl Incidents for IncidentService {
         request: Request<pb::ListTasksRequest>,
     ) -> std::result::Result<Response<pb::ListTasksResponse>, Status> {
         let request = request.into_inner();
+        let incident_id = request.incident_id.trim();
+        if !incident_id.is_empty() {
+            self.incident(incident_id).await?;
+        }
         let now = now_millis();
-        let tasks = tasks::list(&self.pool, request.incident_id.trim(), request.open_only)
+        let jurisdiction = Jurisdiction::current();
+        let tasks = tasks::list(&self.pool, incident_id, request.open_only)
             .await?
             .iter()
-            .map(|task| convert::task_message(task, now))
+            .filter(|(_, site_id)| jurisdiction.sees(site_id))
+            .map(|(task, _)| convert::task_message(task, now))
             .collect();
         Ok(Response::new(pb::ListTasksResponse { tasks }))
     }
@@ -494,6 +512,8 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::CompleteTaskResponse>, Status> {
         let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let id = validate::required(&request.get_ref().task_id, "task_id")?.to_string();
+        let (_, site_id) = tasks::get(&self.pool, &id).await?;
+        jurisdiction::check(&site_id, "task_id").map_err(ServiceError::from)?;
         let task = tasks::complete(&self.pool, &id, &by).await?;
         Ok(Response::new(pb::CompleteTaskResponse {
             task: Some(convert::task_message(&task, now_millis())),
@@ -505,12 +525,18 @@ impl Incidents for IncidentService {
         request: Request<pb::ListAuditLogRequest>,
     ) -> std::result::Result<Response<pb::ListAuditLogResponse>, Status> {
         let request = request.into_inner();
+        let incident_id = request.incident_id.trim();
+        if !incident_id.is_empty() {
+            self.incident(incident_id).await?;
+        }
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let entries: Vec<pb::AuditEntry> = audit::page(&self.pool, request.incident_id.trim(), offset, limit)
-            .await?
-            .into_iter()
-            .map(convert::audit_message)
-            .collect();
+        let jurisdiction = Jurisdiction::current();
+        let entries: Vec<pb::AuditEntry> =
+            audit::page(&self.pool, incident_id, jurisdiction.halls(), offset, limit)
+                .await?
+                .into_iter()
+                .map(convert::audit_message)
+                .collect();
         Ok(Response::new(pb::ListAuditLogResponse {
             page: Some(validate::next_page(offset, limit, entries.len())),
             entries,
@@ -571,11 +597,7 @@ impl Incidents for IncidentService {
         request: Request<pb::ListContactsRequest>,
     ) -> std::result::Result<Response<pb::ListContactsResponse>, Status> {
         let reader = Reader::of(&request);
-        let incident = incidents::load(
-            &self.pool,
-            validate::required(&request.get_ref().incident_id, "incident_id")?,
-        )
-        .await?;
+        let incident = self.incident(&request.get_ref().incident_id).await?;
         let contacts: Vec<pb::FollowUpContact> = store::contacts::list(&self.pool, &incident.incident_id)
             .await?
             .iter()
@@ -599,6 +621,12 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.contact_id, "contact_id")?;
+        let incident_id = store::contacts::load(&self.pool, id).await?.incident_id;
+        let site_id = incidents::load(&self.pool, &incident_id)
+            .await?
+            .site_id()
+            .to_string();
+        jurisdiction::check(&site_id, "contact_id").map_err(ServiceError::from)?;
         let status = convert::contact_status(request.status)?;
         let contact = contacts::update(&self.pool, id, status, request.note.trim(), &by).await?;
         Ok(Response::new(pb::ContactResponse {

@@ -1,6 +1,8 @@
 //! The append-only audit log: who did what, when. Entry ids are time-ordered, so the
 //! log reads in the order it was written.
 
+use std::collections::BTreeSet;
+
 use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::current_caller;
 use hallguard_platform::error::Result;
@@ -71,17 +73,28 @@ struct AuditRow {
     caller_role: Option<String>,
 }
 
-/// A page of the log, of one incident or all (`incident_id` empty), in order.
-pub async fn page(pool: &AnyPool, incident_id: &str, offset: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-    let rows: Vec<AuditRow> = sqlx::query_as(
+/// A page of the log, of one incident or all (`incident_id` empty), in order; of the
+/// given halls only when `halls` is given.
+pub async fn page(
+    pool: &AnyPool,
+    incident_id: &str,
+    halls: Option<&BTreeSet<String>>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    let hall_filter = hallguard_platform::jurisdiction::sql_condition("site_id", 4, halls);
+    let statement = format!(
         "SELECT incident_id, actor, action, detail_json, at, caller, caller_role FROM audit_log
-         WHERE ($1 = '' OR incident_id = $1) ORDER BY entry_id LIMIT $2 OFFSET $3",
-    )
-    .bind(incident_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
+         WHERE ($1 = '' OR incident_id = $1){hall_filter} ORDER BY entry_id LIMIT $2 OFFSET $3"
+    );
+    let mut query = sqlx::query_as::<_, AuditRow>(&statement)
+        .bind(incident_id)
+        .bind(limit)
+        .bind(offset);
+    for hall in halls.into_iter().flatten() {
+        query = query.bind(hall.clone());
+    }
+    let rows = query.fetch_all(pool).await?;
     let first = u64::try_from(offset).unwrap_or_default() + 1;
     Ok(rows
         .into_iter()

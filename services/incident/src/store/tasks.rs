@@ -3,7 +3,6 @@
 
 use hallguard_domain::time::{MINUTE_MS, now_millis};
 use hallguard_platform::db::begin_write;
-use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
@@ -142,38 +141,58 @@ impl TryFrom<TaskRow> for Task {
     }
 }
 
-const COLUMNS: &str = "task_id, incident_id, step, owner, description, due_at, done_at";
+const COLUMNS: &str = "t.task_id, t.incident_id, t.step, t.owner, t.description, t.due_at, t.done_at";
 
-/// Tasks by deadline, of one incident or all (`incident_id` empty).
-pub async fn list(pool: &AnyPool, incident_id: &str, open_only: bool) -> Result<Vec<Task>> {
-    let rows: Vec<TaskRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM tasks WHERE ($1 = '' OR incident_id = $1) AND ($2 = 0 OR done_at IS NULL)
-         ORDER BY due_at, task_id"
+/// A task row with its incident's hall.
+#[derive(sqlx::FromRow)]
+struct TaskOfHall {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    site_id: String,
+}
+
+/// Tasks by deadline, of one incident or all (`incident_id` empty), each with its
+/// incident's hall.
+pub async fn list(pool: &AnyPool, incident_id: &str, open_only: bool) -> Result<Vec<(Task, String)>> {
+    let rows: Vec<TaskOfHall> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, i.site_id FROM tasks t JOIN incidents i ON i.incident_id = t.incident_id
+         WHERE ($1 = '' OR t.incident_id = $1) AND ($2 = 0 OR t.done_at IS NULL)
+         ORDER BY t.due_at, t.task_id"
     ))
     .bind(incident_id)
     .bind(i64::from(open_only))
     .fetch_all(pool)
     .await?;
-    Ok(decode_all::<_, Task>(rows)?)
+    rows.into_iter()
+        .map(|row| Ok((Task::try_from(row.task)?, row.site_id)))
+        .collect()
 }
 
-async fn one<'c, E>(executor: E, task_id: &str) -> Result<Task>
+async fn one<'c, E>(executor: E, task_id: &str) -> Result<(Task, String)>
 where
     E: sqlx::Executor<'c, Database = Any>,
 {
-    let row: TaskRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM tasks WHERE task_id = $1"))
-        .bind(task_id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("task_id", "no such task"))?;
-    Ok(Task::try_from(row)?)
+    let row: TaskOfHall = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, i.site_id FROM tasks t JOIN incidents i ON i.incident_id = t.incident_id
+         WHERE t.task_id = $1"
+    ))
+    .bind(task_id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or_else(|| ServiceError::not_found("task_id", "no such task"))?;
+    Ok((Task::try_from(row.task)?, row.site_id))
+}
+
+/// A task and its incident's hall.
+pub async fn get(pool: &AnyPool, task_id: &str) -> Result<(Task, String)> {
+    one(pool, task_id).await
 }
 
 /// Marks a task done (once; doing it again changes nothing) and audits it.
 pub async fn complete(pool: &AnyPool, task_id: &str, by: &str) -> Result<Task> {
     let now = now_millis();
     let mut transaction = begin_write(pool).await?;
-    let mut task = one(&mut *transaction, task_id).await?;
+    let (mut task, _) = one(&mut *transaction, task_id).await?;
     if task.done_at.is_none() {
         sqlx::query("UPDATE tasks SET done_at = $1, done_by = $2 WHERE task_id = $3")
             .bind(now)
@@ -197,17 +216,10 @@ pub async fn complete(pool: &AnyPool, task_id: &str, by: &str) -> Result<Task> {
 
 /// Overdue tasks not announced yet, each with its incident's hall.
 pub async fn overdue_unannounced(pool: &AnyPool, now: i64) -> Result<Vec<(Task, String)>> {
-    #[derive(sqlx::FromRow)]
-    struct OverdueRow {
-        #[sqlx(flatten)]
-        task: TaskRow,
-        site_id: String,
-    }
-    let rows: Vec<OverdueRow> = sqlx::query_as(
-        "SELECT t.task_id, t.incident_id, t.step, t.owner, t.description, t.due_at, t.done_at, i.site_id
-         FROM tasks t JOIN incidents i ON i.incident_id = t.incident_id
-         WHERE t.done_at IS NULL AND t.due_at < $1 AND t.overdue_announced = 0",
-    )
+    let rows: Vec<TaskOfHall> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, i.site_id FROM tasks t JOIN incidents i ON i.incident_id = t.incident_id
+         WHERE t.done_at IS NULL AND t.due_at < $1 AND t.overdue_announced = 0"
+    ))
     .bind(now)
     .fetch_all(pool)
     .await?;
