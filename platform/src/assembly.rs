@@ -82,6 +82,21 @@ impl Assembly {
         Ok(self)
     }
 
+    /// Keeps `tables`' sealed columns under the current data key (see [`crate::sealing`]).
+    pub fn with_sealing(
+        mut self,
+        settings: &Settings,
+        tables: &'static [crate::sealing::SealedColumns],
+    ) -> Self {
+        self.tasks.push(crate::sealing::reseal_task(
+            self.pool.clone(),
+            settings.sealer.clone(),
+            tables,
+            settings.retention_interval,
+        ));
+        self
+    }
+
     /// Delivers the service's outbox to its peers (lists of presence merged per peer).
     pub fn with_outbox(mut self, settings: &Settings) -> Self {
         let worker = OutboxWorker::new(

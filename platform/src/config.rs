@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::auth::{Role, TokenBook, TokenReload};
 use crate::connections::ConnectionLimits;
 use crate::peers::Peers;
+use crate::sealing::Sealer;
 use crate::signin::{JwksSource, SignInConfig};
 use hallguard_domain::hall::{Hall, HallError, Halls};
 
@@ -124,6 +125,12 @@ pub struct CommonArgs {
     #[arg(long, env = "HALLGUARD_ID_HASH_KEY", hide_env_values = true)]
     pub id_hash_key: Option<SecretString>,
 
+    /// Keys sealing names, phones and residences at rest: `id:base64key` entries (32
+    /// bytes each, `openssl rand -base64 32`), comma-separated, the sealing key first;
+    /// the others only open (key rotation). Required unless --dev.
+    #[arg(long, env = "HALLGUARD_DATA_KEYS", hide_env_values = true)]
+    pub data_keys: Option<SecretString>,
+
     /// Log line format.
     #[arg(long, env = "HALLGUARD_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: crate::telemetry::LogFormat,
@@ -221,6 +228,14 @@ pub enum ConfigError {
         "HALLGUARD_ID_HASH_KEY must be at least {MIN_ID_HASH_KEY_BYTES} bytes (it has {0}); make one with `openssl rand -hex 32`"
     )]
     WeakIdHashKey(usize),
+    /// Personal data could not be sealed at rest.
+    #[error(
+        "HALLGUARD_DATA_KEYS is required outside --dev: `id:base64key`, made with `openssl rand -base64 32`"
+    )]
+    NoDataKeys,
+    /// The data keys are malformed.
+    #[error(transparent)]
+    DataKeys(#[from] crate::sealing::SealError),
 }
 
 /// Shortest ID-hash key accepted outside `--dev`.
@@ -243,6 +258,8 @@ pub struct Settings {
     pub service_token: SecretString,
     /// ID-number hashing key.
     pub id_hash_key: SecretString,
+    /// The keys sealing names, phones and residences.
+    pub sealer: Sealer,
     /// Unary call timeout.
     pub request_timeout: Duration,
     /// Message size limit in bytes.
@@ -288,6 +305,7 @@ impl Settings {
             signin: None,
             service_token: by_role[&Role::Service].clone(),
             id_hash_key: SecretString::from(id_hash_key.to_string()),
+            sealer: Sealer::for_development(label),
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 16 * 1024 * 1024,
             limits: ConnectionLimits::default(),
@@ -398,6 +416,11 @@ impl CommonArgs {
             (None, true) => SecretString::from("development-only-id-hash-key"),
             (None, false) => return Err(ConfigError::NoIdHashKey),
         };
+        let sealer = match (&self.data_keys, self.dev) {
+            (Some(keys), _) => Sealer::parse(keys.expose_secret())?,
+            (None, true) => Sealer::for_development("dev"),
+            (None, false) => return Err(ConfigError::NoDataKeys),
+        };
         Ok(Settings {
             database_url: self.database_url.clone(),
             halls: Halls::new(halls)?,
@@ -406,6 +429,7 @@ impl CommonArgs {
             signin,
             service_token,
             id_hash_key,
+            sealer,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_message_bytes: self.max_message_mib.max(1) * 1024 * 1024,
             limits: ConnectionLimits {
@@ -449,17 +473,43 @@ mod tests {
         flags.common.resolve()
     }
 
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
     #[test]
     fn a_short_id_hash_key_is_refused_outside_dev_saying_how_to_make_one() {
         let tokens = format!(
             "--tokens=admin:ops:{}",
             crate::auth::hash_token("a-long-enough-token-0001")
         );
-        let error = resolve(&[&tokens, "--id-hash-key=x"]).unwrap_err();
+        let data_keys = format!("--data-keys=k1:{}", STANDARD.encode([7u8; 32]));
+        let error = resolve(&[&tokens, "--id-hash-key=x", &data_keys]).unwrap_err();
         assert!(matches!(error, ConfigError::WeakIdHashKey(1)));
         assert!(error.to_string().contains("openssl rand -hex 32"));
         let key = format!("--id-hash-key={}", "k".repeat(MIN_ID_HASH_KEY_BYTES));
-        assert!(resolve(&[&tokens, &key]).is_ok());
+        assert!(resolve(&[&tokens, &key, &data_keys]).is_ok());
         assert!(resolve(&["--dev", "--id-hash-key=x"]).is_ok());
+    }
+
+    #[test]
+    fn data_keys_are_required_outside_dev_and_a_bad_one_is_refused_without_showing_it() {
+        let tokens = format!(
+            "--tokens=admin:ops:{}",
+            crate::auth::hash_token("a-long-enough-token-0001")
+        );
+        let key = format!("--id-hash-key={}", "k".repeat(MIN_ID_HASH_KEY_BYTES));
+        let error = resolve(&[&tokens, &key]).unwrap_err();
+        assert!(matches!(error, ConfigError::NoDataKeys), "{error}");
+        assert!(error.to_string().contains("openssl rand -base64 32"));
+        let error = resolve(&[&tokens, &key, "--data-keys=k1:c2hvcnQ="]).unwrap_err();
+        assert!(matches!(error, ConfigError::DataKeys(_)), "{error}");
+        assert!(!error.to_string().contains("c2hvcnQ="));
+        let rotated = format!(
+            "--data-keys=k2:{},k1:{}",
+            STANDARD.encode([2u8; 32]),
+            STANDARD.encode([1u8; 32])
+        );
+        let settings = resolve(&[&tokens, &key, &rotated]).unwrap();
+        assert_eq!(settings.sealer.current_key(), "k2");
     }
 }

@@ -48,6 +48,7 @@ pub mod people;
 pub mod pseudonym;
 pub mod retention;
 pub mod retention_admin;
+pub mod sealing;
 pub mod server;
 pub mod signin;
 pub mod status;

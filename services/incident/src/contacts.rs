@@ -9,6 +9,7 @@ use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::outbound::{self, Outbound};
+use hallguard_platform::sealing::Sealer;
 use hallguard_proto::screening::v1 as screening;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -29,10 +30,12 @@ fn hold_key(incident_id: &str, person: &Person) -> String {
 /// its id.
 pub async fn add(
     transaction: &mut Transaction<'_, Any>,
+    sealer: &Sealer,
     incident: &Incident,
     contact: &NewContact,
 ) -> Result<String> {
-    let (contact_id, added) = store::contacts::add(transaction, &incident.incident_id, contact).await?;
+    let (contact_id, added) =
+        store::contacts::add(transaction, sealer, &incident.incident_id, contact).await?;
     if let (true, Some(person)) = (added, &contact.person) {
         let request = screening::PlaceQuarantineHoldRequest {
             person: Some(convert::person_ref(person)),

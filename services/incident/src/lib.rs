@@ -61,6 +61,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         IncidentsServer::new(service::IncidentService::new(
             base.pool(),
             settings.halls.clone(),
+            settings.sealer.clone(),
             tracer.clone(),
             feed.clone(),
         )),
@@ -75,10 +76,17 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         settings
     );
     let announcer = duty_desk::announce_overdue_tasks(base.pool(), feed.clone());
-    let refresh = refresh::task(base.pool(), tracer, feed.clone(), settings.contact_refresh);
+    let refresh = refresh::task(
+        base.pool(),
+        settings.sealer.clone(),
+        tracer,
+        feed.clone(),
+        settings.contact_refresh,
+    );
     let retention =
         retention::start(base.pool(), settings.halls.clone(), settings.retention_interval).await?;
     Ok(base
+        .with_sealing(settings, &[store::contacts::SEALED])
         .with_task(retention)
         .with_task(announcer)
         .with_task(refresh)

@@ -11,6 +11,7 @@ use std::time::Duration;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::Result;
 use hallguard_platform::feed::Feed;
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::tasks::Task;
 use hallguard_proto::incident::v1 as pb;
 use serde_json::json;
@@ -40,12 +41,18 @@ pub struct Refreshed {
 
 /// The task that refreshes every `every`; a pass that fails (contact tracing down) is
 /// logged and tried again at the next turn: nothing is lost, only delayed.
-pub fn task(pool: AnyPool, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>, every: Duration) -> Task {
+pub fn task(
+    pool: AnyPool,
+    sealer: Sealer,
+    tracer: Tracing,
+    feed: Feed<pb::DutyDeskEvent>,
+    every: Duration,
+) -> Task {
     let tracer = std::sync::Arc::new(tracer);
     Task::every("contact refresh", every, move || {
-        let (pool, tracer, feed) = (pool.clone(), tracer.clone(), feed.clone());
+        let (pool, sealer, tracer, feed) = (pool.clone(), sealer.clone(), tracer.clone(), feed.clone());
         async move {
-            match refresh_open_incidents(&pool, &tracer, &feed).await {
+            match refresh_open_incidents(&pool, &sealer, &tracer, &feed).await {
                 Ok(done) if done.added + done.updated > 0 => {
                     tracing::info!(
                         added = done.added,
@@ -63,6 +70,7 @@ pub fn task(pool: AnyPool, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>, every
 /// One pass over the open incidents that have been traced.
 pub async fn refresh_open_incidents(
     pool: &AnyPool,
+    sealer: &Sealer,
     tracer: &Tracing,
     feed: &Feed<pb::DutyDeskEvent>,
 ) -> Result<Refreshed> {
@@ -76,7 +84,7 @@ pub async fn refresh_open_incidents(
         done.incidents += 1;
         let rings = traced_rings(pool, &incident_id).await?;
         let (_, traced) = steps::traced_contacts(tracer, &incident, rings).await?;
-        let (added, updated) = apply(pool, &incident, &traced).await?;
+        let (added, updated) = apply(pool, sealer, &incident, &traced).await?;
         done.added += added.len();
         done.updated += updated;
         if !added.is_empty() {
@@ -108,7 +116,12 @@ async fn traced_rings(pool: &AnyPool, incident_id: &str) -> Result<u32> {
 
 /// Adds the contacts not yet on the list and updates the evidence of those that are;
 /// returns the ids added and how many were updated.
-async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Result<(Vec<String>, usize)> {
+async fn apply(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    incident: &Incident,
+    traced: &[NewContact],
+) -> Result<(Vec<String>, usize)> {
     let mut transaction = begin_write(pool).await?;
     let mut added = Vec::new();
     let mut updated = 0;
@@ -116,7 +129,7 @@ async fn apply(pool: &AnyPool, incident: &Incident, traced: &[NewContact]) -> Re
         let Some(person) = &contact.person else { continue };
         match store::contacts::find(&mut transaction, &incident.incident_id, person).await? {
             None => {
-                let contact_id = contacts::add(&mut transaction, incident, contact).await?;
+                let contact_id = contacts::add(&mut transaction, sealer, incident, contact).await?;
                 audit::append(
                     &mut transaction,
                     Subject::Incident(&incident.incident_id),

@@ -8,6 +8,7 @@ use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::outbound::{self, Outbound};
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::TimeWindow;
 use hallguard_proto::contact_tracing::v1 as ct;
@@ -237,6 +238,7 @@ pub async fn traced_contacts(
 #[allow(clippy::too_many_arguments)]
 pub async fn tracing(
     pool: &AnyPool,
+    sealer: &Sealer,
     tracer: &Tracing,
     incident_id: &str,
     rings: u32,
@@ -260,7 +262,7 @@ pub async fn tracing(
     }
     let mut transaction = begin_write(pool).await?;
     for contact in &new_contacts {
-        contacts::add(&mut transaction, &incident, contact).await?;
+        contacts::add(&mut transaction, sealer, &incident, contact).await?;
     }
     let sweep = staff_health::StartTemperatureSweepRequest {
         site_id: incident.site_id().to_string(),

@@ -73,7 +73,14 @@ async fn closed_incident(pool: &AnyPool, site_id: &str, event: &str) -> String {
         category: "same_zone".into(),
         note: "sat beside the case".into(),
     };
-    let (contact_id, _) = contacts::add(&mut transaction, &id, &contact).await.unwrap();
+    let (contact_id, _) = contacts::add(
+        &mut transaction,
+        &hallguard_platform::sealing::Sealer::for_development("test"),
+        &id,
+        &contact,
+    )
+    .await
+    .unwrap();
     incidents::record_step(
         &mut transaction,
         &mut incident,

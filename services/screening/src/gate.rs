@@ -13,6 +13,7 @@
 
 use hallguard_domain::hall::{GateDirection, Hall};
 use hallguard_platform::db::{begin_write, is_unique_violation};
+use hallguard_platform::sealing::Sealer;
 use hallguard_proto::common::v1::HealthCodeColour;
 use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
@@ -62,7 +63,12 @@ pub struct CheckIn {
 
 /// Screens one person: decides, stores, and queues what the peers must hear. Returns the
 /// record and whether it was new (false for a retry).
-pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(CheckInRecord, bool)> {
+pub async fn check_in(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    hall: &Hall,
+    check: &CheckIn,
+) -> Result<(CheckInRecord, bool)> {
     validate::gate(hall, &check.gate_id, GateDirection::Entrance, "gate_id")?;
     if let Some(existing) = store::check_ins::by_key(pool, &check.idempotency_key).await? {
         return Ok((existing, false));
@@ -71,7 +77,7 @@ pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(C
     // for each other; a unique violation here means the same key arrived twice at once.
     for _ in 0..3 {
         let mut transaction = begin_write(pool).await?;
-        match try_check_in(&mut transaction, hall, check).await {
+        match try_check_in(&mut transaction, sealer, hall, check).await {
             Ok(record) => {
                 transaction.commit().await?;
                 return Ok((record, true));
@@ -92,6 +98,7 @@ pub async fn check_in(pool: &AnyPool, hall: &Hall, check: &CheckIn) -> Result<(C
 
 async fn try_check_in(
     transaction: &mut Transaction<'_, Any>,
+    sealer: &Sealer,
     hall: &Hall,
     check: &CheckIn,
 ) -> Result<CheckInRecord> {
@@ -205,7 +212,7 @@ async fn try_check_in(
         colour: check.colour,
         mask_worn: check.mask_worn,
     };
-    store::check_ins::insert(transaction, &record, &details).await?;
+    store::check_ins::insert(transaction, sealer, &record, &details).await?;
     // Queue neighbours are traced whatever the decision: the queue was shared before it.
     outbound::ingest_presence(
         transaction,

@@ -42,11 +42,16 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         .await?
         .with_retention(settings, store::RETENTION)
         .await?
+        .with_sealing(
+            settings,
+            &[store::registrations::SEALED, store::check_ins::SEALED],
+        )
         .with_outbox(settings);
     let service = service::ScreeningService::new(
         base.pool(),
         settings.halls.clone(),
         Pseudonymizer::new(settings.id_hash_key.clone()),
+        settings.sealer.clone(),
         base.outbox_waker(),
     );
     let feed = service.feed();

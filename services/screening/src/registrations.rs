@@ -4,6 +4,7 @@
 use hallguard_domain::hall::Hall;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::Result;
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::validate::new_id;
 use sqlx::AnyPool;
 
@@ -13,7 +14,12 @@ use crate::store;
 
 /// Registers a person; risk-area travel in the look-back window pauses entry and queues
 /// a report for their community. The same idempotency key answers the first outcome.
-pub async fn register(pool: &AnyPool, hall: &Hall, registration: &Registration) -> Result<Registered> {
+pub async fn register(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    hall: &Hall,
+    registration: &Registration,
+) -> Result<Registered> {
     if let Some((registration_id, entry_paused, report_id)) =
         store::registrations::by_key(pool, &registration.idempotency_key).await?
     {
@@ -51,6 +57,7 @@ pub async fn register(pool: &AnyPool, hall: &Hall, registration: &Registration) 
     }
     store::registrations::insert_registration(
         &mut transaction,
+        sealer,
         &registration_id,
         &hall.site_id,
         registration,

@@ -34,6 +34,7 @@ pub fn rpc_roles() -> RpcRoles {
             ("WatchDutyDesk", DESK),
             ("GetGateStatistics", DESK_AND_ANALYST),
             ("CloseOpenVisits", &[Role::DutyOfficer, Role::Service]),
+            ("IdentifyPerson", &[Role::DutyOfficer]),
         ],
     )
 }

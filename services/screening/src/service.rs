@@ -8,8 +8,9 @@ use hallguard_domain::time::now_millis;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::jurisdiction;
 use hallguard_platform::pseudonym::Pseudonymizer;
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::timestamps::millis_to_timestamp;
-use hallguard_proto::common::v1::HealthCodeColour;
+use hallguard_proto::common::v1::{HealthCodeColour, PersonKind};
 use hallguard_proto::screening::v1 as pb;
 use hallguard_proto::screening::v1::screening_server::Screening;
 use sqlx::AnyPool;
@@ -36,6 +37,7 @@ pub struct ScreeningService {
     pool: AnyPool,
     halls: Halls,
     pseudonyms: Pseudonymizer,
+    sealer: Sealer,
     feed: Feed<pb::DutyDeskEvent>,
     outbox: Arc<Notify>,
 }
@@ -49,11 +51,18 @@ struct Identity {
 
 impl ScreeningService {
     /// The service over its database; `outbox` wakes the outbox worker after a commit.
-    pub fn new(pool: AnyPool, halls: Halls, pseudonyms: Pseudonymizer, outbox: Arc<Notify>) -> Self {
+    pub fn new(
+        pool: AnyPool,
+        halls: Halls,
+        pseudonyms: Pseudonymizer,
+        sealer: Sealer,
+        outbox: Arc<Notify>,
+    ) -> Self {
         Self {
             pool,
             halls,
             pseudonyms,
+            sealer,
             feed: Feed::default(),
             outbox,
         }
@@ -146,7 +155,7 @@ impl Screening for ScreeningService {
             registration_id: identity.registration_id,
         };
         let (record, new) = key
-            .answer(&self.pool, gate::check_in(&self.pool, hall, &check))
+            .answer(&self.pool, gate::check_in(&self.pool, &self.sealer, hall, &check))
             .await?;
         let response = convert::check_in_response(&record);
         if new {
@@ -278,7 +287,7 @@ impl Screening for ScreeningService {
         let registered = key
             .answer(
                 &self.pool,
-                registrations::register(&self.pool, hall, &registration),
+                registrations::register(&self.pool, &self.sealer, hall, &registration),
             )
             .await?;
         if let Some(report) = &registered.community_report {
@@ -520,5 +529,79 @@ impl Screening for ScreeningService {
             visits_closed,
             zone_stays_closed,
         }))
+    }
+
+    async fn identify_person(
+        &self,
+        request: Request<pb::IdentifyPersonRequest>,
+    ) -> std::result::Result<Response<pb::IdentifyPersonResponse>, Status> {
+        let mut reader = Reader::of(&request);
+        let request = request.into_inner();
+        let person = validate::person(&self.halls, request.person.as_ref(), "person")?;
+        if person.kind != PersonKind::Visitor as i32 {
+            return Err(ServiceError::invalid(
+                "person.kind",
+                "must be VISITOR (staff names are on the roster: ListStaff)",
+            )
+            .into());
+        }
+        // The purpose is the request's own; the header's is taken when the field is empty.
+        let purpose = request.purpose.trim();
+        if !purpose.is_empty() {
+            reader.purpose = purpose.chars().take(access_log::MAX_PURPOSE_CHARS).collect();
+        }
+        if reader.purpose.is_empty() {
+            return Err(ServiceError::invalid(
+                "purpose",
+                "is required: say why (a notice to a close contact, the upward report of an incident)",
+            )
+            .into());
+        }
+        let found = match store::registrations::identity(
+            &self.pool,
+            &self.sealer,
+            &person.site_id,
+            &person.person_id,
+        )
+        .await?
+        {
+            Some((name, phone, residence, at)) => pb::IdentifyPersonResponse {
+                name,
+                phone,
+                residence,
+                registered_by_hand: true,
+                given_at: Some(millis_to_timestamp(at)),
+            },
+            None => {
+                let (sealed, at) =
+                    store::check_ins::latest_name(&self.pool, &person.site_id, &person.person_id)
+                        .await?
+                        .ok_or_else(|| {
+                            ServiceError::not_found(
+                                "person.person_id",
+                                "no name was given for this person here",
+                            )
+                        })?;
+                let name = self
+                    .sealer
+                    .open(&store::check_ins::SEALED.context("display_name"), &sealed)
+                    .map_err(sqlx::Error::from)
+                    .map_err(ServiceError::from)?;
+                pb::IdentifyPersonResponse {
+                    name,
+                    given_at: Some(millis_to_timestamp(at)),
+                    ..Default::default()
+                }
+            }
+        };
+        access_log::record(
+            &self.pool,
+            &reader,
+            &person.site_id,
+            vec![access_log::person_key(person)],
+        )
+        .await
+        .map_err(ServiceError::from)?;
+        Ok(Response::new(found))
     }
 }

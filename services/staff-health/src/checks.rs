@@ -11,6 +11,7 @@ use hallguard_domain::time::DAY_MS;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::outbound::{self, SuspectedCase};
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate::new_id;
 use hallguard_proto::common::v1::PersonKind;
@@ -21,7 +22,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use crate::convert;
 use crate::health::{self, Assessment, Reading};
 pub use crate::model::Readings;
-use crate::model::{CheckOutcome, ReportOutcome, StaffMember, Sweep};
+use crate::model::{CheckOutcome, ReportOutcome, RosterEntry, Sweep};
 use crate::store;
 use crate::store::checks::NewReport;
 
@@ -46,7 +47,7 @@ fn assess(readings: &Readings, hall: &Hall) -> Assessment {
 async fn apply(
     transaction: &mut Transaction<'_, Any>,
     hall: &Hall,
-    staff: &StaffMember,
+    staff: &RosterEntry,
     readings: &Readings,
     assessment: &Assessment,
     source_event_id: String,
@@ -185,9 +186,14 @@ pub async fn correct_morning_check(
 }
 
 /// Staff on the roster with no morning check on `work_date`.
-pub async fn missing(pool: &AnyPool, site_id: &str, work_date: &str) -> Result<Vec<pb::StaffMember>> {
+pub async fn missing(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    site_id: &str,
+    work_date: &str,
+) -> Result<Vec<pb::StaffMember>> {
     let done = store::checks::checked_staff(pool, site_id, work_date).await?;
-    Ok(store::staff::all(pool, site_id)
+    Ok(store::staff::members(pool, sealer, site_id)
         .await?
         .into_iter()
         .filter(|member| !done.contains(&member.staff_id))

@@ -43,8 +43,14 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         .await?
         .with_retention(settings, store::RETENTION)
         .await?
+        .with_sealing(settings, &[store::staff::SEALED])
         .with_outbox(settings);
-    let service = service::StaffHealthService::new(base.pool(), settings.halls.clone(), base.outbox_waker());
+    let service = service::StaffHealthService::new(
+        base.pool(),
+        settings.halls.clone(),
+        settings.sealer.clone(),
+        base.outbox_waker(),
+    );
     let server = sized!(StaffHealthServer::new(service), settings);
     Ok(base.parts(
         tonic::service::Routes::new(server),

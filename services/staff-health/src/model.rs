@@ -25,6 +25,20 @@ pub struct StaffMember {
     pub phone: String,
 }
 
+/// A member's place on the roster without who they are (name, phone): what checks,
+/// presence and seating need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterEntry {
+    /// The hall.
+    pub site_id: String,
+    /// Staff id, unique per hall.
+    pub staff_id: String,
+    /// Department.
+    pub department: String,
+    /// Zones they work in.
+    pub work_zone_ids: Vec<String>,
+}
+
 /// What was measured and said at a morning check or in a health report, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Readings {

@@ -4,6 +4,7 @@
 use hallguard_domain::hall::Hall;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::validate;
 use hallguard_proto::staff_health::v1::{RowError, StaffMember};
 use sqlx::AnyPool;
@@ -50,11 +51,16 @@ pub fn check(hall: &Hall, member: &StaffMember) -> std::result::Result<StaffMemb
 }
 
 /// Adds or updates one member.
-pub async fn upsert(pool: &AnyPool, hall: &Hall, member: &StaffMember) -> Result<StaffMember> {
+pub async fn upsert(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    hall: &Hall,
+    member: &StaffMember,
+) -> Result<StaffMember> {
     let member = check(hall, member)
         .map_err(|(field, message)| ServiceError::invalid(format!("member.{field}"), message))?;
     let mut transaction = begin_write(pool).await?;
-    store::staff::save(&mut transaction, &convert::member(&member)).await?;
+    store::staff::save(&mut transaction, sealer, &convert::member(&member)).await?;
     transaction.commit().await?;
     Ok(member)
 }
@@ -91,7 +97,7 @@ fn fields(line: &str) -> Vec<String> {
 }
 
 /// Imports a CSV roster: all rows or, when any is bad, none, with one error per bad row.
-pub async fn import(pool: &AnyPool, hall: &Hall, csv: &str) -> Result<(u32, Vec<RowError>)> {
+pub async fn import(pool: &AnyPool, sealer: &Sealer, hall: &Hall, csv: &str) -> Result<(u32, Vec<RowError>)> {
     let mut lines = csv
         .lines()
         .enumerate()
@@ -154,15 +160,15 @@ pub async fn import(pool: &AnyPool, hall: &Hall, csv: &str) -> Result<(u32, Vec<
     }
     let mut transaction = begin_write(pool).await?;
     for member in &members {
-        store::staff::save(&mut transaction, &convert::member(member)).await?;
+        store::staff::save(&mut transaction, sealer, &convert::member(member)).await?;
     }
     transaction.commit().await?;
     Ok((u32::try_from(members.len()).unwrap_or(u32::MAX), errors))
 }
 
 /// Every member of a hall, by staff id.
-pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<StaffMember>> {
-    Ok(store::staff::all(pool, site_id)
+pub async fn all(pool: &AnyPool, sealer: &Sealer, site_id: &str) -> Result<Vec<StaffMember>> {
+    Ok(store::staff::members(pool, sealer, site_id)
         .await?
         .into_iter()
         .map(convert::member_message)
@@ -173,6 +179,7 @@ pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<StaffMember>> {
 /// a department.
 pub async fn search(
     pool: &AnyPool,
+    sealer: &Sealer,
     site_id: &str,
     query: &str,
     department: &str,
@@ -180,7 +187,7 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<StaffMember>> {
     Ok(
-        store::staff::search(pool, site_id, query, department, offset, limit)
+        store::staff::search(pool, sealer, site_id, query, department, offset, limit)
             .await?
             .into_iter()
             .map(convert::member_message)

@@ -9,6 +9,7 @@ use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::auth::{self, Role};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::idempotency::{self, IdempotencyKey};
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate;
 use hallguard_proto::common::v1::HealthCodeColour;
@@ -32,13 +33,20 @@ const PHONE_ROLES: [Role; 2] = [Role::DutyOfficer, Role::Admin];
 pub struct StaffHealthService {
     pool: AnyPool,
     halls: Halls,
+    sealer: Sealer,
     outbox: Arc<Notify>,
 }
 
 impl StaffHealthService {
-    /// The service over its database; `outbox` wakes the outbox worker after a commit.
-    pub fn new(pool: AnyPool, halls: Halls, outbox: Arc<Notify>) -> Self {
-        Self { pool, halls, outbox }
+    /// The service over its database, sealing names and phones with `sealer`; `outbox`
+    /// wakes the outbox worker after a commit.
+    pub fn new(pool: AnyPool, halls: Halls, sealer: Sealer, outbox: Arc<Notify>) -> Self {
+        Self {
+            pool,
+            halls,
+            sealer,
+            outbox,
+        }
     }
 
     fn hall(&self, site_id: &str, field: &str) -> Result<&Hall> {
@@ -116,7 +124,7 @@ impl StaffHealth for StaffHealthService {
             .member
             .ok_or_else(|| ServiceError::invalid("member", "is required"))?;
         let hall = self.hall(&member.site_id, "member.site_id")?;
-        let member = roster::upsert(&self.pool, hall, &member).await?;
+        let member = roster::upsert(&self.pool, &self.sealer, hall, &member).await?;
         Ok(Response::new(pb::UpsertStaffMemberResponse {
             member: Some(member),
         }))
@@ -128,7 +136,7 @@ impl StaffHealth for StaffHealthService {
     ) -> std::result::Result<Response<pb::ImportRosterResponse>, Status> {
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
-        let (imported, errors) = roster::import(&self.pool, hall, &request.csv).await?;
+        let (imported, errors) = roster::import(&self.pool, &self.sealer, hall, &request.csv).await?;
         Ok(Response::new(pb::ImportRosterResponse { imported, errors }))
     }
 
@@ -145,6 +153,7 @@ impl StaffHealth for StaffHealthService {
         let (offset, limit) = validate::page(request.page.as_ref())?;
         let mut members = roster::search(
             &self.pool,
+            &self.sealer,
             &hall.site_id,
             &request.query,
             &request.department,
@@ -234,7 +243,7 @@ impl StaffHealth for StaffHealthService {
         let hall = self.hall(&request.site_id, "site_id")?;
         let day = parse_date(&request.work_date)
             .ok_or_else(|| ServiceError::invalid("work_date", "must be a date YYYY-MM-DD"))?;
-        let missing = checks::missing(&self.pool, &hall.site_id, &format_date(day)).await?;
+        let missing = checks::missing(&self.pool, &self.sealer, &hall.site_id, &format_date(day)).await?;
         let deadline = local_day_start(day, hall.utc_offset_minutes)
             + i64::from(hall.staff_health.deadline_minutes()) * MINUTE_MS;
         Ok(Response::new(pb::ListMissingMorningChecksResponse {

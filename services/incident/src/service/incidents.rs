@@ -9,6 +9,7 @@ use hallguard_platform::feed::Feed;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::jurisdiction::{self, Jurisdiction};
 use hallguard_platform::people::person_ref;
+use hallguard_platform::sealing::Sealer;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::incidents_server::Incidents;
@@ -30,6 +31,7 @@ use crate::{contacts, convert, legal_hold, organisation, steps};
 pub struct IncidentService {
     pool: AnyPool,
     halls: Halls,
+    sealer: Sealer,
     tracer: Tracing,
     feed: Feed<pb::DutyDeskEvent>,
 }
@@ -37,10 +39,17 @@ pub struct IncidentService {
 impl IncidentService {
     /// The service over its database, asking contact tracing through `tracer` and
     /// telling the duty desk through `feed`.
-    pub fn new(pool: AnyPool, halls: Halls, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>) -> Self {
+    pub fn new(
+        pool: AnyPool,
+        halls: Halls,
+        sealer: Sealer,
+        tracer: Tracing,
+        feed: Feed<pb::DutyDeskEvent>,
+    ) -> Self {
         Self {
             pool,
             halls,
+            sealer,
             tracer,
             feed,
         }
@@ -339,6 +348,7 @@ impl Incidents for IncidentService {
         }
         let (incident, _) = steps::tracing(
             &self.pool,
+            &self.sealer,
             &self.tracer,
             id,
             request.rings,
@@ -565,6 +575,7 @@ impl Incidents for IncidentService {
             .map_err(ServiceError::from)?;
         let contact_id = contacts::add(
             &mut transaction,
+            &self.sealer,
             &incident,
             &contacts::NewContact {
                 person,

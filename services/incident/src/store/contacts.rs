@@ -4,6 +4,7 @@
 use hallguard_domain::person::Person;
 use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::sealing::{SealedColumns, Sealer};
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -94,6 +95,7 @@ pub async fn find(
 /// whether this call added it.
 pub async fn add(
     transaction: &mut Transaction<'_, Any>,
+    sealer: &Sealer,
     incident_id: &str,
     contact: &NewContact,
 ) -> Result<(String, bool)> {
@@ -116,8 +118,8 @@ pub async fn add(
     .bind(incident_id)
     .bind(kind)
     .bind(&person_id)
-    .bind(&contact.name)
-    .bind(&contact.phone)
+    .bind(sealer.seal(&SEALED.context("name"), &contact.name))
+    .bind(sealer.seal(&SEALED.context("phone"), &contact.phone))
     .bind(i64::from(contact.ring))
     .bind(ContactStatus::ToNotify.as_str())
     .bind(evidence_json(&contact.evidence)?)
@@ -127,6 +129,13 @@ pub async fn add(
     .await?;
     Ok((contact_id, true))
 }
+
+/// The sealed columns: the name and phone of a contact added by hand.
+pub const SEALED: SealedColumns = SealedColumns {
+    table: "follow_up_contacts",
+    key: &["contact_id"],
+    columns: &["name", "phone"],
+};
 
 /// An incident's contacts, ring 1 first.
 pub async fn list(pool: &AnyPool, incident_id: &str) -> Result<Vec<FollowUpContact>> {

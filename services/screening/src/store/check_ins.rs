@@ -1,6 +1,7 @@
 //! Checks at the entrance gates, with the queue counter per gate and local day.
 
 use hallguard_platform::error::Result;
+use hallguard_platform::sealing::{SealedColumns, Sealer};
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::corrupt;
@@ -116,9 +117,31 @@ pub struct CheckDetails<'a> {
     pub mask_worn: bool,
 }
 
+/// The sealed column: the name a health code shows.
+pub const SEALED: SealedColumns = SealedColumns {
+    table: "check_ins",
+    key: &["check_in_id"],
+    columns: &["display_name"],
+};
+
+/// The latest name a visitor's check-ins gave in a hall, sealed, and when.
+pub async fn latest_name(pool: &AnyPool, site_id: &str, person_id: &str) -> Result<Option<(String, i64)>> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT display_name, checked_at FROM check_ins
+         WHERE site_id = $1 AND person_id = $2 AND display_name <> ''
+         ORDER BY checked_at DESC LIMIT 1",
+    )
+    .bind(site_id)
+    .bind(person_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
 /// Stores a visitor's check.
 pub async fn insert(
     transaction: &mut Transaction<'_, Any>,
+    sealer: &Sealer,
     record: &CheckInRecord,
     details: &CheckDetails<'_>,
 ) -> Result<()> {
@@ -136,7 +159,7 @@ pub async fn insert(
     .bind(details.local_day)
     .bind(i64::from(record.queue_position))
     .bind(&record.person_id)
-    .bind(details.display_name)
+    .bind(sealer.seal(&SEALED.context("display_name"), details.display_name))
     .bind(record.temperature_celsius)
     .bind(details.colour.name())
     .bind(i64::from(details.mask_worn))

@@ -2,6 +2,7 @@
 
 use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::sealing::{SealedColumns, Sealer};
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::corrupt;
@@ -50,9 +51,48 @@ pub async fn insert_report(transaction: &mut Transaction<'_, Any>, report: &Comm
     Ok(())
 }
 
-/// Stores a registration.
+/// The sealed columns: who registered by hand.
+pub const SEALED: SealedColumns = SealedColumns {
+    table: "registrations",
+    key: &["registration_id"],
+    columns: &["name", "phone", "residence"],
+};
+
+/// Who registered by hand, opened: (name, phone, residence, registered at).
+pub async fn identity(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    site_id: &str,
+    registration_id: &str,
+) -> Result<Option<(String, String, String, i64)>> {
+    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT name, phone, residence, registered_at FROM registrations
+         WHERE site_id = $1 AND registration_id = $2",
+    )
+    .bind(site_id)
+    .bind(registration_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some((name, phone, residence, at)) = row else {
+        return Ok(None);
+    };
+    let open = |column: &str, value: &str| {
+        sealer
+            .open(&SEALED.context(column), value)
+            .map_err(sqlx::Error::from)
+    };
+    Ok(Some((
+        open("name", &name)?,
+        open("phone", &phone)?,
+        open("residence", &residence)?,
+        at,
+    )))
+}
+
+/// Stores a registration, name, phone and residence sealed.
 pub async fn insert_registration(
     transaction: &mut Transaction<'_, Any>,
+    sealer: &Sealer,
     registration_id: &str,
     site_id: &str,
     registration: &Registration,
@@ -66,9 +106,9 @@ pub async fn insert_registration(
     .bind(registration_id)
     .bind(&registration.idempotency_key)
     .bind(site_id)
-    .bind(&registration.name)
-    .bind(&registration.phone)
-    .bind(&registration.residence)
+    .bind(sealer.seal(&SEALED.context("name"), &registration.name))
+    .bind(sealer.seal(&SEALED.context("phone"), &registration.phone))
+    .bind(sealer.seal(&SEALED.context("residence"), &registration.residence))
     .bind(&registration.residence_region_code)
     .bind(serde_json::to_string(&registration.travel).map_err(corrupt)?)
     .bind(i64::from(community_report_id.is_some()))

@@ -6,7 +6,15 @@ use hallguard_platform::error::{Result, ServiceError};
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::{texts, texts_json};
-use crate::model::StaffMember;
+use crate::model::{RosterEntry, StaffMember};
+use hallguard_platform::sealing::{SealedColumns, Sealer};
+
+/// The sealed columns: names and phones never stored in clear.
+pub const SEALED: SealedColumns = SealedColumns {
+    table: "staff",
+    key: &["site_id", "staff_id"],
+    columns: &["name", "phone"],
+};
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -19,26 +27,50 @@ struct MemberRow {
     phone: String,
 }
 
-impl TryFrom<MemberRow> for StaffMember {
+impl MemberRow {
+    fn open(self, sealer: &Sealer) -> std::result::Result<StaffMember, sqlx::Error> {
+        Ok(StaffMember {
+            work_zone_ids: texts(&self.work_zone_ids_json)?,
+            name: sealer.open(&SEALED.context("name"), &self.name)?,
+            phone: sealer.open(&SEALED.context("phone"), &self.phone)?,
+            site_id: self.site_id,
+            staff_id: self.staff_id,
+            department: self.department,
+            job_role: self.job_role,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    site_id: String,
+    staff_id: String,
+    department: String,
+    work_zone_ids_json: String,
+}
+
+impl TryFrom<EntryRow> for RosterEntry {
     type Error = sqlx::Error;
 
-    fn try_from(row: MemberRow) -> std::result::Result<Self, Self::Error> {
-        Ok(StaffMember {
+    fn try_from(row: EntryRow) -> std::result::Result<Self, Self::Error> {
+        Ok(RosterEntry {
             work_zone_ids: texts(&row.work_zone_ids_json)?,
             site_id: row.site_id,
             staff_id: row.staff_id,
-            name: row.name,
             department: row.department,
-            job_role: row.job_role,
-            phone: row.phone,
         })
     }
 }
 
 const COLUMNS: &str = "site_id, staff_id, name, department, job_role, work_zone_ids_json, phone";
+const ENTRY_COLUMNS: &str = "site_id, staff_id, department, work_zone_ids_json";
 
-/// Adds or replaces a member.
-pub async fn save(transaction: &mut Transaction<'_, Any>, member: &StaffMember) -> Result<()> {
+/// Adds or replaces a member, name and phone sealed.
+pub async fn save(
+    transaction: &mut Transaction<'_, Any>,
+    sealer: &Sealer,
+    member: &StaffMember,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO staff (site_id, staff_id, name, department, job_role, work_zone_ids_json, phone, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -48,24 +80,24 @@ pub async fn save(transaction: &mut Transaction<'_, Any>, member: &StaffMember) 
     )
     .bind(&member.site_id)
     .bind(&member.staff_id)
-    .bind(&member.name)
+    .bind(sealer.seal(&SEALED.context("name"), &member.name))
     .bind(&member.department)
     .bind(&member.job_role)
     .bind(texts_json(&member.work_zone_ids))
-    .bind(&member.phone)
+    .bind(sealer.seal(&SEALED.context("phone"), &member.phone))
     .bind(now_millis())
     .execute(&mut **transaction)
     .await?;
     Ok(())
 }
 
-/// One member, or NOT_FOUND naming `field`.
-pub async fn get<'c, E>(executor: E, site_id: &str, staff_id: &str, field: &str) -> Result<StaffMember>
+/// One member's roster entry, or NOT_FOUND naming `field`.
+pub async fn get<'c, E>(executor: E, site_id: &str, staff_id: &str, field: &str) -> Result<RosterEntry>
 where
     E: sqlx::Executor<'c, Database = Any>,
 {
-    let row: MemberRow = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM staff WHERE site_id = $1 AND staff_id = $2"
+    let row: EntryRow = sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM staff WHERE site_id = $1 AND staff_id = $2"
     ))
     .bind(site_id)
     .bind(staff_id)
@@ -77,44 +109,67 @@ where
             format!("no staff member {staff_id:?} on this hall's roster"),
         )
     })?;
-    Ok(StaffMember::try_from(row)?)
+    Ok(RosterEntry::try_from(row)?)
 }
 
-/// Every member of a hall, by staff id.
-pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<StaffMember>> {
-    let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM staff WHERE site_id = $1 ORDER BY staff_id"
+/// Every roster entry of a hall, by staff id.
+pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<RosterEntry>> {
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM staff WHERE site_id = $1 ORDER BY staff_id"
     ))
     .bind(site_id)
     .fetch_all(pool)
     .await?;
-    Ok(decode_all::<_, StaffMember>(rows)?)
+    Ok(decode_all::<_, RosterEntry>(rows)?)
+}
+
+/// Every member of a hall with name and phone, by staff id.
+pub async fn members(pool: &AnyPool, sealer: &Sealer, site_id: &str) -> Result<Vec<StaffMember>> {
+    members_of(pool, sealer, site_id, "").await
+}
+
+async fn members_of(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    site_id: &str,
+    department: &str,
+) -> Result<Vec<StaffMember>> {
+    let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM staff WHERE site_id = $1 AND ($2 = '' OR department = $2) ORDER BY staff_id"
+    ))
+    .bind(site_id)
+    .bind(department)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.open(sealer))
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 /// A page of the roster matching a query (name, id or department, case-insensitive) and
-/// a department.
+/// a department. Names are sealed, so the hall's roster is opened and matched here (a
+/// hall's roster is hundreds of people).
 pub async fn search(
     pool: &AnyPool,
+    sealer: &Sealer,
     site_id: &str,
     query: &str,
     department: &str,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<StaffMember>> {
-    let pattern = format!("%{}%", query.trim().to_lowercase());
-    let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM staff
-         WHERE site_id = $1
-           AND (LOWER(name) LIKE $2 OR LOWER(staff_id) LIKE $2 OR LOWER(department) LIKE $2)
-           AND ($3 = '' OR department = $3)
-         ORDER BY staff_id LIMIT $4 OFFSET $5"
-    ))
-    .bind(site_id)
-    .bind(pattern)
-    .bind(department.trim())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    Ok(decode_all::<_, StaffMember>(rows)?)
+    let query = query.trim().to_lowercase();
+    let matches = |member: &StaffMember| {
+        [&member.name, &member.staff_id, &member.department]
+            .iter()
+            .any(|text| text.to_lowercase().contains(&query))
+    };
+    Ok(members_of(pool, sealer, site_id, department.trim())
+        .await?
+        .into_iter()
+        .filter(matches)
+        .skip(usize::try_from(offset).unwrap_or(0))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect())
 }
