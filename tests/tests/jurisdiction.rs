@@ -267,6 +267,9 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
             "reason": "close contact", "idempotency_key": key }),
         "Screening/LiftQuarantineHold" => json!({ "hold_id": s.hold, "reason": "tested negative" }),
         "Screening/GetGateStatistics" => json!({ "site_id": site, "window": window }),
+        "Screening/IdentifyPerson" => {
+            json!({ "person": person(site, &s.registration), "purpose": "notice to a contact" })
+        }
         "StaffHealth/UpsertStaffMember" => {
             json!({ "member": { "site_id": site, "staff_id": format!("s-9{n:03}"),
             "name": "Chen Jing", "department": "tax", "job_role": "clerk", "phone": "13800138003" } })

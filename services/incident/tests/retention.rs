@@ -171,8 +171,25 @@ async fn contacts_keep_their_identity_inside_the_limit_and_lose_it_past_it_while
         .await
         .unwrap();
     let (person_id, name, phone, ..) = stored_contact(&pool, &id).await;
+    assert!(
+        name.starts_with("sealed:v1:"),
+        "the name is sealed at rest: {name}"
+    );
+    let sealer = hallguard_platform::sealing::Sealer::for_development("test");
+    let open = |column: &str, value: &str| {
+        sealer
+            .open(
+                &hallguard_incident::store::contacts::SEALED.context(column),
+                value,
+            )
+            .unwrap()
+    };
     assert_eq!(
-        (person_id.as_str(), name.as_str(), phone.as_str()),
+        (
+            person_id.as_str(),
+            open("name", &name).as_str(),
+            open("phone", &phone).as_str()
+        ),
         (CONTACT, "Li Wei", "13800000000")
     );
     assert!(records(&pool, DataKind::IncidentContacts).await.is_empty());
