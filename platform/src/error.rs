@@ -18,6 +18,10 @@ pub enum ServiceError {
     /// A peer service this call needs is down; retry later.
     #[error("{0}")]
     Unavailable(String),
+    /// The caller may not do this, whatever its role allows (an approval by someone not
+    /// in the approving group).
+    #[error("{0}")]
+    Forbidden(String),
     /// The request names a hall outside the caller's jurisdiction.
     #[error(transparent)]
     OutsideJurisdiction(#[from] crate::jurisdiction::OutsideJurisdiction),
@@ -50,6 +54,7 @@ impl From<ServiceError> for tonic::Status {
             ServiceError::NotFound(violation) => status::not_found(violation),
             ServiceError::FailedPrecondition(message) => status::failed_precondition(message.clone()),
             ServiceError::Unavailable(message) => tonic::Status::unavailable(message.clone()),
+            ServiceError::Forbidden(message) => tonic::Status::permission_denied(message.clone()),
             ServiceError::OutsideJurisdiction(outside) => outside.clone().into(),
             ServiceError::Database(cause) => status::from_sqlx(cause),
         }

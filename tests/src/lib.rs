@@ -31,6 +31,10 @@ pub fn resident_id(label: &str) -> String {
     format!("{first_17}{check}")
 }
 
+/// People with a token of their own (duty officers signed in by name): the sample hall's
+/// leadership leader and a member, and someone in no group.
+pub const PEOPLE: [&str; 3] = ["s-0001", "s-0002", "s-0099"];
+
 /// Every service of one hall, running for one test.
 #[derive(Debug)]
 pub struct TestHall {
@@ -43,6 +47,8 @@ pub struct TestHall {
     tokens: HashMap<Role, SecretString>,
     /// One more token per role, bound to the first hall only (jurisdiction).
     bound_tokens: HashMap<Role, SecretString>,
+    /// Duty officers signed in as people of the sample hall's organisation.
+    person_tokens: HashMap<&'static str, SecretString>,
     settings: Settings,
     suite: Suite,
 }
@@ -129,6 +135,19 @@ impl TestHall {
             );
             bound_tokens.insert(role, token);
         }
+        let mut person_tokens = HashMap::new();
+        for person in PEOPLE {
+            let token = generate_token();
+            settings.tokens.insert_token(
+                &token,
+                Caller {
+                    name: person.to_string(),
+                    role: Role::DutyOfficer,
+                    halls: Jurisdiction::City,
+                },
+            );
+            person_tokens.insert(person, token);
+        }
         settings.request_timeout = Duration::from_secs(10);
         adjust(&mut settings);
         let listeners = Suite::bind_local(&mut settings).await.unwrap();
@@ -183,6 +202,7 @@ impl TestHall {
             shard_address,
             tokens,
             bound_tokens,
+            person_tokens,
             settings,
             suite,
         }
@@ -258,6 +278,16 @@ impl TestHall {
         caller: Role,
     ) -> InterceptedService<Channel, PeerInterceptor> {
         let interceptor = PeerInterceptor::new(&self.bound_tokens[&caller]).unwrap();
+        InterceptedService::new(self.channel(service).await, interceptor)
+    }
+
+    /// A channel to `service` as a duty officer signed in as `person` (one of [`PEOPLE`]).
+    pub async fn authed_person(
+        &self,
+        service: ServiceRole,
+        person: &str,
+    ) -> InterceptedService<Channel, PeerInterceptor> {
+        let interceptor = PeerInterceptor::new(&self.person_tokens[person]).unwrap();
         InterceptedService::new(self.channel(service).await, interceptor)
     }
 

@@ -255,11 +255,25 @@ async fn a_symptom_starts_focus_management_released_only_after_symptom_free_days
         .entries;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].staff_id, "s-003");
-    let early = desk_client
+    let stranger = desk_client
         .release_from_focus_management(ReleaseFromFocusManagementRequest {
             site_id: SITE.into(),
             staff_id: "s-003".into(),
             released_by: "duty officer".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.code(), Code::InvalidArgument);
+    assert!(
+        stranger.message().starts_with("released_by"),
+        "{}",
+        stranger.message()
+    );
+    let early = desk_client
+        .release_from_focus_management(ReleaseFromFocusManagementRequest {
+            site_id: SITE.into(),
+            staff_id: "s-003".into(),
+            released_by: String::new(),
         })
         .await
         .unwrap_err();

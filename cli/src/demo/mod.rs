@@ -17,9 +17,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use hallguard_domain::hall::{Hall, Halls};
-use hallguard_platform::auth::{PeerInterceptor, Role};
+use hallguard_platform::auth::{Caller, PeerInterceptor, Role, generate_token};
 use hallguard_platform::config::Settings;
 use hallguard_platform::db::DatabaseTarget;
+use hallguard_platform::jurisdiction::Jurisdiction;
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::platform::v1::outbox_admin_client::OutboxAdminClient;
@@ -100,6 +101,8 @@ pub struct Clients {
     pub staff_desk: StaffHealthClient<Authed>,
     /// The duty officer at the incident service.
     pub incidents: IncidentsClient<Authed>,
+    /// The leader of the leadership group, signed in as themself (approvals).
+    pub leadership: IncidentsClient<Authed>,
     /// An epidemiology analyst.
     pub tracing: ContactTracingClient<Authed>,
     /// Outbox backlogs, per service.
@@ -107,7 +110,11 @@ pub struct Clients {
 }
 
 impl Clients {
-    async fn connect(suite: &Suite, tokens: &HashMap<Role, SecretString>) -> Result<Self, DemoError> {
+    async fn connect(
+        suite: &Suite,
+        tokens: &HashMap<Role, SecretString>,
+        leader_token: &SecretString,
+    ) -> Result<Self, DemoError> {
         let mut channels = HashMap::new();
         for (role, address) in &suite.addresses {
             let channel = Channel::from_shared(format!("http://{address}"))
@@ -127,6 +134,10 @@ impl Clients {
             kiosk: StaffHealthClient::new(authed(ServiceRole::StaffHealth, Role::StaffKiosk)?),
             staff_desk: StaffHealthClient::new(authed(ServiceRole::StaffHealth, Role::DutyOfficer)?),
             incidents: IncidentsClient::new(authed(ServiceRole::Incident, Role::DutyOfficer)?),
+            leadership: IncidentsClient::new(InterceptedService::new(
+                channels[&ServiceRole::Incident].clone(),
+                PeerInterceptor::new(leader_token).map_err(|error| DemoError::Stalled(error.to_string()))?,
+            )),
             tracing: ContactTracingClient::new(authed(ServiceRole::ContactTracing, Role::Analyst)?),
             outboxes: vec![
                 (
@@ -192,12 +203,29 @@ pub struct Demo {
 }
 
 /// The demo's settings: the sample hall, a token per role, a fixed ID-hashing key (so the
-/// same seed gives the same pseudonyms).
-fn settings(database_url: &str) -> Result<(Settings, HashMap<Role, SecretString>), DemoError> {
-    let halls = Halls::new(vec![Hall::sample()])?;
+/// same seed gives the same pseudonyms), and a token of the leadership group's leader as a
+/// signed-in person would have.
+fn settings(database_url: &str) -> Result<(Settings, HashMap<Role, SecretString>, SecretString), DemoError> {
+    let hall = Hall::sample();
+    let leader = hall
+        .groups
+        .iter()
+        .find(|group| group.id == "leadership")
+        .map(|group| group.leader.clone())
+        .unwrap_or_default();
+    let halls = Halls::new(vec![hall])?;
     let (mut settings, tokens) = Settings::in_process(database_url, halls, "demo", "hallguard-demo");
     settings.max_message_bytes = 64 * 1024 * 1024;
-    Ok((settings, tokens))
+    let leader_token = generate_token();
+    settings.tokens.insert_token(
+        &leader_token,
+        Caller {
+            name: leader,
+            role: Role::DutyOfficer,
+            halls: Jurisdiction::City,
+        },
+    );
+    Ok((settings, tokens, leader_token))
 }
 
 /// Runs the demo over the databases `target` names (one per service) and returns with the
@@ -207,14 +235,14 @@ pub async fn run(
     database_url: &str,
     target: impl Fn(ServiceRole) -> DatabaseTarget,
 ) -> Result<Demo, DemoError> {
-    let (mut settings, tokens) = settings(database_url)?;
+    let (mut settings, tokens, leader_token) = settings(database_url)?;
     let listeners = match options.listen {
         Some(base) => Suite::bind_from(&mut settings, base).await?,
         None => Suite::bind_local(&mut settings).await?,
     };
     let mut suite = Suite::new();
     suite.launch_all(&settings, listeners, target).await?;
-    let clients = Clients::connect(&suite, &tokens).await?;
+    let clients = Clients::connect(&suite, &tokens, &leader_token).await?;
     let hall = Hall::sample();
     let date = options
         .date

@@ -77,10 +77,11 @@ async fn respond(
     // 1. Report to the leadership and emergency groups; duty posts manned.
     desk.record_report(RecordReportRequest {
         incident_id: id.clone(),
+        // The post that saw it: logistics runs the canteen, on-site handling the gates.
         reported_by: if staff_case {
-            "canteen manager"
+            "logistics post"
         } else {
-            "gate officer"
+            "on-site handling post"
         }
         .into(),
         reported_to_groups: vec!["leadership".into(), "assessment-handling".into()],
@@ -209,19 +210,17 @@ async fn respond(
     })
     .await
     .map_err(step(7))?;
-    let leader = hall
-        .groups
-        .iter()
-        .find(|group| group.id == "leadership")
-        .map(|group| group.leader.clone())
-        .unwrap_or_default();
-    desk.approve_statement(ApproveStatementRequest {
-        incident_id: id.clone(),
-        statement: "A suspected case was handled under the emergency plan; only officially released information applies.".into(),
-        approved_by: leader,
-    })
-    .await
-    .map_err(step(7))?;
+    // The leader approves, signed in as themself: an approval is the caller's own.
+    clients
+        .leadership
+        .clone()
+        .approve_statement(ApproveStatementRequest {
+            incident_id: id.clone(),
+            statement: "A suspected case was handled under the emergency plan; only officially released information applies.".into(),
+            approved_by: String::new(),
+        })
+        .await
+        .map_err(step(7))?;
     let closed = desk
         .close_incident(CloseIncidentRequest {
             incident_id: id.clone(),

@@ -3,11 +3,12 @@
 //! duty posts.
 
 use hallguard_domain::hall::Hall;
+use hallguard_platform::auth::Caller;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
 use sqlx::AnyPool;
 
-use crate::model::{DutyAssignment, Group};
+use crate::model::{DutyAssignment, DutyPost, Group};
 use crate::store::audit::Subject;
 use crate::store::{self, audit};
 
@@ -30,6 +31,92 @@ pub async fn groups(pool: &AnyPool, hall: &Hall) -> Result<Vec<Group>> {
                 })
         })
         .collect())
+}
+
+/// A name as compared: lower case, `-` and `_` as spaces, spaces trimmed.
+fn normal(name: &str) -> String {
+    name.trim().to_lowercase().replace(['-', '_'], " ")
+}
+
+/// Whether `name` is of the hall's organisation, so a request may act for it: a group
+/// (by id or name), a duty post (`disinfection post`), or a staff id leading or in a
+/// group or on a duty roster of the hall.
+pub async fn knows(pool: &AnyPool, hall: &Hall, name: &str) -> Result<bool> {
+    let wanted = normal(name);
+    let in_groups = groups(pool, hall).await?.iter().any(|group| {
+        [&group.group_id, &group.name, &group.leader]
+            .into_iter()
+            .chain(&group.members)
+            .any(|known| normal(known) == wanted)
+    });
+    let a_post = DutyPost::ALL
+        .iter()
+        .any(|post| format!("{} post", normal(post.as_str())) == wanted);
+    Ok(in_groups || a_post || store::organisation::on_a_roster(pool, &hall.site_id, name.trim()).await?)
+}
+
+/// The name a request acts for: the caller's own when `given` is empty; a given name
+/// must be the caller's or of the hall's organisation ([`knows`]), else INVALID_ARGUMENT
+/// naming `field`.
+pub async fn acting_for(
+    pool: &AnyPool,
+    hall: &Hall,
+    caller: Option<&Caller>,
+    given: &str,
+    field: &str,
+) -> Result<String> {
+    let given = given.trim();
+    let caller_name = caller.map(|caller| caller.name.as_str());
+    if given.is_empty() {
+        return caller_name
+            .map(str::to_string)
+            .ok_or_else(|| ServiceError::invalid(field, "is empty"));
+    }
+    if caller_name == Some(given) || knows(pool, hall, given).await? {
+        return Ok(given.to_string());
+    }
+    Err(ServiceError::invalid(
+        field,
+        format!(
+            "{given:?} is on no group or duty roster of this hall: name a group, a duty post or a staff id of its organisation, or leave it empty to act as yourself"
+        ),
+    ))
+}
+
+/// The caller approving for the leadership group: it must be the caller itself (a name
+/// given in `approved_by` is only checked against it) and a leader or member of the
+/// group as edited.
+pub async fn leadership_approver(
+    pool: &AnyPool,
+    hall: &Hall,
+    caller: Option<&Caller>,
+    approved_by: &str,
+) -> Result<String> {
+    let Some(caller) = caller else {
+        return Err(ServiceError::Forbidden(
+            "an approval needs an authenticated caller".into(),
+        ));
+    };
+    let given = approved_by.trim();
+    if !given.is_empty() && given != caller.name {
+        return Err(ServiceError::Forbidden(format!(
+            "approved_by: approvals are the caller's own; {} cannot approve as {given:?}",
+            caller.name
+        )));
+    }
+    let leadership = groups(pool, hall)
+        .await?
+        .into_iter()
+        .find(|group| group.group_id == "leadership");
+    let member =
+        leadership.is_some_and(|group| group.leader == caller.name || group.members.contains(&caller.name));
+    if !member {
+        return Err(ServiceError::Forbidden(format!(
+            "{} is not in the leadership group: statements are released only with its approval",
+            caller.name
+        )));
+    }
+    Ok(caller.name.clone())
 }
 
 /// Replaces one of the hall's groups (names trimmed, empty members dropped).

@@ -50,6 +50,20 @@ pub fn check(hall: &Hall, member: &StaffMember) -> std::result::Result<StaffMemb
     })
 }
 
+/// Refuses `staff_id` (named by `field`) unless it is on the hall's roster.
+pub async fn is_on_roster(pool: &AnyPool, hall: &Hall, staff_id: &str, field: &str) -> Result<()> {
+    match store::staff::get(pool, &hall.site_id, staff_id, field).await {
+        Ok(_) => Ok(()),
+        Err(ServiceError::NotFound(_)) => Err(ServiceError::invalid(
+            field,
+            format!(
+                "{staff_id:?} is not on this hall's roster: give a staff id, or leave it empty to act as yourself"
+            ),
+        )),
+        Err(other) => Err(other),
+    }
+}
+
 /// Adds or updates one member.
 pub async fn upsert(
     pool: &AnyPool,

@@ -49,6 +49,15 @@ impl StaffHealthService {
         }
     }
 
+    /// Refuses a name acted for that is neither the caller's nor a staff id on the
+    /// hall's roster.
+    async fn on_roster(&self, hall: &Hall, by: &str, field: &str) -> Result<()> {
+        if auth::current_caller().is_some_and(|caller| caller.name == by) {
+            return Ok(());
+        }
+        roster::is_on_roster(&self.pool, hall, by, field).await
+    }
+
     fn hall(&self, site_id: &str, field: &str) -> Result<&Hall> {
         validate::hall(&self.halls, site_id, field)
     }
@@ -224,6 +233,7 @@ impl StaffHealth for StaffHealthService {
             .as_ref()
             .ok_or_else(|| ServiceError::invalid("check", "is required"))?;
         let hall = self.hall(&check.site_id, "check.site_id")?;
+        self.on_roster(hall, &by, "corrected_by").await?;
         let (_, readings) = morning_readings(hall, check, now_millis())?;
         let reason = validate::required(&request.reason, "reason")?;
         let (result, history) =
@@ -322,6 +332,7 @@ impl StaffHealth for StaffHealthService {
         let by = validate::actor(&request, &request.get_ref().released_by, "released_by")?;
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
+        self.on_roster(hall, &by, "released_by").await?;
         let staff_id = validate::required(&request.staff_id, "staff_id")?;
         let entry = checks::release(&self.pool, hall, staff_id, &by, now_millis()).await?;
         Ok(Response::new(pb::ReleaseFromFocusManagementResponse {

@@ -151,7 +151,7 @@ async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later()
     let id = opened.incident.unwrap().incident_id;
     desk.record_report(RecordReportRequest {
         incident_id: id.clone(),
-        reported_by: "clerk".into(),
+        reported_by: "s-0007".into(),
         reported_to_groups: vec!["leadership".into()],
         reported_at: ago(4),
         duty_posts: vec![],
@@ -164,14 +164,14 @@ async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later()
         isolated_at: ago(3),
         community_notified_at: ago(3),
         prevention_center_notified_at: ago(3),
-        recorded_by: "on-site".into(),
+        recorded_by: "on-site handling post".into(),
     })
     .await
     .unwrap();
     desk.record_tracing(RecordTracingRequest {
         incident_id: id.clone(),
         rings: 1,
-        recorded_by: "assessment".into(),
+        recorded_by: "assessment-handling".into(),
         ..Default::default()
     })
     .await
@@ -238,5 +238,61 @@ async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later()
     assert_eq!(added.len(), 2);
     assert!(added.iter().all(|e| e.actor == "contact-refresh"
         && structured::to_json(e.detail.as_ref().unwrap())["evidence"][0]["place"] == "tax-area"));
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_name_acted_for_must_be_of_the_halls_organisation_and_the_audit_keeps_the_caller() {
+    let hall = TestHall::start().await;
+    let (mut desk, id, _) = incident_with_two_contacts(&hall).await;
+    let stranger = desk
+        .add_contact(AddContactRequest {
+            incident_id: id.clone(),
+            contact: Some(ManualContact {
+                name: "Li Lei".into(),
+                ..Default::default()
+            }),
+            recorded_by: "someone-not-on-any-roster".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.code(), tonic::Code::InvalidArgument);
+    assert!(
+        stranger.message().starts_with("recorded_by"),
+        "{}",
+        stranger.message()
+    );
+    // A group by name, a duty post, a staff id of a group, the caller itself: accepted.
+    for acting in [
+        "Assessment and emergency handling group",
+        "external liaison post",
+        "s-0008",
+        "",
+    ] {
+        desk.add_contact(AddContactRequest {
+            incident_id: id.clone(),
+            contact: Some(ManualContact {
+                name: format!("contact recorded by {acting:?}"),
+                ..Default::default()
+            }),
+            recorded_by: acting.into(),
+        })
+        .await
+        .unwrap_or_else(|status| panic!("{acting:?}: {status:?}"));
+    }
+    let entries = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let added: Vec<_> = entries.iter().filter(|e| e.action == "contact added").collect();
+    assert_eq!(added.len(), 6, "{entries:?}");
+    assert!(added.iter().all(|e| e.caller == "test-duty_officer"), "{added:?}");
+    assert_eq!(added[5].actor, "test-duty_officer");
+    assert_eq!(added[4].actor, "s-0008");
     hall.stop().await;
 }

@@ -116,7 +116,7 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
                 site_id: SITE.into(),
                 zone_id: "tax-area".into(),
             }),
-            done_by: "cleaner".into(),
+            done_by: "disinfection post".into(),
             agent: "chlorine 500 mg/L".into(),
             done_at: Some(millis_to_timestamp(midnight + (8 * 60 + 10) * MINUTE)),
             kind: "round".into(),
@@ -228,7 +228,10 @@ async fn every_audit_entry_keeps_the_authenticated_caller_beside_the_name_the_re
         .entries;
     // Opened, and two contacts added "by assessment" — all by the duty officer's token.
     assert_eq!(entries.len(), 3, "{entries:?}");
-    let added = entries.iter().filter(|e| e.actor == "assessment").count();
+    let added = entries
+        .iter()
+        .filter(|e| e.actor == "assessment-handling")
+        .count();
     assert_eq!(added, 2, "the names the requests gave stay");
     for entry in &entries {
         assert_eq!(entry.caller_role, "duty_officer", "{entry:?}");

@@ -197,7 +197,7 @@ async fn incident_with_two_contacts(hall: &TestHall) -> (Desk, String, Vec<Follo
                     note: "same window".into(),
                     ..Default::default()
                 }),
-                recorded_by: "assessment".into(),
+                recorded_by: "assessment-handling".into(),
             })
             .await
             .unwrap()
@@ -214,7 +214,7 @@ fn move_to(status: ContactStatus, contact: &FollowUpContact) -> UpdateContactSta
         contact_id: contact.contact_id.clone(),
         status: status as i32,
         note: String::new(),
-        recorded_by: "assessment".into(),
+        recorded_by: "assessment-handling".into(),
     }
 }
 

@@ -24,7 +24,7 @@ async fn scenario_one_through_all_seven_steps() {
             incident_id: id.clone(),
             isolation_room_id: "isolation-room-1".into(),
             isolated_at: ago(25),
-            recorded_by: "on-site".into(),
+            recorded_by: "on-site handling post".into(),
             ..Default::default()
         })
         .await
@@ -36,7 +36,7 @@ async fn scenario_one_through_all_seven_steps() {
     let reported = desk
         .record_report(RecordReportRequest {
             incident_id: id.clone(),
-            reported_by: "gate officer".into(),
+            reported_by: "s-0006".into(),
             reported_to_groups: vec!["leadership".into(), "assessment-handling".into()],
             reported_at: ago(28),
             duty_posts: vec![DutyAssignment {
@@ -55,7 +55,7 @@ async fn scenario_one_through_all_seven_steps() {
             isolated_at: ago(26),
             community_notified_at: ago(24),
             prevention_center_notified_at: ago(24),
-            recorded_by: "on-site".into(),
+            recorded_by: "on-site handling post".into(),
         })
         .await
         .unwrap();
@@ -72,7 +72,7 @@ async fn scenario_one_through_all_seven_steps() {
                 note: "came by bus 12".into(),
             }],
             order_tests: true,
-            recorded_by: "assessment".into(),
+            recorded_by: "assessment-handling".into(),
             transport: "bus 12".into(),
         })
         .await
@@ -185,7 +185,7 @@ async fn scenario_one_through_all_seven_steps() {
             sent_to_leadership_at: ago(5),
             sent_to_epidemic_command_at: ago(4),
             sent_to_cdc_at: ago(4),
-            recorded_by: "coordination".into(),
+            recorded_by: "general-coordination".into(),
         })
         .await
         .unwrap()
@@ -201,7 +201,7 @@ async fn scenario_one_through_all_seven_steps() {
     let ordered = desk
         .order_disinfection(OrderDisinfectionRequest {
             incident_id: id.clone(),
-            recorded_by: "coordination".into(),
+            recorded_by: "general-coordination".into(),
         })
         .await
         .unwrap()
@@ -214,7 +214,7 @@ async fn scenario_one_through_all_seven_steps() {
         .record_aftermath(RecordAftermathRequest {
             incident_id: id.clone(),
             notes: "x".into(),
-            recorded_by: "c".into(),
+            recorded_by: "general-coordination".into(),
         })
         .await
         .unwrap_err();
@@ -239,30 +239,49 @@ async fn scenario_one_through_all_seven_steps() {
     desk.record_aftermath(RecordAftermathRequest {
         incident_id: id.clone(),
         notes: "gate queue spacing re-marked".into(),
-        recorded_by: "coordination".into(),
+        recorded_by: "general-coordination".into(),
     })
     .await
     .unwrap();
-    let outsider = desk
+    // Approvals are the caller's own: not a typed name, not someone outside the group.
+    let typed = desk
         .approve_statement(ApproveStatementRequest {
             incident_id: id.clone(),
             statement: "A suspected case was handled.".into(),
-            approved_by: "s-0099".into(),
+            approved_by: "s-0001".into(),
         })
         .await
         .unwrap_err();
-    assert_eq!(outsider.code(), Code::FailedPrecondition);
-    desk.approve_statement(ApproveStatementRequest {
-        incident_id: id.clone(),
-        statement: "A suspected case was handled.".into(),
-        approved_by: "s-0001".into(),
-    })
-    .await
-    .unwrap();
+    assert_eq!(typed.code(), Code::PermissionDenied);
+    assert!(typed.message().starts_with("approved_by"), "{}", typed.message());
+    let mut outsider = IncidentsClient::new(hall.authed_person(ServiceRole::Incident, "s-0099").await);
+    let refused = outsider
+        .approve_statement(ApproveStatementRequest {
+            incident_id: id.clone(),
+            statement: "A suspected case was handled.".into(),
+            approved_by: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert!(
+        refused.message().contains("not in the leadership group"),
+        "{}",
+        refused.message()
+    );
+    let mut leader = IncidentsClient::new(hall.authed_person(ServiceRole::Incident, "s-0001").await);
+    leader
+        .approve_statement(ApproveStatementRequest {
+            incident_id: id.clone(),
+            statement: "A suspected case was handled.".into(),
+            approved_by: String::new(),
+        })
+        .await
+        .unwrap();
     let closed = desk
         .close_incident(CloseIncidentRequest {
             incident_id: id.clone(),
-            closed_by: "leader".into(),
+            closed_by: "leadership".into(),
         })
         .await
         .unwrap();

@@ -98,7 +98,7 @@ async fn a_staff_member_at_lunch_through_all_seven_steps() {
 
     desk.record_report(RecordReportRequest {
         incident_id: id.clone(),
-        reported_by: "canteen manager".into(),
+        reported_by: "logistics post".into(),
         reported_to_groups: vec!["leadership".into()],
         reported_at: ago(19),
         duty_posts: vec![],
@@ -111,7 +111,7 @@ async fn a_staff_member_at_lunch_through_all_seven_steps() {
         isolated_at: ago(17),
         community_notified_at: ago(16),
         prevention_center_notified_at: ago(16),
-        recorded_by: "on-site".into(),
+        recorded_by: "on-site handling post".into(),
     })
     .await
     .unwrap();
@@ -133,7 +133,7 @@ async fn a_staff_member_at_lunch_through_all_seven_steps() {
             let tracing = RecordTracingRequest {
                 incident_id: id.clone(),
                 rings: 1,
-                recorded_by: "assessment".into(),
+                recorded_by: "assessment-handling".into(),
                 ..Default::default()
             };
             desk.record_tracing(tracing).await.unwrap();
@@ -198,14 +198,14 @@ async fn a_staff_member_at_lunch_through_all_seven_steps() {
         sent_to_leadership_at: ago(3),
         sent_to_epidemic_command_at: ago(3),
         sent_to_cdc_at: ago(3),
-        recorded_by: "coordination".into(),
+        recorded_by: "general-coordination".into(),
     })
     .await
     .unwrap();
     let ordered = desk
         .order_disinfection(OrderDisinfectionRequest {
             incident_id: id.clone(),
-            recorded_by: "coordination".into(),
+            recorded_by: "general-coordination".into(),
         })
         .await
         .unwrap()
@@ -228,14 +228,14 @@ async fn a_staff_member_at_lunch_through_all_seven_steps() {
     desk.record_aftermath(RecordAftermathRequest {
         incident_id: id.clone(),
         notes: "canteen slots re-staggered".into(),
-        recorded_by: "coordination".into(),
+        recorded_by: "general-coordination".into(),
     })
     .await
     .unwrap();
     let closed = desk
         .close_incident(CloseIncidentRequest {
             incident_id: id.clone(),
-            closed_by: "leader".into(),
+            closed_by: "leadership".into(),
         })
         .await
         .unwrap();

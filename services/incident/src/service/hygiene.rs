@@ -2,6 +2,7 @@
 
 use hallguard_domain::hall::Halls;
 use hallguard_domain::time::now_millis;
+use hallguard_platform::auth::current_caller;
 use hallguard_platform::error::ServiceError;
 use hallguard_platform::feed::Feed;
 use hallguard_platform::validate;
@@ -12,8 +13,8 @@ use tonic::{Request, Response, Status};
 
 use crate::convert;
 use crate::duty_desk::event;
-use crate::hygiene;
 use crate::store::hygiene::NewRound;
+use crate::{hygiene, organisation};
 
 /// Routine hygiene and supplies.
 #[derive(Debug, Clone)]
@@ -39,6 +40,7 @@ impl Hygiene for HygieneService {
         let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let request = request.into_inner();
         let (hall, zone_id) = validate::zone_ref(&self.halls, request.zone.as_ref(), "zone")?;
+        organisation::acting_for(&self.pool, hall, current_caller().as_ref(), &by, "done_by").await?;
         let kind = if request.kind.trim().is_empty() {
             "round"
         } else {

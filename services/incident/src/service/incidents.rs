@@ -4,6 +4,7 @@
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::time::now_millis;
 use hallguard_platform::access_log::{self, Reader};
+use hallguard_platform::auth::current_caller;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
@@ -61,6 +62,14 @@ impl IncidentService {
         let incident = incidents::load(&self.pool, validate::required(incident_id, "incident_id")?).await?;
         self.hall_of(&incident)?;
         Ok(incident)
+    }
+
+    /// Refuses a name given "on behalf of" that is neither the caller's nor of the hall's
+    /// organisation (a group, a duty post, a staff id of a group or roster).
+    async fn on_behalf(&self, site_id: &str, by: &str, field: &str) -> Result<()> {
+        let hall = validate::hall(&self.halls, site_id, field)?;
+        organisation::acting_for(&self.pool, hall, current_caller().as_ref(), by, field).await?;
+        Ok(())
     }
 
     fn hall_of(&self, incident: &Incident) -> Result<&Hall> {
@@ -246,6 +255,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().reported_by, "reported_by")?;
         let request = request.into_inner();
         let incident = self.incident(&request.incident_id).await?;
+        self.on_behalf(incident.site_id(), &by, "reported_by").await?;
         let hall = self.hall_of(&incident)?;
         if request.reported_to_groups.is_empty() {
             return Err(ServiceError::invalid("reported_to_groups", "is empty").into());
@@ -284,6 +294,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let incident = self.incident(&request.incident_id).await?;
+        self.on_behalf(incident.site_id(), &by, "recorded_by").await?;
         let hall = self.hall_of(&incident)?;
         let room = validate::required(&request.isolation_room_id, "isolation_room_id")?;
         let isolated_at = validate::time(request.isolated_at.as_ref(), now_millis(), "isolated_at")?;
@@ -306,7 +317,8 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
-        self.incident(id).await?;
+        let incident = self.incident(id).await?;
+        self.on_behalf(incident.site_id(), &by, "recorded_by").await?;
         let requested_at = validate::time(request.requested_at.as_ref(), now_millis(), "requested_at")?;
         let departed_at = if request.succeeded {
             Some(validate::time(
@@ -338,7 +350,8 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
-        self.incident(id).await?;
+        let incident = self.incident(id).await?;
+        self.on_behalf(incident.site_id(), &by, "recorded_by").await?;
         for (index, contact) in request.manual_contacts.iter().enumerate() {
             if contact.person.is_none() && contact.name.trim().is_empty() {
                 return Err(
@@ -369,7 +382,9 @@ impl Incidents for IncidentService {
         let reader = Reader::of(&request);
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
-        let offset = self.hall_of(&self.incident(id).await?)?.utc_offset_minutes;
+        let incident = self.incident(id).await?;
+        self.on_behalf(incident.site_id(), &by, "recorded_by").await?;
+        let offset = self.hall_of(&incident)?.utc_offset_minutes;
         let now = now_millis();
         let sent = (
             validate::time(
@@ -410,6 +425,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
         let incident = self.incident(&id).await?;
+        self.on_behalf(incident.site_id(), &by, "recorded_by").await?;
         let hall = self.hall_of(&incident)?;
         let (incident, _) = steps::order_disinfection(&self.pool, hall, &self.tracer, &id, &by).await?;
         self.answer(&incident).await
@@ -422,7 +438,8 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().done_by, "done_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
-        self.incident(id).await?;
+        let incident = self.incident(id).await?;
+        self.on_behalf(incident.site_id(), &by, "done_by").await?;
         let zone = validate::required(&request.zone_id, "zone_id")?;
         let agent = validate::required(&request.agent, "agent")?;
         let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
@@ -437,7 +454,8 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
-        self.incident(id).await?;
+        let incident = self.incident(id).await?;
+        self.on_behalf(incident.site_id(), &by, "recorded_by").await?;
         let notes = validate::required(&request.notes, "notes")?;
         let incident = steps::aftermath(&self.pool, id, notes, &by).await?;
         self.answer(&incident).await
@@ -450,10 +468,17 @@ impl Incidents for IncidentService {
         let request = request.into_inner();
         let id = validate::required(&request.incident_id, "incident_id")?;
         let statement = validate::required(&request.statement, "statement")?;
-        let approved_by = validate::required(&request.approved_by, "approved_by")?;
         let incident = self.incident(id).await?;
         let hall = self.hall_of(&incident)?;
-        let incident = steps::approve_statement(&self.pool, hall, id, statement, approved_by).await?;
+        // The approver is the caller, never a typed name.
+        let approved_by = organisation::leadership_approver(
+            &self.pool,
+            hall,
+            current_caller().as_ref(),
+            &request.approved_by,
+        )
+        .await?;
+        let incident = steps::approve_statement(&self.pool, id, statement, &approved_by).await?;
         self.answer(&incident).await
     }
 
@@ -463,7 +488,8 @@ impl Incidents for IncidentService {
     ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
         let by = validate::actor(&request, &request.get_ref().closed_by, "closed_by")?;
         let id = validate::required(&request.get_ref().incident_id, "incident_id")?.to_string();
-        self.incident(&id).await?;
+        let incident = self.incident(&id).await?;
+        self.on_behalf(incident.site_id(), &by, "closed_by").await?;
         let incident = steps::close(&self.pool, &id, &by).await?;
         self.answer(&incident).await
     }
@@ -524,6 +550,7 @@ impl Incidents for IncidentService {
         let id = validate::required(&request.get_ref().task_id, "task_id")?.to_string();
         let (_, site_id) = tasks::get(&self.pool, &id).await?;
         jurisdiction::check(&site_id, "task_id").map_err(ServiceError::from)?;
+        self.on_behalf(&site_id, &by, "done_by").await?;
         let task = tasks::complete(&self.pool, &id, &by).await?;
         Ok(Response::new(pb::CompleteTaskResponse {
             task: Some(convert::task_message(&task, now_millis())),
@@ -560,6 +587,7 @@ impl Incidents for IncidentService {
         let by = validate::actor(&request, &request.get_ref().recorded_by, "recorded_by")?;
         let request = request.into_inner();
         let incident = self.incident(&request.incident_id).await?;
+        self.on_behalf(incident.site_id(), &by, "recorded_by").await?;
         let manual = request
             .contact
             .ok_or_else(|| ServiceError::invalid("contact", "is required"))?;
@@ -638,6 +666,7 @@ impl Incidents for IncidentService {
             .site_id()
             .to_string();
         jurisdiction::check(&site_id, "contact_id").map_err(ServiceError::from)?;
+        self.on_behalf(&site_id, &by, "recorded_by").await?;
         let status = convert::contact_status(request.status)?;
         let contact = contacts::update(&self.pool, id, status, request.note.trim(), &by).await?;
         Ok(Response::new(pb::ContactResponse {

@@ -53,6 +53,17 @@ pub async fn save_group(transaction: &mut Transaction<'_, Any>, site_id: &str, g
     Ok(())
 }
 
+/// Whether `staff_id` holds a duty post of the hall on any day.
+pub async fn on_a_roster(pool: &AnyPool, site_id: &str, staff_id: &str) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM duty_rosters WHERE site_id = $1 AND staff_id = $2 LIMIT 1")
+            .bind(site_id)
+            .bind(staff_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// Replaces a day's roster.
 pub async fn replace_roster(
     transaction: &mut Transaction<'_, Any>,
