@@ -19,7 +19,9 @@ use hallguard_proto::contact_tracing::v1::{
 use hallguard_proto::platform::v1::access_admin_client::AccessAdminClient;
 use hallguard_proto::platform::v1::{AccessEntry, ListAccessRequest};
 use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
-use hallguard_proto::staff_health::v1::{ImportRosterRequest, ListStaffRequest};
+use hallguard_proto::staff_health::v1::{
+    ImportRosterRequest, ListMissingMorningChecksRequest, ListStaffRequest,
+};
 use hallguard_tests::TestHall;
 use secrecy::ExposeSecret;
 use tonic::Code;
@@ -234,6 +236,39 @@ async fn a_staff_list_with_phones_is_logged_person_by_person() {
         analyst_view
             .iter()
             .all(|member| member.phone.is_empty() && !member.name.is_empty())
+    );
+
+    // The staff still to check in this morning, with names and phones: logged too.
+    let missing = desk
+        .list_missing_morning_checks(ListMissingMorningChecksRequest {
+            site_id: SITE.into(),
+            work_date: hallguard_domain::time::format_date(
+                hallguard_domain::time::now_millis().div_euclid(hallguard_domain::time::DAY_MS),
+            ),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .missing;
+    assert_eq!(missing.len(), 2);
+    let about = entries(
+        &hall,
+        ServiceRole::StaffHealth,
+        ListAccessRequest {
+            person: Some(PersonRef {
+                site_id: SITE.into(),
+                kind: PersonKind::Staff as i32,
+                person_id: "s-001".into(),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        about
+            .iter()
+            .any(|entry| entry.rpc.ends_with("/ListMissingMorningChecks") && entry.people == 2),
+        "{about:?}"
     );
     hall.stop().await;
 }

@@ -249,11 +249,20 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::ListMissingMorningChecksRequest>,
     ) -> std::result::Result<Response<pb::ListMissingMorningChecksResponse>, Status> {
+        let reader = Reader::of(&request);
         let request = request.into_inner();
         let hall = self.hall(&request.site_id, "site_id")?;
         let day = parse_date(&request.work_date)
             .ok_or_else(|| ServiceError::invalid("work_date", "must be a date YYYY-MM-DD"))?;
         let missing = checks::missing(&self.pool, &self.sealer, &hall.site_id, &format_date(day)).await?;
+        // Names and phones of everyone listed, to call them in.
+        let people = missing
+            .iter()
+            .map(|member| access_log::staff_key(&hall.site_id, &member.staff_id))
+            .collect();
+        access_log::record(&self.pool, &reader, &hall.site_id, people)
+            .await
+            .map_err(ServiceError::from)?;
         let deadline = local_day_start(day, hall.utc_offset_minutes)
             + i64::from(hall.staff_health.deadline_minutes()) * MINUTE_MS;
         Ok(Response::new(pb::ListMissingMorningChecksResponse {
