@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
+use clap::Parser as _;
 use hallguard::ServiceRole;
+use hallguard::analyst::{AnalystCli, run as run_analyst};
 use hallguard_domain::hall::Hall;
 use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::Role;
@@ -28,6 +30,7 @@ use hallguard_proto::screening::v1::{
 use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 use hallguard_proto::staff_health::v1::{ListStaffRequest, StaffMember, UpsertStaffMemberRequest};
 use hallguard_tests::{TestHall, eventually};
+use secrecy::ExposeSecret as _;
 use tonic::Code;
 
 const SITE: &str = "riverside-hall";
@@ -294,6 +297,19 @@ async fn no_name_phone_or_residence_is_stored_in_clear_and_those_who_need_them_r
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound);
+    // The duty desk's command line does the same.
+    let mut argv: Vec<String> = ["hallguard", "identify", "--person", &given.registration_id]
+        .map(String::from)
+        .into();
+    argv.extend(["--purpose", "notice by phone", "--format", "json", "--token"].map(String::from));
+    argv.push(hall.token(Role::DutyOfficer).expose_secret().to_string());
+    argv.extend(hall.service_url_flags());
+    let printed = run_analyst(AnalystCli::try_parse_from(argv).unwrap().command)
+        .await
+        .unwrap();
+    let printed: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(printed["name"], REGISTRANT_NAME);
+    assert_eq!(printed["phone"], REGISTRANT_PHONE);
     let mut admin = AccessAdminClient::new(hall.authed(ServiceRole::Screening, Role::Admin).await);
     let entries = admin
         .list_access(ListAccessRequest {
@@ -308,9 +324,14 @@ async fn no_name_phone_or_residence_is_stored_in_clear_and_those_who_need_them_r
         .iter()
         .filter(|entry| entry.rpc.ends_with("/IdentifyPerson"))
         .collect();
-    assert_eq!(identified.len(), 1, "{entries:?}");
-    assert_eq!(identified[0].purpose, "notice to a close contact of inc-1");
-    assert_eq!(identified[0].role, "duty_officer");
+    assert_eq!(identified.len(), 2, "{entries:?}");
+    let purposes: Vec<&str> = identified.iter().map(|entry| entry.purpose.as_str()).collect();
+    assert!(
+        purposes.contains(&"notice to a close contact of inc-1"),
+        "{purposes:?}"
+    );
+    assert!(purposes.contains(&"notice by phone"), "{purposes:?}");
+    assert!(identified.iter().all(|entry| entry.role == "duty_officer"));
     hall.stop().await;
 }
 

@@ -12,6 +12,7 @@ pub mod connect;
 mod contacts;
 mod deletions;
 mod gate_stats;
+mod identify;
 mod incidents;
 mod trajectory;
 
@@ -20,6 +21,7 @@ pub use clusters::ClustersArgs;
 pub use contacts::ContactsArgs;
 pub use deletions::DeletionsArgs;
 pub use gate_stats::GateStatsArgs;
+pub use identify::IdentifyArgs;
 pub use incidents::IncidentsCommand;
 pub use trajectory::TrajectoryArgs;
 
@@ -72,6 +74,8 @@ pub enum AnalystCommand {
     Deletions(DeletionsArgs),
     /// Who read whose personal data at every service, newest first (admins).
     AccessLog(AccessLogArgs),
+    /// The name behind a pseudonymous visitor, with a stated purpose (duty officers).
+    Identify(IdentifyArgs),
 }
 
 /// Output formats of the contact query.
@@ -194,6 +198,7 @@ pub async fn run(command: AnalystCommand) -> Result<String, AnalystError> {
         AnalystCommand::GateStats(args) => gate_stats::gate_stats(args).await,
         AnalystCommand::Deletions(args) => deletions::deletions(args).await,
         AnalystCommand::AccessLog(args) => access::access_log(args).await,
+        AnalystCommand::Identify(args) => identify::identify(args).await,
     }
 }
 
