@@ -91,7 +91,7 @@ pub async fn update(
                 parent_incident_id: Some(incident_id.clone()),
                 summary: format!("contact of {incident_id} tested positive: {note}"),
             };
-            Some(incidents::open(pool, &new, by).await?.0)
+            Some(incidents::open(pool, &new, by).await?.incident_id().to_string())
         }
         _ => None,
     };

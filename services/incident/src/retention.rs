@@ -35,6 +35,10 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
         Coverage::Kept("the official record of the response; see legal holds"),
     ),
     (
+        "incident_source_events",
+        Coverage::Kept("which source event attached a reading to which incident; ids only"),
+    ),
+    (
         "follow_up_contacts",
         Coverage::Pseudonymised(DataKind::IncidentContacts),
     ),

@@ -51,7 +51,11 @@ async fn closed_incident(pool: &AnyPool, site_id: &str, event: &str) -> String {
         parent_incident_id: None,
         summary: "fever at the desk".into(),
     };
-    let (id, _) = incidents::open(pool, &new, "duty-1").await.unwrap();
+    let id = incidents::open(pool, &new, "duty-1")
+        .await
+        .unwrap()
+        .incident_id()
+        .to_string();
     let mut incident = incidents::load(pool, &id).await.unwrap();
     let mut transaction = begin_write(pool).await.unwrap();
     let evidence = ExposureEvidence {

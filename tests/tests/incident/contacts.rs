@@ -296,3 +296,108 @@ async fn a_name_acted_for_must_be_of_the_halls_organisation_and_the_audit_keeps_
     assert_eq!(added[4].actor, "s-0008");
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn a_second_suspected_reading_of_a_person_attaches_to_their_open_incident() {
+    let hall = TestHall::start().await;
+    let mut gate = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::GateDevice).await);
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let mut feed = desk
+        .watch_duty_desk(WatchDutyDeskRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    // Measured at the gate, then again forty seconds later: one person, one incident.
+    let first = gate
+        .check_in(check("R1", 2, 37.9, HealthCodeColour::Red))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = gate
+        .check_in(CheckInRequest {
+            idempotency_key: "gate-R1-again".into(),
+            checked_at: Some(millis_to_timestamp(now_millis() - 80_000)),
+            ..check("R1", 0, 37.8, HealthCodeColour::Red)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.person_id, again.person_id);
+    let person = visitor(&first.person_id);
+    let probe = || {
+        let mut desk = desk.clone();
+        async move {
+            desk.list_incidents(ListIncidentsRequest {
+                site_id: SITE.into(),
+                open_only: true,
+                page: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .incidents
+        }
+    };
+    let incidents = eventually(100, probe, |incidents| {
+        incidents.len() == 1 && incidents[0].readings.len() == 2
+    })
+    .await;
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(
+        incidents[0].readings.len(),
+        2,
+        "both readings kept: {incidents:?}"
+    );
+    let id = incidents[0].incident_id.clone();
+
+    // From another source too: the desk's own report of the same person.
+    let by_hand = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(person.clone()),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/R1/cough".into(),
+            summary: "coughing in the tax area".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(by_hand.attached && !by_hand.created);
+    assert_eq!(by_hand.incident.unwrap().incident_id, id);
+    // A retry of that report is the same answer, not another attachment.
+    let retried = desk
+        .open_incident(OpenIncidentRequest {
+            person: Some(person),
+            source: IncidentSource::Manual as i32,
+            source_event_id: "desk/R1/cough".into(),
+            summary: "coughing in the tax area".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!retried.attached && !retried.created);
+    let log = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let attached = log.iter().filter(|e| e.action == "reading attached").count();
+    assert_eq!(attached, 2, "{log:?}");
+    // The duty desk heard of the incident once and of each attached reading.
+    let mut kinds = Vec::new();
+    while kinds.len() < 3 {
+        let event = tokio::time::timeout(Duration::from_secs(5), feed.message())
+            .await
+            .expect("the duty desk hears")
+            .unwrap()
+            .unwrap();
+        kinds.push(event.kind);
+    }
+    assert_eq!(kinds, ["incident_opened", "reading_attached", "reading_attached"]);
+    hall.stop().await;
+}

@@ -24,6 +24,7 @@ use crate::model::ADDED_BY_HAND;
 use crate::model::Incident;
 use crate::peers::Tracing;
 use crate::store::audit::Subject;
+use crate::store::incidents::Opened;
 use crate::store::{self, audit, incidents, tasks};
 use crate::{contacts, convert, legal_hold, organisation, steps};
 
@@ -190,24 +191,40 @@ impl Incidents for IncidentService {
             &open,
             "source_event_id",
         )?;
-        let (incident_id, created) = binding
+        let opened = binding
             .answer(&self.pool, incidents::open(&self.pool, &new, &by))
             .await?;
-        if created {
-            tracing::info!(%incident_id, source = open.source, "incident opened");
-            self.feed.publish(
-                &person.site_id,
-                event(
-                    "incident_opened",
-                    &incident_id,
-                    format!("incident opened: {}", open.summary),
-                ),
-            );
+        let incident_id = opened.incident_id().to_string();
+        match &opened {
+            Opened::Created(_) => {
+                tracing::info!(%incident_id, source = open.source, "incident opened");
+                self.feed.publish(
+                    &person.site_id,
+                    event(
+                        "incident_opened",
+                        &incident_id,
+                        format!("incident opened: {}", open.summary),
+                    ),
+                );
+            }
+            Opened::Attached(_) => {
+                tracing::info!(%incident_id, source = open.source, "reading attached to the person's open incident");
+                self.feed.publish(
+                    &person.site_id,
+                    event(
+                        "reading_attached",
+                        &incident_id,
+                        format!("another reading of the person of this incident: {}", open.summary),
+                    ),
+                );
+            }
+            Opened::Repeated(_) => {}
         }
         let incident = incidents::load(&self.pool, &incident_id).await?;
         Ok(Response::new(pb::OpenIncidentResponse {
             incident: Some(self.message(&incident).await?),
-            created,
+            created: matches!(opened, Opened::Created(_)),
+            attached: matches!(opened, Opened::Attached(_)),
         }))
     }
 

@@ -96,21 +96,106 @@ impl TryFrom<IncidentRow> for Incident {
     }
 }
 
-/// Opens an incident, or returns the one its source event already opened; `true` when
-/// this call opened it.
-pub async fn open(pool: &AnyPool, new: &NewIncident, actor: &str) -> Result<(String, bool)> {
-    let existing: Option<String> =
+/// What [`open`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// A new incident.
+    Created(String),
+    /// The person's open incident, with this event's readings attached to it.
+    Attached(String),
+    /// The incident this source event opened or was attached to before (a retry).
+    Repeated(String),
+}
+
+impl Opened {
+    /// The incident.
+    pub fn incident_id(&self) -> &str {
+        match self {
+            Opened::Created(id) | Opened::Attached(id) | Opened::Repeated(id) => id,
+        }
+    }
+}
+
+/// The incident a source event opened or was attached to, if any.
+async fn by_source_event(pool: &AnyPool, source_event_id: &str) -> Result<Option<String>> {
+    let opened: Option<String> =
         sqlx::query_scalar("SELECT incident_id FROM incidents WHERE source_event_id = $1")
-            .bind(&new.source_event_id)
+            .bind(source_event_id)
             .fetch_optional(pool)
             .await?;
-    if let Some(incident_id) = existing {
-        return Ok((incident_id, false));
+    if opened.is_some() {
+        return Ok(opened);
+    }
+    Ok(
+        sqlx::query_scalar("SELECT incident_id FROM incident_source_events WHERE source_event_id = $1")
+            .bind(source_event_id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Opens an incident; or, while the person has one open, attaches the new readings to
+/// it (one incident per person, whichever service reported the reading); or returns
+/// what this source event did before.
+pub async fn open(pool: &AnyPool, new: &NewIncident, actor: &str) -> Result<Opened> {
+    if let Some(incident_id) = by_source_event(pool, &new.source_event_id).await? {
+        return Ok(Opened::Repeated(incident_id));
+    }
+    let mut transaction = begin_write(pool).await?;
+    let open_one: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT incident_id, readings_json FROM incidents
+         WHERE site_id = $1 AND person_kind = $2 AND person_id = $3 AND closed = 0
+         ORDER BY opened_at LIMIT 1",
+    )
+    .bind(&new.person.site_id)
+    .bind(new.person.kind.as_str())
+    .bind(&new.person.person_id)
+    .fetch_optional(&mut *transaction)
+    .await?;
+    if let Some((incident_id, readings_json)) = open_one {
+        let mut readings: Vec<Reading> =
+            serde_json::from_str(&readings_json.unwrap_or_else(|| "[]".into())).map_err(corrupt)?;
+        readings.extend(new.readings.iter().cloned());
+        sqlx::query("UPDATE incidents SET readings_json = $1 WHERE incident_id = $2")
+            .bind(serde_json::to_string(&readings).map_err(corrupt)?)
+            .bind(&incident_id)
+            .execute(&mut *transaction)
+            .await?;
+        let recorded = sqlx::query(
+            "INSERT INTO incident_source_events (source_event_id, incident_id, attached_at) VALUES ($1, $2, $3)
+             ON CONFLICT (source_event_id) DO NOTHING",
+        )
+        .bind(&new.source_event_id)
+        .bind(&incident_id)
+        .bind(now_millis())
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if recorded == 0 {
+            // The same event arrived twice at once: the other call attached it.
+            drop(transaction);
+            return Ok(Opened::Repeated(incident_id));
+        }
+        audit::append(
+            &mut transaction,
+            Subject::Incident(&incident_id),
+            actor,
+            "reading attached",
+            &serde_json::json!({
+                "source": new.source.as_str(),
+                "source_event_id": new.source_event_id,
+                "location_id": new.location_id,
+                "readings": new.readings.len(),
+                "summary": new.summary,
+            }),
+        )
+        .await?;
+        transaction.commit().await?;
+        return Ok(Opened::Attached(incident_id));
     }
     let incident_id = new_id("inc");
     let now = now_millis();
     let readings = serde_json::to_string(&new.readings).map_err(corrupt)?;
-    let mut transaction = begin_write(pool).await?;
     // `opened_request` held the request as base64 protobuf before readings and summary
     // had columns of their own; it stays empty.
     let inserted = sqlx::query(
@@ -155,7 +240,7 @@ pub async fn open(pool: &AnyPool, new: &NewIncident, actor: &str) -> Result<(Str
     .await?;
     tasks::create(&mut transaction, &incident_id, Step::Report, now).await?;
     transaction.commit().await?;
-    Ok((incident_id, true))
+    Ok(Opened::Created(incident_id))
 }
 
 /// Loads an incident, or NOT_FOUND naming `incident_id`.
