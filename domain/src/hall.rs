@@ -93,6 +93,11 @@ pub struct ScreeningRules {
     pub suspected_case_with: Vec<SuspectedCaseFinding>,
     /// How far back travel to a risk area counts.
     pub risk_lookback_days: u32,
+    /// How long a close contact's quarantine hold lasts, in days from the last exposure
+    /// (or from the hold, when the exposure is not known); the hold is lifted then
+    /// unless extended. Default 14.
+    #[serde(default = "default_quarantine_days")]
+    pub quarantine_days: u32,
     /// Version label recorded with every decision.
     pub rules_version: String,
 }
@@ -109,6 +114,10 @@ pub enum SuspectedCaseFinding {
     RiskAreaTravel,
     /// No mask.
     NoMask,
+}
+
+fn default_quarantine_days() -> u32 {
+    14
 }
 
 fn default_suspected_case_with() -> Vec<SuspectedCaseFinding> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use hallguard::ServiceRole;
 use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::{PeerInterceptor, Role};
-use hallguard_platform::timestamps::millis_to_timestamp;
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{HealthCodeColour, PersonKind, PersonRef, TimeWindow, ZoneRef};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{FindContactsRequest, find_contacts_request};
@@ -192,6 +192,7 @@ async fn each_decision_rule_applies_with_its_reason() {
             incident_id: "inc-1".into(),
             reason: "close contact under follow-up".into(),
             idempotency_key: "hold-1".into(),
+            last_exposure_at: None,
         })
         .await
         .unwrap()
@@ -918,5 +919,119 @@ async fn presence_goes_to_the_contact_tracing_shard_of_its_hall() {
     let elsewhere = main.find_contacts(find(&at_harbour[0])).await;
     // The default instance does not serve the harbour hall any more, and did not load it.
     assert!(elsewhere.is_err() || !elsewhere.unwrap().into_inner().index_seen);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_hold_ends_with_its_quarantine_period_unless_extended_and_the_desk_is_told() {
+    use hallguard_proto::screening::v1::{
+        ExtendQuarantineHoldRequest, WatchDutyDeskRequest, duty_desk_event,
+    };
+    let hall = TestHall::start_adjusted(
+        hallguard_platform::testing::TestDatabase::new(),
+        vec![hallguard_domain::hall::Hall::sample()],
+        None,
+        |settings| settings.retention_interval = std::time::Duration::from_secs(1),
+    )
+    .await;
+    let mut client = gate(&hall).await;
+    let mut desk_client = desk(&hall).await;
+    let mut feed = desk_client
+        .watch_duty_desk(WatchDutyDeskRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut incident_caller = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::Service).await);
+    let (gate_for_holds, caller_for_holds) = (client.clone(), incident_caller.clone());
+    let hold_for = |id_number: &'static str, exposed_days_ago: i64| {
+        let mut client = gate_for_holds.clone();
+        let mut incident_caller = caller_for_holds.clone();
+        async move {
+            let person_id = client
+                .check_in(check(id_number, 30))
+                .await
+                .unwrap()
+                .into_inner()
+                .person_id;
+            incident_caller
+                .place_quarantine_hold(PlaceQuarantineHoldRequest {
+                    person: Some(PersonRef {
+                        site_id: SITE.into(),
+                        kind: PersonKind::Visitor as i32,
+                        person_id,
+                    }),
+                    incident_id: "inc-1".into(),
+                    reason: "close contact under follow-up".into(),
+                    idempotency_key: format!("hold-{id_number}"),
+                    last_exposure_at: Some(millis_to_timestamp(now_millis() - exposed_days_ago * DAY)),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .hold
+                .unwrap()
+        }
+    };
+    // Exposed 15 days ago: the 14-day period is over; the gate admits, the service lifts it.
+    let over = hold_for("E1", 15).await;
+    let exposed = now_millis() - 15 * DAY;
+    let ends = timestamp_to_millis(over.ends_at.as_ref().unwrap());
+    assert!((ends - (exposed + 14 * DAY)).abs() < 5_000, "{over:?}");
+    let admitted = client.check_in(check("E1", 1)).await.unwrap().into_inner();
+    assert_eq!(admitted.decision(), Decision::Admitted);
+    let told = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let event = feed.message().await.unwrap().unwrap();
+            if let Some(duty_desk_event::Event::HoldEnded(hold)) = event.event {
+                return hold;
+            }
+        }
+    })
+    .await
+    .expect("the duty desk hears the hold ended");
+    assert_eq!(told.hold_id, over.hold_id);
+    assert!(told.lifted_at.is_some());
+
+    // Exposed yesterday: held 13 more days; extended, and an extension earlier is refused.
+    let current = hold_for("E2", 1).await;
+    let held = client.check_in(check("E2", 1)).await.unwrap().into_inner();
+    assert_eq!(
+        decision_of(&held),
+        (Decision::Refused, vec![DecisionReason::QuarantineHold])
+    );
+    let later = now_millis() + 20 * DAY;
+    let extended = incident_caller
+        .extend_quarantine_hold(ExtendQuarantineHoldRequest {
+            hold_id: current.hold_id.clone(),
+            ends_at: Some(millis_to_timestamp(later)),
+            reason: "a household member tested positive".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .hold
+        .unwrap();
+    assert_eq!(timestamp_to_millis(extended.ends_at.as_ref().unwrap()), later);
+    let earlier = incident_caller
+        .extend_quarantine_hold(ExtendQuarantineHoldRequest {
+            hold_id: current.hold_id,
+            ends_at: Some(millis_to_timestamp(now_millis() + DAY)),
+            reason: "typo".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(earlier.code(), Code::InvalidArgument);
+    assert!(earlier.message().starts_with("ends_at"), "{}", earlier.message());
+    let active = desk_client
+        .list_quarantine_holds(ListQuarantineHoldsRequest {
+            site_id: SITE.into(),
+            active_only: true,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .holds;
+    assert_eq!(active.len(), 1, "only the extended hold is in force: {active:?}");
     hall.stop().await;
 }

@@ -10,6 +10,7 @@ use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::outbound::{self, Outbound};
 use hallguard_platform::sealing::Sealer;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::screening::v1 as screening;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -24,6 +25,15 @@ fn hold_key(incident_id: &str, person: &Person) -> String {
     // The kind is the contract's number, as in holds placed by earlier versions.
     let kind = convert::person_ref(person).kind;
     format!("incident/{incident_id}/hold/{kind}/{}", person.person_id)
+}
+
+/// The end of the latest exposure span of a contact's evidence, if any ended.
+fn last_exposure(contact: &NewContact) -> Option<i64> {
+    contact
+        .evidence
+        .iter()
+        .flat_map(|evidence| evidence.spans.iter().filter_map(|(_, end)| *end))
+        .max()
 }
 
 /// Adds a contact (once per person per incident) and holds them at the gates; returns
@@ -42,6 +52,8 @@ pub async fn add(
             incident_id: incident.incident_id.clone(),
             reason: format!("contact (ring {}) under follow-up", contact.ring),
             idempotency_key: hold_key(&incident.incident_id, person),
+            // The quarantine period counts from the last exposure the evidence shows.
+            last_exposure_at: last_exposure(contact).map(millis_to_timestamp),
         };
         let key = request.idempotency_key.clone();
         outbound::queue(

@@ -18,6 +18,7 @@ pub fn hold_message(hold: QuarantineHold) -> pb::QuarantineHold {
         reason: hold.reason,
         placed_at: Some(millis_to_timestamp(hold.placed_at)),
         lifted_at: hold.lifted_at.map(millis_to_timestamp),
+        ends_at: hold.ends_at.map(millis_to_timestamp),
     }
 }
 

@@ -117,7 +117,7 @@ async fn try_check_in(
     let listings = store::risk_areas::listings(&mut **transaction).await?;
     let risk_regions =
         risk::risk_regions_visited(&listings, &itinerary, check.at, hall.screening.risk_lookback_days);
-    let on_hold = store::holds::active(&mut **transaction, &hall.site_id, &check.person_id).await?;
+    let on_hold = store::holds::active(&mut **transaction, &hall.site_id, &check.person_id, check.at).await?;
     let decision = decision::decide(
         &hall.screening,
         &GateCheck {

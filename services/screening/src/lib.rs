@@ -15,6 +15,7 @@
 pub mod convert;
 pub mod decision;
 pub mod gate;
+pub mod holds;
 pub mod model;
 pub mod registrations;
 pub mod risk;
@@ -55,8 +56,16 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         base.outbox_waker(),
     );
     let feed = service.feed();
+    // Periods end to the minute (sooner in tests that shorten the retention interval).
+    let expiry = holds::expiry_task(
+        base.pool(),
+        feed.clone(),
+        settings
+            .retention_interval
+            .min(std::time::Duration::from_secs(60)),
+    );
     let server = sized!(ScreeningServer::new(service), settings);
-    Ok(base.on_shutdown(move || feed.close()).parts(
+    Ok(base.with_task(expiry).on_shutdown(move || feed.close()).parts(
         tonic::service::Routes::new(server),
         vec!["hallguard.screening.v1.Screening"],
         roles::rpc_roles(),

@@ -23,6 +23,8 @@ pub struct QuarantineHold {
     pub placed_at: i64,
     /// When lifted, if it is.
     pub lifted_at: Option<i64>,
+    /// When the quarantine period ends, epoch ms (`None`: until lifted).
+    pub ends_at: Option<i64>,
 }
 
 /// A risk area's level; stored `medium` or `high`.

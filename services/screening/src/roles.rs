@@ -27,6 +27,7 @@ pub fn rpc_roles() -> RpcRoles {
             ),
             ("PlaceQuarantineHold", HOLDS),
             ("LiftQuarantineHold", HOLDS),
+            ("ExtendQuarantineHold", HOLDS),
             (
                 "ListQuarantineHolds",
                 &[Role::Service, Role::DutyOfficer, Role::Analyst],

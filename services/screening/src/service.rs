@@ -21,7 +21,7 @@ use tonic::{Request, Response, Status};
 use crate::decision::Outcome;
 use crate::gate::{self, CheckIn, CheckOut};
 use crate::model::{NewArea, Registration};
-use crate::{convert, registrations, store};
+use crate::{convert, holds, registrations, store};
 use crate::{risk, statistics, validate, zones};
 use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::error::{Result, ServiceError};
@@ -434,8 +434,16 @@ impl Screening for ScreeningService {
         let incident_id = validate::required(&request.incident_id, "incident_id")?;
         let reason = validate::required(&request.reason, "reason")?;
         let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let hall = validate::hall(&self.halls, &person.site_id, "person.site_id")?;
+        let now = now_millis();
+        let last_exposure_at =
+            validate::optional_instant(request.last_exposure_at.as_ref(), "last_exposure_at")?;
+        if last_exposure_at.is_some_and(|at| at > now + validate::CLOCK_SKEW_MS) {
+            return Err(ServiceError::invalid("last_exposure_at", "is in the future").into());
+        }
         let person = convert::person(person, "person")?;
-        let hold = store::holds::place(&self.pool, &person, incident_id, reason, key, now_millis()).await?;
+        let ends_at = holds::ends_at(hall, now, last_exposure_at);
+        let hold = store::holds::place(&self.pool, &person, incident_id, reason, key, now, ends_at).await?;
         Ok(Response::new(pb::PlaceQuarantineHoldResponse {
             hold: Some(convert::hold_message(hold)),
         }))
@@ -459,6 +467,29 @@ impl Screening for ScreeningService {
         }))
     }
 
+    async fn extend_quarantine_hold(
+        &self,
+        request: Request<pb::ExtendQuarantineHoldRequest>,
+    ) -> std::result::Result<Response<pb::ExtendQuarantineHoldResponse>, Status> {
+        let request = request.into_inner();
+        let hold_id = validate::required(&request.hold_id, "hold_id")?;
+        let reason = validate::required(&request.reason, "reason")?;
+        let ends_at = validate::instant(request.ends_at.as_ref(), "ends_at")?;
+        let hold = store::holds::get(&self.pool, hold_id).await?;
+        jurisdiction::check(&hold.person.site_id, "hold_id").map_err(ServiceError::from)?;
+        if hold.lifted_at.is_some() {
+            return Err(ServiceError::precondition("the hold was lifted; place a new one").into());
+        }
+        if hold.ends_at.is_some_and(|current| ends_at <= current) {
+            return Err(ServiceError::invalid("ends_at", "is not after the hold's current end").into());
+        }
+        store::holds::extend(&self.pool, &hold.hold_id, ends_at, reason).await?;
+        let hold = store::holds::get(&self.pool, &hold.hold_id).await?;
+        Ok(Response::new(pb::ExtendQuarantineHoldResponse {
+            hold: Some(convert::hold_message(hold)),
+        }))
+    }
+
     async fn list_quarantine_holds(
         &self,
         request: Request<pb::ListQuarantineHoldsRequest>,
@@ -466,12 +497,18 @@ impl Screening for ScreeningService {
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let holds: Vec<pb::QuarantineHold> =
-            store::holds::list(&self.pool, &hall.site_id, request.active_only, offset, limit)
-                .await?
-                .into_iter()
-                .map(convert::hold_message)
-                .collect();
+        let holds: Vec<pb::QuarantineHold> = store::holds::list(
+            &self.pool,
+            &hall.site_id,
+            request.active_only,
+            now_millis(),
+            offset,
+            limit,
+        )
+        .await?
+        .into_iter()
+        .map(convert::hold_message)
+        .collect();
         Ok(Response::new(pb::ListQuarantineHoldsResponse {
             page: Some(validate::next_page(offset, limit, holds.len())),
             holds,
