@@ -174,6 +174,7 @@ async fn presence(args: &PresenceArgs) -> Result<String, CheckError> {
             mask_worn: true,
             checked_at: Some(millis_to_timestamp(at)),
             idempotency_key: key.clone(),
+            symptoms: Vec::new(),
         })
         .await
         .map_err(|status| {

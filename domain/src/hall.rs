@@ -87,10 +87,14 @@ pub struct ScreeningRules {
     /// makes a suspected case.
     pub suspected_case_fever_celsius: f64,
     /// Which findings, with such a fever, make a suspected case: any of `red_code`,
-    /// `yellow_code`, `risk_area_travel`, `no_mask`. Default: red code or risk-area travel
-    /// (the plan's scenario 1).
+    /// `yellow_code`, `risk_area_travel`, `no_mask`, `symptoms`. Default: red code or
+    /// risk-area travel (the plan's scenario 1).
     #[serde(default = "default_suspected_case_with")]
     pub suspected_case_with: Vec<SuspectedCaseFinding>,
+    /// Which findings make a suspected case even without a fever (a red code at 36.6 °C,
+    /// say). Default: none, such a person is refused entry and sent on.
+    #[serde(default)]
+    pub suspected_case_without_fever: Vec<SuspectedCaseFinding>,
     /// How far back travel to a risk area counts.
     pub risk_lookback_days: u32,
     /// How long a close contact's quarantine hold lasts, in days from the last exposure
@@ -114,6 +118,8 @@ pub enum SuspectedCaseFinding {
     RiskAreaTravel,
     /// No mask.
     NoMask,
+    /// Symptoms seen or reported at the gate (a cough, say).
+    Symptoms,
 }
 
 fn default_quarantine_days() -> u32 {

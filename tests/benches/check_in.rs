@@ -62,6 +62,7 @@ async fn main() {
                     mask_worn: true,
                     checked_at: Some(millis_to_timestamp(now_millis())),
                     idempotency_key: format!("bench-{id}"),
+                    symptoms: Vec::new(),
                 };
                 let started = Instant::now();
                 client.check_in(request).await.expect("check-in succeeds");

@@ -94,6 +94,7 @@ async fn give(hall: &TestHall) -> Given {
             mask_worn: true,
             checked_at: Some(millis_to_timestamp(now_millis() - 30_000)),
             idempotency_key: "protected-check-in".into(),
+            symptoms: Vec::new(),
         })
         .await
         .unwrap()

@@ -58,6 +58,7 @@ fn check(id_number: &str, minutes_ago: i64) -> CheckInRequest {
         mask_worn: true,
         checked_at: Some(millis_to_timestamp(now_millis() - minutes_ago * MINUTE)),
         idempotency_key: format!("key-{id_number}-{minutes_ago}"),
+        symptoms: Vec::new(),
     }
 }
 

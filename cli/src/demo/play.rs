@@ -434,6 +434,7 @@ async fn check_in(
             mask_worn: visitor.mask,
             checked_at: Some(millis_to_timestamp(visitor.checked_at)),
             idempotency_key: format!("demo/check-in/{}", visitor.id_number),
+            symptoms: Vec::new(),
         })
         .await
         .map_err(DemoError::call(format!(

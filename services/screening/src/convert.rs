@@ -87,5 +87,6 @@ pub fn reason_message(reason: Reason) -> pb::DecisionReason {
         Reason::NoMask => pb::DecisionReason::NoMask,
         Reason::QuarantineHold => pb::DecisionReason::QuarantineHold,
         Reason::RegistrationPaused => pb::DecisionReason::RegistrationPaused,
+        Reason::Symptoms => pb::DecisionReason::Symptoms,
     }
 }

@@ -45,11 +45,13 @@ pub enum Reason {
     QuarantineHold,
     /// A no-code registration whose entry is paused.
     RegistrationPaused,
+    /// Symptoms seen or reported at the gate.
+    Symptoms,
 }
 
 impl Reason {
     /// Every reason, in order.
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 8] = [
         Reason::Fever,
         Reason::YellowCode,
         Reason::RedCode,
@@ -57,6 +59,7 @@ impl Reason {
         Reason::NoMask,
         Reason::QuarantineHold,
         Reason::RegistrationPaused,
+        Reason::Symptoms,
     ];
 
     /// The stored name.
@@ -69,6 +72,7 @@ impl Reason {
             Reason::NoMask => "no_mask",
             Reason::QuarantineHold => "quarantine_hold",
             Reason::RegistrationPaused => "registration_paused",
+            Reason::Symptoms => "symptoms",
         }
     }
 
@@ -122,6 +126,8 @@ pub struct GateCheck {
     pub on_hold: bool,
     /// A no-code registration whose entry is paused.
     pub registration_paused: bool,
+    /// Symptoms seen or reported at the gate.
+    pub symptoms: bool,
 }
 
 /// The decision with every reason that applied.
@@ -156,17 +162,25 @@ pub fn decide(rules: &ScreeningRules, check: &GateCheck) -> Decision {
     if check.registration_paused {
         reasons.push(Reason::RegistrationPaused);
     }
+    if check.symptoms {
+        reasons.push(Reason::Symptoms);
+    }
+    let found = |findings: &[SuspectedCaseFinding]| {
+        findings.iter().any(|finding| {
+            let reason = match finding {
+                SuspectedCaseFinding::RedCode => Reason::RedCode,
+                SuspectedCaseFinding::YellowCode => Reason::YellowCode,
+                SuspectedCaseFinding::RiskAreaTravel => Reason::RiskAreaTravel,
+                SuspectedCaseFinding::NoMask => Reason::NoMask,
+                SuspectedCaseFinding::Symptoms => Reason::Symptoms,
+            };
+            reasons.contains(&reason)
+        })
+    };
     let high_fever = check.temperature_celsius >= rules.suspected_case_fever_celsius;
-    let with_finding = rules.suspected_case_with.iter().any(|finding| {
-        let reason = match finding {
-            SuspectedCaseFinding::RedCode => Reason::RedCode,
-            SuspectedCaseFinding::YellowCode => Reason::YellowCode,
-            SuspectedCaseFinding::RiskAreaTravel => Reason::RiskAreaTravel,
-            SuspectedCaseFinding::NoMask => Reason::NoMask,
-        };
-        reasons.contains(&reason)
-    });
-    let outcome = if high_fever && with_finding {
+    let suspected =
+        (high_fever && found(&rules.suspected_case_with)) || found(&rules.suspected_case_without_fever);
+    let outcome = if suspected {
         Outcome::SuspectedCase
     } else if reasons.is_empty() {
         Outcome::Admitted
@@ -190,6 +204,7 @@ mod tests {
             mask_worn: true,
             on_hold: false,
             registration_paused: false,
+            symptoms: false,
         }
     }
 
@@ -320,5 +335,43 @@ mod tests {
         };
         assert_eq!(decide(&rules, &yellow).outcome, Outcome::SuspectedCase);
         assert_eq!(decide(&rules, &red).outcome, Outcome::Refused);
+    }
+
+    #[test]
+    fn a_cough_refuses_alone_and_with_a_high_fever_is_a_suspected_case_only_when_configured() {
+        let coughing = GateCheck {
+            temperature_celsius: 37.7,
+            symptoms: true,
+            ..healthy()
+        };
+        // The sample hall: a fever and a cough without travel or a red code are refused.
+        let decision = decide(&rules(), &coughing);
+        assert_eq!(decision.outcome, Outcome::Refused);
+        assert_eq!(decision.reasons, vec![Reason::Fever, Reason::Symptoms]);
+        let cool_cough = GateCheck {
+            temperature_celsius: 36.6,
+            symptoms: true,
+            ..healthy()
+        };
+        assert_eq!(decide(&rules(), &cool_cough).reasons, vec![Reason::Symptoms]);
+        let mut with_symptoms = rules();
+        with_symptoms
+            .suspected_case_with
+            .push(SuspectedCaseFinding::Symptoms);
+        assert_eq!(decide(&with_symptoms, &coughing).outcome, Outcome::SuspectedCase);
+        assert_eq!(decide(&with_symptoms, &cool_cough).outcome, Outcome::Refused);
+    }
+
+    #[test]
+    fn a_red_code_without_fever_is_refused_unless_configured_a_suspected_case() {
+        let red = GateCheck {
+            colour: CodeColour::Red,
+            ..healthy()
+        };
+        assert_eq!(decide(&rules(), &red).outcome, Outcome::Refused);
+        let mut strict = rules();
+        strict.suspected_case_without_fever = vec![SuspectedCaseFinding::RedCode];
+        assert_eq!(decide(&strict, &red).outcome, Outcome::SuspectedCase);
+        assert_eq!(decide(&strict, &healthy()).outcome, Outcome::Admitted);
     }
 }

@@ -20,7 +20,7 @@ use hallguard_proto::contact_tracing::v1::PlaceKind;
 use hallguard_proto::incident::v1::IncidentSource;
 use sqlx::{Any, AnyPool, Transaction};
 
-use crate::decision::{self, CodeColour, GateCheck, Outcome};
+use crate::decision::{self, CodeColour, GateCheck, Outcome, Reason};
 use crate::model::{CheckInRecord, ClosedVisit};
 use crate::risk::{self, Visit};
 use crate::store::check_ins::CheckDetails;
@@ -59,6 +59,8 @@ pub struct CheckIn {
     pub at: i64,
     /// Retry key.
     pub idempotency_key: String,
+    /// Symptoms seen or reported at the gate, in words (`cough`).
+    pub symptoms: Vec<String>,
 }
 
 /// Screens one person: decides, stores, and queues what the peers must hear. Returns the
@@ -127,6 +129,7 @@ async fn try_check_in(
             mask_worn: check.mask_worn,
             on_hold,
             registration_paused,
+            symptoms: !check.symptoms.is_empty(),
         },
     );
     let local_day = hall.local_day(check.at);
@@ -159,10 +162,13 @@ async fn try_check_in(
         None
     };
     let incident_source_event_id = if decision.outcome == Outcome::SuspectedCase {
+        // The findings, and the symptoms themselves for the incident's readings.
         let findings: Vec<String> = decision
             .reasons
             .iter()
+            .filter(|reason| **reason != Reason::Symptoms)
             .map(|r| r.name().replace('_', " "))
+            .chain(check.symptoms.iter().map(|symptom| symptom.replace('_', " ")))
             .collect();
         let source_event_id = format!("screening/check-in/{check_in_id}");
         let summary = format!(

@@ -148,6 +148,7 @@ impl Screening for ScreeningService {
             itinerary: validate::visits(&itinerary.places, now, "itinerary.places")?,
             itinerary_risk_flag: itinerary.risk_flag,
             mask_worn: request.mask_worn,
+            symptoms: validate::symptoms(&request.symptoms, "symptoms")?,
             at: validate::time(request.checked_at.as_ref(), now, "checked_at")?,
             idempotency_key: key.scoped.clone(),
             person_id: identity.person_id,

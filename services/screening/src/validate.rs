@@ -43,6 +43,34 @@ pub fn colour(value: i32, no_code: bool, field: &str) -> Result<CodeColour> {
     }
 }
 
+/// Symptoms a gate may report.
+pub const GATE_SYMPTOMS: [&str; 6] = [
+    "cough",
+    "sore_throat",
+    "runny_nose",
+    "fatigue",
+    "short_of_breath",
+    "other",
+];
+
+/// Symptoms seen at the gate, each one of [`GATE_SYMPTOMS`], without repeats.
+pub fn symptoms(given: &[String], field: &str) -> Result<Vec<String>> {
+    let mut symptoms: Vec<String> = Vec::new();
+    for (index, symptom) in given.iter().enumerate() {
+        let symptom = symptom.trim().to_lowercase();
+        if !GATE_SYMPTOMS.contains(&symptom.as_str()) {
+            return Err(ServiceError::invalid(
+                format!("{field}[{index}]"),
+                format!("must be one of {}", GATE_SYMPTOMS.join(", ")),
+            ));
+        }
+        if !symptoms.contains(&symptom) {
+            symptoms.push(symptom);
+        }
+    }
+    Ok(symptoms)
+}
+
 /// A 6-digit region code.
 pub fn region_code(value: &str, field: &str) -> Result<String> {
     let code = value.trim();

@@ -401,3 +401,57 @@ async fn a_second_suspected_reading_of_a_person_attaches_to_their_open_incident(
     assert_eq!(kinds, ["incident_opened", "reading_attached", "reading_attached"]);
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn a_cough_at_the_gate_reaches_the_incident_when_the_hall_makes_it_a_suspected_case() {
+    let mut sample = hallguard_domain::hall::Hall::sample();
+    sample
+        .screening
+        .suspected_case_with
+        .push(hallguard_domain::hall::SuspectedCaseFinding::Symptoms);
+    let hall = TestHall::start_with(
+        hallguard_platform::testing::TestDatabase::new(),
+        vec![sample],
+        None,
+    )
+    .await;
+    let mut gate = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::GateDevice).await);
+    let unknown = gate
+        .check_in(CheckInRequest {
+            symptoms: vec!["cough".into(), "sneezing fits".into()],
+            ..check("C1", 3, 37.7, HealthCodeColour::Green)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::InvalidArgument);
+    assert!(
+        unknown.message().starts_with("symptoms[1]"),
+        "{}",
+        unknown.message()
+    );
+    let coughing = gate
+        .check_in(CheckInRequest {
+            symptoms: vec!["cough".into()],
+            ..check("C1", 3, 37.7, HealthCodeColour::Green)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        coughing.decision(),
+        hallguard_proto::screening::v1::Decision::SuspectedCase
+    );
+    assert!(
+        coughing
+            .reasons()
+            .any(|r| r == hallguard_proto::screening::v1::DecisionReason::Symptoms)
+    );
+    let incident = first_incident(&hall).await;
+    let symptoms: Vec<&str> = incident
+        .readings
+        .iter()
+        .flat_map(|reading| reading.symptoms.iter().map(String::as_str))
+        .collect();
+    assert!(symptoms.contains(&"cough"), "{incident:?}");
+    hall.stop().await;
+}
