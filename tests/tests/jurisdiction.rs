@@ -251,6 +251,8 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
             "residence": "2 Jiefang Road", "residence_region_code": "110101", "registered_at": at(1),
             "idempotency_key": key }),
         "Screening/ListCommunityReports"
+        | "Screening/ListVisitorsInside"
+        | "StaffHealth/ListStaffOnDuty"
         | "Screening/WatchDutyDesk"
         | "Screening/CloseOpenVisits"
         | "StaffHealth/ListStaff"

@@ -1036,3 +1036,127 @@ async fn a_hold_ends_with_its_quarantine_period_unless_extended_and_the_desk_is_
     assert_eq!(active.len(), 1, "only the extended hold is in force: {active:?}");
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn the_duty_desk_sees_who_is_inside_now_by_zone_visitors_and_staff() {
+    use clap::Parser as _;
+    use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
+    use hallguard_proto::staff_health::v1::{ClockInRequest, ImportRosterRequest, ListStaffOnDutyRequest};
+    use secrecy::ExposeSecret as _;
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let staying = client.check_in(check("I1", 30)).await.unwrap().into_inner();
+    let in_lobby = client.check_in(check("I2", 25)).await.unwrap().into_inner();
+    client.check_in(check("I3", 20)).await.unwrap();
+    client
+        .enter_zone(EnterZoneRequest {
+            zone: Some(ZoneRef {
+                site_id: SITE.into(),
+                zone_id: "tax-area".into(),
+            }),
+            person_id: staying.person_id.clone(),
+            entered_at: Some(millis_to_timestamp(now_millis() - 28 * MINUTE)),
+            idempotency_key: "inside-enter-1".into(),
+        })
+        .await
+        .unwrap();
+    client
+        .check_out(CheckOutRequest {
+            site_id: SITE.into(),
+            gate_id: EXIT.into(),
+            visitor: Some(health_code("I3")),
+            checked_out_at: Some(millis_to_timestamp(now_millis() - 5 * MINUTE)),
+            idempotency_key: "inside-out-3".into(),
+        })
+        .await
+        .unwrap();
+    let mut staff_desk =
+        StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
+    staff_desk
+        .import_roster(ImportRosterRequest {
+            site_id: SITE.into(),
+            csv: "staff_id,name,department,job_role,work_zones,phone\n\
+                  s-101,Wang Fang,tax bureau,window clerk,tax-area,13800000001\n\
+                  s-102,Li Na,tax bureau,window clerk,tax-area,13800000002\n"
+                .into(),
+        })
+        .await
+        .unwrap();
+    let mut kiosk = StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::StaffKiosk).await);
+    kiosk
+        .clock_in(ClockInRequest {
+            site_id: SITE.into(),
+            staff_id: "s-101".into(),
+            zone_id: "tax-area".into(),
+            at: Some(millis_to_timestamp(now_millis() - 60 * MINUTE)),
+            idempotency_key: "inside-clock-101".into(),
+        })
+        .await
+        .unwrap();
+
+    let visitors = desk(&hall)
+        .await
+        .list_visitors_inside(ListVisitorsInsideRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .visitors;
+    let seen: Vec<(&str, &str)> = visitors
+        .iter()
+        .map(|v| (v.person.as_ref().unwrap().person_id.as_str(), v.zone_id.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (staying.person_id.as_str(), "tax-area"),
+            (in_lobby.person_id.as_str(), "")
+        ],
+        "the one who left is not inside"
+    );
+    let on_duty = staff_desk
+        .list_staff_on_duty(ListStaffOnDutyRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .staff;
+    assert_eq!(on_duty.len(), 1);
+    assert_eq!(
+        (on_duty[0].staff_id.as_str(), on_duty[0].zone_id.as_str()),
+        ("s-101", "tax-area")
+    );
+    // Personal data: duty officers only.
+    let refused = gate(&hall)
+        .await
+        .list_visitors_inside(ListVisitorsInsideRequest { site_id: SITE.into() })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+
+    // The command line puts both together by zone.
+    let mut argv: Vec<String> = ["hallguard", "inside", "--format", "json", "--token"]
+        .map(String::from)
+        .into();
+    argv.push(hall.token(Role::DutyOfficer).expose_secret().to_string());
+    argv.extend(hall.service_url_flags());
+    let printed = hallguard::analyst::run(
+        hallguard::analyst::AnalystCli::try_parse_from(argv)
+            .unwrap()
+            .command,
+    )
+    .await
+    .unwrap();
+    let printed: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(
+        (printed["visitors"].as_u64(), printed["staff"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let tax = printed["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|zone| zone["zone_id"] == "tax-area")
+        .unwrap();
+    assert_eq!(tax["visitors"].as_array().unwrap().len(), 1);
+    assert_eq!(tax["staff"], serde_json::json!(["s-101"]));
+    hall.stop().await;
+}

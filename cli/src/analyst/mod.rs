@@ -14,6 +14,7 @@ mod deletions;
 mod gate_stats;
 mod identify;
 mod incidents;
+mod inside;
 mod trajectory;
 
 pub use access::AccessLogArgs;
@@ -23,6 +24,7 @@ pub use deletions::DeletionsArgs;
 pub use gate_stats::GateStatsArgs;
 pub use identify::IdentifyArgs;
 pub use incidents::IncidentsCommand;
+pub use inside::InsideArgs;
 pub use trajectory::TrajectoryArgs;
 
 use std::path::PathBuf;
@@ -76,6 +78,8 @@ pub enum AnalystCommand {
     AccessLog(AccessLogArgs),
     /// The name behind a pseudonymous visitor, with a stated purpose (duty officers).
     Identify(IdentifyArgs),
+    /// Who is in the hall now, by zone: visitors and staff on duty (duty officers).
+    Inside(InsideArgs),
 }
 
 /// Output formats of the contact query.
@@ -199,6 +203,7 @@ pub async fn run(command: AnalystCommand) -> Result<String, AnalystError> {
         AnalystCommand::Deletions(args) => deletions::deletions(args).await,
         AnalystCommand::AccessLog(args) => access::access_log(args).await,
         AnalystCommand::Identify(args) => identify::identify(args).await,
+        AnalystCommand::Inside(args) => inside::inside(args).await,
     }
 }
 

@@ -22,6 +22,18 @@ pub fn hold_message(hold: QuarantineHold) -> pb::QuarantineHold {
     }
 }
 
+/// A visitor inside as the contracts show them.
+pub fn visitor_inside_message(visitor: crate::model::VisitorInside) -> pb::VisitorInside {
+    let (zone_id, since) = visitor.zone.unzip();
+    pb::VisitorInside {
+        person: Some(person_ref(&visitor.person)),
+        checked_in_at: Some(millis_to_timestamp(visitor.checked_in_at)),
+        entrance_gate_id: visitor.entrance_gate_id,
+        zone_id: zone_id.unwrap_or_default(),
+        in_zone_since: since.map(millis_to_timestamp),
+    }
+}
+
 /// A risk level from a request, or INVALID_ARGUMENT naming `field`.
 pub fn risk_level(level: i32, field: &str) -> Result<RiskLevel> {
     match pb::RiskLevel::try_from(level) {

@@ -172,3 +172,16 @@ pub struct ClosedVisit {
     /// When it began.
     pub checked_in_at: i64,
 }
+
+/// A visitor inside the hall now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorInside {
+    /// Who.
+    pub person: Person,
+    /// When they checked in, epoch ms.
+    pub checked_in_at: i64,
+    /// The entrance gate.
+    pub entrance_gate_id: String,
+    /// The zone they are in and since when (their latest open zone stay), if any.
+    pub zone: Option<(String, i64)>,
+}

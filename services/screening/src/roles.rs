@@ -36,6 +36,7 @@ pub fn rpc_roles() -> RpcRoles {
             ("GetGateStatistics", DESK_AND_ANALYST),
             ("CloseOpenVisits", &[Role::DutyOfficer, Role::Service]),
             ("IdentifyPerson", &[Role::DutyOfficer]),
+            ("ListVisitorsInside", &[Role::DutyOfficer]),
         ],
     )
 }

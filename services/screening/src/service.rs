@@ -569,6 +569,25 @@ impl Screening for ScreeningService {
         }))
     }
 
+    async fn list_visitors_inside(
+        &self,
+        request: Request<pb::ListVisitorsInsideRequest>,
+    ) -> std::result::Result<Response<pb::ListVisitorsInsideResponse>, Status> {
+        let reader = Reader::of(&request);
+        let hall = validate::hall(&self.halls, &request.get_ref().site_id, "site_id")?;
+        let inside = store::visits::inside(&self.pool, &hall.site_id).await?;
+        let people = inside
+            .iter()
+            .map(|visitor| access_log::person_key(&convert::person_ref(&visitor.person)))
+            .collect();
+        access_log::record(&self.pool, &reader, &hall.site_id, people)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::ListVisitorsInsideResponse {
+            visitors: inside.into_iter().map(convert::visitor_inside_message).collect(),
+        }))
+    }
+
     async fn identify_person(
         &self,
         request: Request<pb::IdentifyPersonRequest>,

@@ -10,6 +10,7 @@ use hallguard_platform::outbound::{self, Interval};
 use hallguard_platform::validate::new_id;
 use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::contact_tracing::v1::PlaceKind;
+use hallguard_proto::staff_health::v1 as pb;
 use sqlx::{Any, AnyPool, Transaction};
 
 use crate::model::Presence;
@@ -128,4 +129,17 @@ async fn close_open(
         id: open.id,
         place_id: open.place_id,
     }))
+}
+
+/// The staff on duty now, as the contracts show them.
+pub async fn on_duty(pool: &AnyPool, site_id: &str) -> Result<Vec<pb::StaffOnDuty>> {
+    Ok(store::presence::on_duty(pool, site_id)
+        .await?
+        .into_iter()
+        .map(|(staff_id, zone_id, since)| pb::StaffOnDuty {
+            staff_id,
+            zone_id,
+            since: Some(hallguard_platform::timestamps::millis_to_timestamp(since)),
+        })
+        .collect())
 }

@@ -32,6 +32,7 @@ pub fn rpc_roles() -> RpcRoles {
             ("AssignSeats", DESK),
             ("SitDown", KIOSK),
             ("LeaveSeat", KIOSK),
+            ("ListStaffOnDuty", DESK),
         ],
     )
 }

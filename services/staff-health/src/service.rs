@@ -439,6 +439,23 @@ impl StaffHealth for StaffHealthService {
         }))
     }
 
+    async fn list_staff_on_duty(
+        &self,
+        request: Request<pb::ListStaffOnDutyRequest>,
+    ) -> std::result::Result<Response<pb::ListStaffOnDutyResponse>, Status> {
+        let reader = Reader::of(&request);
+        let hall = self.hall(&request.get_ref().site_id, "site_id")?;
+        let staff = presence::on_duty(&self.pool, &hall.site_id).await?;
+        let people = staff
+            .iter()
+            .map(|member| access_log::staff_key(&hall.site_id, &member.staff_id))
+            .collect();
+        access_log::record(&self.pool, &reader, &hall.site_id, people)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::ListStaffOnDutyResponse { staff }))
+    }
+
     async fn get_canteen_layout(
         &self,
         request: Request<pb::GetCanteenLayoutRequest>,

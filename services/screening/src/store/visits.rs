@@ -1,9 +1,11 @@
 //! Visits (check-in to check-out) and the zone stays within them.
 
+use hallguard_domain::person::Person;
 use hallguard_platform::error::Result;
 use sqlx::{Any, AnyPool, Transaction};
 
-use crate::model::ClosedVisit;
+use super::corrupt;
+use crate::model::{ClosedVisit, VisitorInside};
 
 #[derive(sqlx::FromRow)]
 struct VisitRow {
@@ -239,4 +241,48 @@ pub async fn people_in_zones(
     .bind(site_id)
     .fetch_all(&mut **transaction)
     .await?)
+}
+
+/// Everyone with an open visit in the hall, longest inside first, each with the zone of
+/// their latest open zone stay.
+pub async fn inside(pool: &AnyPool, site_id: &str) -> Result<Vec<VisitorInside>> {
+    #[derive(sqlx::FromRow)]
+    struct InsideRow {
+        person_kind: String,
+        person_id: String,
+        checked_in_at: i64,
+        entrance_gate_id: String,
+        zone_id: Option<String>,
+        entered_at: Option<i64>,
+    }
+    let rows: Vec<InsideRow> = sqlx::query_as(
+        "SELECT v.person_kind, v.person_id, v.checked_in_at, v.entrance_gate_id, s.zone_id, s.entered_at
+         FROM visits v LEFT JOIN zone_stays s ON s.visit_id = v.visit_id AND s.left_at IS NULL
+         WHERE v.site_id = $1 AND v.checked_out_at IS NULL
+         ORDER BY v.checked_in_at, v.person_id, s.entered_at DESC",
+    )
+    .bind(site_id)
+    .fetch_all(pool)
+    .await?;
+    let mut inside: Vec<VisitorInside> = Vec::new();
+    for row in rows {
+        // Rows of one visit come together, the latest zone stay first.
+        if inside
+            .last()
+            .is_some_and(|last| last.person.person_id == row.person_id)
+        {
+            continue;
+        }
+        inside.push(VisitorInside {
+            person: Person {
+                site_id: site_id.to_string(),
+                kind: row.person_kind.parse().map_err(corrupt)?,
+                person_id: row.person_id,
+            },
+            checked_in_at: row.checked_in_at,
+            entrance_gate_id: row.entrance_gate_id,
+            zone: row.zone_id.zip(row.entered_at),
+        });
+    }
+    Ok(inside)
 }

@@ -108,3 +108,15 @@ pub async fn close(
     .await?;
     Ok(())
 }
+
+/// Everyone clocked in at the hall now: `(staff_id, zone_id, since)`, longest on duty
+/// first.
+pub async fn on_duty(pool: &AnyPool, site_id: &str) -> Result<Vec<(String, String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT staff_id, zone_id, started_at FROM shifts WHERE site_id = $1 AND ended_at IS NULL
+         ORDER BY started_at, staff_id",
+    )
+    .bind(site_id)
+    .fetch_all(pool)
+    .await?)
+}
