@@ -424,6 +424,12 @@ impl Hall {
         Self::from_toml(SAMPLE_HALL_TOML).expect("the built-in sample hall is valid")
     }
 
+    /// When a close contact's quarantine ends: `screening.quarantine_days` after their
+    /// last exposure when it is known, else after `from`.
+    pub fn quarantine_ends(&self, from: i64, last_exposure_at: Option<i64>) -> i64 {
+        last_exposure_at.unwrap_or(from) + i64::from(self.screening.quarantine_days) * crate::time::DAY_MS
+    }
+
     /// Reads and checks a hall file.
     pub fn load(path: &Path) -> Result<Self, HallError> {
         let text = std::fs::read_to_string(path).map_err(|source| HallError::Read {

@@ -88,6 +88,10 @@ pub enum Outbound {
     LiftQuarantineHold(screening::LiftQuarantineHoldRequest),
     /// Sweep every staff member's temperature.
     StartTemperatureSweep(staff_health::StartTemperatureSweepRequest),
+    /// Keep a staff member who is a close contact off duty.
+    PlaceDutyHold(staff_health::PlaceDutyHoldRequest),
+    /// Let them back on duty.
+    LiftDutyHold(staff_health::LiftDutyHoldRequest),
 }
 
 impl Outbound {
@@ -100,6 +104,8 @@ impl Outbound {
             Outbound::PlaceQuarantineHold(Default::default()),
             Outbound::LiftQuarantineHold(Default::default()),
             Outbound::StartTemperatureSweep(Default::default()),
+            Outbound::PlaceDutyHold(Default::default()),
+            Outbound::LiftDutyHold(Default::default()),
         ]
     }
 
@@ -111,6 +117,8 @@ impl Outbound {
             Outbound::PlaceQuarantineHold(_) => route::<screening::PlaceQuarantineHoldRequest>(),
             Outbound::LiftQuarantineHold(_) => route::<screening::LiftQuarantineHoldRequest>(),
             Outbound::StartTemperatureSweep(_) => route::<staff_health::StartTemperatureSweepRequest>(),
+            Outbound::PlaceDutyHold(_) => route::<staff_health::PlaceDutyHoldRequest>(),
+            Outbound::LiftDutyHold(_) => route::<staff_health::LiftDutyHoldRequest>(),
         }
     }
 
@@ -121,6 +129,8 @@ impl Outbound {
             Outbound::PlaceQuarantineHold(request) => request.encode_to_vec(),
             Outbound::LiftQuarantineHold(request) => request.encode_to_vec(),
             Outbound::StartTemperatureSweep(request) => request.encode_to_vec(),
+            Outbound::PlaceDutyHold(request) => request.encode_to_vec(),
+            Outbound::LiftDutyHold(request) => request.encode_to_vec(),
         }
     }
 }

@@ -52,6 +52,7 @@ struct Seeded {
     report: String,
     check: String,
     sweep: String,
+    duty_hold: String,
 }
 
 fn at(minutes_ago: i64) -> String {
@@ -204,6 +205,15 @@ async fn seed(hall: &TestHall, pool: &DescriptorPool, site: &str) -> Seeded {
         .as_str()
         .unwrap()
         .to_string();
+    let duty_hold = format!("{site}/seed-duty-hold");
+    ask(
+        admin(staff).await,
+        pool,
+        "hallguard.staff_health.v1.StaffHealth/PlaceDutyHold",
+        json!({ "site_id": site, "staff_id": "s-001", "incident_id": incident, "reason": "close contact",
+            "idempotency_key": duty_hold }),
+    )
+    .await;
     // Two people together in the tax area: a cluster, contacts, a trajectory.
     let stay = |who: &str, key: &str| {
         json!({ "person": person(site, who), "place": { "kind": "PLACE_KIND_ZONE", "place_id": "tax-area" },
@@ -226,6 +236,7 @@ async fn seed(hall: &TestHall, pool: &DescriptorPool, site: &str) -> Seeded {
         report: registered["community_report_id"].as_str().unwrap().to_string(),
         check,
         sweep,
+        duty_hold,
     }
 }
 
@@ -295,6 +306,11 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
             json!({ "site_id": site, "incident_id": s.incident, "idempotency_key": key })
         }
         "StaffHealth/GetTemperatureSweep" => json!({ "sweep_id": s.sweep }),
+        "StaffHealth/PlaceDutyHold" => {
+            json!({ "site_id": site, "staff_id": "s-001", "incident_id": s.incident,
+            "reason": "close contact", "idempotency_key": key })
+        }
+        "StaffHealth/LiftDutyHold" => json!({ "idempotency_key": s.duty_hold, "reason": "released" }),
         "StaffHealth/ClockIn" => {
             json!({ "site_id": site, "staff_id": "s-001", "zone_id": "tax-area", "idempotency_key": key })
         }

@@ -4,7 +4,7 @@
 //! released lifts the hold, and a positive contact opens a linked incident, so that
 //! transmission chains can be followed from incident to incident.
 
-use hallguard_domain::person::Person;
+use hallguard_domain::person::{Person, PersonKind};
 use hallguard_domain::time::now_millis;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
@@ -12,6 +12,7 @@ use hallguard_platform::outbound::{self, Outbound};
 use hallguard_platform::sealing::Sealer;
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::screening::v1 as screening;
+use hallguard_proto::staff_health::v1 as staff_health;
 use sqlx::{Any, AnyPool, Transaction};
 
 use crate::convert;
@@ -56,13 +57,32 @@ pub async fn add(
             last_exposure_at: last_exposure(contact).map(millis_to_timestamp),
         };
         let key = request.idempotency_key.clone();
+        let last_exposure_at = request.last_exposure_at;
         outbound::queue(
             transaction,
             incident.site_id(),
-            key,
+            key.clone(),
             &Outbound::PlaceQuarantineHold(request),
         )
         .await?;
+        // Staff are also kept off duty: the morning check and clock-in refuse them.
+        if person.kind == PersonKind::Staff {
+            let request = staff_health::PlaceDutyHoldRequest {
+                site_id: person.site_id.clone(),
+                staff_id: person.person_id.clone(),
+                incident_id: incident.incident_id.clone(),
+                reason: format!("close contact (ring {}) under follow-up", contact.ring),
+                idempotency_key: key.clone(),
+                last_exposure_at,
+            };
+            outbound::queue(
+                transaction,
+                incident.site_id(),
+                format!("{key}/duty"),
+                &Outbound::PlaceDutyHold(request),
+            )
+            .await?;
+        }
     }
     Ok(contact_id)
 }
@@ -115,13 +135,28 @@ pub async fn update(
             reason: format!("released from follow-up: {note}"),
         };
         let key = format!("{}/lift", request.hold_id);
+        let hold_id = request.hold_id.clone();
+        let reason = request.reason.clone();
         outbound::queue(
             &mut transaction,
             incident.site_id(),
-            key,
+            key.clone(),
             &Outbound::LiftQuarantineHold(request),
         )
         .await?;
+        if person.kind == PersonKind::Staff {
+            let request = staff_health::LiftDutyHoldRequest {
+                idempotency_key: hold_id,
+                reason,
+            };
+            outbound::queue(
+                &mut transaction,
+                incident.site_id(),
+                format!("{key}/duty"),
+                &Outbound::LiftDutyHold(request),
+            )
+            .await?;
+        }
     }
     audit::append(
         &mut transaction,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use hallguard_domain::hall::Hall;
-use hallguard_domain::time::{DAY_MS, now_millis};
+use hallguard_domain::time::now_millis;
 use hallguard_platform::feed::Feed;
 use hallguard_platform::tasks::Task;
 use hallguard_platform::timestamps::millis_to_timestamp;
@@ -16,7 +16,7 @@ use crate::{convert, store};
 /// When a hold placed at `placed_at` ends: `quarantine_days` after the last exposure
 /// when it is known, else after the hold.
 pub fn ends_at(hall: &Hall, placed_at: i64, last_exposure_at: Option<i64>) -> i64 {
-    last_exposure_at.unwrap_or(placed_at) + i64::from(hall.screening.quarantine_days) * DAY_MS
+    hall.quarantine_ends(placed_at, last_exposure_at)
 }
 
 /// The task that lifts holds whose period ended, every `every`, and tells each hall's
@@ -53,6 +53,7 @@ pub fn expiry_task(pool: AnyPool, feed: Feed<pb::DutyDeskEvent>, every: Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hallguard_domain::time::DAY_MS;
 
     #[test]
     fn a_hold_ends_its_period_after_the_last_exposure_or_after_itself() {

@@ -19,12 +19,12 @@ use hallguard_proto::incident::v1 as incident;
 use hallguard_proto::staff_health::v1 as pb;
 use sqlx::{Any, AnyPool, Transaction};
 
-use crate::convert;
 use crate::health::{self, Assessment, Reading};
 pub use crate::model::Readings;
 use crate::model::{CheckOutcome, ReportOutcome, RosterEntry, Sweep};
 use crate::store;
 use crate::store::checks::NewReport;
+use crate::{convert, duty_holds};
 
 fn assess(readings: &Readings, hall: &Hall) -> Assessment {
     health::assess(
@@ -113,7 +113,13 @@ pub async fn record_morning_check(
         )));
     }
     let check_id = new_id("chk");
-    let assessment = assess(readings, hall);
+    let mut assessment = assess(readings, hall);
+    if let Some(reason) =
+        duty_holds::unfit_reason(&mut *transaction, &hall.site_id, staff_id, readings.at).await?
+    {
+        assessment.fit_for_duty = false;
+        assessment.reasons.push(reason);
+    }
     let location = staff.work_zone_ids.first().cloned().unwrap_or_default();
     let incident = apply(
         &mut transaction,

@@ -5,7 +5,8 @@
 //! - [`health`]: assessing a check or report (pure).
 //! - [`canteen`]: the layout and its spacing rules; [`schedule`]: staggered meal slots (pure).
 //! - [`roster`]: staff and CSV import; [`checks`]: morning checks, reports, focus
-//!   management, sweeps; [`presence`]: shifts and seat stays; [`meals`]: slots and seats.
+//!   management, sweeps; [`presence`]: shifts and seat stays; [`meals`]: slots and seats;
+//!   [`duty_holds`]: close contacts kept off duty.
 //! - [`model`]: staff, readings, outcomes, focus entries, sweeps, meal slots (domain
 //!   types); [`store`]: their tables, without protobuf; [`convert`]: protobuf to and
 //!   from them.
@@ -14,6 +15,7 @@
 pub mod canteen;
 pub mod checks;
 pub mod convert;
+pub mod duty_holds;
 pub mod health;
 pub mod meals;
 pub mod model;

@@ -146,3 +146,22 @@ pub struct MealSlot {
     /// Usable seats.
     pub seats: u32,
 }
+
+/// A staff member kept off duty as a close contact under follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyHold {
+    /// The hall.
+    pub site_id: String,
+    /// Who.
+    pub staff_id: String,
+    /// The incident that placed it.
+    pub incident_id: String,
+    /// Why.
+    pub reason: String,
+    /// When placed, epoch ms.
+    pub placed_at: i64,
+    /// When the quarantine period ends, epoch ms.
+    pub ends_at: i64,
+    /// When lifted, if it was.
+    pub lifted_at: Option<i64>,
+}

@@ -53,6 +53,9 @@ pub async fn open(
     }
     let mut transaction = begin_write(pool).await?;
     store::staff::get(&mut *transaction, site_id, staff_id, "staff_id").await?;
+    if kind == Kind::Shift {
+        crate::duty_holds::refuse_if_held(&mut *transaction, site_id, staff_id, at).await?;
+    }
     close_open(&mut transaction, kind, site_id, staff_id, at).await?;
     let presence = Presence {
         id: new_id(match kind {

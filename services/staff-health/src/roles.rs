@@ -33,6 +33,8 @@ pub fn rpc_roles() -> RpcRoles {
             ("SitDown", KIOSK),
             ("LeaveSeat", KIOSK),
             ("ListStaffOnDuty", DESK),
+            ("PlaceDutyHold", DESK_AND_SERVICE),
+            ("LiftDutyHold", DESK_AND_SERVICE),
         ],
     )
 }

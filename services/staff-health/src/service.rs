@@ -23,7 +23,7 @@ use crate::canteen::Layout;
 use crate::checks::{self, Readings};
 use crate::health::Symptom;
 use crate::presence::{self, Kind};
-use crate::{convert, meals, roster};
+use crate::{convert, duty_holds, meals, roster};
 
 /// The roles shown staff phones by ListStaff.
 const PHONE_ROLES: [Role; 2] = [Role::DutyOfficer, Role::Admin];
@@ -436,6 +436,51 @@ impl StaffHealth for StaffHealthService {
         Ok(Response::new(pb::ClockOutResponse {
             shift_id: closed.id,
             zone_id: closed.place_id,
+        }))
+    }
+
+    async fn place_duty_hold(
+        &self,
+        request: Request<pb::PlaceDutyHoldRequest>,
+    ) -> std::result::Result<Response<pb::PlaceDutyHoldResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        let incident_id = validate::required(&request.incident_id, "incident_id")?;
+        let reason = validate::required(&request.reason, "reason")?;
+        let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
+        let now = now_millis();
+        let last_exposure_at =
+            validate::optional_instant(request.last_exposure_at.as_ref(), "last_exposure_at")?;
+        if last_exposure_at.is_some_and(|at| at > now + validate::CLOCK_SKEW_MS) {
+            return Err(ServiceError::invalid("last_exposure_at", "is in the future").into());
+        }
+        let hold = duty_holds::place(
+            &self.pool,
+            hall,
+            staff_id,
+            incident_id,
+            reason,
+            key,
+            now,
+            last_exposure_at,
+        )
+        .await?;
+        Ok(Response::new(pb::PlaceDutyHoldResponse {
+            hold: Some(duty_holds::message(hold)),
+        }))
+    }
+
+    async fn lift_duty_hold(
+        &self,
+        request: Request<pb::LiftDutyHoldRequest>,
+    ) -> std::result::Result<Response<pb::LiftDutyHoldResponse>, Status> {
+        let request = request.into_inner();
+        let key = validate::required(&request.idempotency_key, "idempotency_key")?;
+        let reason = validate::required(&request.reason, "reason")?;
+        let hold = duty_holds::lift(&self.pool, key, reason, now_millis()).await?;
+        Ok(Response::new(pb::LiftDutyHoldResponse {
+            hold: Some(duty_holds::message(hold)),
         }))
     }
 

@@ -455,3 +455,118 @@ async fn a_cough_at_the_gate_reaches_the_incident_when_the_hall_makes_it_a_suspe
     assert!(symptoms.contains(&"cough"), "{incident:?}");
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn a_staff_member_under_follow_up_is_kept_off_duty_until_released() {
+    use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
+    use hallguard_proto::staff_health::v1::{
+        ClockInRequest, ImportRosterRequest, MorningCheck, RecordMorningCheckRequest,
+    };
+    let hall = TestHall::start().await;
+    let mut staff_desk =
+        StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
+    staff_desk
+        .import_roster(ImportRosterRequest {
+            site_id: SITE.into(),
+            csv: "staff_id,name,department,job_role,work_zones,phone\n\
+                  s-201,Wang Fang,tax bureau,window clerk,tax-area,13800000001\n"
+                .into(),
+        })
+        .await
+        .unwrap();
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let id = desk
+        .open_incident(opened_by_hand())
+        .await
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap()
+        .incident_id;
+    let colleague = PersonRef {
+        site_id: SITE.into(),
+        kind: PersonKind::Staff as i32,
+        person_id: "s-201".into(),
+    };
+    let contact = desk
+        .add_contact(AddContactRequest {
+            incident_id: id.clone(),
+            contact: Some(ManualContact {
+                person: Some(colleague),
+                note: "shared the window".into(),
+                ..Default::default()
+            }),
+            recorded_by: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .contact
+        .unwrap();
+    let mut kiosk = StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::StaffKiosk).await);
+    let attempts = std::sync::atomic::AtomicUsize::new(0);
+    let clock_in = |minutes_ago: i64| ClockInRequest {
+        site_id: SITE.into(),
+        staff_id: "s-201".into(),
+        zone_id: "tax-area".into(),
+        at: ago(minutes_ago),
+        // A new key per attempt: each is a new clock-in, not a retry.
+        idempotency_key: format!(
+            "clock-{}",
+            attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
+    };
+    // The hold reaches staff health through the incident's outbox.
+    let refused = eventually(
+        100,
+        || {
+            let mut kiosk = kiosk.clone();
+            let request = clock_in(2);
+            async move { kiosk.clock_in(request).await.err().map(|status| status.code()) }
+        },
+        |code| *code == Some(Code::FailedPrecondition),
+    )
+    .await;
+    assert_eq!(
+        refused,
+        Some(Code::FailedPrecondition),
+        "clock-in refused while held"
+    );
+    let check = kiosk
+        .record_morning_check(RecordMorningCheckRequest {
+            check: Some(MorningCheck {
+                site_id: SITE.into(),
+                staff_id: "s-201".into(),
+                temperature_celsius: 36.5,
+                health_code_colour: HealthCodeColour::Green as i32,
+                checked_at: ago(1),
+                ..Default::default()
+            }),
+            idempotency_key: "mc-held".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!check.fit_for_duty);
+    assert!(
+        check.reasons.iter().any(|r| r.contains("close contact")),
+        "{check:?}"
+    );
+
+    // Released: back on duty.
+    desk.update_contact_status(move_to(ContactStatus::Released, &contact))
+        .await
+        .unwrap();
+    let admitted = eventually(
+        100,
+        || {
+            let mut kiosk = kiosk.clone();
+            let request = clock_in(0);
+            async move { kiosk.clock_in(request).await.is_ok() }
+        },
+        |ok| *ok,
+    )
+    .await;
+    assert!(admitted, "clock-in works again after release");
+    hall.stop().await;
+}

@@ -7,9 +7,11 @@
 //! - [`focus`]: focus management.
 //! - [`sweeps`]: temperature sweeps.
 //! - [`presence`]: shifts and seat stays.
+//! - [`duty_holds`]: close contacts kept off duty.
 //! - [`meals`]: meal slots and seat assignments.
 
 pub mod checks;
+pub mod duty_holds;
 pub mod focus;
 pub mod meals;
 pub mod presence;
@@ -54,6 +56,10 @@ pub const RETENTION: &[Purge] = &[
         "DELETE FROM temperature_sweeps WHERE site_id = $1 AND started_at < $2",
     ),
     staff_health(
+        "duty_holds",
+        "DELETE FROM duty_holds WHERE site_id = $1 AND COALESCE(lifted_at, ends_at) < $2",
+    ),
+    staff_health(
         "shifts",
         "DELETE FROM shifts WHERE site_id = $1 AND ended_at IS NOT NULL AND ended_at < $2",
     ),
@@ -83,6 +89,7 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
     ("health_reports", Coverage::Deleted(DataKind::StaffHealth)),
     ("focus_entries", Coverage::Deleted(DataKind::StaffHealth)),
     ("temperature_sweeps", Coverage::Deleted(DataKind::StaffHealth)),
+    ("duty_holds", Coverage::Deleted(DataKind::StaffHealth)),
     ("shifts", Coverage::Deleted(DataKind::StaffHealth)),
     ("seat_stays", Coverage::Deleted(DataKind::StaffHealth)),
     ("seat_assignments", Coverage::Deleted(DataKind::StaffHealth)),
