@@ -88,6 +88,8 @@ pub enum Outbound {
     LiftQuarantineHold(screening::LiftQuarantineHoldRequest),
     /// Sweep every staff member's temperature.
     StartTemperatureSweep(staff_health::StartTemperatureSweepRequest),
+    /// Withdraw an incident opened in error (a corrected morning check).
+    WithdrawIncident(incident::WithdrawIncidentRequest),
     /// Keep a staff member who is a close contact off duty.
     PlaceDutyHold(staff_health::PlaceDutyHoldRequest),
     /// Let them back on duty.
@@ -106,6 +108,7 @@ impl Outbound {
             Outbound::StartTemperatureSweep(Default::default()),
             Outbound::PlaceDutyHold(Default::default()),
             Outbound::LiftDutyHold(Default::default()),
+            Outbound::WithdrawIncident(Default::default()),
         ]
     }
 
@@ -119,6 +122,7 @@ impl Outbound {
             Outbound::StartTemperatureSweep(_) => route::<staff_health::StartTemperatureSweepRequest>(),
             Outbound::PlaceDutyHold(_) => route::<staff_health::PlaceDutyHoldRequest>(),
             Outbound::LiftDutyHold(_) => route::<staff_health::LiftDutyHoldRequest>(),
+            Outbound::WithdrawIncident(_) => route::<incident::WithdrawIncidentRequest>(),
         }
     }
 
@@ -131,6 +135,7 @@ impl Outbound {
             Outbound::StartTemperatureSweep(request) => request.encode_to_vec(),
             Outbound::PlaceDutyHold(request) => request.encode_to_vec(),
             Outbound::LiftDutyHold(request) => request.encode_to_vec(),
+            Outbound::WithdrawIncident(request) => request.encode_to_vec(),
         }
     }
 }

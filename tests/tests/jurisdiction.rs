@@ -359,6 +359,7 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
         "Incidents/PlaceLegalHold" | "Incidents/ReleaseLegalHold" => json!({ "incident_id": s.incident,
             "reason": "court order 7" }),
         "Incidents/CompleteTask" => json!({ "task_id": s.task }),
+        "Incidents/WithdrawIncident" => json!({ "incident_id": s.incident, "reason": "opened in error" }),
         "Incidents/AddContact" => {
             json!({ "incident_id": s.incident, "contact": { "name": "Li Lei", "phone": "13800138004" } })
         }

@@ -87,6 +87,42 @@ pub async fn add(
     Ok(contact_id)
 }
 
+/// Queues the lifting of a contact's holds: at the gates, and off duty for staff.
+pub async fn lift_holds(
+    transaction: &mut Transaction<'_, Any>,
+    incident: &Incident,
+    person: &Person,
+    reason: &str,
+) -> Result<()> {
+    let hold_id = hold_key(&incident.incident_id, person);
+    let key = format!("{hold_id}/lift");
+    let request = screening::LiftQuarantineHoldRequest {
+        hold_id: hold_id.clone(),
+        reason: reason.to_string(),
+    };
+    outbound::queue(
+        transaction,
+        incident.site_id(),
+        key.clone(),
+        &Outbound::LiftQuarantineHold(request),
+    )
+    .await?;
+    if person.kind == PersonKind::Staff {
+        let request = staff_health::LiftDutyHoldRequest {
+            idempotency_key: hold_id,
+            reason: reason.to_string(),
+        };
+        outbound::queue(
+            transaction,
+            incident.site_id(),
+            format!("{key}/duty"),
+            &Outbound::LiftDutyHold(request),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Moves a contact on; a positive contact opens a linked incident, a released one has
 /// their hold lifted.
 pub async fn update(
@@ -130,33 +166,13 @@ pub async fn update(
     let mut transaction = begin_write(pool).await?;
     store::contacts::set_status(&mut transaction, contact_id, status, note, linked.as_deref()).await?;
     if let (Some(person), ContactStatus::Released) = (known, status) {
-        let request = screening::LiftQuarantineHoldRequest {
-            hold_id: hold_key(&incident_id, person),
-            reason: format!("released from follow-up: {note}"),
-        };
-        let key = format!("{}/lift", request.hold_id);
-        let hold_id = request.hold_id.clone();
-        let reason = request.reason.clone();
-        outbound::queue(
+        lift_holds(
             &mut transaction,
-            incident.site_id(),
-            key.clone(),
-            &Outbound::LiftQuarantineHold(request),
+            &incident,
+            person,
+            &format!("released from follow-up: {note}"),
         )
         .await?;
-        if person.kind == PersonKind::Staff {
-            let request = staff_health::LiftDutyHoldRequest {
-                idempotency_key: hold_id,
-                reason,
-            };
-            outbound::queue(
-                &mut transaction,
-                incident.site_id(),
-                format!("{key}/duty"),
-                &Outbound::LiftDutyHold(request),
-            )
-            .await?;
-        }
     }
     audit::append(
         &mut transaction,

@@ -114,6 +114,15 @@ pub fn incident_message(incident: &Incident, steps: &[StepRecord]) -> pb::Incide
         }),
         contacts_removed_at: incident.keeping.contacts_removed_at.map(millis_to_timestamp),
         report_removed_at: incident.keeping.report_removed_at.map(millis_to_timestamp),
+        withdrawn_at: incident
+            .withdrawn
+            .as_ref()
+            .map(|(at, _)| millis_to_timestamp(*at)),
+        withdrawn_reason: incident
+            .withdrawn
+            .as_ref()
+            .map(|(_, reason)| reason.clone())
+            .unwrap_or_default(),
     }
 }
 

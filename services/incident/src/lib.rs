@@ -34,6 +34,7 @@ pub mod steps;
 pub mod store;
 pub mod upgrade;
 pub mod upward;
+pub mod withdrawal;
 pub mod workflow;
 
 use hallguard_platform::assembly::Assembly;

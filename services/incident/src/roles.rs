@@ -31,6 +31,7 @@ pub fn rpc_roles() -> RpcRoles {
                 ("RecordAftermath", DESK),
                 ("ApproveStatement", DESK),
                 ("CloseIncident", DESK),
+                ("WithdrawIncident", &[Role::DutyOfficer, Role::Service]),
                 ("PlaceLegalHold", ADMIN),
                 ("ReleaseLegalHold", ADMIN),
                 ("ListTasks", READ),

@@ -156,11 +156,31 @@ pub async fn correct_morning_check(
     reason: &str,
     by: &str,
 ) -> Result<(pb::RecordMorningCheckResponse, Vec<pb::MorningCheck>)> {
+    let opened_before = store::checks::current(pool, check_id)
+        .await
+        .ok()
+        .and_then(|current| current.incident_source_event_id);
     let mut transaction = begin_write(pool).await?;
     let (staff_id, work_date, version) =
         store::checks::check_to_correct(&mut transaction, &hall.site_id, check_id).await?;
     let staff = store::staff::get(&mut *transaction, &hall.site_id, &staff_id, "check.staff_id").await?;
     let assessment = assess(readings, hall);
+    // The reading that opened an incident was wrong: the incident is withdrawn.
+    if let (Some(source_event_id), false) = (&opened_before, assessment.suspected) {
+        let request = incident::WithdrawIncidentRequest {
+            incident_id: String::new(),
+            source_event_id: source_event_id.clone(),
+            reason: format!("morning check {check_id} corrected by {by}: {reason}"),
+            withdrawn_by: String::new(),
+        };
+        outbound::queue(
+            &mut transaction,
+            &hall.site_id,
+            format!("{source_event_id}/withdraw"),
+            &outbound::Outbound::WithdrawIncident(request),
+        )
+        .await?;
+    }
     let location = staff.work_zone_ids.first().cloned().unwrap_or_default();
     let incident = apply(
         &mut transaction,

@@ -223,3 +223,4 @@ mod contacts;
 mod desk;
 mod scenario_one;
 mod scenario_two;
+mod withdrawal;

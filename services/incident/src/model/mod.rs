@@ -111,6 +111,8 @@ pub struct Incident {
     pub progress: Progress,
     /// What retention did and may do with its personal data.
     pub keeping: Keeping,
+    /// When and why it was withdrawn (opened in error), if it was.
+    pub withdrawn: Option<(i64, String)>,
 }
 
 /// An admin's legal hold: the incident keeps all its data until released.

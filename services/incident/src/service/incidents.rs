@@ -26,7 +26,7 @@ use crate::peers::Tracing;
 use crate::store::audit::Subject;
 use crate::store::incidents::Opened;
 use crate::store::{self, audit, incidents, tasks};
-use crate::{contacts, convert, legal_hold, organisation, steps};
+use crate::{contacts, convert, legal_hold, organisation, steps, withdrawal};
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -508,6 +508,34 @@ impl Incidents for IncidentService {
         let incident = self.incident(&id).await?;
         self.on_behalf(incident.site_id(), &by, "closed_by").await?;
         let incident = steps::close(&self.pool, &id, &by).await?;
+        self.answer(&incident).await
+    }
+
+    async fn withdraw_incident(
+        &self,
+        request: Request<pb::WithdrawIncidentRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = validate::actor(&request, &request.get_ref().withdrawn_by, "withdrawn_by")?;
+        let request = request.into_inner();
+        let reason = validate::required(&request.reason, "reason")?;
+        let id = match (request.incident_id.trim(), request.source_event_id.trim()) {
+            ("", "") => {
+                return Err(
+                    ServiceError::invalid("incident_id", "give incident_id or source_event_id").into(),
+                );
+            }
+            ("", source_event_id) => incidents::of_source_event(&self.pool, source_event_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("source_event_id", "opened no incident"))?,
+            (incident_id, _) => incident_id.to_string(),
+        };
+        let incident = self.incident(&id).await?;
+        self.on_behalf(incident.site_id(), &by, "withdrawn_by").await?;
+        let incident = withdrawal::withdraw(&self.pool, &id, reason, &by).await?;
+        self.feed.publish(
+            incident.site_id(),
+            event("incident_withdrawn", &id, format!("incident withdrawn: {reason}")),
+        );
         self.answer(&incident).await
     }
 

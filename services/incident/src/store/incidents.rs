@@ -36,11 +36,14 @@ struct IncidentRow {
     legal_hold_at: Option<i64>,
     contacts_removed_at: Option<i64>,
     report_removed_at: Option<i64>,
+    withdrawn_at: Option<i64>,
+    withdrawn_reason: Option<String>,
 }
 
 const COLUMNS: &str = "incident_id, site_id, person_kind, person_id, source, readings_json, location_id,
      occurred_at, parent_incident_id, summary, isolation_room_id, steps_done_json, closed,
-     legal_hold_reason, legal_hold_by, legal_hold_at, contacts_removed_at, report_removed_at";
+     legal_hold_reason, legal_hold_by, legal_hold_at, contacts_removed_at, report_removed_at,
+     withdrawn_at, withdrawn_reason";
 
 /// A column the upgrade fills for old rows and every new row is written with: NULL is a
 /// row the upgrade has not reached.
@@ -92,6 +95,7 @@ impl TryFrom<IncidentRow> for Incident {
                 contacts_removed_at: row.contacts_removed_at,
                 report_removed_at: row.report_removed_at,
             },
+            withdrawn: row.withdrawn_at.zip(row.withdrawn_reason),
         })
     }
 }
@@ -402,6 +406,29 @@ pub async fn save(transaction: &mut Transaction<'_, Any>, incident: &Incident) -
     .execute(&mut **transaction)
     .await?;
     Ok(())
+}
+
+/// Marks an incident withdrawn (it is closed with it).
+pub async fn mark_withdrawn(
+    transaction: &mut Transaction<'_, Any>,
+    incident_id: &str,
+    reason: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE incidents SET withdrawn_at = $1, withdrawn_reason = $2, closed = 1 WHERE incident_id = $3",
+    )
+    .bind(at)
+    .bind(reason)
+    .bind(incident_id)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// The incident a source event opened, or was attached to.
+pub async fn of_source_event(pool: &AnyPool, source_event_id: &str) -> Result<Option<String>> {
+    by_source_event(pool, source_event_id).await
 }
 
 /// Rows whose readings and summary were not carried over from `opened_request` yet:

@@ -214,6 +214,24 @@ pub async fn complete(pool: &AnyPool, task_id: &str, by: &str) -> Result<Task> {
     Ok(task)
 }
 
+/// Marks an incident's open tasks done (it was withdrawn); returns how many.
+pub async fn close_open(
+    transaction: &mut Transaction<'_, Any>,
+    incident_id: &str,
+    by: &str,
+    at: i64,
+) -> Result<u64> {
+    Ok(
+        sqlx::query("UPDATE tasks SET done_at = $1, done_by = $2 WHERE incident_id = $3 AND done_at IS NULL")
+            .bind(at)
+            .bind(by)
+            .bind(incident_id)
+            .execute(&mut **transaction)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Overdue tasks not announced yet, each with its incident's hall.
 pub async fn overdue_unannounced(pool: &AnyPool, now: i64) -> Result<Vec<(Task, String)>> {
     let rows: Vec<TaskOfHall> = sqlx::query_as(&format!(

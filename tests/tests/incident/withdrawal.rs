@@ -1,0 +1,155 @@
+//! Incidents opened in error: withdrawn by the desk with a reason, or by staff health
+//! when the morning check that opened one is corrected; holds and tasks follow.
+
+use super::*;
+
+#[tokio::test]
+async fn a_withdrawn_incident_is_closed_with_its_reason_its_tasks_done_and_its_holds_lifted() {
+    let hall = TestHall::start().await;
+    let (mut desk, id, _) = incident_with_two_contacts(&hall).await;
+    let screening = ScreeningClient::new(hall.authed(ServiceRole::Screening, Role::DutyOfficer).await);
+    let held = eventually(100, || active_holds(&screening), |holds| *holds == 2).await;
+    assert_eq!(held, 2, "both contacts are held at the gates");
+    let no_reason = desk
+        .withdraw_incident(WithdrawIncidentRequest {
+            incident_id: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(no_reason.code(), Code::InvalidArgument);
+    assert!(
+        no_reason.message().starts_with("reason"),
+        "{}",
+        no_reason.message()
+    );
+    let withdrawn = desk
+        .withdraw_incident(WithdrawIncidentRequest {
+            incident_id: id.clone(),
+            reason: "the thermometer read 38.5 for 36.5".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap();
+    assert_eq!(withdrawn.state(), IncidentState::Closed);
+    assert_eq!(withdrawn.withdrawn_reason, "the thermometer read 38.5 for 36.5");
+    assert!(withdrawn.withdrawn_at.is_some());
+    let released = eventually(100, || active_holds(&screening), |holds| *holds == 0).await;
+    assert_eq!(released, 0, "the contacts' holds are lifted");
+    let open_tasks = desk
+        .list_tasks(ListTasksRequest {
+            incident_id: id.clone(),
+            open_only: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    assert!(open_tasks.is_empty(), "{open_tasks:?}");
+    let log = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id.clone(),
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    assert!(log.iter().any(|entry| entry.action == "withdrawn"), "{log:?}");
+    // A closed incident stays closed: steps after it are refused.
+    let late = desk
+        .record_aftermath(RecordAftermathRequest {
+            incident_id: id,
+            notes: "x".into(),
+            recorded_by: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
+    use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
+    use hallguard_proto::staff_health::v1::{
+        CorrectMorningCheckRequest, ImportRosterRequest, MorningCheck, RecordMorningCheckRequest,
+    };
+    let hall = TestHall::start().await;
+    let mut staff_desk =
+        StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
+    staff_desk
+        .import_roster(ImportRosterRequest {
+            site_id: SITE.into(),
+            csv: "staff_id,name,department,job_role,work_zones,phone\n\
+                  s-301,Wang Fang,tax bureau,window clerk,tax-area,13800000001\n"
+                .into(),
+        })
+        .await
+        .unwrap();
+    let check = |temperature: f64| MorningCheck {
+        site_id: SITE.into(),
+        staff_id: "s-301".into(),
+        temperature_celsius: temperature,
+        health_code_colour: HealthCodeColour::Green as i32,
+        checked_at: ago(5),
+        ..Default::default()
+    };
+    let mut kiosk = StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::StaffKiosk).await);
+    let mistyped = kiosk
+        .record_morning_check(RecordMorningCheckRequest {
+            check: Some(check(38.5)),
+            idempotency_key: "mc-mistyped".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !mistyped.incident_source_event_id.is_empty(),
+        "38.5 °C opens an incident"
+    );
+    let incident = first_incident(&hall).await;
+    staff_desk
+        .correct_morning_check(CorrectMorningCheckRequest {
+            check_id: mistyped.check_id.clone(),
+            check: Some(check(36.5)),
+            reason: "typed 38.5 for 36.5".into(),
+            corrected_by: String::new(),
+        })
+        .await
+        .unwrap();
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let probe = || {
+        let mut desk = desk.clone();
+        let id = incident.incident_id.clone();
+        async move {
+            desk.get_incident(GetIncidentRequest { incident_id: id })
+                .await
+                .unwrap()
+                .into_inner()
+                .incident
+                .unwrap()
+        }
+    };
+    let withdrawn = eventually(100, probe, |incident| incident.withdrawn_at.is_some()).await;
+    assert!(withdrawn.withdrawn_at.is_some(), "{withdrawn:?}");
+    assert!(
+        withdrawn.withdrawn_reason.contains("typed 38.5 for 36.5"),
+        "{withdrawn:?}"
+    );
+    let open = desk
+        .list_incidents(ListIncidentsRequest {
+            site_id: SITE.into(),
+            open_only: true,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .incidents;
+    assert!(open.is_empty(), "{open:?}");
+    hall.stop().await;
+}
