@@ -401,7 +401,8 @@ async fn a_temperature_sweep_tracks_who_on_duty_has_been_measured() {
         .unwrap();
     let state = incident_caller
         .get_temperature_sweep(GetTemperatureSweepRequest {
-            sweep_id: sweep.sweep_id,
+            sweep_id: sweep.sweep_id.clone(),
+            incident_id: String::new(),
         })
         .await
         .unwrap()
@@ -409,6 +410,25 @@ async fn a_temperature_sweep_tracks_who_on_duty_has_been_measured() {
     assert_eq!(state.checked_staff_ids, vec!["s-001", "s-002"]);
     assert_eq!(state.unchecked_staff_ids, vec!["s-003"]);
     assert_eq!(state.fever_staff_ids, vec!["s-002"]);
+    // The incident's own view: its latest sweep, by the incident's id.
+    let of_incident = incident_caller
+        .get_temperature_sweep(GetTemperatureSweepRequest {
+            sweep_id: String::new(),
+            incident_id: "inc-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(of_incident.sweep_id, sweep.sweep_id);
+    assert_eq!(of_incident.fever_staff_ids, vec!["s-002"]);
+    let none = incident_caller
+        .get_temperature_sweep(GetTemperatureSweepRequest {
+            sweep_id: String::new(),
+            incident_id: "inc-without-sweep".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(none.code(), Code::NotFound);
     hall.stop().await;
 }
 

@@ -1,6 +1,9 @@
 //! `hallguard incidents`: list incidents, show one with its contacts, or its upward
 //! report.
 
+use hallguard_proto::staff_health::v1::GetTemperatureSweepRequest;
+use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
+
 use super::*;
 use hallguard_platform::structured;
 
@@ -125,6 +128,32 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                     ]
                 }),
             ));
+            // Step 4's temperature sweep of the staff on duty, from staff health.
+            let sweep = StaffHealthClient::new(connection.channel(Service::StaffHealth).await?)
+                .get_temperature_sweep(GetTemperatureSweepRequest {
+                    sweep_id: String::new(),
+                    incident_id: incident.incident_id.clone(),
+                })
+                .await;
+            match sweep {
+                Ok(sweep) => {
+                    let sweep = sweep.into_inner();
+                    out.push_str(&format!(
+                        "\nstaff temperature sweep {}: measured {} ({}), not yet {} ({}), fever {} ({})\n",
+                        sweep.sweep_id,
+                        sweep.checked_staff_ids.len(),
+                        sweep.checked_staff_ids.join(" "),
+                        sweep.unchecked_staff_ids.len(),
+                        sweep.unchecked_staff_ids.join(" "),
+                        sweep.fever_staff_ids.len(),
+                        sweep.fever_staff_ids.join(" "),
+                    ));
+                }
+                Err(status) if status.code() == tonic::Code::NotFound => {
+                    out.push_str("\nno staff temperature sweep yet\n");
+                }
+                Err(status) => return Err(connection.explain(Service::StaffHealth, status)),
+            }
             Ok(out)
         }
         IncidentsCommand::Report {

@@ -344,7 +344,12 @@ pub async fn start_sweep(
     ))
 }
 
-/// Who of a sweep's staff has been measured since it started, who not, and who had a fever.
+/// The id of the latest sweep an incident started.
+pub async fn sweep_of_incident(pool: &AnyPool, incident_id: &str) -> Result<String> {
+    store::sweeps::latest_of_incident(pool, incident_id).await
+}
+
+/// A sweep's result: who on duty was measured since it started, who not, who had a fever.
 pub async fn sweep(pool: &AnyPool, halls: &Halls, sweep_id: &str) -> Result<pb::GetTemperatureSweepResponse> {
     let sweep = store::sweeps::get(pool, sweep_id).await?;
     let hall = halls

@@ -381,9 +381,14 @@ impl StaffHealth for StaffHealthService {
         &self,
         request: Request<pb::GetTemperatureSweepRequest>,
     ) -> std::result::Result<Response<pb::GetTemperatureSweepResponse>, Status> {
-        let sweep_id = validate::required(&request.get_ref().sweep_id, "sweep_id")?;
+        let request = request.into_inner();
+        let sweep_id = match (request.sweep_id.trim(), request.incident_id.trim()) {
+            ("", "") => return Err(ServiceError::invalid("sweep_id", "give sweep_id or incident_id").into()),
+            ("", incident_id) => checks::sweep_of_incident(&self.pool, incident_id).await?,
+            (sweep_id, _) => sweep_id.to_string(),
+        };
         Ok(Response::new(
-            checks::sweep(&self.pool, &self.halls, sweep_id).await?,
+            checks::sweep(&self.pool, &self.halls, &sweep_id).await?,
         ))
     }
 

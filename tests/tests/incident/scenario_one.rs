@@ -319,5 +319,32 @@ async fn scenario_one_through_all_seven_steps() {
         .into_inner()
         .tasks;
     assert!(open_tasks.is_empty(), "{open_tasks:?}");
+
+    // The incident as the desk reads it shows step 4's staff temperature sweep.
+    use clap::Parser as _;
+    use secrecy::ExposeSecret as _;
+    let mut argv: Vec<String> = ["hallguard", "incidents", "show", &id, "--token"]
+        .map(String::from)
+        .into();
+    argv.push(hall.token(Role::DutyOfficer).expose_secret().to_string());
+    argv.extend(hall.service_url_flags());
+    let shown = eventually(
+        100,
+        || {
+            let argv = argv.clone();
+            async move {
+                hallguard::analyst::run(
+                    hallguard::analyst::AnalystCli::try_parse_from(argv)
+                        .unwrap()
+                        .command,
+                )
+                .await
+                .unwrap()
+            }
+        },
+        |shown| shown.contains("staff temperature sweep"),
+    )
+    .await;
+    assert!(shown.contains("staff temperature sweep"), "{shown}");
     hall.stop().await;
 }

@@ -52,6 +52,17 @@ pub async fn get(pool: &AnyPool, sweep_id: &str) -> Result<Sweep> {
     Ok(Sweep::try_from(row)?)
 }
 
+/// The id of an incident's latest sweep, or NOT_FOUND naming `incident_id`.
+pub async fn latest_of_incident(pool: &AnyPool, incident_id: &str) -> Result<String> {
+    sqlx::query_scalar(
+        "SELECT sweep_id FROM temperature_sweeps WHERE incident_id = $1 ORDER BY started_at DESC, sweep_id LIMIT 1",
+    )
+    .bind(incident_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ServiceError::not_found("incident_id", "no sweep was started for this incident"))
+}
+
 /// Stores a sweep.
 pub async fn insert(pool: &AnyPool, sweep: &Sweep, key: &str, incident_id: &str) -> Result<()> {
     sqlx::query(
