@@ -292,6 +292,8 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
             "name": "Chen Jing", "department": "tax", "job_role": "clerk", "phone": "13800138003" } })
         }
         "StaffHealth/ImportRoster" => json!({ "site_id": site, "csv": "staff_id,name\n" }),
+        "StaffHealth/RemoveStaffMember" => json!({ "site_id": site, "staff_id": format!("s-9{n:03}"),
+            "reason": "transferred" }),
         "StaffHealth/RecordMorningCheck" => json!({ "check": check, "idempotency_key": key }),
         "StaffHealth/CorrectMorningCheck" => {
             json!({ "check_id": s.check, "check": check, "reason": "misread" })

@@ -622,3 +622,69 @@ async fn health_records_past_retention_are_deleted_at_restart() {
     assert_eq!(today.len(), 3, "today's check is kept");
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_who_leaves_is_off_the_roster_seating_and_checks() {
+    let hall = TestHall::start().await;
+    let mut desk_client = with_roster(&hall).await;
+    let mut client = kiosk(&hall).await;
+    let no_reason = desk_client
+        .remove_staff_member(RemoveStaffMemberRequest {
+            site_id: SITE.into(),
+            staff_id: "s-004".into(),
+            reason: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(no_reason.code(), Code::InvalidArgument);
+    desk_client
+        .remove_staff_member(RemoveStaffMemberRequest {
+            site_id: SITE.into(),
+            staff_id: "s-004".into(),
+            reason: "transferred to harbour hall".into(),
+        })
+        .await
+        .unwrap();
+    let again = desk_client
+        .remove_staff_member(RemoveStaffMemberRequest {
+            site_id: SITE.into(),
+            staff_id: "s-004".into(),
+            reason: "twice".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::NotFound);
+    let listed: Vec<String> = desk_client
+        .list_staff(ListStaffRequest {
+            site_id: SITE.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .members
+        .into_iter()
+        .map(|member| member.staff_id)
+        .collect();
+    assert_eq!(listed, vec!["s-001", "s-002", "s-003"]);
+    let slots = desk_client
+        .generate_meal_schedule(GenerateMealScheduleRequest {
+            site_id: SITE.into(),
+            date: format_date(hallguard_domain::hall::Hall::sample().local_day(now_millis())),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .slots;
+    assert_eq!(
+        slots.iter().map(|s| s.diners).sum::<u32>(),
+        3,
+        "only current staff are seated"
+    );
+    let gone = client
+        .record_morning_check(morning("s-004", 36.5, &[], 0))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Code::NotFound);
+    hall.stop().await;
+}

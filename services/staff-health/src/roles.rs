@@ -13,6 +13,7 @@ pub fn rpc_roles() -> RpcRoles {
         &[
             ("UpsertStaffMember", DESK),
             ("ImportRoster", DESK),
+            ("RemoveStaffMember", DESK),
             ("ListStaff", &[Role::DutyOfficer, Role::Service, Role::Analyst]),
             ("RecordMorningCheck", KIOSK),
             ("CorrectMorningCheck", DESK),

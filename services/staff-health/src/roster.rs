@@ -50,6 +50,18 @@ pub fn check(hall: &Hall, member: &StaffMember) -> std::result::Result<StaffMemb
     })
 }
 
+/// Takes a member off the roster; NOT_FOUND naming `staff_id` when not on it.
+pub async fn remove(pool: &AnyPool, hall: &Hall, staff_id: &str, reason: &str, at: i64) -> Result<()> {
+    if store::staff::remove(pool, &hall.site_id, staff_id, reason, at).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::not_found(
+            "staff_id",
+            format!("no staff member {staff_id:?} on this hall's roster"),
+        ))
+    }
+}
+
 /// Refuses `staff_id` (named by `field`) unless it is on the hall's roster.
 pub async fn is_on_roster(pool: &AnyPool, hall: &Hall, staff_id: &str, field: &str) -> Result<()> {
     match store::staff::get(pool, &hall.site_id, staff_id, field).await {

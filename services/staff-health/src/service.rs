@@ -190,6 +190,18 @@ impl StaffHealth for StaffHealthService {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn remove_staff_member(
+        &self,
+        request: Request<pb::RemoveStaffMemberRequest>,
+    ) -> std::result::Result<Response<pb::RemoveStaffMemberResponse>, Status> {
+        let request = request.into_inner();
+        let hall = self.hall(&request.site_id, "site_id")?;
+        let staff_id = validate::required(&request.staff_id, "staff_id")?;
+        let reason = validate::required(&request.reason, "reason")?;
+        roster::remove(&self.pool, hall, staff_id, reason, now_millis()).await?;
+        Ok(Response::new(pb::RemoveStaffMemberResponse {}))
+    }
+
     async fn record_morning_check(
         &self,
         request: Request<pb::RecordMorningCheckRequest>,

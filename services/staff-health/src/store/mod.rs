@@ -56,6 +56,10 @@ pub const RETENTION: &[Purge] = &[
         "DELETE FROM temperature_sweeps WHERE site_id = $1 AND started_at < $2",
     ),
     staff_health(
+        "staff",
+        "DELETE FROM staff WHERE site_id = $1 AND left_at IS NOT NULL AND left_at < $2",
+    ),
+    staff_health(
         "duty_holds",
         "DELETE FROM duty_holds WHERE site_id = $1 AND COALESCE(lifted_at, ends_at) < $2",
     ),
@@ -80,10 +84,8 @@ pub const RETENTION: &[Purge] = &[
 
 /// How each of staff health's tables leaves (checked against the database by a test).
 pub const COVERAGE: &[(&str, Coverage)] = &[
-    (
-        "staff",
-        Coverage::Kept("the current roster: kept while the person is on it"),
-    ),
+    // The current roster stays; a member removed from it goes after the limit.
+    ("staff", Coverage::Deleted(DataKind::StaffHealth)),
     ("morning_checks", Coverage::Deleted(DataKind::StaffHealth)),
     ("morning_check_versions", Coverage::Deleted(DataKind::StaffHealth)),
     ("health_reports", Coverage::Deleted(DataKind::StaffHealth)),

@@ -76,7 +76,7 @@ pub async fn save(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (site_id, staff_id) DO UPDATE SET name = excluded.name, department = excluded.department,
              job_role = excluded.job_role, work_zone_ids_json = excluded.work_zone_ids_json, phone = excluded.phone,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, left_at = NULL, left_reason = NULL",
     )
     .bind(&member.site_id)
     .bind(&member.staff_id)
@@ -91,13 +91,29 @@ pub async fn save(
     Ok(())
 }
 
-/// One member's roster entry, or NOT_FOUND naming `field`.
+/// Takes a member off the roster (leaving, a transfer), keeping the row for history;
+/// false when they were not on it.
+pub async fn remove(pool: &AnyPool, site_id: &str, staff_id: &str, reason: &str, at: i64) -> Result<bool> {
+    let removed = sqlx::query(
+        "UPDATE staff SET left_at = $1, left_reason = $2 WHERE site_id = $3 AND staff_id = $4 AND left_at IS NULL",
+    )
+    .bind(at)
+    .bind(reason)
+    .bind(site_id)
+    .bind(staff_id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(removed > 0)
+}
+
+/// One current member's roster entry, or NOT_FOUND naming `field`.
 pub async fn get<'c, E>(executor: E, site_id: &str, staff_id: &str, field: &str) -> Result<RosterEntry>
 where
     E: sqlx::Executor<'c, Database = Any>,
 {
     let row: EntryRow = sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM staff WHERE site_id = $1 AND staff_id = $2"
+        "SELECT {ENTRY_COLUMNS} FROM staff WHERE site_id = $1 AND staff_id = $2 AND left_at IS NULL"
     ))
     .bind(site_id)
     .bind(staff_id)
@@ -115,7 +131,7 @@ where
 /// Every roster entry of a hall, by staff id.
 pub async fn all(pool: &AnyPool, site_id: &str) -> Result<Vec<RosterEntry>> {
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM staff WHERE site_id = $1 ORDER BY staff_id"
+        "SELECT {ENTRY_COLUMNS} FROM staff WHERE site_id = $1 AND left_at IS NULL ORDER BY staff_id"
     ))
     .bind(site_id)
     .fetch_all(pool)
@@ -135,7 +151,8 @@ async fn members_of(
     department: &str,
 ) -> Result<Vec<StaffMember>> {
     let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM staff WHERE site_id = $1 AND ($2 = '' OR department = $2) ORDER BY staff_id"
+        "SELECT {COLUMNS} FROM staff WHERE site_id = $1 AND ($2 = '' OR department = $2) AND left_at IS NULL
+         ORDER BY staff_id"
     ))
     .bind(site_id)
     .bind(department)
