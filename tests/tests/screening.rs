@@ -730,6 +730,21 @@ async fn a_person_without_a_code_from_a_risk_area_is_paused_and_reported() {
         .unwrap()
         .into_inner();
     assert_eq!(open.reports.len(), 1);
+    // What the community needs to act on, for the duty officer who passes it on.
+    let report = &open.reports[0];
+    assert_eq!(
+        (report.name.as_str(), report.residence.as_str()),
+        ("Li Wei", "1 River Road")
+    );
+    assert!(!report.phone.is_empty());
+    assert_eq!(
+        report
+            .travel_history
+            .iter()
+            .map(|visit| visit.region_code.as_str())
+            .collect::<Vec<_>>(),
+        vec!["420106"]
+    );
     desk_client
         .acknowledge_community_report(AcknowledgeCommunityReportRequest {
             report_id: registered.community_report_id,

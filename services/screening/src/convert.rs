@@ -69,6 +69,8 @@ pub fn report_message(report: CommunityReport) -> pb::CommunityReport {
         created_at: Some(millis_to_timestamp(report.created_at)),
         acknowledged_at: report.acknowledged_at.map(millis_to_timestamp),
         acknowledged_by: report.acknowledged_by.unwrap_or_default(),
+        // Who and where are filled in only for those who may see them.
+        ..Default::default()
     }
 }
 

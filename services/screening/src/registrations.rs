@@ -5,7 +5,9 @@ use hallguard_domain::hall::Hall;
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::Result;
 use hallguard_platform::sealing::Sealer;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate::new_id;
+use hallguard_proto::screening::v1 as pb;
 use sqlx::AnyPool;
 
 use crate::model::{CommunityReport, Registered, Registration};
@@ -70,4 +72,31 @@ pub async fn register(
         entry_paused: report.is_some(),
         community_report: report,
     })
+}
+
+/// Fills in a community report the registrant's name, phone, residence and travel, for
+/// the community to act on.
+pub async fn fill_identity(
+    pool: &AnyPool,
+    sealer: &Sealer,
+    site_id: &str,
+    report: &mut pb::CommunityReport,
+) -> Result<()> {
+    if let Some((name, phone, residence, _)) =
+        store::registrations::identity(pool, sealer, site_id, &report.registration_id).await?
+    {
+        report.name = name;
+        report.phone = phone;
+        report.residence = residence;
+    }
+    if let Some((_, travel)) = store::registrations::for_gate(pool, site_id, &report.registration_id).await? {
+        report.travel_history = travel
+            .into_iter()
+            .map(|visit| pb::PlaceVisit {
+                region_code: visit.region_code,
+                visited_at: Some(millis_to_timestamp(visit.at)),
+            })
+            .collect();
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use hallguard_domain::hall::Halls;
 use hallguard_domain::time::now_millis;
+use hallguard_platform::auth::Role;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::jurisdiction;
 use hallguard_platform::pseudonym::Pseudonymizer;
@@ -314,15 +315,23 @@ impl Screening for ScreeningService {
         request: Request<pb::ListCommunityReportsRequest>,
     ) -> std::result::Result<Response<pb::ListCommunityReportsResponse>, Status> {
         let reader = Reader::of(&request);
+        // The community acts on who and where: shown to duty officers and admins only.
+        let sees_identity = hallguard_platform::auth::caller(&request)
+            .is_none_or(|caller| matches!(caller.role, Role::DutyOfficer | Role::Admin));
         let request = request.into_inner();
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let (offset, limit) = validate::page(request.page.as_ref())?;
-        let reports: Vec<pb::CommunityReport> =
+        let mut reports: Vec<pb::CommunityReport> =
             store::registrations::reports(&self.pool, &hall.site_id, request.open_only, offset, limit)
                 .await?
                 .into_iter()
                 .map(convert::report_message)
                 .collect();
+        if sees_identity {
+            for report in &mut reports {
+                registrations::fill_identity(&self.pool, &self.sealer, &hall.site_id, report).await?;
+            }
+        }
         let people = reports
             .iter()
             .map(|report| access_log::registrant_key(&hall.site_id, &report.registration_id))
