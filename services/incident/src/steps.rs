@@ -100,8 +100,14 @@ pub async fn isolation(
         "isolated_at_ms": isolated_at,
         "community_notified_at_ms": community,
         "prevention_center_notified_at_ms": center,
-        "spot_disinfection": "ordered",
+        // The place where the person was held is disinfected on the spot: an order the
+        // disinfection post closes (CompleteDisinfection), like step 6's.
+        "spot_disinfection": incident.location_id.clone(),
     });
+    if !incident.location_id.is_empty() {
+        store::disinfection::order_spot(&mut transaction, incident_id, &incident.location_id, isolated_at)
+            .await?;
+    }
     incidents::record_step(&mut transaction, &mut incident, Step::Isolation, detail, by, true).await?;
     transaction.commit().await?;
     Ok(incident)
@@ -396,6 +402,9 @@ pub async fn complete_disinfection(
     agent: &str,
     done_at: i64,
 ) -> Result<Incident> {
+    if store::disinfection::open_step(pool, incident_id, zone_id).await? == Some(2) {
+        return complete_spot_disinfection(pool, incident_id, zone_id, done_by, agent, done_at).await;
+    }
     let mut incident = ready(pool, incident_id, Step::Disinfection).await?;
     let mut transaction = begin_write(pool).await?;
     if !store::disinfection::complete(&mut transaction, incident_id, zone_id, done_by, agent, done_at).await?
@@ -414,6 +423,37 @@ pub async fn complete_disinfection(
         detail,
         done_by,
         open == 0,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(incident)
+}
+
+/// Closes step 2's spot disinfection order (any time after step 2), with an audit entry.
+async fn complete_spot_disinfection(
+    pool: &AnyPool,
+    incident_id: &str,
+    place_id: &str,
+    done_by: &str,
+    agent: &str,
+    done_at: i64,
+) -> Result<Incident> {
+    let incident = incidents::load(pool, incident_id).await?;
+    let mut transaction = begin_write(pool).await?;
+    if !store::disinfection::complete(&mut transaction, incident_id, place_id, done_by, agent, done_at)
+        .await?
+    {
+        return Err(ServiceError::not_found(
+            "zone_id",
+            "no open disinfection order for this place",
+        ));
+    }
+    audit::append(
+        &mut transaction,
+        Subject::Incident(incident_id),
+        done_by,
+        "spot disinfection done",
+        &json!({ "place_id": place_id, "agent": agent, "done_at_ms": done_at }),
     )
     .await?;
     transaction.commit().await?;

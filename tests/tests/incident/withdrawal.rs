@@ -153,3 +153,69 @@ async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
     assert!(open.is_empty(), "{open:?}");
     hall.stop().await;
 }
+
+#[tokio::test]
+async fn the_spot_where_the_person_was_held_is_a_disinfection_order_closed_by_the_post() {
+    let hall = TestHall::start().await;
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    // Opened at the tax area (the spot), reported, isolated.
+    let id = desk
+        .open_incident(opened_by_hand())
+        .await
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap()
+        .incident_id;
+    desk.record_report(RecordReportRequest {
+        incident_id: id.clone(),
+        reported_to_groups: vec!["leadership".into()],
+        reported_at: ago(20),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let complete = |zone: &str| CompleteDisinfectionRequest {
+        incident_id: id.clone(),
+        zone_id: zone.into(),
+        done_by: "disinfection post".into(),
+        agent: "chlorine 500 mg/L".into(),
+        done_at: ago(5),
+    };
+    // Nothing is ordered before step 2.
+    let early = desk
+        .complete_disinfection(complete("tax-area"))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{}", early.message());
+    desk.record_isolation(RecordIsolationRequest {
+        incident_id: id.clone(),
+        isolation_room_id: "isolation-room-1".into(),
+        isolated_at: ago(15),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    desk.complete_disinfection(complete("tax-area")).await.unwrap();
+    let twice = desk
+        .complete_disinfection(complete("tax-area"))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition, "{}", twice.message());
+    let log = desk
+        .list_audit_log(ListAuditLogRequest {
+            incident_id: id,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let done: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "spot disinfection done")
+        .collect();
+    assert_eq!(done.len(), 1, "{log:?}");
+    assert_eq!(done[0].actor, "disinfection post");
+    hall.stop().await;
+}

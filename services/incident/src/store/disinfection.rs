@@ -1,9 +1,31 @@
-//! Step 6's disinfection orders: one per zone, closed by the disinfection post.
+//! Disinfection orders, one per place and incident, closed by the disinfection post:
+//! step 2's spot disinfection of where the person was held, and step 6's of every zone
+//! they went through.
 
 use hallguard_platform::error::Result;
 use sqlx::{Any, Transaction};
 
-/// Orders every zone disinfected (a zone ordered before stays as it is).
+/// Orders the spot where the person was held disinfected (step 2).
+pub async fn order_spot(
+    transaction: &mut Transaction<'_, Any>,
+    incident_id: &str,
+    place_id: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO disinfection_orders (incident_id, zone_id, ordered_at, step) VALUES ($1, $2, $3, 2)
+         ON CONFLICT (incident_id, zone_id) DO NOTHING",
+    )
+    .bind(incident_id)
+    .bind(place_id)
+    .bind(at)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Orders every zone disinfected (step 6): a zone step 6 ordered before stays as it is;
+/// one that was step 2's spot is ordered again for step 6.
 pub async fn order(
     transaction: &mut Transaction<'_, Any>,
     incident_id: &str,
@@ -12,8 +34,10 @@ pub async fn order(
 ) -> Result<()> {
     for zone in zones {
         sqlx::query(
-            "INSERT INTO disinfection_orders (incident_id, zone_id, ordered_at) VALUES ($1, $2, $3)
-             ON CONFLICT (incident_id, zone_id) DO NOTHING",
+            "INSERT INTO disinfection_orders (incident_id, zone_id, ordered_at, step) VALUES ($1, $2, $3, 6)
+             ON CONFLICT (incident_id, zone_id) DO UPDATE SET step = 6, ordered_at = excluded.ordered_at,
+                 done_by = NULL, agent = NULL, done_at = NULL
+             WHERE disinfection_orders.step = 2",
         )
         .bind(incident_id)
         .bind(zone)
@@ -22,6 +46,17 @@ pub async fn order(
         .await?;
     }
     Ok(())
+}
+
+/// The step (2 or 6) of a place's open order, if it has one.
+pub async fn open_step(pool: &sqlx::AnyPool, incident_id: &str, zone_id: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT step FROM disinfection_orders WHERE incident_id = $1 AND zone_id = $2 AND done_at IS NULL",
+    )
+    .bind(incident_id)
+    .bind(zone_id)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// Closes a zone's open order; `false` when it has none.
@@ -48,10 +83,10 @@ pub async fn complete(
     Ok(updated > 0)
 }
 
-/// How many of an incident's orders are still open.
+/// How many of an incident's step 6 orders are still open.
 pub async fn open_count(transaction: &mut Transaction<'_, Any>, incident_id: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM disinfection_orders WHERE incident_id = $1 AND done_at IS NULL",
+        "SELECT COUNT(*) FROM disinfection_orders WHERE incident_id = $1 AND done_at IS NULL AND step = 6",
     )
     .bind(incident_id)
     .fetch_one(&mut **transaction)
