@@ -332,6 +332,18 @@ mod tests {
                     Destination::StaffHealth,
                     "/hallguard.staff_health.v1.StaffHealth/StartTemperatureSweep"
                 ),
+                (
+                    Destination::StaffHealth,
+                    "/hallguard.staff_health.v1.StaffHealth/PlaceDutyHold"
+                ),
+                (
+                    Destination::StaffHealth,
+                    "/hallguard.staff_health.v1.StaffHealth/LiftDutyHold"
+                ),
+                (
+                    Destination::Incident,
+                    "/hallguard.incident.v1.Incidents/WithdrawIncident"
+                ),
             ]
         );
         assert_eq!(Destination::serving("hallguard.platform.v1"), None);
