@@ -628,6 +628,16 @@ async fn a_member_who_leaves_is_off_the_roster_seating_and_checks() {
     let hall = TestHall::start().await;
     let mut desk_client = with_roster(&hall).await;
     let mut client = kiosk(&hall).await;
+    client
+        .clock_in(ClockInRequest {
+            site_id: SITE.into(),
+            staff_id: "s-004".into(),
+            zone_id: "tax-area".into(),
+            at: ago(60),
+            idempotency_key: "in-leaver".into(),
+        })
+        .await
+        .unwrap();
     let no_reason = desk_client
         .remove_staff_member(RemoveStaffMemberRequest {
             site_id: SITE.into(),
@@ -667,6 +677,17 @@ async fn a_member_who_leaves_is_off_the_roster_seating_and_checks() {
         .map(|member| member.staff_id)
         .collect();
     assert_eq!(listed, vec!["s-001", "s-002", "s-003"]);
+    // Their shift ended with the removal.
+    let on_duty = desk_client
+        .list_staff_on_duty(ListStaffOnDutyRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .staff;
+    assert!(
+        on_duty.iter().all(|member| member.staff_id != "s-004"),
+        "{on_duty:?}"
+    );
     let slots = desk_client
         .generate_meal_schedule(GenerateMealScheduleRequest {
             site_id: SITE.into(),

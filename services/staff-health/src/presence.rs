@@ -101,6 +101,18 @@ pub async fn close(pool: &AnyPool, kind: Kind, site_id: &str, staff_id: &str, at
     Ok(closed)
 }
 
+/// Ends whatever shift or seat stay the staff member has open (they left the roster).
+pub async fn end_all(
+    transaction: &mut Transaction<'_, Any>,
+    site_id: &str,
+    staff_id: &str,
+    at: i64,
+) -> Result<()> {
+    close_open(transaction, Kind::Shift, site_id, staff_id, at).await?;
+    close_open(transaction, Kind::Seat, site_id, staff_id, at).await?;
+    Ok(())
+}
+
 async fn close_open(
     transaction: &mut Transaction<'_, Any>,
     kind: Kind,

@@ -50,16 +50,19 @@ pub fn check(hall: &Hall, member: &StaffMember) -> std::result::Result<StaffMemb
     })
 }
 
-/// Takes a member off the roster; NOT_FOUND naming `staff_id` when not on it.
+/// Takes a member off the roster, ending a shift or seat stay still open; NOT_FOUND
+/// naming `staff_id` when not on it.
 pub async fn remove(pool: &AnyPool, hall: &Hall, staff_id: &str, reason: &str, at: i64) -> Result<()> {
-    if store::staff::remove(pool, &hall.site_id, staff_id, reason, at).await? {
-        Ok(())
-    } else {
-        Err(ServiceError::not_found(
+    let mut transaction = begin_write(pool).await?;
+    if !store::staff::remove(&mut transaction, &hall.site_id, staff_id, reason, at).await? {
+        return Err(ServiceError::not_found(
             "staff_id",
             format!("no staff member {staff_id:?} on this hall's roster"),
-        ))
+        ));
     }
+    crate::presence::end_all(&mut transaction, &hall.site_id, staff_id, at).await?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 /// Refuses `staff_id` (named by `field`) unless it is on the hall's roster.

@@ -58,6 +58,21 @@ impl StaffHealthService {
         roster::is_on_roster(&self.pool, hall, by, field).await
     }
 
+    /// Records in the access log that `reader` saw these staff members of a hall.
+    async fn log_staff_read<'a>(
+        &self,
+        reader: &Reader,
+        site_id: &str,
+        staff_ids: impl Iterator<Item = &'a str>,
+    ) -> Result<()> {
+        let people = staff_ids
+            .map(|staff_id| access_log::staff_key(site_id, staff_id))
+            .collect();
+        access_log::record(&self.pool, reader, site_id, people)
+            .await
+            .map_err(ServiceError::from)
+    }
+
     fn hall(&self, site_id: &str, field: &str) -> Result<&Hall> {
         validate::hall(&self.halls, site_id, field)
     }
@@ -176,13 +191,12 @@ impl StaffHealth for StaffHealthService {
             }
         }
         // Names (and phones) of everyone listed.
-        let people = members
-            .iter()
-            .map(|member| access_log::staff_key(&hall.site_id, &member.staff_id))
-            .collect();
-        access_log::record(&self.pool, &reader, &hall.site_id, people)
-            .await
-            .map_err(ServiceError::from)?;
+        self.log_staff_read(
+            &reader,
+            &hall.site_id,
+            members.iter().map(|m| m.staff_id.as_str()),
+        )
+        .await?;
         Ok(Response::new(pb::ListStaffResponse {
             page: Some(validate::next_page(offset, limit, members.len())),
             members,
@@ -268,13 +282,12 @@ impl StaffHealth for StaffHealthService {
             .ok_or_else(|| ServiceError::invalid("work_date", "must be a date YYYY-MM-DD"))?;
         let missing = checks::missing(&self.pool, &self.sealer, &hall.site_id, &format_date(day)).await?;
         // Names and phones of everyone listed, to call them in.
-        let people = missing
-            .iter()
-            .map(|member| access_log::staff_key(&hall.site_id, &member.staff_id))
-            .collect();
-        access_log::record(&self.pool, &reader, &hall.site_id, people)
-            .await
-            .map_err(ServiceError::from)?;
+        self.log_staff_read(
+            &reader,
+            &hall.site_id,
+            missing.iter().map(|m| m.staff_id.as_str()),
+        )
+        .await?;
         let deadline = local_day_start(day, hall.utc_offset_minutes)
             + i64::from(hall.staff_health.deadline_minutes()) * MINUTE_MS;
         Ok(Response::new(pb::ListMissingMorningChecksResponse {
@@ -508,13 +521,8 @@ impl StaffHealth for StaffHealthService {
         let reader = Reader::of(&request);
         let hall = self.hall(&request.get_ref().site_id, "site_id")?;
         let staff = presence::on_duty(&self.pool, &hall.site_id).await?;
-        let people = staff
-            .iter()
-            .map(|member| access_log::staff_key(&hall.site_id, &member.staff_id))
-            .collect();
-        access_log::record(&self.pool, &reader, &hall.site_id, people)
-            .await
-            .map_err(ServiceError::from)?;
+        self.log_staff_read(&reader, &hall.site_id, staff.iter().map(|m| m.staff_id.as_str()))
+            .await?;
         Ok(Response::new(pb::ListStaffOnDutyResponse { staff }))
     }
 

@@ -93,7 +93,13 @@ pub async fn save(
 
 /// Takes a member off the roster (leaving, a transfer), keeping the row for history;
 /// false when they were not on it.
-pub async fn remove(pool: &AnyPool, site_id: &str, staff_id: &str, reason: &str, at: i64) -> Result<bool> {
+pub async fn remove(
+    transaction: &mut Transaction<'_, Any>,
+    site_id: &str,
+    staff_id: &str,
+    reason: &str,
+    at: i64,
+) -> Result<bool> {
     let removed = sqlx::query(
         "UPDATE staff SET left_at = $1, left_reason = $2 WHERE site_id = $3 AND staff_id = $4 AND left_at IS NULL",
     )
@@ -101,7 +107,7 @@ pub async fn remove(pool: &AnyPool, site_id: &str, staff_id: &str, reason: &str,
     .bind(reason)
     .bind(site_id)
     .bind(staff_id)
-    .execute(pool)
+    .execute(&mut **transaction)
     .await?
     .rows_affected();
     Ok(removed > 0)
