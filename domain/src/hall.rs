@@ -683,6 +683,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_quarantine_ends_its_period_after_the_last_exposure_or_after_the_hold() {
+        let hall = Hall::sample();
+        let days = i64::from(hall.screening.quarantine_days);
+        assert_eq!(days, 14);
+        let day = crate::time::DAY_MS;
+        assert_eq!(hall.quarantine_ends(10 * day, Some(8 * day)), (8 + days) * day);
+        assert_eq!(hall.quarantine_ends(10 * day, None), (10 + days) * day);
+    }
+
+    #[test]
     fn sample_hall_is_valid_and_has_one_way_gates() {
         let hall = Hall::sample();
         assert_eq!(hall.site_id, "riverside-hall");

@@ -89,6 +89,15 @@ pub fn optional_instant(timestamp: Option<&prost_types::Timestamp>, field: &str)
     timestamp.map(|given| instant(Some(given), field)).transpose()
 }
 
+/// An optional time of something that happened, checked as [`time`] when given.
+pub fn optional_time(
+    timestamp: Option<&prost_types::Timestamp>,
+    now: i64,
+    field: &str,
+) -> Result<Option<i64>> {
+    timestamp.map(|given| time(Some(given), now, field)).transpose()
+}
+
 /// An optional time of something that happened; `now` when absent.
 pub fn time_or_now(timestamp: Option<&prost_types::Timestamp>, now: i64, field: &str) -> Result<i64> {
     match timestamp {

@@ -22,7 +22,7 @@ use tonic::{Request, Response, Status};
 use crate::decision::Outcome;
 use crate::gate::{self, CheckIn, CheckOut};
 use crate::model::{NewArea, Registration};
-use crate::{convert, holds, registrations, store};
+use crate::{convert, registrations, store};
 use crate::{risk, statistics, validate, zones};
 use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::error::{Result, ServiceError};
@@ -447,12 +447,9 @@ impl Screening for ScreeningService {
         let hall = validate::hall(&self.halls, &person.site_id, "person.site_id")?;
         let now = now_millis();
         let last_exposure_at =
-            validate::optional_instant(request.last_exposure_at.as_ref(), "last_exposure_at")?;
-        if last_exposure_at.is_some_and(|at| at > now + validate::CLOCK_SKEW_MS) {
-            return Err(ServiceError::invalid("last_exposure_at", "is in the future").into());
-        }
+            validate::optional_time(request.last_exposure_at.as_ref(), now, "last_exposure_at")?;
         let person = convert::person(person, "person")?;
-        let ends_at = holds::ends_at(hall, now, last_exposure_at);
+        let ends_at = hall.quarantine_ends(now, last_exposure_at);
         let hold = store::holds::place(&self.pool, &person, incident_id, reason, key, now, ends_at).await?;
         Ok(Response::new(pb::PlaceQuarantineHoldResponse {
             hold: Some(convert::hold_message(hold)),

@@ -481,10 +481,7 @@ impl StaffHealth for StaffHealthService {
         let key = validate::idempotency_key(&request.idempotency_key, "idempotency_key")?;
         let now = now_millis();
         let last_exposure_at =
-            validate::optional_instant(request.last_exposure_at.as_ref(), "last_exposure_at")?;
-        if last_exposure_at.is_some_and(|at| at > now + validate::CLOCK_SKEW_MS) {
-            return Err(ServiceError::invalid("last_exposure_at", "is in the future").into());
-        }
+            validate::optional_time(request.last_exposure_at.as_ref(), now, "last_exposure_at")?;
         let hold = duty_holds::place(
             &self.pool,
             hall,

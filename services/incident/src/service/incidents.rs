@@ -18,7 +18,7 @@ use sqlx::AnyPool;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
-use super::{date, optional_time};
+use super::date;
 use crate::duty_desk::{DutyDeskStream, event};
 use crate::model::ADDED_BY_HAND;
 use crate::model::Incident;
@@ -170,9 +170,13 @@ impl Incidents for IncidentService {
             return Err(ServiceError::invalid("source", "is required").into());
         }
         validate::required(&open.source_event_id, "source_event_id")?;
-        optional_time(open.occurred_at.as_ref(), "occurred_at")?;
+        validate::optional_time(open.occurred_at.as_ref(), now_millis(), "occurred_at")?;
         for (index, reading) in open.readings.iter().enumerate() {
-            optional_time(reading.taken_at.as_ref(), &format!("readings[{index}].taken_at"))?;
+            validate::optional_time(
+                reading.taken_at.as_ref(),
+                now_millis(),
+                &format!("readings[{index}].taken_at"),
+            )?;
         }
         let new = convert::new_incident(&open)?;
         if !open.parent_incident_id.is_empty() {
@@ -317,9 +321,14 @@ impl Incidents for IncidentService {
         let isolated_at = validate::time(request.isolated_at.as_ref(), now_millis(), "isolated_at")?;
         let times = (
             isolated_at,
-            optional_time(request.community_notified_at.as_ref(), "community_notified_at")?,
-            optional_time(
+            validate::optional_time(
+                request.community_notified_at.as_ref(),
+                now_millis(),
+                "community_notified_at",
+            )?,
+            validate::optional_time(
                 request.prevention_center_notified_at.as_ref(),
+                now_millis(),
                 "prevention_center_notified_at",
             )?,
         );

@@ -9,19 +9,10 @@ mod incidents;
 pub use hygiene::HygieneService;
 pub use incidents::IncidentService;
 
-use hallguard_domain::time::now_millis;
 use hallguard_platform::error::{Result, ServiceError};
-use hallguard_platform::validate;
 
 pub(crate) fn date(text: &str) -> Result<String> {
     hallguard_domain::time::parse_date(text)
         .map(hallguard_domain::time::format_date)
         .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))
-}
-
-/// An optional time of something that happened, checked when given.
-pub(crate) fn optional_time(timestamp: Option<&prost_types::Timestamp>, field: &str) -> Result<Option<i64>> {
-    timestamp
-        .map(|given| validate::time(Some(given), now_millis(), field))
-        .transpose()
 }
