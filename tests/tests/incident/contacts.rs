@@ -459,21 +459,11 @@ async fn a_cough_at_the_gate_reaches_the_incident_when_the_hall_makes_it_a_suspe
 #[tokio::test]
 async fn a_staff_member_under_follow_up_is_kept_off_duty_until_released() {
     use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
-    use hallguard_proto::staff_health::v1::{
-        ClockInRequest, ImportRosterRequest, MorningCheck, RecordMorningCheckRequest,
-    };
+    use hallguard_proto::staff_health::v1::{ClockInRequest, MorningCheck, RecordMorningCheckRequest};
     let hall = TestHall::start().await;
     let mut staff_desk =
         StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
-    staff_desk
-        .import_roster(ImportRosterRequest {
-            site_id: SITE.into(),
-            csv: "staff_id,name,department,job_role,work_zones,phone\n\
-                  s-201,Wang Fang,tax bureau,window clerk,tax-area,13800000001\n"
-                .into(),
-        })
-        .await
-        .unwrap();
+    on_the_roster(&mut staff_desk, "s-201").await;
     let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
     let id = desk
         .open_incident(opened_by_hand())

@@ -210,6 +210,25 @@ async fn incident_with_two_contacts(hall: &TestHall) -> (Desk, String, Vec<Follo
     (desk, id, contacts)
 }
 
+/// Puts one staff member, working in the tax area, on the hall's roster.
+async fn on_the_roster(
+    staff_desk: &mut hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient<
+        InterceptedService<Channel, PeerInterceptor>,
+    >,
+    staff_id: &str,
+) {
+    staff_desk
+        .import_roster(hallguard_proto::staff_health::v1::ImportRosterRequest {
+            site_id: SITE.into(),
+            csv: format!(
+                "staff_id,name,department,job_role,work_zones,phone\n\
+                 {staff_id},Wang Fang,tax bureau,window clerk,tax-area,13800000001\n"
+            ),
+        })
+        .await
+        .unwrap();
+}
+
 fn move_to(status: ContactStatus, contact: &FollowUpContact) -> UpdateContactStatusRequest {
     UpdateContactStatusRequest {
         contact_id: contact.contact_id.clone(),

@@ -76,20 +76,12 @@ async fn a_withdrawn_incident_is_closed_with_its_reason_its_tasks_done_and_its_h
 async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
     use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
     use hallguard_proto::staff_health::v1::{
-        CorrectMorningCheckRequest, ImportRosterRequest, MorningCheck, RecordMorningCheckRequest,
+        CorrectMorningCheckRequest, MorningCheck, RecordMorningCheckRequest,
     };
     let hall = TestHall::start().await;
     let mut staff_desk =
         StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
-    staff_desk
-        .import_roster(ImportRosterRequest {
-            site_id: SITE.into(),
-            csv: "staff_id,name,department,job_role,work_zones,phone\n\
-                  s-301,Wang Fang,tax bureau,window clerk,tax-area,13800000001\n"
-                .into(),
-        })
-        .await
-        .unwrap();
+    on_the_roster(&mut staff_desk, "s-301").await;
     let check = |temperature: f64| MorningCheck {
         site_id: SITE.into(),
         staff_id: "s-301".into(),
