@@ -807,6 +807,76 @@ async fn gate_statistics_count_per_gate_and_hour() {
 }
 
 #[tokio::test]
+async fn a_suspected_visitor_measured_again_keeps_one_queue_place_and_counts_once() {
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let red = |temperature_celsius: f64, key: &str| CheckInRequest {
+        temperature_celsius,
+        health_code_colour: HealthCodeColour::Red as i32,
+        idempotency_key: key.into(),
+        ..check("M1", 10)
+    };
+    let first = client.check_in(red(37.9, "m1-first")).await.unwrap().into_inner();
+    let again = client.check_in(red(37.8, "m1-again")).await.unwrap().into_inner();
+    assert_eq!(first.decision(), Decision::SuspectedCase);
+    assert_eq!(again.decision(), Decision::SuspectedCase);
+    assert!(first.remeasurement_of_check_in_id.is_empty());
+    assert!(!again.remeasurement_of_check_in_id.is_empty());
+    assert_eq!(
+        again.queue_position, first.queue_position,
+        "no second queue place"
+    );
+    assert_ne!(again.incident_source_event_id, first.incident_source_event_id);
+    // The next visitor takes the next place, not the one after a phantom.
+    let next = client.check_in(check("M2", 10)).await.unwrap().into_inner();
+    assert_eq!(next.queue_position, first.queue_position + 1);
+    // Another visitor suspected the same day is a case of their own.
+    let other = client
+        .check_in(CheckInRequest {
+            temperature_celsius: 37.6,
+            health_code_colour: HealthCodeColour::Red as i32,
+            ..check("M3", 10)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(other.decision(), Decision::SuspectedCase);
+    assert!(other.remeasurement_of_check_in_id.is_empty());
+
+    let rows = desk(&hall)
+        .await
+        .get_gate_statistics(GetGateStatisticsRequest {
+            site_id: SITE.into(),
+            window: Some(TimeWindow {
+                start: Some(millis_to_timestamp(now_millis() - DAY)),
+                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    let sum = |field: fn(&GateHourStatistics) -> u32| rows.iter().map(field).sum::<u32>();
+    assert_eq!(
+        (
+            sum(|r| r.suspected_cases),
+            sum(|r| r.remeasurements),
+            sum(|r| r.fevers),
+            sum(|r| r.entries)
+        ),
+        (2, 1, 2, 1)
+    );
+    // Both readings reach one incident of the person.
+    let incidents = hall.open_incidents(SITE, 2).await;
+    let of_m1: Vec<_> = incidents
+        .iter()
+        .filter(|i| i.person.as_ref().unwrap().person_id == first.person_id)
+        .collect();
+    assert_eq!(of_m1.len(), 1, "{incidents:?}");
+    hall.stop().await;
+}
+
+#[tokio::test]
 async fn checks_past_retention_are_deleted_at_restart() {
     let hall = TestHall::start().await;
     let mut client = gate(&hall).await;

@@ -66,6 +66,7 @@ pub(super) async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystErr
                         "gate": r.gate_id, "hour": hour(r), "entries": r.entries,
                         "refusals": r.refusals, "refusals_by_reason": reasons,
                         "fevers": r.fevers, "suspected_cases": r.suspected_cases,
+                        "remeasurements": r.remeasurements,
                     })
                 })
                 .collect();
@@ -79,6 +80,7 @@ pub(super) async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystErr
                 "refused",
                 "fevers",
                 "suspected",
+                "re-measured",
                 "refusals by reason",
             ],
             rows.iter().map(|r| {
@@ -100,6 +102,7 @@ pub(super) async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystErr
                     r.refusals.to_string(),
                     r.fevers.to_string(),
                     r.suspected_cases.to_string(),
+                    r.remeasurements.to_string(),
                     reasons.join(", "),
                 ]
             }),

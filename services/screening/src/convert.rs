@@ -88,6 +88,7 @@ pub fn check_in_response(record: &CheckInRecord) -> pb::CheckInResponse {
         queue_position: record.queue_position,
         person_id: record.person_id.clone(),
         incident_source_event_id: record.incident_source_event_id.clone().unwrap_or_default(),
+        remeasurement_of_check_in_id: record.remeasurement_of.clone().unwrap_or_default(),
     }
 }
 

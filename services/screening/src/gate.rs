@@ -133,8 +133,20 @@ async fn try_check_in(
         },
     );
     let local_day = hall.local_day(check.at);
-    let position =
-        store::check_ins::next_queue_position(transaction, &hall.site_id, &check.gate_id, local_day).await?;
+    // A person suspected again the same day is being re-measured, not queueing again.
+    let remeasured = if decision.outcome == Outcome::SuspectedCase {
+        store::check_ins::first_suspicion_of_day(transaction, &hall.site_id, &check.person_id, local_day)
+            .await?
+    } else {
+        None
+    };
+    let position = match &remeasured {
+        Some((_, position)) => i64::from(*position),
+        None => {
+            store::check_ins::next_queue_position(transaction, &hall.site_id, &check.gate_id, local_day)
+                .await?
+        }
+    };
     let check_in_id = new_id("chk");
 
     let visit_id = if decision.outcome == Outcome::Admitted {
@@ -207,6 +219,7 @@ async fn try_check_in(
         queue_position: u32::try_from(position).unwrap_or(u32::MAX),
         person_id: check.person_id.clone(),
         incident_source_event_id,
+        remeasurement_of: remeasured.map(|(check_in_id, _)| check_in_id),
         at: check.at,
         temperature_celsius: check.temperature_celsius,
     };
@@ -219,6 +232,9 @@ async fn try_check_in(
         mask_worn: check.mask_worn,
     };
     store::check_ins::insert(transaction, sealer, &record, &details).await?;
+    if record.remeasurement_of.is_some() {
+        return Ok(record);
+    }
     // Queue neighbours are traced whatever the decision: the queue was shared before it.
     outbound::ingest_presence(
         transaction,

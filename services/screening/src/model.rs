@@ -158,6 +158,8 @@ pub struct CheckInRecord {
     pub person_id: String,
     /// Incident source event, for a suspected case.
     pub incident_source_event_id: Option<String>,
+    /// The earlier suspected check of the same day this one re-measures.
+    pub remeasurement_of: Option<String>,
     /// When.
     pub at: i64,
     /// °C.

@@ -1,5 +1,5 @@
 //! Gate statistics per gate and hour: admitted entries, refusals by reason, fevers and
-//! suspected cases.
+//! suspected cases (people once: a re-measurement the same day is counted apart).
 
 use hallguard_domain::time::HOUR_MS;
 use std::collections::BTreeMap;
@@ -20,6 +20,7 @@ struct Tally {
     by_reason: BTreeMap<Reason, u32>,
     fevers: u32,
     suspected_cases: u32,
+    remeasurements: u32,
 }
 
 /// Counts the hall's checks in `[from, to)`, per gate and hour (UTC hours, which are
@@ -35,6 +36,11 @@ pub async fn gate_hours(
     for check in store::check_ins::summaries(pool, site_id, from, to).await? {
         let hour = check.checked_at.div_euclid(HOUR_MS) * HOUR_MS;
         let tally = tallies.entry((check.gate_id, hour)).or_default();
+        // A re-measurement is the same suspected person again, not another one.
+        if check.remeasurement {
+            tally.remeasurements += 1;
+            continue;
+        }
         if check.temperature_celsius >= fever_threshold {
             tally.fevers += 1;
         }
@@ -66,6 +72,7 @@ pub async fn gate_hours(
                 .collect(),
             fevers: tally.fevers,
             suspected_cases: tally.suspected_cases,
+            remeasurements: tally.remeasurements,
         })
         .collect())
 }

@@ -19,6 +19,7 @@ struct CheckInRow {
     queue_position: i64,
     person_id: String,
     incident_source_event_id: Option<String>,
+    remeasurement_of: Option<String>,
     checked_at: i64,
     temperature_celsius: f64,
 }
@@ -61,6 +62,7 @@ impl TryFrom<CheckInRow> for CheckInRecord {
             rules_version: row.rules_version,
             person_id: row.person_id,
             incident_source_event_id: row.incident_source_event_id,
+            remeasurement_of: row.remeasurement_of,
             at: row.checked_at,
             temperature_celsius: row.temperature_celsius,
         })
@@ -71,13 +73,37 @@ impl TryFrom<CheckInRow> for CheckInRecord {
 pub async fn by_key(pool: &AnyPool, key: &str) -> Result<Option<CheckInRecord>> {
     let row: Option<CheckInRow> = sqlx::query_as(
         "SELECT check_in_id, gate_id, visit_id, decision, reasons_json, rules_version, queue_position,
-                person_id, incident_source_event_id, checked_at, temperature_celsius
+                person_id, incident_source_event_id, remeasurement_of, checked_at, temperature_celsius
          FROM check_ins WHERE idempotency_key = $1",
     )
     .bind(key)
     .fetch_optional(pool)
     .await?;
     Ok(row.map(CheckInRecord::try_from).transpose()?)
+}
+
+/// The person's first suspected check in the hall on a local day, if any: its id and
+/// queue place (a later suspected reading that day re-measures it).
+pub async fn first_suspicion_of_day(
+    transaction: &mut Transaction<'_, Any>,
+    site_id: &str,
+    person_id: &str,
+    local_day: i64,
+) -> Result<Option<(String, u32)>> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT check_in_id, queue_position FROM check_ins
+         WHERE site_id = $1 AND person_id = $2 AND local_day = $3 AND decision = $4
+           AND remeasurement_of IS NULL
+         ORDER BY checked_at, check_in_id LIMIT 1",
+    )
+    .bind(site_id)
+    .bind(person_id)
+    .bind(local_day)
+    .bind(Outcome::SuspectedCase.name())
+    .fetch_optional(&mut **transaction)
+    .await?;
+    row.map(|(id, position)| Ok((id, u32::try_from(position).map_err(corrupt)?)))
+        .transpose()
 }
 
 /// The next place in a gate's queue on a local day (the counter row stays locked until
@@ -149,8 +175,8 @@ pub async fn insert(
     sqlx::query(
         "INSERT INTO check_ins (check_in_id, idempotency_key, site_id, gate_id, local_day, queue_position,
              person_kind, person_id, display_name, temperature_celsius, health_code_colour, mask_worn, decision,
-             reasons_json, rules_version, visit_id, incident_source_event_id, checked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'visitor', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             reasons_json, rules_version, visit_id, incident_source_event_id, remeasurement_of, checked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'visitor', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&record.check_in_id)
     .bind(details.idempotency_key)
@@ -168,6 +194,7 @@ pub async fn insert(
     .bind(&record.rules_version)
     .bind(&record.visit_id)
     .bind(&record.incident_source_event_id)
+    .bind(&record.remeasurement_of)
     .bind(record.at)
     .execute(&mut **transaction)
     .await?;
@@ -187,6 +214,8 @@ pub struct CheckSummary {
     pub reasons: Vec<Reason>,
     /// °C.
     pub temperature_celsius: f64,
+    /// Whether it re-measured a person already suspected that day.
+    pub remeasurement: bool,
 }
 
 /// A hall's checks in `[from, to)`.
@@ -198,9 +227,10 @@ pub async fn summaries(pool: &AnyPool, site_id: &str, from: i64, to: i64) -> Res
         decision: String,
         reasons_json: String,
         temperature_celsius: f64,
+        remeasurement_of: Option<String>,
     }
     let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT gate_id, checked_at, decision, reasons_json, temperature_celsius FROM check_ins
+        "SELECT gate_id, checked_at, decision, reasons_json, temperature_celsius, remeasurement_of FROM check_ins
          WHERE site_id = $1 AND checked_at >= $2 AND checked_at < $3",
     )
     .bind(site_id)
@@ -216,6 +246,7 @@ pub async fn summaries(pool: &AnyPool, site_id: &str, from: i64, to: i64) -> Res
                 gate_id: row.gate_id,
                 checked_at: row.checked_at,
                 temperature_celsius: row.temperature_celsius,
+                remeasurement: row.remeasurement_of.is_some(),
             })
         })
         .collect()
