@@ -17,7 +17,9 @@ use sqlx::{Any, AnyPool, Transaction};
 
 use crate::convert;
 pub use crate::model::NewContact;
-use crate::model::{ContactPerson, ContactStatus, FollowUpContact, Incident, IncidentSource, NewIncident};
+use crate::model::{
+    ContactPerson, ContactStatus, ExposureEvidence, FollowUpContact, Incident, IncidentSource, NewIncident,
+};
 use crate::store::audit::Subject;
 use crate::store::{self, audit, incidents};
 
@@ -29,9 +31,8 @@ fn hold_key(incident_id: &str, person: &Person) -> String {
 }
 
 /// The end of the latest exposure span of a contact's evidence, if any ended.
-fn last_exposure(contact: &NewContact) -> Option<i64> {
-    contact
-        .evidence
+fn last_exposure(evidence: &[ExposureEvidence]) -> Option<i64> {
+    evidence
         .iter()
         .flat_map(|evidence| evidence.spans.iter().filter_map(|(_, end)| *end))
         .max()
@@ -48,43 +49,55 @@ pub async fn add(
     let (contact_id, added) =
         store::contacts::add(transaction, sealer, &incident.incident_id, contact).await?;
     if let (true, Some(person)) = (added, &contact.person) {
-        let request = screening::PlaceQuarantineHoldRequest {
-            person: Some(convert::person_ref(person)),
+        place_holds(transaction, incident, person, contact.ring, &contact.evidence).await?;
+    }
+    Ok(contact_id)
+}
+
+/// Queues a contact's holds under the incident: at the gates, and off duty for staff.
+pub async fn place_holds(
+    transaction: &mut Transaction<'_, Any>,
+    incident: &Incident,
+    person: &Person,
+    ring: u32,
+    evidence: &[ExposureEvidence],
+) -> Result<()> {
+    let request = screening::PlaceQuarantineHoldRequest {
+        person: Some(convert::person_ref(person)),
+        incident_id: incident.incident_id.clone(),
+        reason: format!("contact (ring {ring}) under follow-up"),
+        idempotency_key: hold_key(&incident.incident_id, person),
+        // The quarantine period counts from the last exposure the evidence shows.
+        last_exposure_at: last_exposure(evidence).map(millis_to_timestamp),
+    };
+    let key = request.idempotency_key.clone();
+    let last_exposure_at = request.last_exposure_at;
+    outbound::queue(
+        transaction,
+        incident.site_id(),
+        key.clone(),
+        &Outbound::PlaceQuarantineHold(request),
+    )
+    .await?;
+    // Staff are also kept off duty: the morning check and clock-in refuse them.
+    if person.kind == PersonKind::Staff {
+        let request = staff_health::PlaceDutyHoldRequest {
+            site_id: person.site_id.clone(),
+            staff_id: person.person_id.clone(),
             incident_id: incident.incident_id.clone(),
-            reason: format!("contact (ring {}) under follow-up", contact.ring),
-            idempotency_key: hold_key(&incident.incident_id, person),
-            // The quarantine period counts from the last exposure the evidence shows.
-            last_exposure_at: last_exposure(contact).map(millis_to_timestamp),
+            reason: format!("close contact (ring {ring}) under follow-up"),
+            idempotency_key: key.clone(),
+            last_exposure_at,
         };
-        let key = request.idempotency_key.clone();
-        let last_exposure_at = request.last_exposure_at;
         outbound::queue(
             transaction,
             incident.site_id(),
-            key.clone(),
-            &Outbound::PlaceQuarantineHold(request),
+            format!("{key}/duty"),
+            &Outbound::PlaceDutyHold(request),
         )
         .await?;
-        // Staff are also kept off duty: the morning check and clock-in refuse them.
-        if person.kind == PersonKind::Staff {
-            let request = staff_health::PlaceDutyHoldRequest {
-                site_id: person.site_id.clone(),
-                staff_id: person.person_id.clone(),
-                incident_id: incident.incident_id.clone(),
-                reason: format!("close contact (ring {}) under follow-up", contact.ring),
-                idempotency_key: key.clone(),
-                last_exposure_at,
-            };
-            outbound::queue(
-                transaction,
-                incident.site_id(),
-                format!("{key}/duty"),
-                &Outbound::PlaceDutyHold(request),
-            )
-            .await?;
-        }
     }
-    Ok(contact_id)
+    Ok(())
 }
 
 /// Queues the lifting of a contact's holds: at the gates, and off duty for staff.

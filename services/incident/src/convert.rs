@@ -123,6 +123,20 @@ pub fn incident_message(incident: &Incident, steps: &[StepRecord]) -> pb::Incide
             .as_ref()
             .map(|(_, reason)| reason.clone())
             .unwrap_or_default(),
+        merged_into_incident_id: incident
+            .merged
+            .as_ref()
+            .map(|merge| merge.into.clone())
+            .unwrap_or_default(),
+        merged_reason: incident
+            .merged
+            .as_ref()
+            .map(|merge| merge.reason.clone())
+            .unwrap_or_default(),
+        merged_at: incident
+            .merged
+            .as_ref()
+            .map(|merge| millis_to_timestamp(merge.at)),
     }
 }
 

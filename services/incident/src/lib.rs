@@ -23,6 +23,7 @@ pub mod convert;
 pub mod duty_desk;
 pub mod hygiene;
 pub mod legal_hold;
+pub mod merge;
 pub mod model;
 pub mod organisation;
 pub mod peers;

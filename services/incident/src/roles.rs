@@ -32,6 +32,7 @@ pub fn rpc_roles() -> RpcRoles {
                 ("ApproveStatement", DESK),
                 ("CloseIncident", DESK),
                 ("WithdrawIncident", &[Role::DutyOfficer, Role::Service]),
+                ("MergeIncidents", DESK),
                 ("PlaceLegalHold", ADMIN),
                 ("ReleaseLegalHold", ADMIN),
                 ("ListTasks", READ),

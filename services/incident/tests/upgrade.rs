@@ -272,3 +272,70 @@ async fn values_that_do_not_decode_are_errors_not_defaults() {
     database.pool.close().await;
     test.cleanup().await;
 }
+
+#[tokio::test]
+async fn open_duplicates_from_before_one_incident_per_person_survive_the_upgrade_and_merge() {
+    let test = TestDatabase::new();
+    let old = Database::open(
+        &test.target("incident"),
+        Some(migrations_before(sqlx::migrate!("./migrations"), 111)),
+    )
+    .await
+    .unwrap();
+    for (incident_id, opened_at) in [
+        ("inc-first", 1_795_835_700_000_i64),
+        ("inc-second", 1_795_835_760_000),
+    ] {
+        sqlx::query(
+            "INSERT INTO incidents (incident_id, source_event_id, site_id, person_kind, person_id, source,
+                 opened_request, readings_json, location_id, occurred_at, summary, steps_done_json, closed, opened_at)
+             VALUES ($1, $2, 'riverside-hall', 'visitor', 'hc-1', 'screening', '',
+                 '[{\"temperature_celsius\":37.9,\"colour\":null,\"symptoms\":[],\"taken_at\":null}]',
+                 'gate-east-in', $3, 'fever', '[]', 0, $3)",
+        )
+        .bind(incident_id)
+        .bind(format!("event/{incident_id}"))
+        .bind(opened_at)
+        .execute(&old.pool)
+        .await
+        .unwrap();
+    }
+    old.pool.close().await;
+
+    // The unique index on open incidents per person builds over them.
+    let database = Database::open(&test.target("incident"), Some(sqlx::migrate!("./migrations")))
+        .await
+        .unwrap();
+    let pool = &database.pool;
+    let flagged: Vec<String> =
+        sqlx::query_scalar("SELECT incident_id FROM incidents WHERE open_duplicate = 1")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(flagged, ["inc-second"]);
+    let kept = hallguard_incident::merge::merge(
+        pool,
+        hallguard_incident::merge::MergeRequest {
+            kept_id: "inc-first",
+            merged_id: "inc-second",
+            same_person: false,
+            reason: "one visitor, two incidents from before",
+            by: "duty-officer",
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.readings.len(), 2, "both readings kept");
+    let merged = incidents::load(pool, "inc-second").await.unwrap();
+    assert_eq!(merged.merged.unwrap().into, "inc-first");
+    assert_eq!(merged.progress.state(), 7, "closed");
+    assert_eq!(
+        incidents::of_source_event(pool, "event/inc-second")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("inc-first")
+    );
+    database.pool.close().await;
+    test.cleanup().await;
+}

@@ -240,6 +240,7 @@ fn move_to(status: ContactStatus, contact: &FollowUpContact) -> UpdateContactSta
 
 mod contacts;
 mod desk;
+mod merge;
 mod scenario_one;
 mod scenario_two;
 mod withdrawal;

@@ -113,6 +113,19 @@ pub struct Incident {
     pub keeping: Keeping,
     /// When and why it was withdrawn (opened in error), if it was.
     pub withdrawn: Option<(i64, String)>,
+    /// The incident it was merged into, if it was.
+    pub merged: Option<Merge>,
+}
+
+/// A duty officer's merge of an incident into another of the same person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merge {
+    /// The incident kept.
+    pub into: String,
+    /// Why, as the officer gave it.
+    pub reason: String,
+    /// When, epoch ms.
+    pub at: i64,
 }
 
 /// An admin's legal hold: the incident keeps all its data until released.

@@ -26,7 +26,7 @@ use crate::peers::Tracing;
 use crate::store::audit::Subject;
 use crate::store::incidents::Opened;
 use crate::store::{self, audit, incidents, tasks};
-use crate::{contacts, convert, legal_hold, organisation, steps, withdrawal};
+use crate::{contacts, convert, legal_hold, merge, organisation, steps, withdrawal};
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -544,6 +544,43 @@ impl Incidents for IncidentService {
         self.feed.publish(
             incident.site_id(),
             event("incident_withdrawn", &id, format!("incident withdrawn: {reason}")),
+        );
+        self.answer(&incident).await
+    }
+
+    async fn merge_incidents(
+        &self,
+        request: Request<pb::MergeIncidentsRequest>,
+    ) -> std::result::Result<Response<pb::IncidentStepResponse>, Status> {
+        let by = validate::actor(&request, &request.get_ref().merged_by, "merged_by")?;
+        let request = request.into_inner();
+        let reason = validate::required(&request.reason, "reason")?;
+        let kept = self.incident(&request.incident_id).await?;
+        let merged_id = validate::required(&request.merged_incident_id, "merged_incident_id")?;
+        // The merged incident must be in the caller's halls too (and is checked for the
+        // same person inside the merge).
+        if let Ok(merged) = incidents::load(&self.pool, merged_id).await {
+            validate::hall(&self.halls, merged.site_id(), "merged_incident_id")?;
+        }
+        self.on_behalf(kept.site_id(), &by, "merged_by").await?;
+        let incident = merge::merge(
+            &self.pool,
+            merge::MergeRequest {
+                kept_id: &kept.incident_id,
+                merged_id,
+                same_person: request.same_person,
+                reason,
+                by: &by,
+            },
+        )
+        .await?;
+        self.feed.publish(
+            incident.site_id(),
+            event(
+                "incidents_merged",
+                &incident.incident_id,
+                format!("incident {merged_id} merged into this one: {reason}"),
+            ),
         );
         self.answer(&incident).await
     }

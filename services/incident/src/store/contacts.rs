@@ -6,7 +6,7 @@ use hallguard_platform::db::decode_all;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::sealing::{SealedColumns, Sealer};
 use hallguard_platform::validate::new_id;
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::corrupt;
 use crate::model::{
@@ -130,6 +130,20 @@ pub async fn add(
     Ok((contact_id, true))
 }
 
+/// Moves a contact to another incident's list (a merge).
+pub async fn move_to(
+    transaction: &mut Transaction<'_, Any>,
+    contact_id: &str,
+    incident_id: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE follow_up_contacts SET incident_id = $1 WHERE contact_id = $2")
+        .bind(incident_id)
+        .bind(contact_id)
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
+}
+
 /// The sealed columns: the name and phone of a contact added by hand.
 pub const SEALED: SealedColumns = SealedColumns {
     table: "follow_up_contacts",
@@ -138,12 +152,15 @@ pub const SEALED: SealedColumns = SealedColumns {
 };
 
 /// An incident's contacts, ring 1 first.
-pub async fn list(pool: &AnyPool, incident_id: &str) -> Result<Vec<FollowUpContact>> {
+pub async fn list<'c, E>(executor: E, incident_id: &str) -> Result<Vec<FollowUpContact>>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
     let rows: Vec<ContactRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE c.incident_id = $1 ORDER BY c.ring, c.contact_id"
     ))
     .bind(incident_id)
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     Ok(decode_all::<_, FollowUpContact>(rows)?)
 }

@@ -83,6 +83,27 @@ pub async fn complete(
     Ok(updated > 0)
 }
 
+/// Hands an incident's open orders to another (a merge): a place the other has an order
+/// for keeps that one; returns how many moved.
+pub async fn hand_over_open(transaction: &mut Transaction<'_, Any>, from: &str, to: &str) -> Result<u64> {
+    sqlx::query(
+        "DELETE FROM disinfection_orders WHERE incident_id = $1 AND done_at IS NULL
+           AND zone_id IN (SELECT zone_id FROM disinfection_orders WHERE incident_id = $2)",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(sqlx::query(
+        "UPDATE disinfection_orders SET incident_id = $1 WHERE incident_id = $2 AND done_at IS NULL",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut **transaction)
+    .await?
+    .rows_affected())
+}
+
 /// How many of an incident's step 6 orders are still open.
 pub async fn open_count(transaction: &mut Transaction<'_, Any>, incident_id: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(

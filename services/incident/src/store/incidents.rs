@@ -12,7 +12,7 @@ use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::{audit, corrupt, tasks};
-use crate::model::{Incident, Keeping, LegalHold, NewIncident, Reading, StepRecord};
+use crate::model::{Incident, Keeping, LegalHold, Merge, NewIncident, Reading, StepRecord};
 use crate::store::audit::Subject;
 use crate::workflow::{Progress, Step};
 
@@ -38,12 +38,15 @@ struct IncidentRow {
     report_removed_at: Option<i64>,
     withdrawn_at: Option<i64>,
     withdrawn_reason: Option<String>,
+    merged_into: Option<String>,
+    merged_reason: Option<String>,
+    merged_at: Option<i64>,
 }
 
 const COLUMNS: &str = "incident_id, site_id, person_kind, person_id, source, readings_json, location_id,
      occurred_at, parent_incident_id, summary, isolation_room_id, steps_done_json, closed,
      legal_hold_reason, legal_hold_by, legal_hold_at, contacts_removed_at, report_removed_at,
-     withdrawn_at, withdrawn_reason";
+     withdrawn_at, withdrawn_reason, merged_into, merged_reason, merged_at";
 
 /// A column the upgrade fills for old rows and every new row is written with: NULL is a
 /// row the upgrade has not reached.
@@ -96,6 +99,10 @@ impl TryFrom<IncidentRow> for Incident {
                 report_removed_at: row.report_removed_at,
             },
             withdrawn: row.withdrawn_at.zip(row.withdrawn_reason),
+            merged: match (row.merged_into, row.merged_reason, row.merged_at) {
+                (Some(into), Some(reason), Some(at)) => Some(Merge { into, reason, at }),
+                _ => None,
+            },
         })
     }
 }
@@ -120,13 +127,15 @@ impl Opened {
     }
 }
 
-/// The incident a source event opened or was attached to, if any.
+/// The incident a source event opened or was attached to, if any (the one kept, for an
+/// incident merged into another).
 async fn by_source_event(pool: &AnyPool, source_event_id: &str) -> Result<Option<String>> {
-    let opened: Option<String> =
-        sqlx::query_scalar("SELECT incident_id FROM incidents WHERE source_event_id = $1")
-            .bind(source_event_id)
-            .fetch_optional(pool)
-            .await?;
+    let opened: Option<String> = sqlx::query_scalar(
+        "SELECT COALESCE(merged_into, incident_id) FROM incidents WHERE source_event_id = $1",
+    )
+    .bind(source_event_id)
+    .fetch_optional(pool)
+    .await?;
     if opened.is_some() {
         return Ok(opened);
     }
@@ -206,7 +215,7 @@ pub async fn open(pool: &AnyPool, new: &NewIncident, actor: &str) -> Result<Open
         "INSERT INTO incidents (incident_id, source_event_id, site_id, person_kind, person_id, source, opened_request,
              readings_json, location_id, occurred_at, parent_incident_id, summary, steps_done_json, closed, opened_at)
          VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, $9, $10, $11, '[]', 0, $12)
-         ON CONFLICT (source_event_id) DO NOTHING",
+         ON CONFLICT DO NOTHING",
     )
     .bind(&incident_id)
     .bind(&new.source_event_id)
@@ -224,7 +233,8 @@ pub async fn open(pool: &AnyPool, new: &NewIncident, actor: &str) -> Result<Open
     .await?
     .rows_affected();
     if inserted == 0 {
-        // Another request opened it between the look-up and the insert.
+        // Another request opened it, or another incident of the person (the unique
+        // index on open incidents per person), between the look-up and the insert.
         drop(transaction);
         return Box::pin(open(pool, new, actor)).await;
     }
@@ -423,6 +433,55 @@ pub async fn mark_withdrawn(
     .bind(incident_id)
     .execute(&mut **transaction)
     .await?;
+    Ok(())
+}
+
+/// Closes `merged` as merged into `kept`: `kept` holds both's readings by time (refused
+/// when a reading reached `kept` after it was loaded, so none is lost), and the source
+/// events and child incidents of `merged` point at `kept`.
+pub async fn merge_into(
+    transaction: &mut Transaction<'_, Any>,
+    merged: &Incident,
+    kept: &Incident,
+    reason: &str,
+    at: i64,
+) -> Result<()> {
+    let mut readings = kept.readings.clone();
+    readings.extend(merged.readings.iter().cloned());
+    readings.sort_by_key(|reading| reading.taken_at);
+    let updated =
+        sqlx::query("UPDATE incidents SET readings_json = $1 WHERE incident_id = $2 AND readings_json = $3")
+            .bind(serde_json::to_string(&readings).map_err(corrupt)?)
+            .bind(&kept.incident_id)
+            .bind(serde_json::to_string(&kept.readings).map_err(corrupt)?)
+            .execute(&mut **transaction)
+            .await?
+            .rows_affected();
+    if updated == 0 {
+        return Err(ServiceError::precondition(
+            "a reading reached the incident kept during the merge; merge again",
+        ));
+    }
+    sqlx::query(
+        "UPDATE incidents SET merged_into = $1, merged_reason = $2, merged_at = $3, closed = 1 WHERE incident_id = $4",
+    )
+    .bind(&kept.incident_id)
+    .bind(reason)
+    .bind(at)
+    .bind(&merged.incident_id)
+    .execute(&mut **transaction)
+    .await?;
+    for statement in [
+        "UPDATE incident_source_events SET incident_id = $1 WHERE incident_id = $2",
+        "UPDATE incidents SET parent_incident_id = $1 WHERE parent_incident_id = $2",
+        "UPDATE follow_up_contacts SET linked_incident_id = $1 WHERE linked_incident_id = $2",
+    ] {
+        sqlx::query(statement)
+            .bind(&kept.incident_id)
+            .bind(&merged.incident_id)
+            .execute(&mut **transaction)
+            .await?;
+    }
     Ok(())
 }
 

@@ -232,6 +232,36 @@ pub async fn close_open(
     )
 }
 
+/// Hands an incident's open tasks to another (a merge): one the other has open for the
+/// same step and owner is done by `by`, the others move. Returns (moved, done).
+pub async fn hand_over_open(
+    transaction: &mut Transaction<'_, Any>,
+    from: &str,
+    to: &str,
+    by: &str,
+    at: i64,
+) -> Result<(u64, u64)> {
+    let done = sqlx::query(
+        "UPDATE tasks SET done_at = $1, done_by = $2 WHERE incident_id = $3 AND done_at IS NULL
+           AND EXISTS (SELECT 1 FROM tasks other WHERE other.incident_id = $4 AND other.done_at IS NULL
+                         AND other.step = tasks.step AND other.owner = tasks.owner)",
+    )
+    .bind(at)
+    .bind(by)
+    .bind(from)
+    .bind(to)
+    .execute(&mut **transaction)
+    .await?
+    .rows_affected();
+    let moved = sqlx::query("UPDATE tasks SET incident_id = $1 WHERE incident_id = $2 AND done_at IS NULL")
+        .bind(to)
+        .bind(from)
+        .execute(&mut **transaction)
+        .await?
+        .rows_affected();
+    Ok((moved, done))
+}
+
 /// Overdue tasks not announced yet, each with its incident's hall.
 pub async fn overdue_unannounced(pool: &AnyPool, now: i64) -> Result<Vec<(Task, String)>> {
     let rows: Vec<TaskOfHall> = sqlx::query_as(&format!(
