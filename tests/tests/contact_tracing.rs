@@ -318,6 +318,93 @@ async fn the_graph_is_rebuilt_from_the_database_after_a_restart() {
 }
 
 #[tokio::test]
+async fn clusters_of_cases_link_cases_by_close_contact_not_the_whole_hall() {
+    let hall = TestHall::start().await;
+    let base = hall_morning();
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    // The clerks are in the tax area all morning: cases 1 and 2 for its first twenty
+    // minutes, case 3 for the next twenty. Co-presence joins all five.
+    let intervals = vec![
+        interval("tax/clerk-1", "clerk-1", PlaceKind::Zone, "tax-area", 0, 40, base),
+        interval("tax/clerk-2", "clerk-2", PlaceKind::Zone, "tax-area", 0, 40, base),
+        interval("tax/case-1", "case-1", PlaceKind::Zone, "tax-area", 0, 20, base),
+        interval("tax/case-2", "case-2", PlaceKind::Zone, "tax-area", 0, 20, base),
+        interval("tax/case-3", "case-3", PlaceKind::Zone, "tax-area", 20, 40, base),
+    ];
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest { intervals })
+        .await
+        .unwrap();
+    let mut analyst =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let people = analyst
+        .find_clusters(FindClustersRequest {
+            site_id: SITE.into(),
+            window: Some(day_window(base)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(people.clusters[0].members.len(), 5, "co-presence joins the hall");
+    assert!(people.case_clusters.is_empty());
+
+    // Clusters of cases: only cases 1 and 2 met each other.
+    let case = |who: &str, minutes: i64| Case {
+        person: Some(visitor(who)),
+        infectious_from: Some(millis_to_timestamp(base + minutes * MINUTE)),
+    };
+    let request = FindClustersRequest {
+        site_id: SITE.into(),
+        window: Some(day_window(base)),
+        cases: vec![case("case-2", 5), case("case-1", 0), case("case-3", 0)],
+        ..Default::default()
+    };
+    let found = analyst.find_clusters(request.clone()).await.unwrap().into_inner();
+    assert!(found.clusters.is_empty());
+    assert_eq!(found.case_clusters.len(), 1, "{found:?}");
+    let cluster = &found.case_clusters[0];
+    let ids = |cases: &[Case]| -> Vec<String> {
+        cases
+            .iter()
+            .map(|c| c.person.as_ref().unwrap().person_id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&cluster.cases), ["case-1", "case-2"]);
+    assert_eq!(
+        ids(std::slice::from_ref(cluster.first_case.as_ref().unwrap())),
+        ["case-1"]
+    );
+    assert_eq!(
+        ids(std::slice::from_ref(cluster.last_case.as_ref().unwrap())),
+        ["case-2"]
+    );
+    let places: Vec<&str> = cluster.places.iter().map(|p| p.place_id.as_str()).collect();
+    assert_eq!(places, ["tax-area"]);
+    assert_eq!(cluster.links.len(), 1);
+    assert_eq!(cluster.links[0].exposures[0].rule(), ExposureRule::SameZone);
+    // Time order: cases infectious only after they met link nobody.
+    let later = FindClustersRequest {
+        cases: vec![case("case-1", 25), case("case-2", 25), case("case-3", 25)],
+        ..request.clone()
+    };
+    let none = analyst.find_clusters(later).await.unwrap().into_inner();
+    assert!(none.case_clusters.is_empty(), "{none:?}");
+
+    // A case of another hall than the one named is refused, naming it.
+    let mut elsewhere = request.clone();
+    elsewhere.cases[1].person.as_mut().unwrap().site_id = "another-hall".into();
+    let refused = analyst.find_clusters(elsewhere).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert!(
+        refused.message().starts_with("cases[1].person.site_id"),
+        "{}",
+        refused.message()
+    );
+    hall.stop().await;
+}
+
+#[tokio::test]
 async fn clusters_chains_who_was_there_and_export_over_grpc() {
     let hall = TestHall::start().await;
     let base = hall_morning();

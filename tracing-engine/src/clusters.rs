@@ -1,8 +1,8 @@
-//! Clusters (connected groups of people linked by qualifying exposures) and
-//! transmission chains (time-respecting paths between known cases).
+//! Clusters (connected groups of people linked by qualifying exposures, or of known
+//! cases linked by close contact with each other) and transmission chains (fewest-hop
+//! time-respecting paths between known cases).
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::HashMap;
 
 use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
@@ -22,6 +22,26 @@ pub struct Cluster {
     pub members: Vec<PersonIdx>,
     /// Qualifying edges inside.
     pub edges: usize,
+}
+
+/// Cases linked by close contact with each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCluster {
+    /// The cases, ascending.
+    pub cases: Vec<PersonIdx>,
+    /// The close contacts between them.
+    pub links: Vec<CaseLink>,
+}
+
+/// A close contact between two cases, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLink {
+    /// The case the exposures are seen from.
+    pub case: PersonIdx,
+    /// The other case.
+    pub other: PersonIdx,
+    /// The exposures that qualified.
+    pub exposures: Vec<Exposure>,
 }
 
 /// A time-respecting path from one case to another.
@@ -211,6 +231,90 @@ impl CoPresenceGraph {
             .collect()
     }
 
+    /// Clusters of cases: two cases are linked when one was a close contact of the other
+    /// under `rules` within `window` and after the earlier of the two became infectious
+    /// (people who are not cases link nobody: every staff member shares a zone with
+    /// every other, so co-presence alone would join the whole hall). Connected groups of
+    /// at least `min_size` cases, largest first; each case's search runs in parallel.
+    pub fn case_clusters(
+        &self,
+        cases: &[(PersonIdx, Millis)],
+        window: Window,
+        rules: &Rules,
+        min_size: usize,
+        cancel: &Cancel,
+    ) -> Result<Vec<CaseCluster>, Cancelled> {
+        let cases = distinct_cases(cases);
+        let position: HashMap<PersonIdx, usize> = cases
+            .iter()
+            .enumerate()
+            .map(|(at, &(case, _))| (case, at))
+            .collect();
+        let found: Vec<Vec<(usize, usize, Vec<Exposure>)>> = cases
+            .par_iter()
+            .enumerate()
+            .map(|(at, &(case, infectious_from))| {
+                cancel.check()?;
+                let from = window.0.max(infectious_from);
+                if from >= window.1 {
+                    return Ok(Vec::new());
+                }
+                Ok(self
+                    .close_contacts(case, (from, window.1), rules)
+                    .into_iter()
+                    .filter_map(|contact| {
+                        let other = *position.get(&contact.person)?;
+                        Some((at, other, contact.exposures))
+                    })
+                    .collect())
+            })
+            .collect::<Result<_, Cancelled>>()?;
+        // Each pair once: seen from the lower case when both sides found it.
+        let mut links: HashMap<(usize, usize), CaseLink> = HashMap::new();
+        for (at, other, exposures) in found.into_iter().flatten() {
+            let pair = (at.min(other), at.max(other));
+            if at < other || !links.contains_key(&pair) {
+                links.insert(
+                    pair,
+                    CaseLink {
+                        case: cases[at].0,
+                        other: cases[other].0,
+                        exposures,
+                    },
+                );
+            }
+        }
+        let mut union = UnionFind::<usize>::new(cases.len());
+        for &(low, high) in links.keys() {
+            union.union(low, high);
+        }
+        let labels = union.into_labeling();
+        let mut groups: HashMap<usize, CaseCluster> = HashMap::new();
+        for (at, &(case, _)) in cases.iter().enumerate() {
+            groups
+                .entry(labels[at])
+                .or_insert_with(|| CaseCluster {
+                    cases: Vec::new(),
+                    links: Vec::new(),
+                })
+                .cases
+                .push(case);
+        }
+        let mut pairs: Vec<(usize, usize)> = links.keys().copied().collect();
+        pairs.sort_unstable();
+        for pair in pairs {
+            if let (Some(link), Some(group)) = (links.remove(&pair), groups.get_mut(&labels[pair.0])) {
+                group.links.push(link);
+            }
+        }
+        let mut clusters: Vec<CaseCluster> = groups
+            .into_values()
+            .filter(|cluster| cluster.cases.len() >= min_size.max(1))
+            .collect();
+        clusters.sort_unstable_by(|a, b| b.cases.len().cmp(&a.cases.len()).then(a.cases.cmp(&b.cases)));
+        Ok(clusters)
+    }
+
     /// Whether each person was seen on more than one day in `window`: only their pairs
     /// can add up overlap across days.
     fn returning_people(&self, window: Window) -> Vec<bool> {
@@ -225,11 +329,13 @@ impl CoPresenceGraph {
             .collect()
     }
 
-    /// For each case, the earliest-arrival time-respecting paths to the other cases:
-    /// a hop counts only when its exposure ends after the infection reached its start.
-    /// A case listed twice is searched once, from its earliest time; exposures count
-    /// until `until` (the query's time: a stay still open lasts until then); `cancel` is
-    /// checked as the search goes (each search can reach the whole graph).
+    /// For each case, the fewest-hop time-respecting paths to the other cases: a hop is
+    /// a close contact under `rules` whose exposure overlaps the time after the
+    /// infection reached its first person, so a direct exposure is always preferred to a
+    /// longer path, however early the longer one arrives. A case listed twice is searched
+    /// once, from its earliest time; exposures count until `until` (the query's time: a
+    /// stay still open lasts until then); `cancel` is checked as the search goes (each
+    /// search can reach the whole graph).
     pub fn transmission_chains(
         &self,
         cases: &[(PersonIdx, Millis)],
@@ -261,19 +367,35 @@ impl CoPresenceGraph {
     }
 }
 
-/// An earliest-arrival search from one case that can be taken in steps: a caller that
-/// shares the graph with writers takes the read lock for each step only. People's
-/// indices never change, so the search may go on after a writer added stays (later
-/// steps see them).
+/// How a person was reached in a round: from whom, over which exposure, and when.
+type Reached = (Millis, PersonIdx, Exposure);
+
+/// A fewest-hop time-respecting search from one case, taken in steps: a caller that
+/// shares the graph with writers takes the read lock for each step only. Round `k`
+/// finds for everyone the earliest time the infection could reach them in at most `k`
+/// hops (a label per round, so a later but shorter arrival is never lost to an earlier
+/// longer one); a case is reported at the first round that reaches it. People's indices
+/// never change, so the search may go on after a writer added stays (later steps see
+/// them).
 #[derive(Debug)]
 pub struct ChainSearch {
+    source: PersonIdx,
+    /// Earliest arrival in at most the rounds done.
     arrival: HashMap<PersonIdx, Millis>,
-    previous: HashMap<PersonIdx, (PersonIdx, Exposure)>,
-    queue: BinaryHeap<Reverse<(Millis, PersonIdx)>>,
-    /// The other cases.
+    /// How each person improved in each round: (round, person) to (previous, hop).
+    previous: HashMap<(u32, PersonIdx), (PersonIdx, Exposure)>,
+    /// The people improved in the last round, with the arrival they got in it.
+    frontier: Vec<(PersonIdx, Millis)>,
+    /// The next of the frontier to expand.
+    next: usize,
+    /// This round's improvements so far.
+    found: HashMap<PersonIdx, Reached>,
+    /// Rounds done: the frontier's people are that many hops from the source.
+    round: u32,
+    /// The other cases, in person order.
     cases: Vec<PersonIdx>,
-    /// The other cases not yet reached for good: the search ends when none is left.
-    unsettled: HashSet<PersonIdx>,
+    /// The chains found, by case.
+    chains: HashMap<PersonIdx, Chain>,
     /// Exposures count until then.
     until: Millis,
 }
@@ -286,24 +408,29 @@ impl ChainSearch {
         until: Millis,
     ) -> Self {
         Self {
+            source,
             arrival: HashMap::from([(source, infectious_from)]),
             previous: HashMap::new(),
-            queue: BinaryHeap::from([Reverse((infectious_from, source))]),
+            frontier: vec![(source, infectious_from)],
+            next: 0,
+            found: HashMap::new(),
+            round: 0,
             cases: cases
                 .iter()
                 .map(|&(case, _)| case)
                 .filter(|&case| case != source)
                 .collect(),
-            unsettled: cases
-                .iter()
-                .map(|&(case, _)| case)
-                .filter(|&case| case != source)
-                .collect(),
+            chains: HashMap::new(),
             until,
         }
     }
 
-    /// Settles up to `people` more people; true when the search is done.
+    /// Whether every other case has its chain, or nobody is left to expand.
+    fn done(&self) -> bool {
+        self.chains.len() == self.cases.len() || self.frontier.is_empty()
+    }
+
+    /// Expands up to `people` more people; true when the search is done.
     pub fn advance(
         &mut self,
         graph: &CoPresenceGraph,
@@ -312,18 +439,16 @@ impl ChainSearch {
         people: usize,
     ) -> Result<bool, Cancelled> {
         for _ in 0..people {
-            if self.unsettled.is_empty() {
+            if self.done() {
                 return Ok(true);
             }
-            let Some(Reverse((at, person))) = self.queue.pop() else {
-                return Ok(true);
-            };
-            cancel.check()?;
-            if self.arrival.get(&person).is_some_and(|&best| best < at) {
+            if self.next == self.frontier.len() {
+                self.end_round();
                 continue;
             }
-            // Popped at its earliest arrival: this person's path is final.
-            self.unsettled.remove(&person);
+            cancel.check()?;
+            let (person, at) = self.frontier[self.next];
+            self.next += 1;
             for contact in graph.close_contacts(person, (at, self.until.max(at)), rules) {
                 let other = contact.person;
                 let Some(hop) = contact
@@ -334,40 +459,63 @@ impl ChainSearch {
                     continue;
                 };
                 let reached = hop.spans.first().map_or(at, |s| s.0.max(at));
-                if self.arrival.get(&other).is_none_or(|&best| reached < best) {
-                    self.arrival.insert(other, reached);
-                    self.previous.insert(other, (person, hop));
-                    self.queue.push(Reverse((reached, other)));
+                let better = self.arrival.get(&other).is_none_or(|&best| reached < best)
+                    && self.found.get(&other).is_none_or(|known| reached < known.0);
+                if better {
+                    self.found.insert(other, (reached, person, hop));
                 }
             }
         }
-        Ok(self.unsettled.is_empty() || self.queue.is_empty())
+        Ok(self.done())
+    }
+
+    /// Closes a round: its improvements become the next frontier, and a case reached
+    /// for the first time gets its chain (no later round can be shorter).
+    fn end_round(&mut self) {
+        self.round += 1;
+        let mut frontier: Vec<(PersonIdx, Millis)> = Vec::with_capacity(self.found.len());
+        for (person, (reached, before, hop)) in std::mem::take(&mut self.found) {
+            self.arrival.insert(person, reached);
+            self.previous.insert((self.round, person), (before, hop));
+            frontier.push((person, reached));
+        }
+        // Expanding in person order keeps the answer the same from run to run.
+        frontier.sort_unstable();
+        for index in 0..self.cases.len() {
+            let case = self.cases[index];
+            if !self.chains.contains_key(&case) && self.previous.contains_key(&(self.round, case)) {
+                let chain = self.chain_to(case);
+                self.chains.insert(case, chain);
+            }
+        }
+        self.frontier = frontier;
+        self.next = 0;
+    }
+
+    /// The path that reached `target` in the last round, hop by hop back to the source.
+    fn chain_to(&self, target: PersonIdx) -> Chain {
+        let mut path = vec![target];
+        let mut hops = Vec::new();
+        let (mut round, mut cursor) = (self.round, target);
+        while cursor != self.source || round > 0 {
+            let Some((before, hop)) = self.previous.get(&(round, cursor)) else {
+                break;
+            };
+            hops.push(hop.clone());
+            path.push(*before);
+            cursor = *before;
+            round -= 1;
+        }
+        path.reverse();
+        hops.reverse();
+        Chain { path, hops }
     }
 
     /// The paths found to the other cases, by case.
     pub fn chains(&self) -> Vec<Chain> {
-        // Cases come sorted; a case is reached when someone led to it.
-        let targets: Vec<PersonIdx> = self
-            .cases
+        self.cases
             .iter()
-            .copied()
-            .filter(|case| self.previous.contains_key(case))
-            .collect();
-        targets
-            .into_iter()
-            .map(|target| {
-                let mut path = vec![target];
-                let mut hops = Vec::new();
-                let mut cursor = target;
-                while let Some((before, hop)) = self.previous.get(&cursor) {
-                    hops.push(hop.clone());
-                    path.push(*before);
-                    cursor = *before;
-                }
-                path.reverse();
-                hops.reverse();
-                Chain { path, hops }
-            })
+            .filter_map(|case| self.chains.get(case).cloned())
             .collect()
     }
 }

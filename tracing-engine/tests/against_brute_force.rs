@@ -1,5 +1,7 @@
 //! Property tests: on random halls, the engine's close contacts and their overlap equal
-//! a brute-force reference that compares every pair of intervals, and adding intervals
+//! a brute-force reference that compares every pair of intervals (and so do its case
+//! clusters, and the hop count of its transmission chains against a search that keeps
+//! every state, not only the earliest), and adding intervals
 //! in two batches gives the same answers as one build. The generator makes the awkward
 //! cases: stays across midnight and over several days, stays still open, stays sent open
 //! and then closed, repeats, any order of arrival.
@@ -10,6 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
+use hallguard_tracing_engine::LATEST;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
 use hallguard_tracing_engine::model::{PlaceKind, Presence, ZoneKind};
 use hallguard_tracing_engine::queries::Window;
@@ -356,6 +359,93 @@ fn engine(
         .collect()
 }
 
+/// Case clusters by the reference: two cases are linked when the reference finds one a
+/// close contact of the other from when the first became infectious; the components of
+/// two or more cases, each sorted, largest first.
+fn reference_case_clusters(
+    presences: &[Presence],
+    cases: &BTreeMap<String, i64>,
+    window: Window,
+    rules: &Rules,
+) -> Vec<Vec<String>> {
+    let names: Vec<&String> = cases.keys().collect();
+    let mut linked = vec![vec![false; names.len()]; names.len()];
+    for (i, (case, &from)) in cases.iter().enumerate() {
+        let start = window.0.max(from);
+        if start >= window.1 {
+            continue;
+        }
+        let found = reference(presences, case, (start, window.1), rules);
+        for (j, other) in names.iter().enumerate() {
+            if i != j && found.contains_key(*other) {
+                linked[i][j] = true;
+                linked[j][i] = true;
+            }
+        }
+    }
+    let mut seen = vec![false; names.len()];
+    let mut components = Vec::new();
+    for start in 0..names.len() {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut component = vec![start];
+        let mut next = 0;
+        while next < component.len() {
+            for other in 0..names.len() {
+                if linked[component[next]][other] && !seen[other] {
+                    seen[other] = true;
+                    component.push(other);
+                }
+            }
+            next += 1;
+        }
+        if component.len() >= 2 {
+            let mut members: Vec<String> = component.iter().map(|&at| names[at].clone()).collect();
+            members.sort();
+            components.push(members);
+        }
+    }
+    components.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    components
+}
+
+/// The fewest hops from `source` (infectious from `from`) to `target` by the reference,
+/// layer by layer over every (person, time the infection reached them) state, keeping
+/// all of them (not only the earliest): a hop is a close contact found by the reference
+/// from that time until `until`, reached at its first qualifying moment.
+fn reference_fewest_hops(
+    presences: &[Presence],
+    (source, from): (&str, i64),
+    target: &str,
+    until: i64,
+    rules: &Rules,
+) -> Option<usize> {
+    let mut layer: std::collections::BTreeSet<(String, i64)> = [(source.to_string(), from)].into();
+    let mut seen = layer.clone();
+    // A fewest-hop walk never comes back to a person: the first visit is no later.
+    for hops in 1..=8 {
+        let mut next = std::collections::BTreeSet::new();
+        for (person, at) in &layer {
+            for (other, (_, first)) in reference(presences, person, (*at, until.max(*at)), rules) {
+                let state = (other, first.max(*at));
+                if state.0 == target {
+                    return Some(hops);
+                }
+                if seen.insert(state.clone()) {
+                    next.insert(state);
+                }
+            }
+        }
+        if next.is_empty() {
+            return None;
+        }
+        layer = next;
+    }
+    None
+}
+
 fn rules_strategy() -> impl Strategy<Value = Rules> {
     let lift = prop::option::of(0..10i64);
     let cumulative = prop::option::weighted(0.3, (1..40i64, prop_oneof![Just(24 * 60i64), 10..3_000i64]));
@@ -467,5 +557,65 @@ proptest! {
         expected.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let clusters: Vec<Vec<u32>> = graph.clusters(window, &rules, 2).into_iter().map(|c| c.members).collect();
         prop_assert_eq!(clusters, expected);
+    }
+
+    #[test]
+    fn case_clusters_equal_the_brute_force_reference(
+        presences in batch_strategy(),
+        cases in prop::collection::btree_map(0..8u32, -(24 * 60i64)..(3 * 24 * 60i64), 0..6),
+        window_start in -(24 * 60i64)..(3 * 24 * 60i64),
+        window_length in 1..(3 * 24 * 60i64),
+        rules in rules_strategy(),
+    ) {
+        let graph = build(&presences);
+        let window = (DAY0 + window_start * MINUTE, DAY0 + (window_start + window_length) * MINUTE);
+        let cases: BTreeMap<String, i64> =
+            cases.into_iter().map(|(who, from)| (format!("p{who}"), DAY0 + from * MINUTE)).collect();
+        let indexed: Vec<(u32, i64)> = cases
+            .iter()
+            .filter_map(|(who, &from)| Some((graph.person_index(&common::person(who))?, from)))
+            .collect();
+        let mut found: Vec<Vec<String>> = graph
+            .case_clusters(&indexed, window, &rules, 2, &hallguard_tracing_engine::Cancel::default())
+            .unwrap()
+            .into_iter()
+            .map(|cluster| {
+                let mut names: Vec<String> =
+                    cluster.cases.iter().map(|c| graph.person(*c).person_id.clone()).collect();
+                names.sort();
+                names
+            })
+            .collect();
+        found.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        prop_assert_eq!(found, reference_case_clusters(&presences, &cases, window, &rules));
+    }
+
+    #[test]
+    fn chains_take_the_fewest_hops_the_brute_force_reference_finds(
+        presences in batch_strategy(),
+        source in 0..8u32,
+        target in 0..8u32,
+        from in -(24 * 60i64)..(3 * 24 * 60i64),
+        rules in rules_strategy(),
+    ) {
+        prop_assume!(source != target);
+        let graph = build(&presences);
+        let (source, target) = (format!("p{source}"), format!("p{target}"));
+        let from = DAY0 + from * MINUTE;
+        let until = DAY0 + 4 * DAY;
+        let expected = reference_fewest_hops(&presences, (&source, from), &target, until, &rules);
+        let found = match (
+            graph.person_index(&common::person(&source)),
+            graph.person_index(&common::person(&target)),
+        ) {
+            (Some(a), Some(b)) => graph
+                .transmission_chains(&[(a, from), (b, LATEST)], until, &rules, &hallguard_tracing_engine::Cancel::default())
+                .unwrap()
+                .into_iter()
+                .find(|chain| chain.path[0] == a)
+                .map(|chain| chain.hops.len()),
+            _ => None,
+        };
+        prop_assert_eq!(found, expected);
     }
 }

@@ -637,3 +637,97 @@ fn the_24_hour_area_meets_across_midnight_and_a_long_stay_keeps_meeting() {
         vec![(DAY0 + (midnight - 10) * MINUTE, DAY0 + (midnight + 20) * MINUTE)]
     );
 }
+
+#[test]
+fn a_chain_takes_a_direct_exposure_over_an_earlier_longer_path() {
+    // Morning: case a and case b in one queue, nine places apart, the people between
+    // them in line (queue neighbours are close contacts two places apart).
+    let mut morning = vec![queue("a", "gate-east-in", 0, 1)];
+    for n in 1..9u32 {
+        morning.push(queue(&format!("x{n}"), "gate-east-in", i64::from(2 * n), n + 1));
+    }
+    morning.push(queue("b", "gate-east-in", 18, 10));
+    // Lunch: a and b face each other for half an hour.
+    let lunch = [seat("a", "t1-a1", 300, 330), seat("b", "t1-b1", 300, 330)];
+    let chain = |presences: &[Presence]| {
+        let graph = graph(presences);
+        let a = graph.person_index(&person("a")).unwrap();
+        let b = graph.person_index(&person("b")).unwrap();
+        let chains = graph
+            .transmission_chains(
+                &[(a, DAY0), (b, DAY0)],
+                LATEST,
+                &Rules::default(),
+                &Cancel::default(),
+            )
+            .unwrap();
+        let from_a = chains.into_iter().find(|c| c.path[0] == a).unwrap();
+        let names: Vec<String> = from_a
+            .path
+            .iter()
+            .map(|p| graph.person(*p).person_id.clone())
+            .collect();
+        (names, from_a.hops)
+    };
+    // The queue alone links them, hop by hop in time order.
+    let (by_queue, hops) = chain(&morning);
+    assert_eq!(by_queue.first().unwrap(), "a");
+    assert_eq!(by_queue.last().unwrap(), "b");
+    assert!(by_queue.len() > 3, "{by_queue:?}");
+    assert!(hops.iter().all(|h| h.rule == ExposureRule::EntryQueue));
+    let starts: Vec<i64> = hops.iter().map(|h| h.spans[0].0).collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+    // With lunch, the direct half hour is the chain, though the queue reached b first.
+    let mut whole_day = morning.clone();
+    whole_day.extend(lunch);
+    let (direct, hops) = chain(&whole_day);
+    assert_eq!(direct, ["a", "b"]);
+    assert_eq!(hops.len(), 1);
+    assert_eq!(hops[0].rule, ExposureRule::CanteenFacing);
+}
+
+#[test]
+fn case_clusters_link_cases_by_close_contact_not_the_hall_by_co_presence() {
+    let mut presences: Vec<Presence> = (1..=4)
+        .map(|n| zone(&format!("s{n}"), "tax-area", 0, 480))
+        .collect();
+    presences.extend([
+        zone("c1", "tax-area", 0, 480),
+        seat("c1", "t1-b1", 300, 330),
+        seat("c2", "t1-a1", 300, 330),
+        zone("c3", "tax-area", 60, 70),
+        zone("c3", "lifts", 100, 130),
+        zone("c4", "lifts", 100, 130),
+    ]);
+    let graph = graph(&presences);
+    let index = |who: &str| graph.person_index(&person(who)).unwrap();
+    let names =
+        |cases: &[u32]| -> Vec<String> { cases.iter().map(|c| graph.person(*c).person_id.clone()).collect() };
+    // People linked by co-presence: the tax area joins every staff member to c1.
+    let people = graph.clusters(day(), &Rules::default(), 2);
+    assert_eq!(people[0].members.len(), 6);
+    let cases: Vec<(u32, i64)> = ["c1", "c2", "c3", "c4"]
+        .iter()
+        .map(|who| (index(who), DAY0))
+        .collect();
+    let clusters = graph
+        .case_clusters(&cases, day(), &Rules::default(), 2, &Cancel::default())
+        .unwrap();
+    let found: Vec<Vec<String>> = clusters.iter().map(|c| names(&c.cases)).collect();
+    assert_eq!(found, [["c1", "c2"], ["c3", "c4"]]);
+    assert_eq!(clusters[0].links.len(), 1);
+    let rules: Vec<ExposureRule> = clusters[0].links[0].exposures.iter().map(|e| e.rule).collect();
+    assert_eq!(rules, [ExposureRule::CanteenFacing]);
+    assert_eq!(clusters[1].links[0].exposures[0].rule, ExposureRule::SameZone);
+    // Exposures before both cases became infectious link nothing.
+    let late: Vec<(u32, i64)> = cases.iter().map(|&(c, _)| (c, DAY0 + 400 * MINUTE)).collect();
+    let none = graph
+        .case_clusters(&late, day(), &Rules::default(), 2, &Cancel::default())
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    // Single cases appear with a smallest size of one.
+    let singles = graph
+        .case_clusters(&late, day(), &Rules::default(), 1, &Cancel::default())
+        .unwrap();
+    assert_eq!(singles.len(), 4);
+}

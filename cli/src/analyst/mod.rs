@@ -65,7 +65,7 @@ pub enum AnalystCommand {
     Contacts(ContactsArgs),
     /// Where a person was, in order.
     Trajectory(TrajectoryArgs),
-    /// Groups of people linked by exposures in a hall.
+    /// Clusters of cases linked by close contact (or, with --people, of everyone).
     Clusters(ClustersArgs),
     /// Incidents: list, show one, or its upward report.
     #[command(subcommand)]

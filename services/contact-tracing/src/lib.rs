@@ -10,6 +10,7 @@
 //! - [`error`]: the service's error type and its mapping to `tonic::Status`.
 //! - [`retention`]: deleting presence data past the hall's retention limit.
 
+pub mod case_clusters;
 pub mod convert;
 pub mod error;
 pub mod follow;

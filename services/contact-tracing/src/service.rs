@@ -24,10 +24,10 @@ use hallguard_tracing_engine::queries::days_before;
 use hallguard_tracing_engine::{Cancel, CoPresenceGraph};
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::convert;
 use crate::error::ContactTracingError;
 use crate::follow::Follower;
 use crate::store;
+use crate::{case_clusters, convert};
 
 /// The stream type the generated server expects for WhoWasThere.
 type WhoWasThereStream = std::pin::Pin<
@@ -427,6 +427,11 @@ impl ContactTracing for ContactTracingService {
         let request = request.into_inner();
         let site_id = request.site_id.clone();
         within_jurisdiction(&site_id, "site_id")?;
+        for (index, case) in request.cases.iter().enumerate() {
+            if let Some(person) = &case.person {
+                within_jurisdiction(&person.site_id, &format!("cases[{index}].person.site_id"))?;
+            }
+        }
         // Every hall the caller sees when no hall is named.
         let jurisdiction = Jurisdiction::current();
         let halls = Arc::clone(&self.halls);
@@ -434,6 +439,13 @@ impl ContactTracing for ContactTracingService {
             .with_graph("find_clusters", deadline, move |graph, cancel| {
                 let window = convert::query_window(request.window.as_ref(), "window")?;
                 let rules = convert::rules(halls.get(&request.site_id), request.overrides.as_ref())?;
+                if !request.cases.is_empty() {
+                    let case_clusters = case_clusters::find(graph, &request, window, &rules, cancel)?;
+                    return Ok(pb::FindClustersResponse {
+                        clusters: Vec::new(),
+                        case_clusters,
+                    });
+                }
                 let min_size = if request.min_size == 0 {
                     2
                 } else {
@@ -463,10 +475,22 @@ impl ContactTracing for ContactTracingService {
                         edges: cluster.edges as u64,
                     })
                     .collect();
-                Ok(pb::FindClustersResponse { clusters })
+                Ok(pb::FindClustersResponse {
+                    clusters,
+                    case_clusters: Vec::new(),
+                })
             })
             .await?;
-        let members = response.clusters.iter().flat_map(|cluster| &cluster.members);
+        let cases = response
+            .case_clusters
+            .iter()
+            .flat_map(|cluster| &cluster.cases)
+            .filter_map(|case| case.person.as_ref());
+        let members = response
+            .clusters
+            .iter()
+            .flat_map(|cluster| &cluster.members)
+            .chain(cases);
         self.log_read(&reader, &site_id, members).await?;
         Ok(Response::new(response))
     }
