@@ -81,8 +81,15 @@ async fn the_demo_day_matches_what_the_services_hold() {
     );
     assert!(expected(Expected::Refused) > 0);
 
-    // Three incidents (two visitors at the gate, one staff member at lunch), all closed
-    // after every step.
+    // The red-code visitor measured again forty seconds later: a re-measurement, counted
+    // once, whose reading joined their one incident.
+    assert_eq!(summary.remeasured.len(), 1, "{:?}", summary.remeasured);
+    assert!(!summary.remeasured[0].first_check_in_id.is_empty());
+    assert_eq!(summary.remeasured[0].incident_readings, 2);
+    assert_eq!(summary.gates.iter().map(|g| g.remeasurements).sum::<u32>(), 1);
+
+    // Four incidents (two visitors at the gate, one staff member at lunch, and the
+    // colleague beside them who tested positive), all closed after every step.
     let incidents = demo
         .clients
         .incidents
@@ -96,8 +103,8 @@ async fn the_demo_day_matches_what_the_services_hold() {
         .unwrap()
         .into_inner()
         .incidents;
-    assert_eq!(incidents.len(), 3);
-    assert_eq!(summary.incidents.len(), 3);
+    assert_eq!(incidents.len(), 4);
+    assert_eq!(summary.incidents.len(), 4);
     for incident in &incidents {
         assert_eq!(incident.state(), IncidentState::Closed);
         let steps: BTreeSet<u32> = incident.steps.iter().map(|s| s.step).collect();
@@ -162,6 +169,24 @@ async fn the_demo_day_matches_what_the_services_hold() {
         .find(|c| c.person_id == neighbour)
         .expect("the neighbour is a contact");
     assert_eq!(neighbour_row.category, "canteen-unmasked");
+
+    // The neighbour tested positive: their incident is linked to the staff case, and the
+    // two form the one cluster of cases, while co-presence alone joins far more people.
+    let positive = incidents
+        .iter()
+        .find(|i| i.person.as_ref().unwrap().person_id == neighbour)
+        .expect("the positive contact's incident");
+    assert_eq!(positive.parent_incident_id, staff_case.incident_id);
+    assert_eq!(summary.case_clusters.len(), 1, "{:?}", summary.case_clusters);
+    let cluster = &summary.case_clusters[0];
+    let members: BTreeSet<&str> = cluster.cases.iter().map(String::as_str).collect();
+    assert_eq!(members, BTreeSet::from([SCENARIO_TWO_STAFF, neighbour.as_str()]));
+    assert!(cluster.links >= 1);
+    assert!(
+        summary.largest_people_cluster > 10,
+        "{}",
+        summary.largest_people_cluster
+    );
 
     // Scenario 1: the visitors' close contacts are their queue neighbours.
     for visitor_case in summary.incidents.iter().filter(|i| i.source == "screening") {
@@ -279,6 +304,7 @@ async fn the_demo_day_matches_what_the_services_hold() {
         AnalystCli::try_parse_from([
             "hallguard",
             "clusters",
+            "--people",
             "--token",
             &token,
             "--contact-tracing-url",

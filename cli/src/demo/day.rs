@@ -79,6 +79,8 @@ pub struct VisitorPlan {
     pub scenario: Option<ScenarioRole>,
     /// What the gate should decide.
     pub expected: Expected,
+    /// Measured again at the gate (when, and the reading): a suspected case re-measured.
+    pub remeasured: Option<(i64, f64)>,
 }
 
 /// One staff member's day.
@@ -221,6 +223,7 @@ fn ordinary_visitor(
         leaves_at: None,
         scenario: None,
         expected: Expected::Admitted,
+        remeasured: None,
     };
     // The few who are turned away, each for one reason.
     let roll = rng.below(1000);
@@ -303,6 +306,8 @@ fn scenario_one(midnight: i64, entrances: &[String]) -> Vec<VisitorPlan> {
         leaves_at: None,
         scenario: Some(ScenarioRole::RedCodeWithFever),
         expected: Expected::SuspectedCase,
+        // The gate measures again forty seconds later: still suspected, one incident.
+        remeasured: Some((midnight + (10 * 60 + 12) * MINUTE_MS + 40_000, 37.7)),
     };
     let second = VisitorPlan {
         id_number: resident_id("42010219770303002"),
@@ -313,6 +318,7 @@ fn scenario_one(midnight: i64, entrances: &[String]) -> Vec<VisitorPlan> {
         colour: 1,
         travel: vec![(format!("{RISK_REGION_PREFIX}06"), 5)],
         scenario: Some(ScenarioRole::UnwellFromRiskArea),
+        remeasured: None,
         ..first.clone()
     };
     vec![first, second]

@@ -260,7 +260,12 @@ pub async fn run(
     );
     let played = play::play_day(&clients, &hall, &plan, options.progress).await?;
     clients.outboxes_drained(Duration::from_secs(120)).await?;
-    let responses = response::respond_to_all(&clients, &hall, &plan).await?;
+    // The colleague who sat beside the scenario-2 staff member tests positive.
+    let positive = played
+        .off_plan_neighbour
+        .as_ref()
+        .map(|(staff_id, _)| staff_id.as_str());
+    let responses = response::respond_to_all(&clients, &hall, &plan, positive).await?;
     clients.outboxes_drained(Duration::from_secs(60)).await?;
     std::fs::create_dir_all(&options.out_dir)?;
     let summary = summary::collect(&clients, &hall, &plan, &played, &responses, &options.out_dir).await?;

@@ -34,6 +34,8 @@ pub struct GateAnswer {
     pub response: CheckInResponse,
     /// The registration, for a visitor without a code.
     pub registration_id: Option<String>,
+    /// The gate's answer to a re-measurement, if the visitor was measured again.
+    pub remeasurement: Option<CheckInResponse>,
 }
 
 /// What the day left behind that the summary and the response need.
@@ -416,35 +418,45 @@ async fn check_in(
             .into_inner();
         registration_id = Some(registered.registration_id);
     }
+    let request = CheckInRequest {
+        site_id: site.into(),
+        gate_id: visitor.gate.clone(),
+        visitor: Some(identity(visitor, registration_id.as_ref())),
+        temperature_celsius: visitor.temperature,
+        health_code_colour: visitor.colour,
+        itinerary: Some(Itinerary {
+            places: if registration_id.is_some() {
+                Vec::new()
+            } else {
+                itinerary(visitor)
+            },
+            risk_flag: false,
+        }),
+        mask_worn: visitor.mask,
+        checked_at: Some(millis_to_timestamp(visitor.checked_at)),
+        idempotency_key: format!("demo/check-in/{}", visitor.id_number),
+        symptoms: Vec::new(),
+    };
+    let checking = || DemoError::call(format!("checking {} at {}", visitor.name, visitor.gate));
     let response = client
-        .check_in(CheckInRequest {
-            site_id: site.into(),
-            gate_id: visitor.gate.clone(),
-            visitor: Some(identity(visitor, registration_id.as_ref())),
-            temperature_celsius: visitor.temperature,
-            health_code_colour: visitor.colour,
-            itinerary: Some(Itinerary {
-                places: if registration_id.is_some() {
-                    Vec::new()
-                } else {
-                    itinerary(visitor)
-                },
-                risk_flag: false,
-            }),
-            mask_worn: visitor.mask,
-            checked_at: Some(millis_to_timestamp(visitor.checked_at)),
-            idempotency_key: format!("demo/check-in/{}", visitor.id_number),
-            symptoms: Vec::new(),
-        })
+        .check_in(request.clone())
         .await
-        .map_err(DemoError::call(format!(
-            "checking {} at {}",
-            visitor.name, visitor.gate
-        )))?
+        .map_err(checking())?
         .into_inner();
+    let mut remeasurement = None;
+    if let Some((at, temperature_celsius)) = visitor.remeasured {
+        let again = CheckInRequest {
+            temperature_celsius,
+            checked_at: Some(millis_to_timestamp(at)),
+            idempotency_key: format!("demo/check-in/{}/again", visitor.id_number),
+            ..request
+        };
+        remeasurement = Some(client.check_in(again).await.map_err(checking())?.into_inner());
+    }
     Ok(GateAnswer {
         response,
         registration_id,
+        remeasurement,
     })
 }
 

@@ -4,11 +4,13 @@
 use hallguard_domain::hall::Hall;
 use hallguard_domain::time::MINUTE_MS;
 use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
+use hallguard_proto::common::v1::PersonKind;
 use hallguard_proto::incident::v1::{
-    ApproveStatementRequest, CloseIncidentRequest, CompleteDisinfectionRequest, DutyAssignment, DutyPost,
-    Incident, IncidentSource, ListIncidentsRequest, ManualContact, OrderDisinfectionRequest,
-    RecordAftermathRequest, RecordIsolationRequest, RecordReportRequest, RecordTracingRequest,
-    RecordTransferAttemptRequest, SubmitUpwardReportRequest, TransferChannel,
+    ApproveStatementRequest, CloseIncidentRequest, CompleteDisinfectionRequest, ContactStatus,
+    DutyAssignment, DutyPost, FollowUpContact, Incident, IncidentSource, ListContactsRequest,
+    ListIncidentsRequest, ManualContact, OrderDisinfectionRequest, RecordAftermathRequest,
+    RecordIsolationRequest, RecordReportRequest, RecordTracingRequest, RecordTransferAttemptRequest,
+    SubmitUpwardReportRequest, TransferChannel, UpdateContactStatusRequest,
 };
 
 use super::day::DayPlan;
@@ -27,29 +29,103 @@ pub struct Handled {
     pub disinfected_zones: Vec<String>,
 }
 
-/// Walks every open incident of the hall through the seven steps, oldest first.
+/// Walks every open incident of the hall through the seven steps, oldest first, until
+/// none is left: the staff case's contact `positive` (when on its list; else its first
+/// staff contact) tests positive during tracing, which opens a linked incident, handled
+/// in turn.
 pub async fn respond_to_all(
     clients: &Clients,
     hall: &Hall,
     plan: &DayPlan,
+    positive: Option<&str>,
 ) -> Result<Vec<Handled>, DemoError> {
     let mut desk = clients.incidents.clone();
-    let mut open = desk
-        .list_incidents(ListIncidentsRequest {
-            site_id: hall.site_id.clone(),
-            open_only: true,
-            page: None,
+    let mut handled: Vec<Handled> = Vec::new();
+    loop {
+        let mut open = desk
+            .list_incidents(ListIncidentsRequest {
+                site_id: hall.site_id.clone(),
+                open_only: true,
+                page: None,
+            })
+            .await
+            .map_err(DemoError::call("listing the open incidents"))?
+            .into_inner()
+            .incidents;
+        open.retain(|incident| {
+            !handled
+                .iter()
+                .any(|done| done.incident.incident_id == incident.incident_id)
+        });
+        if open.is_empty() {
+            return Ok(handled);
+        }
+        open.sort_by_key(|incident| incident.occurred_at.as_ref().map(timestamp_to_millis));
+        for incident in open {
+            // Only the first staff case has a contact test positive.
+            let first_staff_case = incident.source() == IncidentSource::StaffHealth
+                && !handled
+                    .iter()
+                    .any(|done| done.incident.source() == IncidentSource::StaffHealth);
+            let positive = if first_staff_case { positive } else { None };
+            handled.push(respond(clients, hall, plan, incident, positive).await?);
+        }
+    }
+}
+
+/// The staff contact who tests positive among an incident's contacts: `preferred` when
+/// on the list, else the first staff contact of ring 1. Moved on to positive (notified,
+/// tested, positive) at `result_at`, which opens their linked incident.
+async fn contact_tests_positive(
+    clients: &Clients,
+    incident_id: &str,
+    preferred: &str,
+    result_at: i64,
+) -> Result<Option<String>, DemoError> {
+    let mut desk = clients.incidents.clone();
+    let contacts = desk
+        .list_contacts(ListContactsRequest {
+            incident_id: incident_id.to_string(),
         })
         .await
-        .map_err(DemoError::call("listing the open incidents"))?
+        .map_err(DemoError::call("listing the staff case's contacts"))?
         .into_inner()
-        .incidents;
-    open.sort_by_key(|incident| incident.occurred_at.as_ref().map(timestamp_to_millis));
-    let mut handled = Vec::new();
-    for incident in open {
-        handled.push(respond(clients, hall, plan, incident).await?);
+        .contacts;
+    let staff = |contact: &&FollowUpContact| {
+        contact
+            .person
+            .as_ref()
+            .is_some_and(|p| p.kind() == PersonKind::Staff)
+            && contact.ring == 1
+    };
+    let chosen = contacts
+        .iter()
+        .filter(staff)
+        .find(|c| c.person.as_ref().is_some_and(|p| p.person_id == preferred))
+        .or_else(|| contacts.iter().find(staff));
+    let Some(contact) = chosen else {
+        return Ok(None);
+    };
+    for status in [
+        ContactStatus::Notified,
+        ContactStatus::Tested,
+        ContactStatus::Positive,
+    ] {
+        desk.update_contact_status(UpdateContactStatusRequest {
+            contact_id: contact.contact_id.clone(),
+            status: status as i32,
+            note: if status == ContactStatus::Positive {
+                "nucleic acid test positive".into()
+            } else {
+                String::new()
+            },
+            recorded_by: "assessment and emergency handling group".into(),
+            changed_at: Some(millis_to_timestamp(result_at)),
+        })
+        .await
+        .map_err(DemoError::call("moving the staff case's contact on"))?;
     }
-    Ok(handled)
+    Ok(contact.person.as_ref().map(|p| p.person_id.clone()))
 }
 
 /// The seven steps for one incident.
@@ -58,6 +134,7 @@ async fn respond(
     hall: &Hall,
     plan: &DayPlan,
     incident: Incident,
+    positive: Option<&str>,
 ) -> Result<Handled, DemoError> {
     let mut desk = clients.incidents.clone();
     let id = incident.incident_id.clone();
@@ -67,7 +144,10 @@ async fn respond(
         .map_or(plan.opens_at, timestamp_to_millis);
     let at = |minutes: i64| Some(millis_to_timestamp(event + minutes * MINUTE_MS));
     let step = |n: u32| DemoError::call(format!("incident {id}, step {n}"));
-    let staff_case = incident.source() == IncidentSource::StaffHealth;
+    let staff_case = incident
+        .person
+        .as_ref()
+        .is_some_and(|person| person.kind() == PersonKind::Staff);
     let room = hall
         .isolation_rooms
         .first()
@@ -130,6 +210,10 @@ async fn respond(
     })
     .await
     .map_err(step(4))?;
+    if let Some(preferred) = positive {
+        // The test result comes back half an hour after the event.
+        contact_tests_positive(clients, &id, preferred, event + 30 * MINUTE_MS).await?;
+    }
     // 3. Transfer: the family first; if they cannot come in time, 120.
     let family_comes = staff_case;
     desk.record_transfer_attempt(RecordTransferAttemptRequest {

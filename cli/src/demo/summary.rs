@@ -12,7 +12,7 @@ use hallguard_domain::time::{DAY_MS, format_date, now_millis};
 use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::{
-    ExportSubgraphRequest, FindContactsRequest, find_contacts_request,
+    Case, ExportSubgraphRequest, FindClustersRequest, FindContactsRequest, find_contacts_request,
 };
 use hallguard_proto::incident::v1::{ListAuditLogRequest, ListContactsRequest, ListTasksRequest};
 use hallguard_proto::screening::v1::{DecisionReason, GetGateStatisticsRequest, ListCommunityReportsRequest};
@@ -43,6 +43,8 @@ pub struct GateDay {
     pub fevers: u32,
     /// Suspected cases held.
     pub suspected_cases: u32,
+    /// Suspected people measured again (not counted again as suspected cases).
+    pub remeasurements: u32,
     /// Refusals by reason.
     pub reasons: BTreeMap<String, u32>,
 }
@@ -104,6 +106,30 @@ pub struct IncidentDay {
     pub files: Files,
 }
 
+/// A suspected visitor measured again at the gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remeasured {
+    /// The gate.
+    pub gate_id: String,
+    /// The visitor (pseudonymous id).
+    pub person_id: String,
+    /// The check the re-measurement joined.
+    pub first_check_in_id: String,
+    /// The readings the visitor's one incident holds.
+    pub incident_readings: usize,
+}
+
+/// Cases linked by close contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseClusterLine {
+    /// The cases, first infectious first.
+    pub cases: Vec<String>,
+    /// The places that link them.
+    pub places: Vec<String>,
+    /// Close contacts between them.
+    pub links: usize,
+}
+
 /// The demo's account of the day.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -135,6 +161,12 @@ pub struct Summary {
     pub off_plan_neighbour: Option<(String, String)>,
     /// The incidents, oldest first.
     pub incidents: Vec<IncidentDay>,
+    /// Suspected visitors measured again at the gates.
+    pub remeasured: Vec<Remeasured>,
+    /// Clusters of the day's cases (incidents), largest first.
+    pub case_clusters: Vec<CaseClusterLine>,
+    /// The largest group co-presence alone links (the people-level view).
+    pub largest_people_cluster: usize,
     /// gRPC calls made to play the day.
     pub calls: u64,
 }
@@ -187,6 +219,7 @@ pub async fn collect(
         gate.refusals += row.refusals;
         gate.fevers += row.fevers;
         gate.suspected_cases += row.suspected_cases;
+        gate.remeasurements += row.remeasurements;
         for reason in &row.refusals_by_reason {
             *gate.reasons.entry(reason_name(reason.reason())).or_default() += reason.count;
         }
@@ -247,6 +280,30 @@ pub async fn collect(
     for (n, handled) in handled.iter().enumerate() {
         incidents.push(incident_day(clients, hall, n + 1, handled, out_dir).await?);
     }
+    let remeasured = plan
+        .visitors
+        .iter()
+        .zip(&played.gate_answers)
+        .filter_map(|(visitor, answer)| {
+            let again = answer.remeasurement.as_ref()?;
+            let incident_readings = handled
+                .iter()
+                .find(|h| {
+                    h.incident
+                        .person
+                        .as_ref()
+                        .is_some_and(|p| p.person_id == again.person_id)
+                })
+                .map_or(0, |h| h.incident.readings.len());
+            Some(Remeasured {
+                gate_id: visitor.gate.clone(),
+                person_id: again.person_id.clone(),
+                first_check_in_id: again.remeasurement_of_check_in_id.clone(),
+                incident_readings,
+            })
+        })
+        .collect();
+    let (case_clusters, largest_people_cluster) = clusters(clients, &site, plan, handled).await?;
     Ok(Summary {
         date: format_date(plan.date),
         utc_offset_minutes: hall.utc_offset_minutes,
@@ -262,8 +319,67 @@ pub async fn collect(
         meal_slots,
         off_plan_neighbour: played.off_plan_neighbour.clone(),
         incidents,
+        remeasured,
+        case_clusters,
+        largest_people_cluster,
         calls: played.calls,
     })
+}
+
+/// The day's cases (every incident, infectious from the plan's look-back before it
+/// occurred) clustered by close contact, and the largest group co-presence alone joins.
+async fn clusters(
+    clients: &Clients,
+    site: &str,
+    plan: &DayPlan,
+    handled: &[Handled],
+) -> Result<(Vec<CaseClusterLine>, usize), DemoError> {
+    let window = TimeWindow {
+        start: Some(millis_to_timestamp(contact_window_start(plan.midnight))),
+        end: Some(millis_to_timestamp(now_millis())),
+    };
+    let cases: Vec<Case> = handled
+        .iter()
+        .map(|h| Case {
+            person: h.incident.person.clone(),
+            infectious_from: h
+                .incident
+                .occurred_at
+                .as_ref()
+                .map(|t| millis_to_timestamp(contact_window_start(timestamp_to_millis(t)))),
+        })
+        .collect();
+    let mut tracing = clients.tracing.clone();
+    let request = FindClustersRequest {
+        site_id: site.to_string(),
+        window: Some(window),
+        ..Default::default()
+    };
+    let people = tracing
+        .find_clusters(request.clone())
+        .await
+        .map_err(DemoError::call("finding clusters of people"))?
+        .into_inner()
+        .clusters;
+    let found = tracing
+        .find_clusters(FindClustersRequest { cases, ..request })
+        .await
+        .map_err(DemoError::call("finding clusters of cases"))?
+        .into_inner()
+        .case_clusters;
+    let lines = found
+        .iter()
+        .map(|cluster| CaseClusterLine {
+            cases: cluster
+                .cases
+                .iter()
+                .filter_map(|c| c.person.as_ref().map(|p| p.person_id.clone()))
+                .collect(),
+            places: cluster.places.iter().map(|p| p.place_id.clone()).collect(),
+            links: cluster.links.len(),
+        })
+        .collect();
+    Ok((lines, people.first().map_or(0, |c| c.members.len())))
 }
 
 async fn incident_day(
@@ -410,13 +526,22 @@ impl fmt::Display for Summary {
             let reasons: Vec<String> = gate.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
             writeln!(
                 f,
-                "  {:<16} admitted {:>5}  refused {:>3}  fevers {:>2}  suspected {}  ({})",
+                "  {:<16} admitted {:>5}  refused {:>3}  fevers {:>2}  suspected {}  re-measured {}  ({})",
                 gate.gate_id,
                 gate.entries,
                 gate.refusals,
                 gate.fevers,
                 gate.suspected_cases,
+                gate.remeasurements,
                 reasons.join(", ")
+            )?;
+        }
+        for again in &self.remeasured {
+            writeln!(
+                f,
+                "  visitor {} measured again at {}: a re-measurement of check {}, same queue place; \
+                 their one incident holds {} readings",
+                again.person_id, again.gate_id, again.first_check_in_id, again.incident_readings
             )?;
         }
         writeln!(
@@ -519,6 +644,29 @@ impl fmt::Display for Summary {
                 incident.files.contact_graph_svg.display(),
                 incident.files.trajectory_svg.display(),
                 incident.files.graphml.display()
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "== Clusters of cases (linked by close contact; co-presence alone joins {} people)",
+            self.largest_people_cluster
+        )?;
+        if self.case_clusters.is_empty() {
+            writeln!(f, "no two cases were close contacts of each other")?;
+        }
+        for (n, cluster) in self.case_clusters.iter().enumerate() {
+            writeln!(
+                f,
+                "  cluster {}: {} cases, first {}, last {}; {} close contact{} between them at {}: {}",
+                n + 1,
+                cluster.cases.len(),
+                cluster.cases.first().map_or("", String::as_str),
+                cluster.cases.last().map_or("", String::as_str),
+                cluster.links,
+                if cluster.links == 1 { "" } else { "s" },
+                cluster.places.join(", "),
+                cluster.cases.join(", ")
             )?;
         }
         Ok(())

@@ -136,14 +136,15 @@ pub async fn lift_holds(
     Ok(())
 }
 
-/// Moves a contact on; a positive contact opens a linked incident, a released one has
-/// their hold lifted.
+/// Moves a contact on (at `changed_at`, or now); a positive contact opens a linked
+/// incident that occurred then, a released one has their hold lifted.
 pub async fn update(
     pool: &AnyPool,
     contact_id: &str,
     status: ContactStatus,
     note: &str,
     by: &str,
+    changed_at: Option<i64>,
 ) -> Result<FollowUpContact> {
     let contact = store::contacts::load(pool, contact_id).await?;
     let incident_id = contact.incident_id.clone();
@@ -168,7 +169,7 @@ pub async fn update(
                 source_event_id: format!("incident/{incident_id}/contact/{contact_id}/positive"),
                 readings: Vec::new(),
                 location_id: incident.location_id.clone(),
-                occurred_at: Some(now_millis()),
+                occurred_at: Some(changed_at.unwrap_or_else(now_millis)),
                 parent_incident_id: Some(incident_id.clone()),
                 summary: format!("contact of {incident_id} tested positive: {note}"),
             };

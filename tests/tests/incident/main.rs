@@ -235,6 +235,7 @@ fn move_to(status: ContactStatus, contact: &FollowUpContact) -> UpdateContactSta
         status: status as i32,
         note: String::new(),
         recorded_by: "assessment-handling".into(),
+        changed_at: None,
     }
 }
 

@@ -759,7 +759,8 @@ impl Incidents for IncidentService {
         jurisdiction::check(&site_id, "contact_id").map_err(ServiceError::from)?;
         self.on_behalf(&site_id, &by, "recorded_by").await?;
         let status = convert::contact_status(request.status)?;
-        let contact = contacts::update(&self.pool, id, status, request.note.trim(), &by).await?;
+        let changed_at = validate::optional_time(request.changed_at.as_ref(), now_millis(), "changed_at")?;
+        let contact = contacts::update(&self.pool, id, status, request.note.trim(), &by, changed_at).await?;
         Ok(Response::new(pb::ContactResponse {
             contact: Some(convert::contact_message(&contact)),
         }))
