@@ -445,6 +445,7 @@ async fn clusters_chains_who_was_there_and_export_over_grpc() {
         .find_transmission_chains(FindTransmissionChainsRequest {
             cases: vec![case("case-a"), case("case-b")],
             overrides: None,
+            max_hops: 0,
         })
         .await
         .unwrap()
@@ -457,6 +458,31 @@ async fn clusters_chains_who_was_there_and_export_over_grpc() {
     assert_eq!(
         paths,
         vec![vec!["case-a".to_string(), "link".into(), "case-b".into()]]
+    );
+    // A chain longer than the longest asked for is not one.
+    let one_hop = analyst
+        .find_transmission_chains(FindTransmissionChainsRequest {
+            cases: vec![case("case-a"), case("case-b")],
+            overrides: None,
+            max_hops: 1,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .chains;
+    assert!(one_hop.is_empty(), "{one_hop:?}");
+    let too_long = analyst
+        .find_transmission_chains(FindTransmissionChainsRequest {
+            cases: vec![case("case-a"), case("case-b")],
+            overrides: None,
+            max_hops: 33,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        too_long.message().starts_with("max_hops"),
+        "{}",
+        too_long.message()
     );
 
     let mut there = analyst

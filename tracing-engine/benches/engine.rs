@@ -1,16 +1,16 @@
 //! Engine figures on generated halls: full build, incremental ingest, ring-1 and ring-2
-//! query latency (p50/p99), clusters. Prints one table; run with
+//! query latency (p50/p99), clusters of people and of cases, chains. Prints one table; run with
 //! `cargo bench -p hallguard-tracing-engine --bench engine -- 100000 1000000`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use hallguard_tracing_engine::EngineConfig;
 use hallguard_tracing_engine::model::Presence;
 use hallguard_tracing_engine::queries::days_before;
 use hallguard_tracing_engine::rules::{Floors, Rules};
 use hallguard_tracing_engine::synthetic::{self, FIRST_DAY, HallShape};
+use hallguard_tracing_engine::{Cancel, EngineConfig};
 
 // The hallguard binary's allocator, so the figures are the service's.
 #[global_allocator]
@@ -121,6 +121,49 @@ fn main() {
             started.elapsed().as_secs_f64() * 1e3,
             clusters.len(),
             clusters.first().map_or(0, |c| c.members.len())
+        );
+        // Clusters of cases and chains between them: 100 people taken as cases, each
+        // infectious from the first day.
+        let people = graph.stats().people as u32;
+        let cases: Vec<(u32, i64)> = (0..100u32)
+            .map(|n| (n * (people / 100).max(1) % people.max(1), FIRST_DAY))
+            .collect();
+        let started = Instant::now();
+        let case_clusters = graph
+            .case_clusters(&cases, (FIRST_DAY, last_day), &rules, 2, &Cancel::default())
+            .unwrap();
+        println!(
+            "case clusters of 100 cases: {:>8.1} ms  ({} clusters, largest {})",
+            started.elapsed().as_secs_f64() * 1e3,
+            case_clusters.len(),
+            case_clusters.first().map_or(0, |c| c.cases.len())
+        );
+        let started = Instant::now();
+        let chains = graph
+            .transmission_chains(&cases[..10], last_day, &rules, &Cancel::default())
+            .unwrap();
+        println!(
+            "chains between 10 cases over every day: {:>8.1} ms  ({} chains, longest {} hops)",
+            started.elapsed().as_secs_f64() * 1e3,
+            chains.len(),
+            chains.iter().map(|c| c.hops.len()).max().unwrap_or(0)
+        );
+        // As the duty desk asks: cases infectious from four days before the last day.
+        let four_days = (last_day - 4 * 86_400_000, last_day);
+        let recent: Vec<(u32, i64)> = (0..people)
+            .step_by(97)
+            .filter(|&person| !graph.trajectory(person, four_days).is_empty())
+            .take(10)
+            .map(|person| (person, four_days.0))
+            .collect();
+        let started = Instant::now();
+        let chains = graph
+            .transmission_chains(&recent, last_day, &rules, &Cancel::default())
+            .unwrap();
+        println!(
+            "chains between 10 cases over the last 4 days: {:>8.1} ms  ({} chains)",
+            started.elapsed().as_secs_f64() * 1e3,
+            chains.len(),
         );
         drop(graph);
 

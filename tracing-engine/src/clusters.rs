@@ -329,7 +329,8 @@ impl CoPresenceGraph {
             .collect()
     }
 
-    /// For each case, the fewest-hop time-respecting paths to the other cases: a hop is
+    /// For each case, the fewest-hop time-respecting paths (of at most
+    /// [`DEFAULT_MAX_HOPS`]) to the other cases: a hop is
     /// a close contact under `rules` whose exposure overlaps the time after the
     /// infection reached its first person, so a direct exposure is always preferred to a
     /// longer path, however early the longer one arrives. A case listed twice is searched
@@ -398,10 +399,17 @@ pub struct ChainSearch {
     chains: HashMap<PersonIdx, Chain>,
     /// Exposures count until then.
     until: Millis,
+    /// Longest chain searched.
+    max_hops: u32,
 }
 
+/// Longest chain searched unless asked otherwise: within one hall, a path of more close
+/// contacts than this says little about who infected whom.
+pub const DEFAULT_MAX_HOPS: u32 = 6;
+
 impl ChainSearch {
-    /// A search from `source` to the other `cases`, over exposures until `until`.
+    /// A search from `source` to the other `cases`, over exposures until `until`, of
+    /// chains of at most [`DEFAULT_MAX_HOPS`] hops.
     pub fn new(
         (source, infectious_from): (PersonIdx, Millis),
         cases: &[(PersonIdx, Millis)],
@@ -422,7 +430,14 @@ impl ChainSearch {
                 .collect(),
             chains: HashMap::new(),
             until,
+            max_hops: DEFAULT_MAX_HOPS,
         }
+    }
+
+    /// The same search for chains of at most `max_hops` hops (at least one).
+    pub fn with_max_hops(mut self, max_hops: u32) -> Self {
+        self.max_hops = max_hops.max(1);
+        self
     }
 
     /// Whether every other case has its chain, or nobody is left to expand.
@@ -430,7 +445,7 @@ impl ChainSearch {
         self.chains.len() == self.cases.len() || self.frontier.is_empty()
     }
 
-    /// Expands up to `people` more people; true when the search is done.
+    /// Expands up to `people` more people (in parallel); true when the search is done.
     pub fn advance(
         &mut self,
         graph: &CoPresenceGraph,
@@ -438,31 +453,41 @@ impl ChainSearch {
         cancel: &Cancel,
         people: usize,
     ) -> Result<bool, Cancelled> {
-        for _ in 0..people {
-            if self.done() {
-                return Ok(true);
-            }
+        let mut budget = people;
+        while budget > 0 && !self.done() {
             if self.next == self.frontier.len() {
                 self.end_round();
                 continue;
             }
-            cancel.check()?;
-            let (person, at) = self.frontier[self.next];
-            self.next += 1;
-            for contact in graph.close_contacts(person, (at, self.until.max(at)), rules) {
-                let other = contact.person;
-                let Some(hop) = contact
-                    .exposures
-                    .into_iter()
-                    .min_by_key(|e| e.spans.first().map(|s| s.0))
-                else {
-                    continue;
-                };
-                let reached = hop.spans.first().map_or(at, |s| s.0.max(at));
-                let better = self.arrival.get(&other).is_none_or(|&best| reached < best)
-                    && self.found.get(&other).is_none_or(|known| reached < known.0);
+            let batch_end = self.frontier.len().min(self.next + budget);
+            let batch = &self.frontier[self.next..batch_end];
+            let until = self.until;
+            let reached: Vec<Vec<(PersonIdx, Reached)>> = batch
+                .par_iter()
+                .map(|&(person, at)| {
+                    cancel.check()?;
+                    Ok(graph
+                        .close_contacts(person, (at, until.max(at)), rules)
+                        .into_iter()
+                        .filter_map(|contact| {
+                            let hop = contact
+                                .exposures
+                                .into_iter()
+                                .min_by_key(|e| e.spans.first().map(|s| s.0))?;
+                            let when = hop.spans.first().map_or(at, |s| s.0.max(at));
+                            Some((contact.person, (when, person, hop)))
+                        })
+                        .collect())
+                })
+                .collect::<Result<_, Cancelled>>()?;
+            budget -= batch_end - self.next;
+            self.next = batch_end;
+            // In frontier order, so ties go the same way every run.
+            for (other, (when, person, hop)) in reached.into_iter().flatten() {
+                let better = self.arrival.get(&other).is_none_or(|&best| when < best)
+                    && self.found.get(&other).is_none_or(|known| when < known.0);
                 if better {
-                    self.found.insert(other, (reached, person, hop));
+                    self.found.insert(other, (when, person, hop));
                 }
             }
         }
@@ -487,6 +512,10 @@ impl ChainSearch {
                 let chain = self.chain_to(case);
                 self.chains.insert(case, chain);
             }
+        }
+        // People at the longest chain's length are not expanded: no chain goes on.
+        if self.round >= self.max_hops {
+            frontier.clear();
         }
         self.frontier = frontier;
         self.next = 0;

@@ -425,7 +425,7 @@ fn reference_fewest_hops(
     let mut layer: std::collections::BTreeSet<(String, i64)> = [(source.to_string(), from)].into();
     let mut seen = layer.clone();
     // A fewest-hop walk never comes back to a person: the first visit is no later.
-    for hops in 1..=8 {
+    for hops in 1..=hallguard_tracing_engine::clusters::DEFAULT_MAX_HOPS as usize {
         let mut next = std::collections::BTreeSet::new();
         for (person, at) in &layer {
             for (other, (_, first)) in reference(presences, person, (*at, until.max(*at)), rules) {

@@ -19,7 +19,7 @@ use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::PersonRef;
 use hallguard_proto::contact_tracing::v1 as pb;
 use hallguard_proto::contact_tracing::v1::contact_tracing_server::ContactTracing;
-use hallguard_tracing_engine::clusters::{ChainSearch, distinct_cases};
+use hallguard_tracing_engine::clusters::{ChainSearch, DEFAULT_MAX_HOPS, distinct_cases};
 use hallguard_tracing_engine::queries::days_before;
 use hallguard_tracing_engine::{Cancel, CoPresenceGraph};
 use tonic::{Request, Response, Status, Streaming};
@@ -38,8 +38,10 @@ type WhoWasThereStream = std::pin::Pin<
 const MAX_DAYS_BEFORE: u32 = 366;
 /// Most cases one transmission-chain query may name (each is a search of the graph).
 pub const MAX_CHAIN_CASES: usize = 100;
-/// People a chain search settles per hold of the graph's read lock.
-const CHAIN_STEP_PEOPLE: usize = 16;
+/// People a chain search expands per hold of the graph's read lock (in parallel).
+const CHAIN_STEP_PEOPLE: usize = 64;
+/// The longest chain a query may ask for.
+const MAX_CHAIN_HOPS: u32 = 32;
 /// Longest a query may run when its caller set no shorter deadline.
 pub const QUERY_BUDGET: Duration = Duration::from_secs(30);
 
@@ -531,6 +533,16 @@ impl ContactTracing for ContactTracingService {
                         format!("names more than {MAX_CHAIN_CASES} cases"),
                     ));
                 }
+                let max_hops = match request.max_hops {
+                    0 => DEFAULT_MAX_HOPS,
+                    hops if hops > MAX_CHAIN_HOPS => {
+                        return Err(ContactTracingError::invalid(
+                            "max_hops",
+                            format!("is more than {MAX_CHAIN_HOPS}"),
+                        ));
+                    }
+                    hops => hops,
+                };
                 let mut cases = Vec::new();
                 {
                     let graph = lock.read().unwrap_or_else(PoisonError::into_inner);
@@ -552,7 +564,7 @@ impl ContactTracing for ContactTracingService {
                 let cases = distinct_cases(&cases);
                 let mut chains = Vec::new();
                 for &source in &cases {
-                    let mut search = ChainSearch::new(source, &cases, until);
+                    let mut search = ChainSearch::new(source, &cases, until).with_max_hops(max_hops);
                     // A few people settled per hold of the lock: an ingest
                     // waits for one step, not for the whole search.
                     while !search.advance(
