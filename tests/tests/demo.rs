@@ -354,6 +354,30 @@ async fn the_demo_day_matches_what_the_services_hold() {
     .await
     .unwrap();
     assert!(report.contains(SCENARIO_TWO_STAFF), "{report}");
+    // The chain of incidents from the staff case: it, then the positive colleague's.
+    let chain = run_analyst(
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "incidents",
+            "chain",
+            &staff_case.incident_id,
+            "--token",
+            &token,
+            "--incident-url",
+            &incident_url,
+        ])
+        .unwrap()
+        .command,
+    )
+    .await
+    .unwrap();
+    let lines: Vec<&str> = chain.lines().collect();
+    assert_eq!(lines.len(), 2, "{chain}");
+    assert!(lines[0].starts_with(&staff_case.incident_id), "{chain}");
+    assert!(
+        lines[1].starts_with("  inc-") && lines[1].contains("positive contact"),
+        "{chain}"
+    );
 
     demo.suite.stop(std::time::Duration::from_secs(10)).await.unwrap();
     database.cleanup().await;

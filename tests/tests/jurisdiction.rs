@@ -362,6 +362,7 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
             "reason": "court order 7" }),
         "Incidents/CompleteTask" => json!({ "task_id": s.task }),
         "Incidents/WithdrawIncident" => json!({ "incident_id": s.incident, "reason": "opened in error" }),
+        "Incidents/GetIncidentChain" => json!({ "incident_id": s.incident }),
         "Incidents/MergeIncidents" => json!({ "incident_id": s.incident, "merged_incident_id": s.incident,
             "reason": "one person", "same_person": true }),
         "Incidents/AddContact" => {

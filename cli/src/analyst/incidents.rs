@@ -6,6 +6,7 @@ use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 
 use super::*;
 use hallguard_platform::structured;
+use hallguard_proto::incident::v1::GetIncidentChainRequest;
 
 /// `incidents` subcommands.
 #[derive(Debug, Subcommand)]
@@ -24,6 +25,13 @@ pub enum IncidentsCommand {
     /// One incident with its steps.
     Show {
         /// Incident id.
+        incident_id: String,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// The chain of incidents one belongs to (parent links), root first, indented.
+    Chain {
+        /// Any incident of the chain.
         incident_id: String,
         #[command(flatten)]
         connection: Connection,
@@ -79,6 +87,38 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                     ]
                 }),
             ))
+        }
+        IncidentsCommand::Chain {
+            incident_id,
+            connection,
+        } => {
+            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
+            let links = client
+                .get_incident_chain(GetIncidentChainRequest { incident_id })
+                .await
+                .map_err(|status| connection.explain(Service::Incident, status))?
+                .into_inner()
+                .links;
+            let offset = connection.utc_offset_minutes;
+            Ok(links
+                .iter()
+                .map(|link| {
+                    format!(
+                        "{}{} {} {} ({}, {}): {}",
+                        "  ".repeat(link.depth as usize),
+                        link.incident_id,
+                        link.occurred_at
+                            .as_ref()
+                            .map(|t| local_time(timestamp_to_millis(t), offset))
+                            .unwrap_or_default(),
+                        link.person.clone().unwrap_or_default().person_id,
+                        enum_words(link.source().as_str_name(), "INCIDENT_SOURCE_"),
+                        enum_words(link.state().as_str_name(), "INCIDENT_STATE_"),
+                        link.summary
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"))
         }
         IncidentsCommand::Show {
             incident_id,

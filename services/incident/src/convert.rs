@@ -140,6 +140,21 @@ pub fn incident_message(incident: &Incident, steps: &[StepRecord]) -> pb::Incide
     }
 }
 
+/// An incident in its chain as the contracts show it.
+pub fn chain_link(link: &crate::chain::Link) -> pb::IncidentChainLink {
+    let incident = &link.incident;
+    pb::IncidentChainLink {
+        incident_id: incident.incident_id.clone(),
+        parent_incident_id: incident.parent_incident_id.clone().unwrap_or_default(),
+        person: Some(person_ref(&incident.person)),
+        source: source_message(incident.source) as i32,
+        state: i32::try_from(incident.progress.state()).unwrap_or_default(),
+        occurred_at: Some(millis_to_timestamp(incident.occurred_at)),
+        depth: link.depth,
+        summary: incident.summary.clone(),
+    }
+}
+
 /// A task as the contracts show it, overdue as of `now`.
 pub fn task_message(task: &Task, now: i64) -> pb::Task {
     pb::Task {

@@ -18,6 +18,7 @@
 //! - [`retention`]: contacts' identities and upward reports removed after their limits,
 //!   audit entries deleted after theirs; legal holds keep an incident whole.
 
+pub mod chain;
 pub mod contacts;
 pub mod convert;
 pub mod duty_desk;

@@ -20,6 +20,7 @@ pub fn rpc_roles() -> RpcRoles {
                 ("GetDutyRoster", READ),
                 ("OpenIncident", OPEN),
                 ("GetIncident", READ),
+                ("GetIncidentChain", READ),
                 ("ListIncidents", READ),
                 ("RecordReport", DESK),
                 ("RecordIsolation", DESK),

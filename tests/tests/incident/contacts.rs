@@ -36,7 +36,7 @@ async fn one_source_event_opens_one_incident_and_other_content_under_it_is_refus
 }
 
 #[tokio::test]
-async fn a_positive_contact_opens_a_linked_incident_only_after_a_test() {
+async fn a_positive_contact_opens_a_linked_incident_only_after_a_test_and_chains_show_whole() {
     let hall = TestHall::start().await;
     let (mut desk, id, contacts) = incident_with_two_contacts(&hall).await;
     let wrong = desk
@@ -73,6 +73,65 @@ async fn a_positive_contact_opens_a_linked_incident_only_after_a_test() {
     assert_eq!(linked.parent_incident_id, id);
     assert_eq!(linked.source(), IncidentSource::PositiveContact);
     assert_eq!(linked.person.unwrap().person_id, "hc-a");
+
+    // hc-a's own contact tests positive too: a chain of three incidents, seen whole from
+    // any of them, root first, each with its depth and parent.
+    let grandchild_contact = desk
+        .add_contact(AddContactRequest {
+            incident_id: linked.incident_id.clone(),
+            contact: Some(ManualContact {
+                person: Some(visitor("hc-a-colleague")),
+                note: "shared an office with hc-a".into(),
+                ..Default::default()
+            }),
+            recorded_by: "assessment-handling".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .contact
+        .unwrap();
+    let mut grandchild = String::new();
+    for status in [
+        ContactStatus::Notified,
+        ContactStatus::Tested,
+        ContactStatus::Positive,
+    ] {
+        grandchild = desk
+            .update_contact_status(move_to(status, &grandchild_contact))
+            .await
+            .unwrap()
+            .into_inner()
+            .contact
+            .unwrap()
+            .linked_incident_id;
+    }
+    let expected = vec![
+        (id.clone(), String::new(), 0),
+        (linked.incident_id.clone(), id.clone(), 1),
+        (grandchild.clone(), linked.incident_id.clone(), 2),
+    ];
+    for from in [&id, &linked.incident_id, &grandchild] {
+        let chain: Vec<(String, String, u32)> = desk
+            .get_incident_chain(GetIncidentChainRequest {
+                incident_id: from.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .links
+            .into_iter()
+            .map(|link| (link.incident_id, link.parent_incident_id, link.depth))
+            .collect();
+        assert_eq!(chain, expected, "from {from}");
+    }
+    let unknown = desk
+        .get_incident_chain(GetIncidentChainRequest {
+            incident_id: "inc-none".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
     hall.stop().await;
 }
 

@@ -26,7 +26,7 @@ use crate::peers::Tracing;
 use crate::store::audit::Subject;
 use crate::store::incidents::Opened;
 use crate::store::{self, audit, incidents, tasks};
-use crate::{contacts, convert, legal_hold, merge, organisation, steps, withdrawal};
+use crate::{chain, contacts, convert, legal_hold, merge, organisation, steps, withdrawal};
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -240,6 +240,21 @@ impl Incidents for IncidentService {
         Ok(Response::new(pb::GetIncidentResponse {
             incident: Some(self.message(&incident).await?),
         }))
+    }
+
+    async fn get_incident_chain(
+        &self,
+        request: Request<pb::GetIncidentChainRequest>,
+    ) -> std::result::Result<Response<pb::GetIncidentChainResponse>, Status> {
+        let incident = self.incident(&request.get_ref().incident_id).await?;
+        let jurisdiction = jurisdiction::Jurisdiction::current();
+        let links = chain::of(&self.pool, incident)
+            .await?
+            .into_iter()
+            .filter(|link| jurisdiction.sees(link.incident.site_id()))
+            .map(|link| convert::chain_link(&link))
+            .collect();
+        Ok(Response::new(pb::GetIncidentChainResponse { links }))
     }
 
     async fn list_incidents(

@@ -291,6 +291,17 @@ pub async fn list(
     Ok(decode_all::<_, Incident>(rows)?)
 }
 
+/// The incidents whose parent is `parent_id`, by occurrence.
+pub async fn children(pool: &AnyPool, parent_id: &str) -> Result<Vec<Incident>> {
+    let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM incidents WHERE parent_incident_id = $1 ORDER BY occurred_at, incident_id"
+    ))
+    .bind(parent_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(decode_all::<_, Incident>(rows)?)
+}
+
 /// The other incidents whose person is in an isolation room.
 pub async fn in_isolation_room(
     transaction: &mut Transaction<'_, Any>,
@@ -473,7 +484,8 @@ pub async fn merge_into(
     .await?;
     for statement in [
         "UPDATE incident_source_events SET incident_id = $1 WHERE incident_id = $2",
-        "UPDATE incidents SET parent_incident_id = $1 WHERE parent_incident_id = $2",
+        // Never the kept incident itself: it may be a child of the one merged.
+        "UPDATE incidents SET parent_incident_id = $1 WHERE parent_incident_id = $2 AND incident_id <> $1",
         "UPDATE follow_up_contacts SET linked_incident_id = $1 WHERE linked_incident_id = $2",
     ] {
         sqlx::query(statement)
