@@ -175,6 +175,7 @@ async fn presence(args: &PresenceArgs) -> Result<String, CheckError> {
             checked_at: Some(millis_to_timestamp(at)),
             idempotency_key: key.clone(),
             symptoms: Vec::new(),
+            thermometer_id: String::new(),
         })
         .await
         .map_err(|status| {

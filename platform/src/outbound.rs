@@ -94,6 +94,8 @@ pub enum Outbound {
     PlaceDutyHold(staff_health::PlaceDutyHoldRequest),
     /// Let them back on duty.
     LiftDutyHold(staff_health::LiftDutyHoldRequest),
+    /// A thermometer's working status, for the gates.
+    RecordThermometerStatus(screening::RecordThermometerStatusRequest),
 }
 
 impl Outbound {
@@ -109,6 +111,7 @@ impl Outbound {
             Outbound::PlaceDutyHold(Default::default()),
             Outbound::LiftDutyHold(Default::default()),
             Outbound::WithdrawIncident(Default::default()),
+            Outbound::RecordThermometerStatus(Default::default()),
         ]
     }
 
@@ -123,6 +126,7 @@ impl Outbound {
             Outbound::PlaceDutyHold(_) => route::<staff_health::PlaceDutyHoldRequest>(),
             Outbound::LiftDutyHold(_) => route::<staff_health::LiftDutyHoldRequest>(),
             Outbound::WithdrawIncident(_) => route::<incident::WithdrawIncidentRequest>(),
+            Outbound::RecordThermometerStatus(_) => route::<screening::RecordThermometerStatusRequest>(),
         }
     }
 
@@ -136,6 +140,7 @@ impl Outbound {
             Outbound::PlaceDutyHold(request) => request.encode_to_vec(),
             Outbound::LiftDutyHold(request) => request.encode_to_vec(),
             Outbound::WithdrawIncident(request) => request.encode_to_vec(),
+            Outbound::RecordThermometerStatus(request) => request.encode_to_vec(),
         }
     }
 }
@@ -343,6 +348,10 @@ mod tests {
                 (
                     Destination::Incident,
                     "/hallguard.incident.v1.Incidents/WithdrawIncident"
+                ),
+                (
+                    Destination::Screening,
+                    "/hallguard.screening.v1.Screening/RecordThermometerStatus"
                 ),
             ]
         );

@@ -63,6 +63,7 @@ async fn main() {
                     checked_at: Some(millis_to_timestamp(now_millis())),
                     idempotency_key: format!("bench-{id}"),
                     symptoms: Vec::new(),
+                    thermometer_id: String::new(),
                 };
                 let started = Instant::now();
                 client.check_in(request).await.expect("check-in succeeds");

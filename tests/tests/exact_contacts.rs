@@ -112,6 +112,7 @@ async fn people_still_inside_are_close_contacts_when_the_case_is_traced() {
                 checked_at: at(now - minutes_ago * MINUTE),
                 idempotency_key: format!("in-{label}"),
                 symptoms: Vec::new(),
+                thermometer_id: String::new(),
             })
             .await
             .unwrap()

@@ -362,6 +362,9 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
             "reason": "court order 7" }),
         "Incidents/CompleteTask" => json!({ "task_id": s.task }),
         "Incidents/WithdrawIncident" => json!({ "incident_id": s.incident, "reason": "opened in error" }),
+        "Screening/RecordThermometerStatus" => {
+            json!({ "site_id": site, "thermometer_id": "ir-east", "working": true })
+        }
         "Incidents/GetIncidentChain" => json!({ "incident_id": s.incident }),
         "Incidents/MergeIncidents" => json!({ "incident_id": s.incident, "merged_incident_id": s.incident,
             "reason": "one person", "same_person": true }),

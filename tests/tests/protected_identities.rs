@@ -95,6 +95,7 @@ async fn give(hall: &TestHall) -> Given {
             checked_at: Some(millis_to_timestamp(now_millis() - 30_000)),
             idempotency_key: "protected-check-in".into(),
             symptoms: Vec::new(),
+            thermometer_id: String::new(),
         })
         .await
         .unwrap()

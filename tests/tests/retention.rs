@@ -151,6 +151,7 @@ fn old_check_in(id_number: &str, days_ago: i64) -> CheckInRequest {
         checked_at: Some(millis_to_timestamp(now_millis() - days_ago * DAY)),
         idempotency_key: format!("retention-{id_number}-{days_ago}"),
         symptoms: Vec::new(),
+        thermometer_id: String::new(),
     }
 }
 

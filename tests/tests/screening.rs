@@ -59,6 +59,7 @@ fn check(id_number: &str, minutes_ago: i64) -> CheckInRequest {
         checked_at: Some(millis_to_timestamp(now_millis() - minutes_ago * MINUTE)),
         idempotency_key: format!("key-{id_number}-{minutes_ago}"),
         symptoms: Vec::new(),
+        thermometer_id: String::new(),
     }
 }
 
@@ -873,6 +874,106 @@ async fn a_suspected_visitor_measured_again_keeps_one_queue_place_and_counts_onc
         .filter(|i| i.person.as_ref().unwrap().person_id == first.person_id)
         .collect();
     assert_eq!(of_m1.len(), 1, "{incidents:?}");
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn a_reading_from_a_thermometer_reported_broken_is_not_used_and_the_gate_is_told() {
+    use hallguard_proto::incident::v1::SetThermometerStatusRequest;
+    use hallguard_proto::incident::v1::hygiene_client::HygieneClient;
+    let hall = TestHall::start().await;
+    let mut client = gate(&hall).await;
+    let mut feed = desk(&hall)
+        .await
+        .watch_duty_desk(WatchDutyDeskRequest { site_id: SITE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut hygiene = HygieneClient::new(hall.authed(ServiceRole::Incident, Role::GateDevice).await);
+    let report = |working: bool| SetThermometerStatusRequest {
+        site_id: SITE.into(),
+        thermometer_id: "ir-east".into(),
+        working,
+        note: if working {
+            String::new()
+        } else {
+            "reads 2 °C low".into()
+        },
+    };
+    hygiene.set_thermometer_status(report(false)).await.unwrap();
+    // The status reaches the gates through the incident service's outbox.
+    let mut n = 0;
+    let probe = || {
+        n += 1;
+        let (mut client, request) = (client.clone(), check(&format!("T{n}"), 3));
+        async move { client.check_in(request).await }
+    };
+    let refused = eventually(100, probe, |answer| answer.is_err())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(
+        refused.message().starts_with("thermometer_id: ir-east"),
+        "{}",
+        refused.message()
+    );
+    assert!(
+        refused.message().contains("reads 2 °C low"),
+        "{}",
+        refused.message()
+    );
+    // The duty desk hears of the untrusted reading, with its gate.
+    let told = loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), feed.message())
+            .await
+            .expect("the duty desk hears")
+            .unwrap()
+            .unwrap();
+        if let Some(duty_desk_event::Event::UntrustedReading(reading)) = event.event {
+            break reading;
+        }
+    };
+    assert_eq!(
+        (told.gate_id.as_str(), told.thermometer_id.as_str()),
+        (ENTRANCE, "ir-east")
+    );
+    // Measured again with a spare: decided as usual.
+    let spare = client
+        .check_in(CheckInRequest {
+            thermometer_id: "ir-spare-1".into(),
+            ..check("T-spare", 2)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(spare.decision(), Decision::Admitted);
+    let rows = desk(&hall)
+        .await
+        .get_gate_statistics(GetGateStatisticsRequest {
+            site_id: SITE.into(),
+            window: Some(TimeWindow {
+                start: Some(millis_to_timestamp(now_millis() - DAY)),
+                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    assert_eq!(rows.iter().map(|r| r.untrusted_readings).sum::<u32>(), 1);
+    // Repaired: the gate's own reading counts again.
+    hygiene.set_thermometer_status(report(true)).await.unwrap();
+    let mut m = 0;
+    let probe = || {
+        m += 1;
+        let (mut client, request) = (client.clone(), check(&format!("R{m}"), 1));
+        async move { client.check_in(request).await }
+    };
+    let admitted = eventually(100, probe, |answer| answer.is_ok())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(admitted.decision(), Decision::Admitted);
     hall.stop().await;
 }
 

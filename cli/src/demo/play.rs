@@ -436,6 +436,7 @@ async fn check_in(
         checked_at: Some(millis_to_timestamp(visitor.checked_at)),
         idempotency_key: format!("demo/check-in/{}", visitor.id_number),
         symptoms: Vec::new(),
+        thermometer_id: String::new(),
     };
     let checking = || DemoError::call(format!("checking {} at {}", visitor.name, visitor.gate));
     let response = client

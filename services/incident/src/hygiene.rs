@@ -8,6 +8,9 @@ use hallguard_domain::hall::Hall;
 use hallguard_domain::time::{DAY_MS, MINUTE_MS, local_day_start};
 use hallguard_platform::db::begin_write;
 use hallguard_platform::error::{Result, ServiceError};
+use hallguard_platform::outbound::{self, Outbound};
+use hallguard_platform::timestamps::millis_to_timestamp;
+use hallguard_proto::screening::v1 as screening;
 use sqlx::AnyPool;
 
 use crate::store::audit::Subject;
@@ -231,6 +234,21 @@ pub async fn set_thermometer(
     }
     let mut transaction = begin_write(pool).await?;
     store::hygiene::set_thermometer(&mut transaction, &hall.site_id, id, working, note, at).await?;
+    // The gates hear of it: a reading from a thermometer reported broken is not used.
+    let status = screening::RecordThermometerStatusRequest {
+        site_id: hall.site_id.clone(),
+        thermometer_id: id.to_string(),
+        working,
+        note: note.to_string(),
+        reported_at: Some(millis_to_timestamp(at)),
+    };
+    outbound::queue(
+        &mut transaction,
+        &hall.site_id,
+        format!("thermometer/{}/{id}/{at}/{working}", hall.site_id),
+        &Outbound::RecordThermometerStatus(status),
+    )
+    .await?;
     audit::append(
         &mut transaction,
         Subject::Hall(&hall.site_id),

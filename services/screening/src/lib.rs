@@ -10,6 +10,7 @@
 //! - [`model`]: holds, risk areas, registrations and reports (domain types);
 //!   [`store`]: their tables, without protobuf; [`convert`]: protobuf to and from them.
 //! - [`statistics`]: per gate and hour.
+//! - [`thermometers`]: readings from thermometers reported broken, not used.
 //! - [`service`]: the gRPC handlers; [`roles`]: who may call them.
 
 pub mod convert;
@@ -23,6 +24,7 @@ pub mod roles;
 pub mod service;
 pub mod statistics;
 pub mod store;
+pub mod thermometers;
 pub mod validate;
 pub mod zones;
 

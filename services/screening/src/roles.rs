@@ -13,6 +13,7 @@ pub fn rpc_roles() -> RpcRoles {
         "hallguard.screening.v1.Screening",
         &[
             ("CheckIn", GATE),
+            ("RecordThermometerStatus", &[Role::Service]),
             ("CheckOut", GATE),
             ("EnterZone", GATE),
             ("LeaveZone", GATE),

@@ -23,7 +23,7 @@ use crate::decision::Outcome;
 use crate::gate::{self, CheckIn, CheckOut};
 use crate::model::{NewArea, Registration};
 use crate::{convert, registrations, store};
-use crate::{risk, statistics, validate, zones};
+use crate::{risk, statistics, thermometers, validate, zones};
 use hallguard_platform::access_log::{self, Reader};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
@@ -156,6 +156,29 @@ impl Screening for ScreeningService {
             display_name: identity.display_name,
             registration_id: identity.registration_id,
         };
+        if let Some(thermometer_id) = thermometers::of_reading(hall, &check.gate_id, &request.thermometer_id)?
+            && let Some(untrusted) = thermometers::untrusted(
+                &self.pool,
+                hall,
+                thermometers::Reading {
+                    idempotency_key: &check.idempotency_key,
+                    gate_id: &check.gate_id,
+                    thermometer_id: &thermometer_id,
+                    temperature_celsius: check.temperature_celsius,
+                    read_at: check.at,
+                },
+            )
+            .await?
+        {
+            let refusal = thermometers::refusal(&untrusted);
+            self.publish(
+                &hall.site_id,
+                &check.gate_id,
+                check.at,
+                pb::duty_desk_event::Event::UntrustedReading(untrusted),
+            );
+            return Err(refusal.into());
+        }
         let (record, new) = key
             .answer(&self.pool, gate::check_in(&self.pool, &self.sealer, hall, &check))
             .await?;
@@ -180,6 +203,27 @@ impl Screening for ScreeningService {
             }
         }
         Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_thermometer_status(
+        &self,
+        request: Request<pb::RecordThermometerStatusRequest>,
+    ) -> std::result::Result<Response<pb::RecordThermometerStatusResponse>, Status> {
+        let request = request.into_inner();
+        let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
+        let thermometer_id = validate::required(&request.thermometer_id, "thermometer_id")?;
+        let reported_at = validate::time_or_now(request.reported_at.as_ref(), now_millis(), "reported_at")?;
+        store::thermometers::record(
+            &self.pool,
+            &hall.site_id,
+            thermometer_id,
+            request.working,
+            request.note.trim(),
+            reported_at,
+        )
+        .await?;
+        Ok(Response::new(pb::RecordThermometerStatusResponse {}))
     }
 
     #[tracing::instrument(skip_all)]

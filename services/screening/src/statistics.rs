@@ -1,5 +1,6 @@
 //! Gate statistics per gate and hour: admitted entries, refusals by reason, fevers and
-//! suspected cases (people once: a re-measurement the same day is counted apart).
+//! suspected cases (people once: a re-measurement the same day is counted apart), and
+//! readings refused because their thermometer was reported broken.
 
 use hallguard_domain::time::HOUR_MS;
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ struct Tally {
     fevers: u32,
     suspected_cases: u32,
     remeasurements: u32,
+    untrusted_readings: u32,
 }
 
 /// Counts the hall's checks in `[from, to)`, per gate and hour (UTC hours, which are
@@ -55,6 +57,10 @@ pub async fn gate_hours(
             }
         }
     }
+    for (gate_id, at) in store::thermometers::untrusted(pool, site_id, from, to).await? {
+        let hour = at.div_euclid(HOUR_MS) * HOUR_MS;
+        tallies.entry((gate_id, hour)).or_default().untrusted_readings += 1;
+    }
     Ok(tallies
         .into_iter()
         .map(|((gate_id, hour), tally)| pb::GateHourStatistics {
@@ -73,6 +79,7 @@ pub async fn gate_hours(
             fevers: tally.fevers,
             suspected_cases: tally.suspected_cases,
             remeasurements: tally.remeasurements,
+            untrusted_readings: tally.untrusted_readings,
         })
         .collect())
 }

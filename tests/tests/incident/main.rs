@@ -54,6 +54,7 @@ fn check(id_number: &str, minutes_ago: i64, temperature: f64, colour: HealthCode
         checked_at: ago(minutes_ago),
         idempotency_key: format!("gate-{id_number}"),
         symptoms: Vec::new(),
+        thermometer_id: String::new(),
     }
 }
 

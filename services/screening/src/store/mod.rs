@@ -7,11 +7,13 @@
 //! - [`holds`]: quarantine holds.
 //! - [`risk_areas`]: the risk-area list, added to and expired, never deleted.
 //! - [`registrations`]: registrations without a code and community reports.
+//! - [`thermometers`]: thermometers' working status and the readings refused for it.
 
 pub mod check_ins;
 pub mod holds;
 pub mod registrations;
 pub mod risk_areas;
+pub mod thermometers;
 pub mod visits;
 
 use hallguard_domain::retention::DataKind;
@@ -42,6 +44,11 @@ pub const RETENTION: &[Purge] = &[
         statement: "DELETE FROM quarantine_holds WHERE site_id = $1 AND lifted_at IS NOT NULL AND lifted_at < $2",
     },
     Purge {
+        kind: DataKind::Presence,
+        table: "untrusted_readings",
+        statement: "DELETE FROM untrusted_readings WHERE site_id = $1 AND read_at < $2",
+    },
+    Purge {
         kind: DataKind::Registrations,
         table: "community_reports",
         statement: "DELETE FROM community_reports WHERE site_id = $1 AND created_at < $2",
@@ -59,6 +66,11 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
     ("visits", Coverage::Deleted(DataKind::Presence)),
     ("zone_stays", Coverage::Deleted(DataKind::Presence)),
     ("quarantine_holds", Coverage::Deleted(DataKind::Presence)),
+    ("untrusted_readings", Coverage::Deleted(DataKind::Presence)),
+    (
+        "thermometer_status",
+        Coverage::Kept("a device's working status; names no one"),
+    ),
     ("registrations", Coverage::Deleted(DataKind::Registrations)),
     ("community_reports", Coverage::Deleted(DataKind::Registrations)),
     (
