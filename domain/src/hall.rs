@@ -362,6 +362,53 @@ pub struct Zone {
     /// still open inside.
     #[serde(default)]
     pub closes_at: Option<String>,
+    /// The high-touch surfaces in it: each is a target of every disinfection round of
+    /// the zone, and a round that leaves one out is incomplete.
+    #[serde(default)]
+    pub surfaces: Vec<Surface>,
+}
+
+/// A high-touch surface the plan names for disinfection rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Surface {
+    /// Self-service machines (terminals, queue-ticket machines).
+    SelfServiceMachine,
+    /// Lift buttons.
+    LiftButton,
+    /// Door handles.
+    DoorHandle,
+    /// Taps.
+    Tap,
+    /// Stair rails.
+    StairRail,
+}
+
+impl Surface {
+    /// Every surface, in the plan's order.
+    pub const ALL: [Surface; 5] = [
+        Surface::SelfServiceMachine,
+        Surface::LiftButton,
+        Surface::DoorHandle,
+        Surface::Tap,
+        Surface::StairRail,
+    ];
+
+    /// The stored and wire name (`lift_button`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Surface::SelfServiceMachine => "self_service_machine",
+            Surface::LiftButton => "lift_button",
+            Surface::DoorHandle => "door_handle",
+            Surface::Tap => "tap",
+            Surface::StairRail => "stair_rail",
+        }
+    }
+
+    /// The surface named `name`.
+    pub fn named(name: &str) -> Option<Surface> {
+        Surface::ALL.into_iter().find(|surface| surface.name() == name)
+    }
 }
 
 fn default_priority() -> u8 {

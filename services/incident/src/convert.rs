@@ -313,6 +313,24 @@ pub fn round_due_message(round: RoundDue) -> pb::RoundDue {
         due_at: Some(millis_to_timestamp(round.due_at)),
         done_at: round.done_at.map(millis_to_timestamp),
         missed: round.missed,
+        surfaces_missed: round
+            .surfaces_missed
+            .iter()
+            .map(|surface| surface.name().to_string())
+            .collect(),
+    }
+}
+
+/// A meeting room's use as the contracts show it.
+pub fn room_use_message(room_use: crate::hygiene::RoomUse) -> pb::RoomUse {
+    pb::RoomUse {
+        zone_id: room_use.zone_id,
+        started_at: Some(millis_to_timestamp(room_use.started_at)),
+        ended_at: Some(millis_to_timestamp(room_use.ended_at)),
+        stays: room_use.stays,
+        in_use: room_use.in_use,
+        cleaned_at: room_use.cleaned_at.map(millis_to_timestamp),
+        missed: room_use.missed,
     }
 }
 

@@ -74,6 +74,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
         HygieneServer::new(service::HygieneService::new(
             base.pool(),
             settings.halls.clone(),
+            tracer.clone(),
             feed.clone(),
         )),
         settings

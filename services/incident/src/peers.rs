@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use hallguard_platform::auth::PeerInterceptor;
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::peers::Peers;
+use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::PersonRef;
 use hallguard_proto::contact_tracing::v1 as ct;
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
@@ -60,6 +61,49 @@ impl Tracing {
             .await
             .map(tonic::Response::into_inner)
             .map_err(|status| ServiceError::Unavailable(format!("contact tracing: {}", status.message())))
+    }
+
+    /// Everyone who was in a zone of a hall during `window`: (start, end, still there).
+    pub async fn who_was_there(
+        &self,
+        site_id: &str,
+        zone_id: &str,
+        window: (i64, i64),
+    ) -> Result<Vec<(i64, i64, bool)>> {
+        let person = PersonRef {
+            site_id: site_id.to_string(),
+            ..Default::default()
+        };
+        let unavailable = |status: tonic::Status| {
+            ServiceError::Unavailable(format!("contact tracing: {}", status.message()))
+        };
+        let mut stream = self
+            .client(Some(&person))?
+            .who_was_there(ct::WhoWasThereRequest {
+                site_id: site_id.to_string(),
+                place: Some(ct::Place {
+                    kind: ct::PlaceKind::Zone as i32,
+                    place_id: zone_id.to_string(),
+                }),
+                window: Some(hallguard_proto::common::v1::TimeWindow {
+                    start: Some(millis_to_timestamp(window.0)),
+                    end: Some(millis_to_timestamp(window.1)),
+                }),
+            })
+            .await
+            .map_err(unavailable)?
+            .into_inner();
+        let mut stays = Vec::new();
+        while let Some(chunk) = stream.message().await.map_err(unavailable)? {
+            stays.extend(chunk.presences.into_iter().map(|presence| {
+                (
+                    presence.start.as_ref().map_or(0, timestamp_to_millis),
+                    presence.end.as_ref().map_or(0, timestamp_to_millis),
+                    presence.end_unknown,
+                )
+            }));
+        }
+        Ok(stays)
     }
 
     /// A person's trajectory.

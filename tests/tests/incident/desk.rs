@@ -106,23 +106,47 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
         .unwrap()
         .into_inner();
 
-    // Yesterday, local time: the tax area had its 08:00 round (at 08:10), nothing else.
+    // Yesterday, local time: the tax area had its 08:00 round (at 08:10) without its door
+    // handles, and its 12:00 round with them; nothing else.
     let sample = hallguard_domain::hall::Hall::sample();
     let yesterday = sample.local_day(now_millis()) - 1;
     let midnight = yesterday * 86_400_000 - i64::from(sample.utc_offset_minutes) * 60_000;
+    let round = |minutes: i64, surfaces: &[&str]| RecordDisinfectionRoundRequest {
+        zone: Some(ZoneRef {
+            site_id: SITE.into(),
+            zone_id: "tax-area".into(),
+        }),
+        done_by: "disinfection post".into(),
+        agent: "chlorine 500 mg/L".into(),
+        done_at: Some(millis_to_timestamp(midnight + minutes * MINUTE)),
+        kind: "round".into(),
+        surfaces: surfaces.iter().map(|s| s.to_string()).collect(),
+    };
     hygiene
-        .record_disinfection_round(RecordDisinfectionRoundRequest {
-            zone: Some(ZoneRef {
-                site_id: SITE.into(),
-                zone_id: "tax-area".into(),
-            }),
-            done_by: "disinfection post".into(),
-            agent: "chlorine 500 mg/L".into(),
-            done_at: Some(millis_to_timestamp(midnight + (8 * 60 + 10) * MINUTE)),
-            kind: "round".into(),
-        })
+        .record_disinfection_round(round(8 * 60 + 10, &[]))
         .await
         .unwrap();
+    hygiene
+        .record_disinfection_round(round(12 * 60 + 5, &["door_handle"]))
+        .await
+        .unwrap();
+    // A surface the tax area does not have, or no surface at all, is refused by name.
+    for (surfaces, says) in [
+        (["lift_button"], "tax-area has no lift_button"),
+        (["desk"], "must be"),
+    ] {
+        let refused = hygiene
+            .record_disinfection_round(round(13 * 60, &surfaces))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument);
+        assert!(
+            refused.message().starts_with("surfaces[0]"),
+            "{}",
+            refused.message()
+        );
+        assert!(refused.message().contains(says), "{}", refused.message());
+    }
     let rounds = hygiene
         .get_hygiene_compliance(GetHygieneComplianceRequest {
             site_id: SITE.into(),
@@ -134,8 +158,20 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
         .rounds;
     let public_zones = sample.zones.iter().filter(|z| z.kind.is_public_space()).count();
     assert_eq!(rounds.len(), public_zones * 3);
-    assert_eq!(rounds.iter().filter(|r| r.done_at.is_some()).count(), 1);
-    assert_eq!(rounds.iter().filter(|r| r.missed).count(), public_zones * 3 - 1);
+    let done: Vec<(String, Vec<String>)> = rounds
+        .iter()
+        .filter(|r| r.done_at.is_some())
+        .map(|r| (r.zone_id.clone(), r.surfaces_missed.clone()))
+        .collect();
+    assert_eq!(
+        done,
+        [
+            ("tax-area".to_string(), vec!["door_handle".to_string()]),
+            ("tax-area".to_string(), vec![])
+        ],
+        "the 08:00 round left the door handles out"
+    );
+    assert_eq!(rounds.iter().filter(|r| r.missed).count(), public_zones * 3 - 2);
     assert_eq!(
         rounds[0].zone_id, "online-service-area",
         "priority zones first, then by id"
@@ -210,6 +246,95 @@ async fn hygiene_rounds_supplies_and_thermometers_with_alerts_on_the_duty_desk()
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn each_meeting_room_use_is_listed_with_the_cleaning_that_followed_it_or_missed() {
+    use hallguard_platform::timestamps::timestamp_to_millis;
+    use hallguard_proto::common::v1::ZoneRef;
+    use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
+    use hallguard_proto::contact_tracing::v1::{
+        IngestPresenceBatchRequest, Place, PlaceKind, PresenceInterval,
+    };
+    use hallguard_proto::incident::v1::hygiene_client::HygieneClient;
+
+    let hall = TestHall::start().await;
+    let sample = hallguard_domain::hall::Hall::sample();
+    let yesterday = sample.local_day(now_millis()) - 1;
+    let midnight = yesterday * 86_400_000 - i64::from(sample.utc_offset_minutes) * 60_000;
+    let at = |hour: i64, minute: i64| midnight + (hour * 60 + minute) * MINUTE;
+    // Yesterday: a meeting 10:00-11:00 (two people), never cleaned; another 14:00-15:00,
+    // cleaned at 15:10.
+    let stay = |event: &str, who: &str, from: i64, to: i64| PresenceInterval {
+        person: Some(visitor(who)),
+        place: Some(Place {
+            kind: PlaceKind::Zone as i32,
+            place_id: "meeting-room-1".into(),
+        }),
+        start: Some(millis_to_timestamp(from)),
+        end: Some(millis_to_timestamp(to)),
+        source_event_id: event.into(),
+        queue_position: 0,
+    };
+    ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await)
+        .ingest_presence_batch(IngestPresenceBatchRequest {
+            intervals: vec![
+                stay("m/1", "hc-chair", at(10, 0), at(11, 0)),
+                stay("m/2", "hc-guest", at(10, 5), at(10, 55)),
+                stay("m/3", "hc-chair", at(14, 0), at(15, 0)),
+            ],
+        })
+        .await
+        .unwrap();
+    let mut hygiene = HygieneClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    hygiene
+        .record_disinfection_round(RecordDisinfectionRoundRequest {
+            zone: Some(ZoneRef {
+                site_id: SITE.into(),
+                zone_id: "meeting-room-1".into(),
+            }),
+            done_by: "disinfection post".into(),
+            agent: "chlorine 500 mg/L".into(),
+            done_at: Some(millis_to_timestamp(at(15, 10))),
+            kind: "after_use".into(),
+            surfaces: vec!["door_handle".into()],
+        })
+        .await
+        .unwrap();
+    let compliance = hygiene
+        .get_hygiene_compliance(GetHygieneComplianceRequest {
+            site_id: SITE.into(),
+            date: hallguard_domain::time::format_date(yesterday),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        compliance.room_uses_unknown.is_empty(),
+        "{}",
+        compliance.room_uses_unknown
+    );
+    let uses: Vec<(i64, i64, u32, Option<i64>, bool)> = compliance
+        .room_uses
+        .iter()
+        .map(|u| {
+            (
+                timestamp_to_millis(u.started_at.as_ref().unwrap()),
+                timestamp_to_millis(u.ended_at.as_ref().unwrap()),
+                u.stays,
+                u.cleaned_at.as_ref().map(timestamp_to_millis),
+                u.missed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            (at(10, 0), at(11, 0), 2, None, true),
+            (at(14, 0), at(15, 0), 1, Some(at(15, 10)), false),
+        ]
+    );
     hall.stop().await;
 }
 

@@ -1,7 +1,7 @@
 //! The Hygiene gRPC service: disinfection rounds and compliance, supplies, thermometers.
 
-use hallguard_domain::hall::Halls;
-use hallguard_domain::time::now_millis;
+use hallguard_domain::hall::{Hall, Halls, Surface};
+use hallguard_domain::time::{DAY_MS, local_day_start, now_millis};
 use hallguard_platform::auth::current_caller;
 use hallguard_platform::error::ServiceError;
 use hallguard_platform::feed::Feed;
@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 
 use crate::convert;
 use crate::duty_desk::event;
+use crate::peers::Tracing;
 use crate::store::hygiene::NewRound;
 use crate::{hygiene, organisation};
 
@@ -21,14 +22,75 @@ use crate::{hygiene, organisation};
 pub struct HygieneService {
     pool: AnyPool,
     halls: Halls,
+    tracer: Tracing,
     feed: Feed<pb::DutyDeskEvent>,
 }
 
 impl HygieneService {
-    /// The service over its database; alerts go to the duty desk through `feed`.
-    pub fn new(pool: AnyPool, halls: Halls, feed: Feed<pb::DutyDeskEvent>) -> Self {
-        Self { pool, halls, feed }
+    /// The service over its database; who was in the meeting rooms comes from contact
+    /// tracing (`tracer`); alerts go to the duty desk through `feed`.
+    pub fn new(pool: AnyPool, halls: Halls, tracer: Tracing, feed: Feed<pb::DutyDeskEvent>) -> Self {
+        Self {
+            pool,
+            halls,
+            tracer,
+            feed,
+        }
     }
+
+    /// Each meeting room's uses on local day `day` with their cleanings; or why they
+    /// could not be read (contact tracing unreachable).
+    async fn room_uses(
+        &self,
+        hall: &Hall,
+        day: i64,
+        now: i64,
+    ) -> Result<Result<Vec<pb::RoomUse>, String>, ServiceError> {
+        let midnight = local_day_start(day, hall.utc_offset_minutes);
+        let window = (midnight, (midnight + DAY_MS).min(now));
+        let mut stays_by_room = Vec::new();
+        if window.1 > window.0 {
+            for room in hygiene::meeting_rooms(hall) {
+                match self.tracer.who_was_there(&hall.site_id, room, window).await {
+                    Ok(stays) => stays_by_room.push((room.to_string(), stays)),
+                    Err(error) => return Ok(Err(error.to_string())),
+                }
+            }
+        }
+        let uses = hygiene::room_uses(&self.pool, hall, day, &stays_by_room, now).await?;
+        Ok(Ok(uses.into_iter().map(convert::room_use_message).collect()))
+    }
+}
+
+/// The surfaces a round names: each a surface the plan names and the hall file lists
+/// for the zone.
+fn round_surfaces(hall: &Hall, zone_id: &str, names: &[String]) -> Result<Vec<Surface>, ServiceError> {
+    let listed = hall
+        .zones
+        .iter()
+        .find(|zone| zone.id == zone_id)
+        .map(|zone| zone.surfaces.as_slice())
+        .unwrap_or_default();
+    let mut surfaces = Vec::with_capacity(names.len());
+    for (index, name) in names.iter().enumerate() {
+        let field = format!("surfaces[{index}]");
+        let surface = Surface::named(name.trim()).ok_or_else(|| {
+            ServiceError::invalid(
+                &field,
+                "must be self_service_machine, lift_button, door_handle, tap or stair_rail",
+            )
+        })?;
+        if !listed.contains(&surface) {
+            return Err(ServiceError::invalid(
+                field,
+                format!("{zone_id} has no {} in the hall file", surface.name()),
+            ));
+        }
+        if !surfaces.contains(&surface) {
+            surfaces.push(surface);
+        }
+    }
+    Ok(surfaces)
 }
 
 #[tonic::async_trait]
@@ -51,6 +113,7 @@ impl Hygiene for HygieneService {
         }
         let agent = validate::required(&request.agent, "agent")?;
         let done_at = validate::time(request.done_at.as_ref(), now_millis(), "done_at")?;
+        let surfaces = round_surfaces(hall, zone_id, &request.surfaces)?;
         let round = NewRound {
             site_id: &hall.site_id,
             zone_id,
@@ -58,6 +121,7 @@ impl Hygiene for HygieneService {
             done_by: &by,
             agent,
             done_at,
+            surfaces: &surfaces,
         };
         let round_id = hygiene::record_round(&self.pool, &round).await?;
         Ok(Response::new(pb::RecordDisinfectionRoundResponse { round_id }))
@@ -71,9 +135,16 @@ impl Hygiene for HygieneService {
         let hall = validate::hall(&self.halls, &request.site_id, "site_id")?;
         let day = hallguard_domain::time::parse_date(&request.date)
             .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
-        let rounds = hygiene::compliance(&self.pool, hall, day, now_millis()).await?;
+        let now = now_millis();
+        let rounds = hygiene::compliance(&self.pool, hall, day, now).await?;
+        let (room_uses, room_uses_unknown) = match self.room_uses(hall, day, now).await? {
+            Ok(uses) => (uses, String::new()),
+            Err(why) => (Vec::new(), why),
+        };
         Ok(Response::new(pb::GetHygieneComplianceResponse {
             rounds: rounds.into_iter().map(convert::round_due_message).collect(),
+            room_uses,
+            room_uses_unknown,
         }))
     }
 

@@ -1,9 +1,13 @@
 //! Disinfection rounds, stock of supplies with every movement, and the entrance
 //! thermometers' status.
 
+use hallguard_domain::hall::Surface;
 use hallguard_platform::error::Result;
 use hallguard_platform::validate::new_id;
 use sqlx::{Any, AnyPool, Transaction};
+
+use super::corrupt;
+use crate::model::UnknownValue;
 
 /// A round, after-use or AC record as written.
 #[derive(Debug, Clone)]
@@ -20,14 +24,46 @@ pub struct NewRound<'a> {
     pub agent: &'a str,
     /// When, epoch ms.
     pub done_at: i64,
+    /// The high-touch surfaces it reached.
+    pub surfaces: &'a [Surface],
+}
+
+/// A routine round as done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundDone {
+    /// The zone.
+    pub zone_id: String,
+    /// When, epoch ms.
+    pub done_at: i64,
+    /// The high-touch surfaces it reached.
+    pub surfaces: Vec<Surface>,
+}
+
+fn surfaces_json(surfaces: &[Surface]) -> std::result::Result<String, sqlx::Error> {
+    serde_json::to_string(&surfaces.iter().map(|s| s.name()).collect::<Vec<_>>()).map_err(corrupt)
+}
+
+fn surfaces(json: &str) -> std::result::Result<Vec<Surface>, sqlx::Error> {
+    let names: Vec<String> = serde_json::from_str(json).map_err(corrupt)?;
+    names
+        .into_iter()
+        .map(|name| {
+            Surface::named(&name).ok_or_else(|| {
+                corrupt(UnknownValue {
+                    column: "surfaces_json",
+                    value: name,
+                })
+            })
+        })
+        .collect()
 }
 
 /// Stores a round; returns its id.
 pub async fn insert_round(transaction: &mut Transaction<'_, Any>, round: &NewRound<'_>) -> Result<String> {
     let round_id = new_id("round");
     sqlx::query(
-        "INSERT INTO disinfection_rounds (round_id, site_id, zone_id, kind, done_by, agent, done_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO disinfection_rounds (round_id, site_id, zone_id, kind, done_by, agent, done_at, surfaces_json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&round_id)
     .bind(round.site_id)
@@ -36,22 +72,40 @@ pub async fn insert_round(transaction: &mut Transaction<'_, Any>, round: &NewRou
     .bind(round.done_by)
     .bind(round.agent)
     .bind(round.done_at)
+    .bind(surfaces_json(round.surfaces)?)
     .execute(&mut **transaction)
     .await?;
     Ok(round_id)
 }
 
-/// The routine rounds done at a hall in `[from, until)`: `(zone_id, done_at)` by time.
-pub async fn rounds_done(pool: &AnyPool, site_id: &str, from: i64, until: i64) -> Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT zone_id, done_at FROM disinfection_rounds
-         WHERE site_id = $1 AND kind = 'round' AND done_at >= $2 AND done_at < $3 ORDER BY done_at",
+/// The records of one kind (`round`, `after_use`) done at a hall in `[from, until)`,
+/// by time.
+pub async fn rounds_done(
+    pool: &AnyPool,
+    site_id: &str,
+    kind: &str,
+    from: i64,
+    until: i64,
+) -> Result<Vec<RoundDone>> {
+    let rows: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT zone_id, done_at, surfaces_json FROM disinfection_rounds
+         WHERE site_id = $1 AND kind = $2 AND done_at >= $3 AND done_at < $4 ORDER BY done_at, round_id",
     )
     .bind(site_id)
+    .bind(kind)
     .bind(from)
     .bind(until)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    rows.into_iter()
+        .map(|(zone_id, done_at, json)| {
+            Ok(RoundDone {
+                zone_id,
+                done_at,
+                surfaces: surfaces(&json)?,
+            })
+        })
+        .collect()
 }
 
 /// How many of a supply a hall has (0 when never stocked).
