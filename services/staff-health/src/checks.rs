@@ -182,13 +182,16 @@ pub async fn correct_morning_check(
         .await?;
     }
     let location = staff.work_zone_ids.first().cloned().unwrap_or_default();
+    // A version of its own: a corrected reading still suspected is a new reading, which
+    // joins the person's open incident (the first version's event is bound to the first
+    // reading, and the incident service refuses it with other content).
     let incident = apply(
         &mut transaction,
         hall,
         &staff,
         readings,
         &assessment,
-        format!("staff-health/morning-check/{check_id}"),
+        format!("staff-health/morning-check/{check_id}/v{}", version + 1),
         &location,
     )
     .await?;

@@ -147,6 +147,82 @@ async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
 }
 
 #[tokio::test]
+async fn a_corrected_check_still_suspected_joins_the_open_incident_as_a_reading() {
+    use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
+    use hallguard_proto::staff_health::v1::{
+        CorrectMorningCheckRequest, MorningCheck, RecordMorningCheckRequest,
+    };
+    let hall = TestHall::start().await;
+    let mut staff_desk =
+        StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
+    on_the_roster(&mut staff_desk, "s-302").await;
+    let check = |temperature: f64| MorningCheck {
+        site_id: SITE.into(),
+        staff_id: "s-302".into(),
+        temperature_celsius: temperature,
+        health_code_colour: HealthCodeColour::Green as i32,
+        checked_at: ago(5),
+        ..Default::default()
+    };
+    let mut kiosk = StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::StaffKiosk).await);
+    let first = kiosk
+        .record_morning_check(RecordMorningCheckRequest {
+            check: Some(check(38.5)),
+            idempotency_key: "mc-high".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let incident = first_incident(&hall).await;
+    // Re-measured: 38.2 °C, still suspected.
+    let corrected = staff_desk
+        .correct_morning_check(CorrectMorningCheckRequest {
+            check_id: first.check_id.clone(),
+            check: Some(check(38.2)),
+            reason: "measured again with the spare thermometer".into(),
+            corrected_by: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let result = corrected.result.unwrap();
+    assert_ne!(result.incident_source_event_id, first.incident_source_event_id);
+    let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let probe = || {
+        let mut desk = desk.clone();
+        let id = incident.incident_id.clone();
+        async move {
+            desk.get_incident(GetIncidentRequest { incident_id: id })
+                .await
+                .unwrap()
+                .into_inner()
+                .incident
+                .unwrap()
+        }
+    };
+    let joined = eventually(100, probe, |incident| incident.readings.len() == 2).await;
+    let temperatures: Vec<f64> = joined.readings.iter().map(|r| r.temperature_celsius).collect();
+    assert_eq!(
+        temperatures,
+        [38.5, 38.2],
+        "the corrected reading joined the one incident"
+    );
+    assert!(joined.withdrawn_at.is_none());
+    let open = desk
+        .list_incidents(ListIncidentsRequest {
+            site_id: SITE.into(),
+            open_only: true,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .incidents;
+    assert_eq!(open.len(), 1, "{open:?}");
+    hall.stop().await;
+}
+
+#[tokio::test]
 async fn the_spot_where_the_person_was_held_is_a_disinfection_order_closed_by_the_post() {
     let hall = TestHall::start().await;
     let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
