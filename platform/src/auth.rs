@@ -332,6 +332,27 @@ impl RpcRoles {
         self.by_path.keys().map(String::as_str)
     }
 
+    /// Whether this server has `path` at all.
+    pub fn serves(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
+    }
+
+    /// The services this server has, by name, sorted.
+    pub fn service_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .by_path
+            .keys()
+            .filter_map(|path| {
+                path.trim_start_matches('/')
+                    .split_once('/')
+                    .map(|(service, _)| service)
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// Whether `role` may call `path`.
     pub fn allows(&self, path: &str, role: Role) -> bool {
         role == Role::Admin || self.by_path.get(path).is_some_and(|roles| roles.contains(&role))
@@ -402,6 +423,13 @@ impl AuthPolicy {
     pub fn authorize(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<Caller>, tonic::Status> {
         if is_public(path) {
             return Ok(None);
+        }
+        // A client pointed at the wrong service hears so, whatever its token.
+        if !self.roles.serves(path) {
+            return Err(tonic::Status::unimplemented(format!(
+                "{path} is not served here: this server serves {}",
+                self.roles.service_names().join(", ")
+            )));
         }
         let token = headers
             .get(http::header::AUTHORIZATION)
@@ -615,10 +643,36 @@ mod tests {
     }
 
     #[test]
-    fn unlisted_method_is_denied_to_non_admins() {
+    fn a_method_this_server_lacks_is_unimplemented_naming_what_it_serves() {
         let (policy, token) = policy();
-        let error = policy
-            .authorize("/x.v1.S/Other", &bearer(token.expose_secret()))
+        for path in ["/x.v1.S/Other", "/hallguard.incident.v1.Incidents/ListIncidents"] {
+            let error = policy
+                .authorize(path, &bearer(token.expose_secret()))
+                .unwrap_err();
+            assert_eq!(error.code(), tonic::Code::Unimplemented, "{path}");
+            assert!(
+                error.message().ends_with("this server serves x.v1.S"),
+                "{}",
+                error.message()
+            );
+        }
+    }
+
+    #[test]
+    fn a_listed_method_is_denied_to_roles_it_does_not_name() {
+        let token = generate_token();
+        let mut book = TokenBook::default();
+        book.insert_token(
+            &token,
+            Caller {
+                name: "ana".into(),
+                role: Role::Analyst,
+                halls: Jurisdiction::City,
+            },
+        );
+        let roles = RpcRoles::default().service("x.v1.S", &[("CheckIn", &[Role::GateDevice])]);
+        let error = AuthPolicy::new(book, roles)
+            .authorize("/x.v1.S/CheckIn", &bearer(token.expose_secret()))
             .unwrap_err();
         assert_eq!(error.code(), tonic::Code::PermissionDenied);
     }
@@ -664,7 +718,8 @@ mod tests {
                 halls: Jurisdiction::City,
             },
         );
-        let policy = AuthPolicy::new(book, RpcRoles::default());
+        let roles = RpcRoles::default().service("x.v1.S", &[("CheckIn", &[Role::GateDevice])]);
+        let policy = AuthPolicy::new(book, roles);
         for value in ["Bearer ", "Bearer", "Bearer short", "Basic abc"] {
             let mut headers = http::HeaderMap::new();
             headers.insert(http::header::AUTHORIZATION, value.parse().unwrap());

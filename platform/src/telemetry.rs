@@ -58,9 +58,18 @@ pub fn init(service_name: &str, format: LogFormat) -> TelemetryGuard {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("hallguard"));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go to stderr, never mixed with what a command prints (tokens, tables), and
+    // carry colour codes only when stderr is a terminal.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let fmt_layer = match format {
-        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
-        LogFormat::Json => tracing_subscriber::fmt::layer().json().boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(terminal)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+            .boxed(),
     };
     let _already_set = tracing_subscriber::registry()
         .with(filter)

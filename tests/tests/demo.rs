@@ -337,6 +337,59 @@ async fn the_demo_day_matches_what_the_services_hold() {
     .await
     .unwrap_err();
     assert!(refused.to_string().contains("refused the token"), "{refused}");
+    // Pointed at the wrong service with a good token: says which service it reached.
+    let wrong = run_analyst(
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "incidents",
+            "list",
+            "--token",
+            &token,
+            "--incident-url",
+            &tracing_url,
+        ])
+        .unwrap()
+        .command,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(wrong.contains("is not the incident service"), "{wrong}");
+    assert!(
+        wrong.contains("hallguard.contact_tracing.v1.ContactTracing"),
+        "{wrong}"
+    );
+    // An onset alone is the plan's 4 days back from it; a bad one is named; a date with
+    // a time is not a date.
+    let onset = hallguard::report::local_time(demo.plan.closes_at, demo.hall.utc_offset_minutes);
+    let from_onset = run_analyst(analyst(&[
+        "contacts",
+        "--person",
+        SCENARIO_TWO_STAFF,
+        "--staff",
+        "--onset",
+        &onset,
+    ]))
+    .await
+    .unwrap();
+    assert!(from_onset.contains(&neighbour), "{from_onset}");
+    for (args, says) in [
+        (
+            vec![
+                "contacts",
+                "--person",
+                SCENARIO_TWO_STAFF,
+                "--staff",
+                "--onset",
+                "2026-11-28 99:00",
+            ],
+            "--onset",
+        ),
+        (vec!["gate-stats", "--date", "2026-11-28 10:00"], "--date"),
+    ] {
+        let refused = run_analyst(analyst(&args)).await.unwrap_err().to_string();
+        assert!(refused.starts_with(says), "{refused}");
+    }
     let report = run_analyst(
         AnalystCli::try_parse_from([
             "hallguard",

@@ -19,6 +19,8 @@ pub struct ClustersArgs {
     /// Smallest cluster shown.
     #[arg(long, default_value_t = 2)]
     min_size: u32,
+    #[command(flatten)]
+    rules: RuleFlags,
     /// Every person linked by qualifying co-presence instead of the cases (in a hall
     /// where staff share a zone all day, about the whole hall).
     #[arg(long)]
@@ -46,7 +48,7 @@ pub(super) async fn clusters(args: ClustersArgs) -> Result<String, AnalystError>
         .find_clusters(FindClustersRequest {
             site_id: args.site.clone(),
             window: Some(window),
-            overrides: None,
+            overrides: Some(args.rules.overrides()),
             min_size: args.min_size,
             cases,
         })

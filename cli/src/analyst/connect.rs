@@ -189,6 +189,11 @@ impl Connection {
                 "the {name} service at {url} is unavailable ({}): is it running and ready?",
                 status.message()
             ),
+            Code::Unimplemented => format!(
+                "the server at {url} is not the {name} service ({}): point {} at the {name} service",
+                status.message(),
+                service.flag()
+            ),
             Code::NotFound => format!("not found: {}", status.message()),
             Code::InvalidArgument => format!("bad input: {}", status.message()),
             _ => format!(

@@ -10,37 +10,19 @@ pub struct ContactsArgs {
     person: Person,
     #[command(flatten)]
     span: Span,
-    /// Instead of --from: this many days before --onset (symptom onset or sampling).
-    #[arg(long, conflicts_with = "from")]
+    /// Instead of --from: this many days before --onset (symptom onset or sampling);
+    /// 4 (the plan's look-back) when only --onset is given.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
     days_before: Option<u32>,
-    /// Symptom onset or sampling time for --days-before, local; now when unset.
-    #[arg(long)]
+    /// Symptom onset or sampling time, local `YYYY-MM-DD HH:MM`: contacts from
+    /// --days-before (4) days before it until it; now when unset.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
     onset: Option<String>,
     /// 1: close contacts; 2: also secondary contacts.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=2))]
     rings: u32,
-    /// Rule override: minutes in the same zone.
-    #[arg(long)]
-    zone_minutes: Option<u32>,
-    /// Rule: "cumulative" (minutes in all zones together within a period, the CDC's
-    /// 15 minutes within 24 hours) or "per-place"; the hall's default when unset.
-    #[arg(long, value_parser = ["per-place", "cumulative"])]
-    zone_rule: Option<String>,
-    /// Rule override for --zone-rule cumulative: total minutes.
-    #[arg(long)]
-    cumulative_minutes: Option<u32>,
-    /// Rule override for --zone-rule cumulative: within this many hours.
-    #[arg(long)]
-    cumulative_hours: Option<u32>,
-    /// Rule override: queue places apart.
-    #[arg(long)]
-    queue_places: Option<u32>,
-    /// Rule override: seconds apart in the queue.
-    #[arg(long)]
-    queue_seconds: Option<u32>,
-    /// Rule override: seconds at adjacent or facing canteen seats.
-    #[arg(long)]
-    canteen_seconds: Option<u32>,
+    #[command(flatten)]
+    rules: RuleFlags,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ContactsFormat::Table)]
     format: ContactsFormat,
@@ -54,7 +36,12 @@ pub struct ContactsArgs {
 pub(super) async fn contacts(args: ContactsArgs) -> Result<String, AnalystError> {
     let connection = &args.connection;
     let offset = connection.utc_offset_minutes;
-    let window = match args.days_before {
+    // An onset alone means the plan's look-back before it.
+    let days_before = args.days_before.or(args
+        .onset
+        .as_ref()
+        .map(|_| hallguard_domain::plan::CONTACT_LOOK_BACK_DAYS));
+    let window = match days_before {
         Some(days) => {
             let anchor = match &args.onset {
                 Some(text) => parse_local(text, offset, "onset")?,
@@ -71,20 +58,7 @@ pub(super) async fn contacts(args: ContactsArgs) -> Result<String, AnalystError>
         person: Some(args.person.reference()),
         window: Some(window),
         rings: args.rings,
-        overrides: Some(RuleOverrides {
-            zone_min_overlap_seconds: args.zone_minutes.map(|m| m * 60),
-            queue_max_places: args.queue_places,
-            queue_max_seconds: args.queue_seconds,
-            canteen_min_overlap_seconds: args.canteen_seconds,
-            zone_kind_min_overlap_seconds: Default::default(),
-            zone_rule: match args.zone_rule.as_deref() {
-                Some("cumulative") => ZoneRule::Cumulative,
-                Some(_) => ZoneRule::PerPlace,
-                None => ZoneRule::Unspecified,
-            } as i32,
-            cumulative_min_seconds: args.cumulative_minutes.map(|m| m * 60),
-            cumulative_within_seconds: args.cumulative_hours.map(|h| h * 3600),
-        }),
+        overrides: Some(args.rules.overrides()),
         isolated_at: Default::default(),
     };
     let mut client = ContactTracingClient::new(connection.channel(Service::ContactTracing).await?);
@@ -121,6 +95,17 @@ pub(super) async fn contacts(args: ContactsArgs) -> Result<String, AnalystError>
     }
     let rows = rows(&found);
     Ok(match args.format {
+        ContactsFormat::Table if rows.is_empty() => format!(
+            "no close contacts of {} {}: seen at {} in the window, but nobody met them long or near \
+             enough under the rules in force (widen --from/--days-before, or ease the rule flags)",
+            if args.person.staff {
+                "staff member"
+            } else {
+                "visitor"
+            },
+            args.person.person,
+            args.person.site
+        ),
         ContactsFormat::Table => tabular::table(&rows, offset),
         ContactsFormat::Csv => {
             tabular::csv(&rows, offset).map_err(|error| AnalystError::new(error.to_string()))?

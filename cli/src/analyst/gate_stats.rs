@@ -25,7 +25,14 @@ pub(super) async fn gate_stats(args: GateStatsArgs) -> Result<String, AnalystErr
     let connection = &args.connection;
     let offset = connection.utc_offset_minutes;
     let start = match &args.date {
-        Some(date) => parse_local(date, offset, "date")?,
+        Some(date) => {
+            let day = hallguard_domain::time::parse_date(date.trim()).ok_or_else(|| {
+                AnalystError::new(format!(
+                    "--date: {date:?} is not a date YYYY-MM-DD (the statistics cover the whole day)"
+                ))
+            })?;
+            local_day_start(day, offset)
+        }
         None => local_day_start(local_day(now_millis(), offset), offset),
     };
     let mut client = ScreeningClient::new(connection.channel(Service::Screening).await?);

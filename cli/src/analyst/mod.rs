@@ -15,6 +15,7 @@ mod gate_stats;
 mod identify;
 mod incidents;
 mod inside;
+mod rules;
 mod trajectory;
 
 pub use access::AccessLogArgs;
@@ -27,6 +28,8 @@ pub use incidents::IncidentsCommand;
 pub use inside::InsideArgs;
 pub use trajectory::TrajectoryArgs;
 
+use rules::RuleFlags;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -35,7 +38,7 @@ use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
-    DaysBefore, FindClustersRequest, FindContactsRequest, RuleOverrides, ZoneRule, find_contacts_request,
+    DaysBefore, FindClustersRequest, FindContactsRequest, find_contacts_request,
 };
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
 use hallguard_proto::incident::v1::{GetIncidentRequest, ListContactsRequest, ListIncidentsRequest};
