@@ -33,7 +33,7 @@ pub fn resident_id(label: &str) -> String {
 
 /// People with a token of their own (duty officers signed in by name): the sample hall's
 /// leadership leader and a member, and someone in no group.
-pub const PEOPLE: [&str; 3] = ["s-0001", "s-0002", "s-0099"];
+pub const PEOPLE: [&str; 3] = ["s-077", "s-078", "s-099"];
 
 /// Every service of one hall, running for one test.
 #[derive(Debug)]

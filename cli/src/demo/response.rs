@@ -169,11 +169,11 @@ async fn respond(
         duty_posts: vec![
             DutyAssignment {
                 post: DutyPost::OnSiteHandling as i32,
-                staff_id: "s-0008".into(),
+                staff_id: "s-069".into(),
             },
             DutyAssignment {
                 post: DutyPost::Disinfection as i32,
-                staff_id: "s-0009".into(),
+                staff_id: "s-070".into(),
             },
         ],
     })

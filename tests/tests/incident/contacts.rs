@@ -210,7 +210,7 @@ async fn an_open_incidents_contact_list_is_refreshed_with_contacts_found_later()
     let id = opened.incident.unwrap().incident_id;
     desk.record_report(RecordReportRequest {
         incident_id: id.clone(),
-        reported_by: "s-0007".into(),
+        reported_by: "s-068".into(),
         reported_to_groups: vec!["leadership".into()],
         reported_at: ago(4),
         duty_posts: vec![],
@@ -325,7 +325,7 @@ async fn a_name_acted_for_must_be_of_the_halls_organisation_and_the_audit_keeps_
     for acting in [
         "Assessment and emergency handling group",
         "external liaison post",
-        "s-0008",
+        "s-069",
         "",
     ] {
         desk.add_contact(AddContactRequest {
@@ -352,7 +352,7 @@ async fn a_name_acted_for_must_be_of_the_halls_organisation_and_the_audit_keeps_
     assert_eq!(added.len(), 6, "{entries:?}");
     assert!(added.iter().all(|e| e.caller == "test-duty_officer"), "{added:?}");
     assert_eq!(added[5].actor, "test-duty_officer");
-    assert_eq!(added[4].actor, "s-0008");
+    assert_eq!(added[4].actor, "s-069");
     hall.stop().await;
 }
 

@@ -15,7 +15,7 @@ async fn the_organisation_comes_from_the_hall_file_and_is_editable_with_a_duty_r
         .groups;
     assert_eq!(groups.len(), 7, "leadership, office and five working groups");
     let mut leadership = groups.into_iter().find(|g| g.group_id == "leadership").unwrap();
-    leadership.members.push("s-0099".into());
+    leadership.members.push("s-099".into());
     desk.update_group(UpdateGroupRequest {
         site_id: SITE.into(),
         group: Some(leadership),
@@ -31,7 +31,7 @@ async fn the_organisation_comes_from_the_hall_file_and_is_editable_with_a_duty_r
     assert!(
         groups
             .iter()
-            .any(|g| g.group_id == "leadership" && g.members.contains(&"s-0099".to_string()))
+            .any(|g| g.group_id == "leadership" && g.members.contains(&"s-099".to_string()))
     );
     let unknown = desk
         .update_group(UpdateGroupRequest {

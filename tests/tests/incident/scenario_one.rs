@@ -36,12 +36,12 @@ async fn scenario_one_through_all_seven_steps() {
     let reported = desk
         .record_report(RecordReportRequest {
             incident_id: id.clone(),
-            reported_by: "s-0006".into(),
+            reported_by: "s-067".into(),
             reported_to_groups: vec!["leadership".into(), "assessment-handling".into()],
             reported_at: ago(28),
             duty_posts: vec![DutyAssignment {
                 post: DutyPost::OnSiteHandling as i32,
-                staff_id: "s-0004".into(),
+                staff_id: "s-080".into(),
             }],
         })
         .await
@@ -248,13 +248,13 @@ async fn scenario_one_through_all_seven_steps() {
         .approve_statement(ApproveStatementRequest {
             incident_id: id.clone(),
             statement: "A suspected case was handled.".into(),
-            approved_by: "s-0001".into(),
+            approved_by: "s-077".into(),
         })
         .await
         .unwrap_err();
     assert_eq!(typed.code(), Code::PermissionDenied);
     assert!(typed.message().starts_with("approved_by"), "{}", typed.message());
-    let mut outsider = IncidentsClient::new(hall.authed_person(ServiceRole::Incident, "s-0099").await);
+    let mut outsider = IncidentsClient::new(hall.authed_person(ServiceRole::Incident, "s-099").await);
     let refused = outsider
         .approve_statement(ApproveStatementRequest {
             incident_id: id.clone(),
@@ -269,7 +269,7 @@ async fn scenario_one_through_all_seven_steps() {
         "{}",
         refused.message()
     );
-    let mut leader = IncidentsClient::new(hall.authed_person(ServiceRole::Incident, "s-0001").await);
+    let mut leader = IncidentsClient::new(hall.authed_person(ServiceRole::Incident, "s-077").await);
     leader
         .approve_statement(ApproveStatementRequest {
             incident_id: id.clone(),
