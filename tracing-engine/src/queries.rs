@@ -262,8 +262,11 @@ impl CoPresenceGraph {
                 if contact.person == index || ring1.contains(&contact.person) {
                     continue;
                 }
+                // Ties go to the close contact first by who they are, not by when the
+                // graph happened to number them: the same answer whatever the arrival order.
                 let better = found.get(&contact.person).is_none_or(|known| {
-                    (contact.first_exposure, via.person) < (known.contact.first_exposure, known.via)
+                    (contact.first_exposure, self.person(via.person))
+                        < (known.contact.first_exposure, self.person(known.via))
                 });
                 if better {
                     found.insert(

@@ -731,3 +731,30 @@ fn case_clusters_link_cases_by_close_contact_not_the_hall_by_co_presence() {
         .unwrap();
     assert_eq!(singles.len(), 4);
 }
+
+#[test]
+fn a_secondary_contact_reached_through_two_close_contacts_at_once_has_the_same_via_whatever_the_order() {
+    let presences = [
+        zone("index", "tax-area", 0, 30),
+        zone("b", "tax-area", 0, 30),
+        zone("a", "tax-area", 0, 30),
+        zone("b", "rest-area", 40, 70),
+        zone("a", "rest-area", 40, 70),
+        zone("s", "rest-area", 40, 70),
+    ];
+    let via_of_s = |presences: &[Presence]| {
+        let graph = graph(presences);
+        let index = graph.person_index(&person("index")).unwrap();
+        let close = graph.close_contacts(index, day(), &Rules::default());
+        let secondary = graph.secondary_contacts(index, &close, day(), &HashMap::new(), &Rules::default());
+        let s = secondary
+            .iter()
+            .find(|c| graph.person(c.person).person_id == "s")
+            .unwrap();
+        graph.person(s.via).person_id.clone()
+    };
+    let mut reversed = presences.to_vec();
+    reversed.reverse();
+    assert_eq!(via_of_s(&presences), "a");
+    assert_eq!(via_of_s(&reversed), "a");
+}
