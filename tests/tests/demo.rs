@@ -223,6 +223,43 @@ async fn the_demo_day_matches_what_the_services_hold() {
         );
         let report = std::fs::read_to_string(&day.files.upward_report).unwrap();
         assert!(report.contains(&day.person.person_id));
+        // The printable pages: well-formed, the whole closed record in words (no enum
+        // names, no raw JSON, no epoch times), English and Chinese.
+        for (page, title) in day
+            .files
+            .upward_report_pages
+            .iter()
+            .zip(["Incident report", "事件报告"])
+        {
+            let text = std::fs::read_to_string(page).unwrap();
+            let options = roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            };
+            let document = roxmltree::Document::parse_with_options(&text, options)
+                .expect("the report page is well-formed");
+            let words: String = document
+                .descendants()
+                .filter(|n| n.is_text() && n.parent().is_some_and(|p| !p.has_tag_name("style")))
+                .filter_map(|n| n.text())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                words.contains(title) && words.contains(&day.person.person_id),
+                "{words}"
+            );
+            let leftovers: Vec<&str> = words
+                .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                .filter(|w| {
+                    (w.len() > 3 && w.contains('_') && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                        || w.starts_with('{')
+                        || w.ends_with("_ms")
+                })
+                .collect();
+            assert!(leftovers.is_empty(), "{leftovers:?}");
+            let steps = document.descendants().filter(|n| n.has_tag_name("tr")).count();
+            assert!(steps > 7, "every step and contact in a row");
+        }
     }
 
     // The analyst commands against the same services.

@@ -5,6 +5,7 @@ use hallguard_proto::staff_health::v1::GetTemperatureSweepRequest;
 use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 
 use super::*;
+use hallguard_incident::upward::{self, Language};
 use hallguard_platform::structured;
 use hallguard_proto::incident::v1::GetIncidentChainRequest;
 
@@ -36,13 +37,20 @@ pub enum IncidentsCommand {
         #[command(flatten)]
         connection: Connection,
     },
-    /// The upward report (step 5) as Markdown, or JSON with --json.
+    /// The upward report (step 5) as a document: Markdown, or a printable HTML page with
+    /// --html, labels in English or Chinese (--lang zh); the recorded JSON with --json.
     Report {
         /// Incident id.
         incident_id: String,
         /// The report's JSON as recorded.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "html")]
         json: bool,
+        /// A self-contained, printable HTML page instead of Markdown.
+        #[arg(long)]
+        html: bool,
+        /// The labels' language: en or zh.
+        #[arg(long, default_value = "en", value_parser = ["en", "zh"])]
+        lang: String,
         #[command(flatten)]
         connection: Connection,
     },
@@ -199,6 +207,8 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
         IncidentsCommand::Report {
             incident_id,
             json,
+            html,
+            lang,
             connection,
         } => {
             let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
@@ -237,12 +247,13 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                 .map_err(|status| connection.explain(Service::Incident, status))?
                 .into_inner()
                 .contacts;
-            Ok(hallguard_incident::upward::markdown(
-                &incident,
-                &contacts,
-                confirmed,
-                connection.utc_offset_minutes,
-            ))
+            let language = Language::named(&lang).unwrap_or_default();
+            let offset = connection.utc_offset_minutes;
+            Ok(if html {
+                upward::html(&incident, &contacts, confirmed, language, offset)
+            } else {
+                upward::markdown_in(&incident, &contacts, confirmed, language, offset)
+            })
         }
     }
 }

@@ -18,6 +18,8 @@ use hallguard_proto::incident::v1::{ListAuditLogRequest, ListContactsRequest, Li
 use hallguard_proto::screening::v1::{DecisionReason, GetGateStatisticsRequest, ListCommunityReportsRequest};
 use hallguard_proto::staff_health::v1::{ListFocusManagementRequest, ListMissingMorningChecksRequest};
 
+use hallguard_incident::upward::{self, Language};
+
 use super::day::DayPlan;
 use super::play::Played;
 use super::response::Handled;
@@ -71,6 +73,8 @@ pub struct Files {
     pub contacts_csv: PathBuf,
     /// The upward report.
     pub upward_report: PathBuf,
+    /// The upward report of the closed incident as printable pages, English and Chinese.
+    pub upward_report_pages: [PathBuf; 2],
 }
 
 /// One incident, after the response.
@@ -417,15 +421,15 @@ async fn incident_day(
         .into_inner()
         .tasks
         .len();
-    let followed_contacts = desk
+    let followed = desk
         .list_contacts(ListContactsRequest {
             incident_id: id.clone(),
         })
         .await
         .map_err(DemoError::call("reading followed contacts"))?
         .into_inner()
-        .contacts
-        .len();
+        .contacts;
+    let followed_contacts = followed.len();
 
     // The same query as step 4: from four days before the event until now, two rings.
     let window = TimeWindow {
@@ -461,6 +465,10 @@ async fn incident_day(
         graphml: out_dir.join(format!("incident-{number}-contacts.graphml")),
         contacts_csv: out_dir.join(format!("incident-{number}-contacts.csv")),
         upward_report: out_dir.join(format!("incident-{number}-upward-report.md")),
+        upward_report_pages: [
+            out_dir.join(format!("incident-{number}-upward-report.html")),
+            out_dir.join(format!("incident-{number}-upward-report.zh.html")),
+        ],
     };
     let title = format!(
         "Incident {number}: contacts of {} {}",
@@ -477,6 +485,18 @@ async fn incident_day(
         .map_err(|error| DemoError::Stalled(format!("writing CSV: {error}")))?;
     std::fs::write(&files.contacts_csv, csv)?;
     std::fs::write(&files.upward_report, &handled.upward_markdown)?;
+    // The closed incident's whole record, as pages to print, in English and Chinese.
+    let confirmed = false;
+    for (path, language) in files
+        .upward_report_pages
+        .iter()
+        .zip([Language::English, Language::Chinese])
+    {
+        std::fs::write(
+            path,
+            upward::html(incident, &followed, confirmed, language, hall.utc_offset_minutes),
+        )?;
+    }
 
     Ok(IncidentDay {
         incident_id: id,
@@ -634,7 +654,13 @@ impl fmt::Display for Summary {
                     incident.files.contacts_csv.display()
                 )?;
             }
-            writeln!(f, "upward report ({}):", incident.files.upward_report.display())?;
+            writeln!(
+                f,
+                "upward report ({}; to print: {}, {}):",
+                incident.files.upward_report.display(),
+                incident.files.upward_report_pages[0].display(),
+                incident.files.upward_report_pages[1].display()
+            )?;
             for line in incident.upward_markdown.lines().take(12) {
                 writeln!(f, "  | {line}")?;
             }
