@@ -44,6 +44,9 @@ pub struct Hall {
     pub site_id: String,
     /// Readable name.
     pub name: String,
+    /// The duty desk's phone, printed on notices to contacts ("whom to call").
+    #[serde(default)]
+    pub duty_phone: Option<String>,
     /// Offset of local time from UTC, in minutes.
     #[serde(default)]
     pub utc_offset_minutes: i32,

@@ -444,6 +444,46 @@ async fn the_demo_day_matches_what_the_services_hold() {
     .await
     .unwrap();
     assert!(report.contains(SCENARIO_TWO_STAFF), "{report}");
+    // The documents of the staff case: the report, a notice per contact, the line list.
+    let folder = out.path().join("staff-case-documents");
+    let written = run_analyst(
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "incidents",
+            "documents",
+            &staff_case.incident_id,
+            "--out",
+            folder.to_str().unwrap(),
+            "--lang",
+            "zh",
+            "--token",
+            &token,
+            "--incident-url",
+            &incident_url,
+        ])
+        .unwrap()
+        .command,
+    )
+    .await
+    .unwrap();
+    let line_list = std::fs::read_to_string(folder.join("line-list.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(line_list.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(&rows[0][1], "case");
+    assert_eq!(&rows[0][2], SCENARIO_TWO_STAFF);
+    assert_eq!(rows.len(), 1 + staff_case.followed_contacts, "{written}");
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|row| &row[1] == "contact" && !row[11].is_empty())
+    );
+    let notice = std::fs::read_to_string(folder.join(format!("notice-{neighbour}.html"))).unwrap();
+    assert!(
+        notice.contains("密切接触者告知书") && notice.contains("隔离至"),
+        "{notice}"
+    );
+    assert!(written.contains("contact notices"), "{written}");
+
     // The chain of incidents from the staff case: it, then the positive colleague's.
     let chain = run_analyst(
         AnalystCli::try_parse_from([

@@ -365,7 +365,9 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
         "Screening/RecordThermometerStatus" => {
             json!({ "site_id": site, "thermometer_id": "ir-east", "working": true })
         }
-        "Incidents/GetIncidentChain" => json!({ "incident_id": s.incident }),
+        "Incidents/GetIncidentChain" | "Incidents/GetIncidentDocuments" => {
+            json!({ "incident_id": s.incident })
+        }
         "Incidents/MergeIncidents" => json!({ "incident_id": s.incident, "merged_incident_id": s.incident,
             "reason": "one person", "same_person": true }),
         "Incidents/AddContact" => {

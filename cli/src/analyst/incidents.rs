@@ -7,7 +7,7 @@ use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 use super::*;
 use hallguard_incident::upward::{self, Language};
 use hallguard_platform::structured;
-use hallguard_proto::incident::v1::GetIncidentChainRequest;
+use hallguard_proto::incident::v1::{GetIncidentChainRequest, GetIncidentDocumentsRequest};
 
 /// `incidents` subcommands.
 #[derive(Debug, Subcommand)]
@@ -27,6 +27,22 @@ pub enum IncidentsCommand {
     Show {
         /// Incident id.
         incident_id: String,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Writes the documents people act on into a folder: the upward report (Markdown and
+    /// a printable page), a notice to each contact and the CDC line list (CSV).
+    ///
+    /// Example: hallguard incidents documents inc-01… --out docs/ --lang zh
+    Documents {
+        /// Incident id.
+        incident_id: String,
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The labels' language: en or zh.
+        #[arg(long, default_value = "en", value_parser = ["en", "zh"])]
+        lang: String,
         #[command(flatten)]
         connection: Connection,
     },
@@ -96,6 +112,60 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                 }),
             ))
         }
+        IncidentsCommand::Documents {
+            incident_id,
+            out,
+            lang,
+            connection,
+        } => {
+            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
+            let documents = client
+                .get_incident_documents(GetIncidentDocumentsRequest {
+                    incident_id,
+                    language: lang,
+                })
+                .await
+                .map_err(|status| connection.explain(Service::Incident, status))?
+                .into_inner();
+            let write = |name: String, text: &str| -> Result<String, AnalystError> {
+                let path = out.join(name);
+                std::fs::write(&path, text).map_err(|error| {
+                    AnalystError::new(format!("cannot write {}: {error}", path.display()))
+                })?;
+                Ok(path.display().to_string())
+            };
+            std::fs::create_dir_all(&out)
+                .map_err(|error| AnalystError::new(format!("cannot create {}: {error}", out.display())))?;
+            let mut written = vec![
+                write("upward-report.md".into(), &documents.upward_report_markdown)?,
+                write("upward-report.html".into(), &documents.upward_report_html)?,
+                write("line-list.csv".into(), &documents.line_list_csv)?,
+            ];
+            for notice in &documents.notices {
+                // A file name from the person's id, or the contact's for one added by hand.
+                let who: String = notice
+                    .person
+                    .as_ref()
+                    .map_or(notice.contact_id.as_str(), |p| p.person_id.as_str())
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                written.push(write(format!("notice-{who}.md"), &notice.markdown)?);
+                written.push(write(format!("notice-{who}.html"), &notice.html)?);
+            }
+            Ok(format!(
+                "wrote {} files ({} contact notices):\n{}",
+                written.len(),
+                documents.notices.len(),
+                written.join("\n")
+            ))
+        }
         IncidentsCommand::Chain {
             incident_id,
             connection,
@@ -156,23 +226,19 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                     .unwrap_or_default(),
                 enum_words(incident.state().as_str_name(), "INCIDENT_STATE_"),
             );
+            // Each step's own times are in its record (in the hall's time); "entered" is
+            // when the desk typed it in.
             out.push_str(&tabular::grid(
-                ["step", "recorded by", "recorded at", "record"],
+                ["step", "recorded by", "what was recorded", "entered"],
                 incident.steps.iter().map(|s| {
                     vec![
-                        s.step.to_string(),
+                        format!("{} {}", s.step, upward::step_name(s.step)),
                         s.recorded_by.clone(),
+                        upward::step_words(s, Language::English, offset),
                         s.recorded_at
                             .as_ref()
                             .map(|t| local_time(timestamp_to_millis(t), offset))
                             .unwrap_or_default(),
-                        s.detail
-                            .as_ref()
-                            .map(|detail| structured::to_json(detail).to_string())
-                            .unwrap_or_default()
-                            .chars()
-                            .take(100)
-                            .collect(),
                     ]
                 }),
             ));

@@ -40,7 +40,12 @@ pub fn grid<const N: usize>(
     rows: impl IntoIterator<Item = impl Into<comfy_table::Row>>,
 ) -> String {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    // Fit the terminal's width when printing to one (wrapping long cells); a pipe or
+    // file gets whole lines.
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_header(header);
     for row in rows {
         table.add_row(row);
     }

@@ -26,6 +26,7 @@ pub mod hygiene;
 pub mod legal_hold;
 pub mod merge;
 pub mod model;
+pub mod notices;
 pub mod organisation;
 pub mod peers;
 pub mod refresh;

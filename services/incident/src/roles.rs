@@ -21,6 +21,7 @@ pub fn rpc_roles() -> RpcRoles {
                 ("OpenIncident", OPEN),
                 ("GetIncident", READ),
                 ("GetIncidentChain", READ),
+                ("GetIncidentDocuments", READ),
                 ("ListIncidents", READ),
                 ("RecordReport", DESK),
                 ("RecordIsolation", DESK),

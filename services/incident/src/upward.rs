@@ -73,7 +73,7 @@ impl Language {
 
     /// `text` in this language: English as given, Chinese from the table of labels
     /// (the English words when the table has none).
-    fn say(self, english: &str) -> String {
+    pub(crate) fn say(self, english: &str) -> String {
         match self {
             Language::English => english.to_string(),
             Language::Chinese => CHINESE
@@ -164,6 +164,15 @@ const CHINESE: &[(&str, &str)] = &[
     ("statement", "对外口径"),
     ("approved by", "审批人"),
     ("added by hand", "人工添加"),
+    ("Notice to a close contact", "密切接触者告知书"),
+    ("Incident", "事件"),
+    ("When you were exposed", "接触时间"),
+    ("Where", "接触地点"),
+    ("Quarantine until", "隔离至"),
+    ("What happened", "发生了什么"),
+    ("What to do", "您需要做什么"),
+    ("as the duty desk told you", "以值班人员告知为准"),
+    ("the hall's duty desk", "大厅值班室"),
     ("close contacts", "密切接触者人数"),
     ("secondary contacts", "次密接人数"),
     ("index seen by contact tracing", "流调系统有其轨迹"),
@@ -282,9 +291,24 @@ fn step_fields(step: &pb::StepRecord, language: Language, offset: i32) -> Vec<(S
         .collect()
 }
 
+/// A step's record in words, `label: value` pairs joined (as the report's timeline
+/// shows it).
+pub fn step_words(step: &pb::StepRecord, language: Language, utc_offset_minutes: i32) -> String {
+    step_fields(step, language, utc_offset_minutes)
+        .into_iter()
+        .map(|(label, value)| format!("{label}: {value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A step's name by its number.
+pub fn step_name(number: u32) -> &'static str {
+    Step::from_number(number).map_or("", Step::name)
+}
+
 /// A block of a document.
 #[derive(Debug, Clone, PartialEq)]
-enum Block {
+pub(crate) enum Block {
     Heading(String),
     Fields(Vec<(String, String)>),
     Items(Vec<String>),
@@ -382,11 +406,7 @@ fn report_blocks(
                         say(Step::from_number(step.step).map_or("", Step::name))
                     ),
                     step.recorded_by.clone(),
-                    step_fields(step, language, offset)
-                        .into_iter()
-                        .map(|(label, value)| format!("{label}: {value}"))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    step_words(step, language, offset),
                 ]
             })
             .collect(),
@@ -453,8 +473,13 @@ pub fn markdown_in(
     language: Language,
     utc_offset_minutes: i32,
 ) -> String {
-    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
     let (title, blocks) = report_blocks(incident, contacts, confirmed, language, utc_offset_minutes);
+    render_markdown(&title, blocks)
+}
+
+/// Blocks as Markdown under a title.
+pub(crate) fn render_markdown(title: &str, blocks: Vec<Block>) -> String {
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
     let mut out = format!("# {title}\n");
     for block in blocks {
         out.push('\n');
@@ -516,11 +541,16 @@ pub fn html(
     utc_offset_minutes: i32,
 ) -> String {
     let (title, blocks) = report_blocks(incident, contacts, confirmed, language, utc_offset_minutes);
+    render_html(&title, blocks, language)
+}
+
+/// Blocks as one self-contained, printable XHTML page under a title.
+pub(crate) fn render_html(title: &str, blocks: Vec<Block>, language: Language) -> String {
     let lang = match language {
         Language::English => "en",
         Language::Chinese => "zh-CN",
     };
-    let mut body = format!("<h1>{}</h1>\n", escape(&title));
+    let mut body = format!("<h1>{}</h1>\n", escape(title));
     for block in blocks {
         match block {
             Block::Heading(text) => body.push_str(&format!("<h2>{}</h2>\n", escape(&text))),
@@ -561,7 +591,7 @@ pub fn html(
     }
     format!(
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 2em; color: #111; }}\ntable {{ border-collapse: collapse; width: 100%; font-size: 0.9em; }}\nth, td {{ border: 1px solid #999; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }}\ndt {{ font-weight: bold; float: left; clear: left; width: 10em; }}\ndd {{ margin-left: 11em; }}\n@media print {{ body {{ margin: 0; }} h2 {{ page-break-after: avoid; }} tr {{ page-break-inside: avoid; }} }}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(&title)
+        escape(title)
     )
 }
 

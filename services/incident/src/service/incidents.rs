@@ -11,6 +11,8 @@ use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::jurisdiction::{self, Jurisdiction};
 use hallguard_platform::people::person_ref;
 use hallguard_platform::sealing::Sealer;
+use hallguard_platform::structured;
+use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
 use hallguard_proto::incident::v1::incidents_server::Incidents;
@@ -26,7 +28,8 @@ use crate::peers::Tracing;
 use crate::store::audit::Subject;
 use crate::store::incidents::Opened;
 use crate::store::{self, audit, incidents, tasks};
-use crate::{chain, contacts, convert, legal_hold, merge, organisation, steps, withdrawal};
+use crate::upward::{self, Language};
+use crate::{chain, contacts, convert, legal_hold, merge, notices, organisation, steps, withdrawal};
 
 /// The incident workflow state.
 #[derive(Debug, Clone)]
@@ -255,6 +258,62 @@ impl Incidents for IncidentService {
             .map(|link| convert::chain_link(&link))
             .collect();
         Ok(Response::new(pb::GetIncidentChainResponse { links }))
+    }
+
+    async fn get_incident_documents(
+        &self,
+        request: Request<pb::GetIncidentDocumentsRequest>,
+    ) -> std::result::Result<Response<pb::GetIncidentDocumentsResponse>, Status> {
+        let reader = Reader::of(&request);
+        let request = request.into_inner();
+        let language = match request.language.trim() {
+            "" => Language::English,
+            name => {
+                Language::named(name).ok_or_else(|| ServiceError::invalid("language", "must be en or zh"))?
+            }
+        };
+        let incident = self.incident(&request.incident_id).await?;
+        let hall = self.hall_of(&incident)?;
+        let message = self.message(&incident).await?;
+        let contacts: Vec<pb::FollowUpContact> = store::contacts::list(&self.pool, &incident.incident_id)
+            .await?
+            .iter()
+            .map(convert::contact_message)
+            .collect();
+        // The documents name the case and every contact.
+        let people = std::iter::once(person_ref(&incident.person))
+            .chain(contacts.iter().filter_map(|contact| contact.person.clone()))
+            .map(|person| access_log::person_key(&person))
+            .collect();
+        access_log::record(&self.pool, &reader, incident.site_id(), people)
+            .await
+            .map_err(ServiceError::from)?;
+        let confirmed = message
+            .steps
+            .iter()
+            .rev()
+            .find(|step| step.step == 5)
+            .and_then(|step| step.detail.as_ref())
+            .is_some_and(|detail| structured::to_json(detail)["classification"] == "confirmed");
+        let offset = hall.utc_offset_minutes;
+        let notices = contacts
+            .iter()
+            .map(|contact| pb::ContactNotice {
+                contact_id: contact.contact_id.clone(),
+                person: contact.person.clone(),
+                quarantine_until: Some(millis_to_timestamp(notices::quarantine_until(
+                    hall, &message, contact,
+                ))),
+                markdown: notices::notice_markdown(hall, &message, contact, language),
+                html: notices::notice_html(hall, &message, contact, language),
+            })
+            .collect();
+        Ok(Response::new(pb::GetIncidentDocumentsResponse {
+            upward_report_markdown: upward::markdown_in(&message, &contacts, confirmed, language, offset),
+            upward_report_html: upward::html(&message, &contacts, confirmed, language, offset),
+            notices,
+            line_list_csv: notices::line_list_csv(hall, &message, &contacts),
+        }))
     }
 
     async fn list_incidents(
