@@ -170,6 +170,15 @@ async fn the_demo_day_matches_what_the_services_hold() {
         .expect("the neighbour is a contact");
     assert_eq!(neighbour_row.category, "canteen-unmasked");
 
+    // In the staff case's contact graph the neighbour stands out: the canteen colour.
+    let svg = std::fs::read_to_string(&staff_case.files.contact_graph_svg).unwrap();
+    let picture = roxmltree::Document::parse(&svg).unwrap();
+    let drawn = picture
+        .descendants()
+        .find(|n| n.attribute("data-person") == Some(neighbour.as_str()))
+        .expect("the neighbour is drawn");
+    assert_eq!(drawn.attribute("data-category"), Some("canteen"));
+
     // The neighbour tested positive: their incident is linked to the staff case, and the
     // two form the one cluster of cases, while co-presence alone joins far more people.
     let positive = incidents

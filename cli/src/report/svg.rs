@@ -10,7 +10,77 @@ use std::fmt::Write as _;
 use super::graph::ContactGraph;
 use super::{local_clock, xml_escape};
 
-const RING_COLOURS: [&str; 3] = ["#d62728", "#ff7f0e", "#f2c14e"];
+/// How a person was exposed (to the index case, or for a secondary contact to the close
+/// contact who links them), the closest rule first: a colour each in the pictures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Category {
+    Canteen,
+    Queue,
+    Zone,
+    Index,
+}
+
+impl Category {
+    fn colour(self) -> &'static str {
+        match self {
+            Category::Canteen => "#d62728",
+            Category::Queue => "#9467bd",
+            Category::Zone => "#1f77b4",
+            Category::Index => "#111111",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Category::Canteen => "canteen",
+            Category::Queue => "queue",
+            Category::Zone => "zone",
+            Category::Index => "index",
+        }
+    }
+
+    fn legend(self) -> &'static str {
+        match self {
+            Category::Canteen => "canteen neighbour (adjacent or facing seat, unmasked)",
+            Category::Queue => "entry-queue neighbour",
+            Category::Zone => "same zone",
+            Category::Index => "index case",
+        }
+    }
+}
+
+/// The closest way `node` was exposed on its edges towards the ring inside it.
+fn category(graph: &ContactGraph, node: usize) -> Category {
+    let ring = graph.nodes[node].ring;
+    if ring == 0 {
+        return Category::Index;
+    }
+    graph
+        .edges
+        .iter()
+        .filter(|e| {
+            let other = if e.from == node {
+                e.to
+            } else if e.to == node {
+                e.from
+            } else {
+                return false;
+            };
+            graph.nodes[other].ring + 1 == ring
+        })
+        .flat_map(|e| e.rules.iter())
+        .map(|rule| {
+            if rule.contains("canteen") {
+                Category::Canteen
+            } else if rule.contains("queue") {
+                Category::Queue
+            } else {
+                Category::Zone
+            }
+        })
+        .min()
+        .unwrap_or(Category::Zone)
+}
 /// Above this many people on a ring, names go into tooltips only.
 const MAX_LABELLED: usize = 48;
 /// Above this many people on a ring, the edges to them are not labelled.
@@ -122,16 +192,35 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
     for (n, node) in graph.nodes.iter().enumerate() {
         let Some(&(x, y)) = at.get(&n) else { continue };
         let ring = node.ring.min(2) as usize;
-        let radius = [16.0, 8.0, 5.0][ring];
+        let radius: f64 = [16.0, 8.0, 5.0][ring];
+        let category = category(graph, n);
+        // Staff are squares, visitors circles; secondary contacts paler.
+        let shape = if node.kind == "staff" {
+            format!(
+                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}""#,
+                x - radius,
+                y - radius,
+                2.0 * radius,
+                2.0 * radius
+            )
+        } else {
+            format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="{radius}""#)
+        };
         let _ = write!(
             svg,
-            r##"<g class="person" data-person="{id}" data-ring="{ring}"><title>{id} ({kind}, ring {ring})</title><circle cx="{x:.1}" cy="{y:.1}" r="{radius}" fill="{colour}" stroke="#333333" stroke-width="0.8"/>"##,
+            r##"<g class="person" data-person="{id}" data-ring="{ring}" data-category="{name}"><title>{id} ({kind}, ring {ring}, {legend})</title>{shape} fill="{colour}" fill-opacity="{opacity}" stroke="#333333" stroke-width="0.8"/>"##,
             id = xml_escape(&node.person_id),
             kind = xml_escape(&node.kind),
             ring = node.ring,
-            colour = RING_COLOURS[ring],
+            name = category.name(),
+            legend = category.legend(),
+            colour = category.colour(),
+            opacity = if ring == 2 { "0.55" } else { "1" },
         );
-        if ring == 0 || label_edges(node.ring, MAX_LABELLED) {
+        // Close contacts are named when few; a canteen neighbour always (the closest rule).
+        let named =
+            ring == 0 || label_edges(node.ring, MAX_LABELLED) || (ring == 1 && category == Category::Canteen);
+        if named {
             let _ = write!(
                 svg,
                 r#"<text x="{:.1}" y="{:.1}" font-size="{}" text-anchor="middle">{}</text>"#,
@@ -144,31 +233,74 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
         svg.push_str("</g>\n");
     }
     svg.push_str("</g>\n");
+    let count = |wanted: Category| {
+        (0..graph.nodes.len())
+            .filter(|&n| graph.nodes[n].ring == 1 && category(graph, n) == wanted)
+            .count()
+    };
     let legend = [
         (
-            0,
+            Category::Index,
             format!(
-                "index case {}",
+                "index case {} (centre)",
                 graph.index().map_or("", |n| n.person_id.as_str())
             ),
         ),
-        (1, format!("{} close contacts (ring 1)", ring1.len())),
-        (2, format!("{ring2_count} secondary contacts (ring 2)")),
+        (
+            Category::Canteen,
+            format!(
+                "{} close contacts: {}",
+                count(Category::Canteen),
+                Category::Canteen.legend()
+            ),
+        ),
+        (
+            Category::Queue,
+            format!(
+                "{} close contacts: {}",
+                count(Category::Queue),
+                Category::Queue.legend()
+            ),
+        ),
+        (
+            Category::Zone,
+            format!(
+                "{} close contacts: {}",
+                count(Category::Zone),
+                Category::Zone.legend()
+            ),
+        ),
     ];
+    // Text scales with the canvas, so it reads at the size the picture is shown.
+    let scale = size / 1000.0;
     let _ = writeln!(
         svg,
-        r#"<text x="16" y="28" font-size="18" font-weight="bold">{}</text>"#,
+        r#"<text x="{:.0}" y="{:.0}" font-size="{:.0}" font-weight="bold">{}</text>"#,
+        16.0 * scale,
+        28.0 * scale,
+        18.0 * scale,
         xml_escape(title)
     );
-    for (k, (ring, text)) in legend.iter().enumerate() {
-        let y = 52.0 + 20.0 * k as f64;
+    let lines = legend.iter().map(|(category, text)| (category.colour(), text.clone())).chain([
+        (
+            "#ffffff",
+            format!(
+                "{} close contacts (inner ring), {ring2_count} secondary contacts (outer ring, paler); squares: staff, circles: visitors",
+                ring1.len()
+            ),
+        ),
+    ]);
+    for (k, (colour, text)) in lines.enumerate() {
+        let y = (52.0 + 20.0 * k as f64) * scale;
         let _ = writeln!(
             svg,
-            r##"<circle cx="24" cy="{:.1}" r="6" fill="{}" stroke="#333333"/><text x="36" y="{:.1}" font-size="13">{}</text>"##,
-            y - 4.0,
-            RING_COLOURS[*ring],
-            y,
-            xml_escape(text)
+            r##"<circle cx="{:.1}" cy="{:.1}" r="{:.1}" fill="{colour}" stroke="#333333"/><text x="{:.1}" y="{y:.1}" font-size="{:.0}">{}</text>"##,
+            24.0 * scale,
+            y - 4.0 * scale,
+            6.0 * scale,
+            36.0 * scale,
+            13.0 * scale,
+            xml_escape(&text)
         );
     }
     svg.push_str("</svg>\n");
@@ -230,8 +362,14 @@ pub fn trajectory_timeline(person_id: &str, stops: &[TimelineStop], utc_offset_m
         r#"<text x="16" y="26" font-size="17" font-weight="bold">Trajectory of {}</text>"#,
         xml_escape(person_id)
     );
-    // Hour ticks (every half hour when the span is short).
-    let step = if span < 4.0 * 3_600_000.0 { 30 } else { 60 } * 60_000;
+    // Ticks every 10 minutes to every hour, so even a few minutes at a gate have an axis.
+    let step = if span <= 3_600_000.0 {
+        10
+    } else if span < 4.0 * 3_600_000.0 {
+        30
+    } else {
+        60
+    } * 60_000;
     let mut tick = from - from.rem_euclid(step) + step;
     while tick < to {
         let tx = x(tick);
@@ -263,13 +401,16 @@ pub fn trajectory_timeline(person_id: &str, stops: &[TimelineStop], utc_offset_m
             overlap(b).cmp(&overlap(a)).then(a.0.cmp(&b.0))
         });
         for (other, start, end) in others.iter().take(OTHERS_SHOWN) {
+            // Others' stays may begin before or end after the drawn span: cut to it, so
+            // no bar runs over the names or off the edge.
+            let (shown_start, shown_end) = ((*start).max(from), (*end).min(to));
             let _ = writeln!(
                 svg,
                 r##"<g class="other" data-person="{id}"><text x="28" y="{:.1}" font-size="10" fill="#555555">{short}</text><rect x="{:.1}" y="{:.1}" width="{:.1}" height="8" fill="#ff7f0e" fill-opacity="0.7"><title>{id}: {} – {}</title></rect></g>"##,
                 y + 8.0,
-                x(*start),
+                x(shown_start),
                 y + 1.0,
-                (x(*end) - x(*start)).max(2.0),
+                (x(shown_end) - x(shown_start)).max(2.0),
                 local_clock(*start, utc_offset_minutes),
                 local_clock(*end, utc_offset_minutes),
                 id = xml_escape(other),
@@ -290,4 +431,88 @@ pub fn trajectory_timeline(person_id: &str, stops: &[TimelineStop], utc_offset_m
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::graph::{Edge, Node};
+
+    fn node(id: &str, kind: &str, ring: u32) -> Node {
+        Node {
+            person_id: id.into(),
+            kind: kind.into(),
+            ring,
+        }
+    }
+
+    #[test]
+    fn a_canteen_neighbour_among_many_zone_contacts_is_coloured_and_named() {
+        let mut graph = ContactGraph {
+            nodes: vec![node("index", "staff", 0), node("neighbour", "staff", 1)],
+            edges: vec![Edge {
+                from: 0,
+                to: 1,
+                places: vec!["t1-a2".into()],
+                rules: vec!["adjacent canteen seats".into(), "same zone".into()],
+                seconds: 1_800,
+            }],
+        };
+        for n in 0..60 {
+            graph.nodes.push(node(&format!("visitor-{n:02}"), "visitor", 1));
+            graph.edges.push(Edge {
+                from: 0,
+                to: n + 2,
+                places: vec!["tax-area".into()],
+                rules: vec!["same zone".into()],
+                seconds: 1_200,
+            });
+        }
+        let svg = contact_graph(&graph, "Contacts of index");
+        assert!(
+            svg.contains(r#"data-person="neighbour" data-ring="1" data-category="canteen""#),
+            "{svg}"
+        );
+        assert!(svg.contains(">neighbou</text>"), "the canteen neighbour is named");
+        assert!(
+            !svg.contains(">visitor-</text>"),
+            "60 zone contacts are tooltips only"
+        );
+        assert!(svg.contains(r#"data-person="visitor-07" data-ring="1" data-category="zone""#));
+        // Staff are squares, visitors circles.
+        let neighbour = &svg[svg.find(r#"data-person="neighbour""#).unwrap()..];
+        assert!(neighbour.split("</g>").next().unwrap().contains("<rect "));
+        let visitor = &svg[svg.find(r#"data-person="visitor-07""#).unwrap()..];
+        assert!(visitor.split("</g>").next().unwrap().contains("<circle "));
+        assert!(svg.contains("1 close contacts: canteen neighbour"), "{svg}");
+    }
+
+    #[test]
+    fn a_gate_case_has_a_time_axis_and_others_bars_stay_inside_the_drawing() {
+        const MINUTE: i64 = 60_000;
+        let at = 1_795_835_700_000; // 11:15 local (+08:00)
+        let stops = [TimelineStop {
+            place: "entry queue gate-east-in".into(),
+            start: at,
+            end: at,
+            // Someone in the queue area since long before, until long after.
+            others: vec![("hc-early".into(), at - 300 * MINUTE, at + 300 * MINUTE)],
+        }];
+        let svg = trajectory_timeline("hc-index", &stops, 480);
+        let ticks = svg.matches(r##"text-anchor="middle" fill="#666666""##).count();
+        assert!(ticks >= 2, "{svg}");
+        for rect in svg.split("<rect x=\"").skip(1) {
+            let x: f64 = rect.split('"').next().unwrap().parse().unwrap();
+            let width: f64 = rect
+                .split("width=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(x >= 180.0 && x + width <= 180.0 + 900.0 + 0.1, "{rect}");
+        }
+    }
 }
