@@ -1,20 +1,70 @@
 //! Queries over gRPC that the demo and the analyst commands share.
 
+use hallguard_domain::plan::contact_window_start;
+use hallguard_domain::time::now_millis;
 use hallguard_platform::auth::PeerInterceptor;
 use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
-use hallguard_proto::contact_tracing::v1::{GetTrajectoryRequest, Place, PlaceKind, WhoWasThereRequest};
+use hallguard_proto::contact_tracing::v1::{
+    ExportSubgraphRequest, FindContactsRequest, GetTrajectoryRequest, Place, PlaceKind, WhoWasThereRequest,
+    find_contacts_request,
+};
 use tonic::Status;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use crate::report::contacts::ContactRow;
+use crate::report::contacts::{ContactRow, rows};
+use crate::report::graph::ContactGraph;
 use crate::report::place_kind_name;
 use crate::report::svg::TimelineStop;
 
 /// A channel that presents a caller's token.
 pub type Authed = InterceptedService<Channel, PeerInterceptor>;
+
+/// What contact tracing holds around an index case, as step 4 asks it: from the plan's
+/// look-back before the event until now, two rings.
+#[derive(Debug, Clone)]
+pub struct AroundCase {
+    /// Close and secondary contacts with their evidence.
+    pub contacts: Vec<ContactRow>,
+    /// The contact subgraph.
+    pub graph: ContactGraph,
+    /// The index case's stops, with who else was there.
+    pub stops: Vec<TimelineStop>,
+}
+
+/// Contacts, subgraph and trajectory of `person` for an event at `occurred_at`.
+pub async fn around_case(
+    tracing: &mut ContactTracingClient<Authed>,
+    site_id: &str,
+    person: &PersonRef,
+    occurred_at: i64,
+) -> Result<AroundCase, Status> {
+    let window = TimeWindow {
+        start: Some(millis_to_timestamp(contact_window_start(occurred_at))),
+        end: Some(millis_to_timestamp(now_millis())),
+    };
+    let query = FindContactsRequest {
+        person: Some(person.clone()),
+        window: Some(find_contacts_request::Window::Span(window)),
+        rings: 2,
+        ..Default::default()
+    };
+    let found = tracing.find_contacts(query.clone()).await?.into_inner();
+    let contacts = rows(&found);
+    let export = tracing
+        .export_subgraph(ExportSubgraphRequest { query: Some(query) })
+        .await?
+        .into_inner();
+    let graph = ContactGraph::from_export(&export);
+    let stops = timeline(tracing, site_id, person, window, &contacts).await?;
+    Ok(AroundCase {
+        contacts,
+        graph,
+        stops,
+    })
+}
 
 /// The index case's stops, each with who else was there meanwhile: everyone in the same
 /// place, and the close contacts exposed there from a neighbouring seat or queue place.

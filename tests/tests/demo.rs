@@ -232,6 +232,28 @@ async fn the_demo_day_matches_what_the_services_hold() {
         );
         let report = std::fs::read_to_string(&day.files.upward_report).unwrap();
         assert!(report.contains(&day.person.person_id));
+        // The dossier: one well-formed page holding every contact, in the table and the graph.
+        let page = std::fs::read_to_string(&day.files.dossier).unwrap();
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let dossier =
+            roxmltree::Document::parse_with_options(&page, options).expect("the dossier is well-formed");
+        let rows: BTreeSet<String> = dossier
+            .descendants()
+            .filter(|n| n.has_tag_name("tr"))
+            .filter_map(|n| n.attribute("data-person"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(rows, everyone);
+        let drawn_there: BTreeSet<String> = dossier
+            .descendants()
+            .filter(|n| n.has_tag_name("g"))
+            .filter_map(|n| n.attribute("data-person"))
+            .map(str::to_string)
+            .collect();
+        assert!(drawn_there.is_superset(&everyone));
         // The printable pages: well-formed, the whole closed record in words (no enum
         // names, no raw JSON, no epoch times), English and Chinese.
         for (page, title) in day
@@ -492,6 +514,26 @@ async fn the_demo_day_matches_what_the_services_hold() {
         "{notice}"
     );
     assert!(written.contains("contact notices"), "{written}");
+
+    // The dossier from the analyst command, as from the demo.
+    let dossiers = out.path().join("dossiers");
+    let wrote = run_analyst(analyst(&[
+        "incidents",
+        "dossier",
+        &staff_case.incident_id,
+        "--out",
+        dossiers.to_str().unwrap(),
+        "--incident-url",
+        &incident_url,
+    ]))
+    .await
+    .unwrap();
+    let written =
+        std::fs::read_to_string(dossiers.join(format!("incident-{}.html", staff_case.incident_id))).unwrap();
+    assert!(
+        written.contains(&format!("data-person=\"{neighbour}\"")),
+        "{wrote}"
+    );
 
     // The chain of incidents from the staff case: it, then the positive colleague's.
     let chain = run_analyst(

@@ -46,6 +46,20 @@ pub enum IncidentsCommand {
         #[command(flatten)]
         connection: Connection,
     },
+    /// One self-contained page to explore an incident offline in a browser: its steps and
+    /// owners, the trajectory, the contact graph (pan, zoom, search, filters by ring,
+    /// category and place) and the sortable contact table.
+    ///
+    /// Example: hallguard incidents dossier inc-01… --out dossiers/
+    Dossier {
+        /// Incident id.
+        incident_id: String,
+        /// The folder to write `incident-<id>.html` into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        connection: Connection,
+    },
     /// The chain of incidents one belongs to (parent links), root first, indented.
     Chain {
         /// Any incident of the chain.
@@ -164,6 +178,53 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                 written.len(),
                 documents.notices.len(),
                 written.join("\n")
+            ))
+        }
+        IncidentsCommand::Dossier {
+            incident_id,
+            out,
+            connection,
+        } => {
+            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
+            let incident = client
+                .get_incident(GetIncidentRequest { incident_id })
+                .await
+                .map_err(|status| connection.explain(Service::Incident, status))?
+                .into_inner()
+                .incident
+                .unwrap_or_default();
+            let person = incident.person.clone().unwrap_or_default();
+            let occurred = incident.occurred_at.as_ref().map_or(0, timestamp_to_millis);
+            let mut tracing = ContactTracingClient::new(connection.channel(Service::ContactTracing).await?);
+            let around = crate::lookup::around_case(&mut tracing, &person.site_id, &person, occurred)
+                .await
+                .map_err(|status| connection.explain(Service::ContactTracing, status))?;
+            let offset = connection.utc_offset_minutes;
+            let title = format!(
+                "Contacts of {} {}",
+                crate::report::kind_name(&person),
+                person.person_id
+            );
+            let page = crate::report::dossier::html(&crate::report::dossier::Dossier {
+                incident: &incident,
+                contacts: &around.contacts,
+                contact_graph_svg: &crate::report::svg::contact_graph(&around.graph, &title),
+                trajectory_svg: &crate::report::svg::trajectory_timeline(
+                    &person.person_id,
+                    &around.stops,
+                    offset,
+                ),
+                utc_offset_minutes: offset,
+            });
+            std::fs::create_dir_all(&out)
+                .map_err(|error| AnalystError::new(format!("cannot create {}: {error}", out.display())))?;
+            let path = out.join(format!("incident-{}.html", incident.incident_id));
+            std::fs::write(&path, page)
+                .map_err(|error| AnalystError::new(format!("cannot write {}: {error}", path.display())))?;
+            Ok(format!(
+                "wrote {} ({} contacts): open it in a browser, no network needed",
+                path.display(),
+                around.contacts.len()
             ))
         }
         IncidentsCommand::Chain {

@@ -11,9 +11,7 @@ use hallguard_domain::hall::Hall;
 use hallguard_domain::time::{DAY_MS, format_date, now_millis};
 use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonRef, TimeWindow};
-use hallguard_proto::contact_tracing::v1::{
-    Case, ExportSubgraphRequest, FindClustersRequest, FindContactsRequest, find_contacts_request,
-};
+use hallguard_proto::contact_tracing::v1::{Case, FindClustersRequest};
 use hallguard_proto::incident::v1::{ListAuditLogRequest, ListContactsRequest, ListTasksRequest};
 use hallguard_proto::screening::v1::{DecisionReason, GetGateStatisticsRequest, ListCommunityReportsRequest};
 use hallguard_proto::staff_health::v1::{ListFocusManagementRequest, ListMissingMorningChecksRequest};
@@ -24,8 +22,9 @@ use super::day::DayPlan;
 use super::play::Played;
 use super::response::Handled;
 use super::{Clients, DemoError};
-use crate::report::contacts::{ContactRow, rows};
-use crate::report::graph::{ContactGraph, graphml};
+use crate::report::contacts::ContactRow;
+use crate::report::dossier;
+use crate::report::graph::graphml;
 use crate::report::svg::{contact_graph, trajectory_timeline};
 use crate::report::{enum_words, kind_name, local_clock, local_time, tabular};
 
@@ -73,6 +72,8 @@ pub struct Files {
     pub contacts_csv: PathBuf,
     /// The upward report.
     pub upward_report: PathBuf,
+    /// The incident as one page to explore offline.
+    pub dossier: PathBuf,
     /// The upward report of the closed incident as printable pages, English and Chinese.
     pub upward_report_pages: [PathBuf; 2],
 }
@@ -431,33 +432,16 @@ async fn incident_day(
         .contacts;
     let followed_contacts = followed.len();
 
-    // The same query as step 4: from four days before the event until now, two rings.
-    let window = TimeWindow {
-        start: Some(millis_to_timestamp(contact_window_start(occurred_at))),
-        end: Some(millis_to_timestamp(now_millis())),
-    };
-    let query = FindContactsRequest {
-        person: Some(person.clone()),
-        window: Some(find_contacts_request::Window::Span(window)),
-        rings: 2,
-        ..Default::default()
-    };
-    let mut tracing = clients.tracing.clone();
-    let found = tracing
-        .find_contacts(query.clone())
+    // The same queries as step 4: from four days before the event until now, two rings.
+    let crate::lookup::AroundCase {
+        contacts,
+        graph,
+        stops,
+    } = crate::lookup::around_case(&mut clients.tracing.clone(), &hall.site_id, &person, occurred_at)
         .await
-        .map_err(DemoError::call("finding contacts"))?
-        .into_inner();
-    let contacts = rows(&found);
-    let export = tracing
-        .export_subgraph(ExportSubgraphRequest { query: Some(query) })
-        .await
-        .map_err(DemoError::call("exporting the contact subgraph"))?
-        .into_inner();
-    let graph = ContactGraph::from_export(&export);
-    let stops = crate::lookup::timeline(&mut tracing, &hall.site_id, &person, window, &contacts)
-        .await
-        .map_err(DemoError::call("reading the trajectory"))?;
+        .map_err(DemoError::call(
+            "finding contacts, the subgraph and the trajectory",
+        ))?;
 
     let files = Files {
         contact_graph_svg: out_dir.join(format!("incident-{number}-contacts.svg")),
@@ -465,6 +449,7 @@ async fn incident_day(
         graphml: out_dir.join(format!("incident-{number}-contacts.graphml")),
         contacts_csv: out_dir.join(format!("incident-{number}-contacts.csv")),
         upward_report: out_dir.join(format!("incident-{number}-upward-report.md")),
+        dossier: out_dir.join(format!("incident-{number}-dossier.html")),
         upward_report_pages: [
             out_dir.join(format!("incident-{number}-upward-report.html")),
             out_dir.join(format!("incident-{number}-upward-report.zh.html")),
@@ -475,10 +460,19 @@ async fn incident_day(
         kind_name(&person),
         person.person_id
     );
-    std::fs::write(&files.contact_graph_svg, contact_graph(&graph, &title))?;
+    let contact_graph_svg = contact_graph(&graph, &title);
+    let trajectory_svg = trajectory_timeline(&person.person_id, &stops, hall.utc_offset_minutes);
+    std::fs::write(&files.contact_graph_svg, &contact_graph_svg)?;
+    std::fs::write(&files.trajectory_svg, &trajectory_svg)?;
     std::fs::write(
-        &files.trajectory_svg,
-        trajectory_timeline(&person.person_id, &stops, hall.utc_offset_minutes),
+        &files.dossier,
+        dossier::html(&dossier::Dossier {
+            incident,
+            contacts: &contacts,
+            contact_graph_svg: &contact_graph_svg,
+            trajectory_svg: &trajectory_svg,
+            utc_offset_minutes: hall.utc_offset_minutes,
+        }),
     )?;
     std::fs::write(&files.graphml, graphml(&graph))?;
     let csv = tabular::csv(&contacts, hall.utc_offset_minutes)
@@ -666,10 +660,11 @@ impl fmt::Display for Summary {
             }
             writeln!(
                 f,
-                "pictures: {} and {}; graph for Gephi/Cytoscape: {}",
+                "pictures: {} and {}; graph for Gephi/Cytoscape: {}; to explore in a browser: {}",
                 incident.files.contact_graph_svg.display(),
                 incident.files.trajectory_svg.display(),
-                incident.files.graphml.display()
+                incident.files.graphml.display(),
+                incident.files.dossier.display()
             )?;
         }
         writeln!(f)?;

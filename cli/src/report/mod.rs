@@ -6,8 +6,10 @@
 //! - [`tabular`]: rows as a table, CSV or JSON.
 //! - [`graph`]: the contact subgraph, as GraphML (Gephi, Cytoscape) or DOT (Graphviz).
 //! - [`svg`]: the contact graph around an index case and a trajectory timeline.
+//! - [`dossier`]: an incident as one self-contained page to explore offline.
 
 pub mod contacts;
+pub mod dossier;
 pub mod graph;
 pub mod svg;
 pub mod tabular;
