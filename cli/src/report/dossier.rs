@@ -246,6 +246,12 @@ const SCRIPT: &str = r#"
       set();
     });
   }
+  // A link may carry a search or filters: #search=s-002&ring=1.
+  location.hash.replace(/^#/, '').split('&').forEach(function (pair) {
+    var parts = pair.split('=');
+    var input = { search: search, ring: ring, category: category, place: place }[parts[0]];
+    if (input && parts.length === 2) { input.value = decodeURIComponent(parts[1]); }
+  });
   apply();
   document.body.setAttribute('data-ready', 'yes');
 })();
