@@ -746,6 +746,50 @@ async fn a_person_without_a_code_from_a_risk_area_is_paused_and_reported() {
             .collect::<Vec<_>>(),
         vec!["420106"]
     );
+    // The report as a document to send (duty officers list reports and see names), in
+    // English or Chinese.
+    use clap::Parser as _;
+    use secrecy::ExposeSecret as _;
+    let folder = tempfile::tempdir().unwrap();
+    for (role, lang) in [(Role::DutyOfficer, "en"), (Role::DutyOfficer, "zh")] {
+        let token = hall.token(role).expose_secret().to_string();
+        let mut argv: Vec<String> = ["hallguard", "community-reports", "--out"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        argv.extend([
+            folder.path().join(lang).display().to_string(),
+            "--lang".into(),
+            lang.into(),
+        ]);
+        argv.extend(["--token".to_string(), token]);
+        argv.extend(hall.service_url_flags());
+        let command = hallguard::analyst::AnalystCli::try_parse_from(argv)
+            .unwrap()
+            .command;
+        let wrote = hallguard::analyst::run(command).await.unwrap();
+        assert!(wrote.starts_with("wrote 1 community reports"), "{wrote}");
+    }
+    let page = |lang: &str| {
+        let folder = folder.path().join(lang);
+        let path = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.extension().is_some_and(|e| e == "md"))
+            .unwrap();
+        std::fs::read_to_string(path).unwrap()
+    };
+    let named = page("en");
+    assert!(named.contains("- Name: Li Wei"), "{named}");
+    assert!(
+        named.contains("- 420106 ") && named.contains("(risk area)"),
+        "{named}"
+    );
+    let chinese = page("zh");
+    assert!(
+        chinese.contains("# 社区报告") && chinese.contains("- 姓名: Li Wei"),
+        "{chinese}"
+    );
     desk_client
         .acknowledge_community_report(AcknowledgeCommunityReportRequest {
             report_id: registered.community_report_id,

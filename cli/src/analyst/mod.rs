@@ -8,6 +8,7 @@
 
 mod access;
 mod clusters;
+mod community;
 pub mod connect;
 mod contacts;
 mod deletions;
@@ -20,6 +21,7 @@ mod trajectory;
 
 pub use access::AccessLogArgs;
 pub use clusters::ClustersArgs;
+pub use community::CommunityReportsArgs;
 pub use contacts::ContactsArgs;
 pub use deletions::DeletionsArgs;
 pub use gate_stats::GateStatsArgs;
@@ -83,6 +85,8 @@ pub enum AnalystCommand {
     Identify(IdentifyArgs),
     /// Who is in the hall now, by zone: visitors and staff on duty (duty officers).
     Inside(InsideArgs),
+    /// Reports to communities about paused registrants: a table, or documents with --out.
+    CommunityReports(CommunityReportsArgs),
 }
 
 /// Output formats of the contact query.
@@ -207,6 +211,7 @@ pub async fn run(command: AnalystCommand) -> Result<String, AnalystError> {
         AnalystCommand::AccessLog(args) => access::access_log(args).await,
         AnalystCommand::Identify(args) => identify::identify(args).await,
         AnalystCommand::Inside(args) => inside::inside(args).await,
+        AnalystCommand::CommunityReports(args) => community::community_reports(args).await,
     }
 }
 

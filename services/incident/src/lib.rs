@@ -21,6 +21,7 @@
 pub mod chain;
 pub mod contacts;
 pub mod convert;
+pub mod documents;
 pub mod duty_desk;
 pub mod hygiene;
 pub mod legal_hold;

@@ -9,7 +9,7 @@ use hallguard_platform::timestamps::timestamp_to_millis;
 use hallguard_proto::enum_words;
 use hallguard_proto::incident::v1 as pb;
 
-use crate::upward::{Block, Language, render_html, render_markdown};
+use crate::documents::{Block, Language, render_html, render_markdown};
 
 /// The first and last moment of a contact's exposures, if any.
 fn exposure_span(contact: &pb::FollowUpContact) -> Option<(i64, i64)> {
