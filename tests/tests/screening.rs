@@ -86,6 +86,23 @@ async fn add_high_risk_area(client: &mut Client, prefix: &str) {
         .unwrap();
 }
 
+/// The hall's gate statistics over the last day.
+async fn gate_statistics(hall: &TestHall) -> Vec<GateHourStatistics> {
+    desk(hall)
+        .await
+        .get_gate_statistics(GetGateStatisticsRequest {
+            site_id: SITE.into(),
+            window: Some(TimeWindow {
+                start: Some(millis_to_timestamp(now_millis() - DAY)),
+                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rows
+}
+
 fn decision_of(response: &CheckInResponse) -> (Decision, Vec<DecisionReason>) {
     (response.decision(), response.reasons().collect())
 }
@@ -824,19 +841,7 @@ async fn gate_statistics_count_per_gate_and_hour() {
         })
         .await
         .unwrap();
-    let rows = desk(&hall)
-        .await
-        .get_gate_statistics(GetGateStatisticsRequest {
-            site_id: SITE.into(),
-            window: Some(TimeWindow {
-                start: Some(millis_to_timestamp(now_millis() - DAY)),
-                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rows;
+    let rows = gate_statistics(&hall).await;
     let entries: u32 = rows.iter().map(|r| r.entries).sum();
     let refusals: u32 = rows.iter().map(|r| r.refusals).sum();
     let fevers: u32 = rows.iter().map(|r| r.fevers).sum();
@@ -888,19 +893,7 @@ async fn a_suspected_visitor_measured_again_keeps_one_queue_place_and_counts_onc
     assert_eq!(other.decision(), Decision::SuspectedCase);
     assert!(other.remeasurement_of_check_in_id.is_empty());
 
-    let rows = desk(&hall)
-        .await
-        .get_gate_statistics(GetGateStatisticsRequest {
-            site_id: SITE.into(),
-            window: Some(TimeWindow {
-                start: Some(millis_to_timestamp(now_millis() - DAY)),
-                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rows;
+    let rows = gate_statistics(&hall).await;
     let sum = |field: fn(&GateHourStatistics) -> u32| rows.iter().map(field).sum::<u32>();
     assert_eq!(
         (
@@ -991,19 +984,7 @@ async fn a_reading_from_a_thermometer_reported_broken_is_not_used_and_the_gate_i
         .unwrap()
         .into_inner();
     assert_eq!(spare.decision(), Decision::Admitted);
-    let rows = desk(&hall)
-        .await
-        .get_gate_statistics(GetGateStatisticsRequest {
-            site_id: SITE.into(),
-            window: Some(TimeWindow {
-                start: Some(millis_to_timestamp(now_millis() - DAY)),
-                end: Some(millis_to_timestamp(now_millis() + MINUTE)),
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rows;
+    let rows = gate_statistics(&hall).await;
     assert_eq!(rows.iter().map(|r| r.untrusted_readings).sum::<u32>(), 1);
     // Repaired: the gate's own reading counts again.
     hygiene.set_thermometer_status(report(true)).await.unwrap();

@@ -7,7 +7,7 @@ use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
 use super::*;
 use hallguard_incident::upward::{self, Language};
 use hallguard_platform::structured;
-use hallguard_proto::incident::v1::{GetIncidentChainRequest, GetIncidentDocumentsRequest};
+use hallguard_proto::incident::v1::{GetIncidentChainRequest, GetIncidentDocumentsRequest, Incident};
 
 /// `incidents` subcommands.
 #[derive(Debug, Subcommand)]
@@ -84,6 +84,17 @@ pub enum IncidentsCommand {
         #[command(flatten)]
         connection: Connection,
     },
+}
+
+/// One incident with its steps.
+async fn incident_of(connection: &Connection, incident_id: String) -> Result<Incident, AnalystError> {
+    IncidentsClient::new(connection.channel(Service::Incident).await?)
+        .get_incident(GetIncidentRequest { incident_id })
+        .await
+        .map_err(|status| connection.explain(Service::Incident, status))?
+        .into_inner()
+        .incident
+        .ok_or_else(|| AnalystError::new("the incident service answered no incident"))
 }
 
 pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, AnalystError> {
@@ -185,14 +196,7 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
             out,
             connection,
         } => {
-            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
-            let incident = client
-                .get_incident(GetIncidentRequest { incident_id })
-                .await
-                .map_err(|status| connection.explain(Service::Incident, status))?
-                .into_inner()
-                .incident
-                .unwrap_or_default();
+            let incident = incident_of(&connection, incident_id).await?;
             let person = incident.person.clone().unwrap_or_default();
             let occurred = incident.occurred_at.as_ref().map_or(0, timestamp_to_millis);
             let mut tracing = ContactTracingClient::new(connection.channel(Service::ContactTracing).await?);
@@ -263,14 +267,7 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
             incident_id,
             connection,
         } => {
-            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
-            let incident = client
-                .get_incident(GetIncidentRequest { incident_id })
-                .await
-                .map_err(|status| connection.explain(Service::Incident, status))?
-                .into_inner()
-                .incident
-                .unwrap_or_default();
+            let incident = incident_of(&connection, incident_id).await?;
             let offset = connection.utc_offset_minutes;
             let person = incident.person.clone().unwrap_or_default();
             let mut out = format!(
@@ -339,16 +336,7 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
             connection,
         } => {
             let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
-            let explain = |status| connection.explain(Service::Incident, status);
-            let incident = client
-                .get_incident(GetIncidentRequest {
-                    incident_id: incident_id.clone(),
-                })
-                .await
-                .map_err(explain)?
-                .into_inner()
-                .incident
-                .unwrap_or_default();
+            let incident = incident_of(&connection, incident_id.clone()).await?;
             let Some(report) = incident.steps.iter().rev().find(|s| s.step == 5) else {
                 return Err(AnalystError::new(format!(
                     "incident {incident_id} has no upward report yet (step 5)"

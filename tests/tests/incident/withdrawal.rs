@@ -2,6 +2,12 @@
 //! when the morning check that opened one is corrected; holds and tasks follow.
 
 use super::*;
+use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
+use hallguard_proto::staff_health::v1::{
+    CorrectMorningCheckRequest, MorningCheck, RecordMorningCheckRequest, RecordMorningCheckResponse,
+};
+
+type StaffDesk = StaffHealthClient<InterceptedService<Channel, PeerInterceptor>>;
 
 #[tokio::test]
 async fn a_withdrawn_incident_is_closed_with_its_reason_its_tasks_done_and_its_holds_lifted() {
@@ -72,37 +78,48 @@ async fn a_withdrawn_incident_is_closed_with_its_reason_its_tasks_done_and_its_h
     hall.stop().await;
 }
 
-#[tokio::test]
-async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
-    use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
-    use hallguard_proto::staff_health::v1::{
-        CorrectMorningCheckRequest, MorningCheck, RecordMorningCheckRequest,
-    };
-    let hall = TestHall::start().await;
+/// A staff member on the roster whose morning check read 38.5 °C (an incident opened):
+/// the staff desk, the check's answer, and the morning check at another temperature.
+async fn a_high_morning_check(
+    hall: &TestHall,
+    staff_id: &'static str,
+) -> (
+    StaffDesk,
+    RecordMorningCheckResponse,
+    impl Fn(f64) -> MorningCheck + use<>,
+) {
     let mut staff_desk =
         StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
-    on_the_roster(&mut staff_desk, "s-301").await;
-    let check = |temperature: f64| MorningCheck {
+    on_the_roster(&mut staff_desk, staff_id).await;
+    let checked_at = ago(5);
+    let check = move |temperature: f64| MorningCheck {
         site_id: SITE.into(),
-        staff_id: "s-301".into(),
+        staff_id: staff_id.into(),
         temperature_celsius: temperature,
         health_code_colour: HealthCodeColour::Green as i32,
-        checked_at: ago(5),
+        checked_at,
         ..Default::default()
     };
     let mut kiosk = StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::StaffKiosk).await);
-    let mistyped = kiosk
+    let first = kiosk
         .record_morning_check(RecordMorningCheckRequest {
             check: Some(check(38.5)),
-            idempotency_key: "mc-mistyped".into(),
+            idempotency_key: format!("mc-{staff_id}"),
         })
         .await
         .unwrap()
         .into_inner();
     assert!(
-        !mistyped.incident_source_event_id.is_empty(),
+        !first.incident_source_event_id.is_empty(),
         "38.5 °C opens an incident"
     );
+    (staff_desk, first, check)
+}
+
+#[tokio::test]
+async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
+    let hall = TestHall::start().await;
+    let (mut staff_desk, mistyped, check) = a_high_morning_check(&hall, "s-301").await;
     let incident = first_incident(&hall).await;
     staff_desk
         .correct_morning_check(CorrectMorningCheckRequest {
@@ -148,31 +165,8 @@ async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
 
 #[tokio::test]
 async fn a_corrected_check_still_suspected_joins_the_open_incident_as_a_reading() {
-    use hallguard_proto::staff_health::v1::staff_health_client::StaffHealthClient;
-    use hallguard_proto::staff_health::v1::{
-        CorrectMorningCheckRequest, MorningCheck, RecordMorningCheckRequest,
-    };
     let hall = TestHall::start().await;
-    let mut staff_desk =
-        StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::DutyOfficer).await);
-    on_the_roster(&mut staff_desk, "s-302").await;
-    let check = |temperature: f64| MorningCheck {
-        site_id: SITE.into(),
-        staff_id: "s-302".into(),
-        temperature_celsius: temperature,
-        health_code_colour: HealthCodeColour::Green as i32,
-        checked_at: ago(5),
-        ..Default::default()
-    };
-    let mut kiosk = StaffHealthClient::new(hall.authed(ServiceRole::StaffHealth, Role::StaffKiosk).await);
-    let first = kiosk
-        .record_morning_check(RecordMorningCheckRequest {
-            check: Some(check(38.5)),
-            idempotency_key: "mc-high".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let (mut staff_desk, first, check) = a_high_morning_check(&hall, "s-302").await;
     let incident = first_incident(&hall).await;
     // Re-measured: 38.2 °C, still suspected.
     let corrected = staff_desk
