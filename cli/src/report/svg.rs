@@ -49,6 +49,27 @@ impl Category {
     }
 }
 
+/// The place of `node`'s longest exposure towards the ring inside it.
+fn main_place(graph: &ContactGraph, node: usize) -> String {
+    let ring = graph.nodes[node].ring;
+    graph
+        .edges
+        .iter()
+        .filter(|e| {
+            let other = if e.from == node {
+                e.to
+            } else if e.to == node {
+                e.from
+            } else {
+                return false;
+            };
+            graph.nodes[other].ring + 1 == ring
+        })
+        .max_by_key(|e| e.seconds)
+        .and_then(|e| e.places.first().cloned())
+        .unwrap_or_default()
+}
+
 /// The closest way `node` was exposed on its edges towards the ring inside it.
 fn category(graph: &ContactGraph, node: usize) -> Category {
     let ring = graph.nodes[node].ring;
@@ -89,7 +110,16 @@ const MAX_LABELLED_EDGES: usize = 24;
 /// The contact graph around the index case. Every person is a node whose `<title>` holds
 /// their id, so nothing is lost when a ring is too crowded for names.
 pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
-    let ring1: Vec<usize> = ring_members(graph, 1);
+    // Close contacts side by side by how and where they met the index case, so a ring of
+    // hundreds reads as a few labelled groups rather than a circle of dots.
+    let mut ring1: Vec<usize> = ring_members(graph, 1);
+    ring1.sort_by_cached_key(|&n| {
+        (
+            category(graph, n),
+            main_place(graph, n),
+            graph.nodes[n].person_id.clone(),
+        )
+    });
     let ring2_count = graph.nodes.iter().filter(|n| n.ring >= 2).count();
     let size = 1000.0_f64
         .max(12.0 * (ring2_count as f64).sqrt() * 20.0)
@@ -131,11 +161,22 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
     let point = |radius: f64, angle: f64| (centre + radius * angle.cos(), centre + radius * angle.sin());
     let unit = TAU / total.max(1) as f64;
     let mut from_angle = -TAU / 4.0;
+    // Each group of close contacts (same way, same place) spans an arc: (place, count,
+    // from, to).
+    let mut groups: Vec<(String, usize, f64, f64)> = Vec::new();
     for &node in &ring1 {
         let width = unit * share(node) as f64;
         at.insert(node, point(r1, from_angle + width / 2.0));
         for (k, &child) in children.get(&node).into_iter().flatten().enumerate() {
             at.insert(child, point(r2, from_angle + unit * (k as f64 + 0.5)));
+        }
+        let place = main_place(graph, node);
+        match groups.last_mut() {
+            Some(group) if group.0 == place => {
+                group.1 += 1;
+                group.3 = from_angle + width;
+            }
+            _ => groups.push((place, 1, from_angle, from_angle + width)),
         }
         from_angle += width;
     }
@@ -187,6 +228,17 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
                 xml_escape(&edge.label())
             );
         }
+    }
+    // Groups of three or more close contacts are named by their place, beside the ring.
+    svg.push_str("</g>\n<g class=\"places\">\n");
+    for (place, count, from, to) in groups.iter().filter(|g| g.1 >= 3) {
+        let (x, y) = point((r1 + r2) / 2.0, (from + to) / 2.0);
+        let _ = writeln!(
+            svg,
+            r##"<text x="{x:.1}" y="{y:.1}" font-size="{:.0}" fill="#444444" text-anchor="middle" data-place="{place}">{place} ({count})</text>"##,
+            13.0 * (size / 1000.0),
+            place = xml_escape(place),
+        );
     }
     svg.push_str("</g>\n<g class=\"people\">\n");
     for (n, node) in graph.nodes.iter().enumerate() {
@@ -485,6 +537,11 @@ mod tests {
         let visitor = &svg[svg.find(r#"data-person="visitor-07""#).unwrap()..];
         assert!(visitor.split("</g>").next().unwrap().contains("<circle "));
         assert!(svg.contains("1 close contacts: canteen neighbour"), "{svg}");
+        // Sixty people met at the tax area read as one named group.
+        assert!(
+            svg.contains(r#"data-place="tax-area">tax-area (60)</text>"#),
+            "{svg}"
+        );
     }
 
     #[test]
