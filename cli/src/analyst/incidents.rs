@@ -13,6 +13,7 @@ use hallguard_proto::incident::v1::{GetIncidentChainRequest, GetIncidentDocument
 #[derive(Debug, Subcommand)]
 pub enum IncidentsCommand {
     /// The hall's incidents, newest first.
+    #[command(after_help = "Example:\n  hallguard incidents list --open")]
     List {
         /// The hall.
         #[arg(long, default_value = "riverside-hall")]
@@ -24,6 +25,7 @@ pub enum IncidentsCommand {
         connection: Connection,
     },
     /// One incident with its steps.
+    #[command(after_help = "Example:\n  hallguard incidents show inc-01...")]
     Show {
         /// Incident id.
         incident_id: String,
@@ -61,6 +63,7 @@ pub enum IncidentsCommand {
         connection: Connection,
     },
     /// The chain of incidents one belongs to (parent links), root first, indented.
+    #[command(after_help = "Example:\n  hallguard incidents chain inc-01...")]
     Chain {
         /// Any incident of the chain.
         incident_id: String,
@@ -69,6 +72,10 @@ pub enum IncidentsCommand {
     },
     /// The upward report (step 5) as a document: Markdown, or a printable HTML page with
     /// --html, labels in English or Chinese (--lang zh); the recorded JSON with --json.
+    #[command(
+        after_help = "Examples:\n  hallguard incidents report inc-01... --html --lang zh > report.html\n  \
+        hallguard incidents report inc-01... --json"
+    )]
     Report {
         /// Incident id.
         incident_id: String,

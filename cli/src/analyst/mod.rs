@@ -67,25 +67,42 @@ pub struct AnalystCli {
 #[derive(Debug, Subcommand)]
 pub enum AnalystCommand {
     /// Close (and secondary) contacts of a person, with their evidence.
+    #[command(after_help = "Examples:\n  hallguard contacts --person s-001 --staff\n  \
+        hallguard contacts --person hc-1c13... --rings 2 --onset \"2026-11-28 10:12\"\n  \
+        hallguard contacts --person s-001 --staff --zone-rule cumulative --format csv")]
     Contacts(ContactsArgs),
     /// Where a person was, in order.
+    #[command(after_help = "Example:\n  hallguard trajectory --person s-001 --staff --svg trajectory.svg")]
     Trajectory(TrajectoryArgs),
     /// Clusters of cases linked by close contact (or, with --people, of everyone).
+    #[command(
+        after_help = "Examples:\n  hallguard clusters --from 2026-11-25\n  hallguard clusters --people --zone-minutes 30"
+    )]
     Clusters(ClustersArgs),
-    /// Incidents: list, show one, or its upward report.
+    /// Incidents: list, show one, its chain, its documents, its dossier, its upward report.
     #[command(subcommand)]
     Incidents(IncidentsCommand),
     /// Entries, refusals by reason, fevers and suspected cases per gate and hour.
+    #[command(after_help = "Example:\n  hallguard gate-stats --date 2026-11-28 --format json")]
     GateStats(GateStatsArgs),
     /// What retention removed from every service, newest first (admins).
+    #[command(after_help = "Example:\n  hallguard deletions --kind incident_contacts --site riverside-hall")]
     Deletions(DeletionsArgs),
     /// Who read whose personal data at every service, newest first (admins).
+    #[command(after_help = "Example:\n  hallguard access-log --person hc-1c13...")]
     AccessLog(AccessLogArgs),
     /// The name behind a pseudonymous visitor, with a stated purpose (duty officers).
+    #[command(
+        after_help = "Example:\n  hallguard identify --person reg-01... --purpose \"notice to a close contact of inc-...\""
+    )]
     Identify(IdentifyArgs),
     /// Who is in the hall now, by zone: visitors and staff on duty (duty officers).
+    #[command(after_help = "Example:\n  hallguard inside --format json")]
     Inside(InsideArgs),
     /// Reports to communities about paused registrants: a table, or documents with --out.
+    #[command(
+        after_help = "Examples:\n  hallguard community-reports --open\n  hallguard community-reports --out reports/ --lang zh"
+    )]
     CommunityReports(CommunityReportsArgs),
 }
 
