@@ -245,4 +245,10 @@ mod tests {
         assert!(error.to_string().starts_with("--onset:"), "{error}");
         assert!(parse_local("2026-11-29 25:00", 480, "to").is_err());
     }
+
+    #[test]
+    fn the_analyst_commands_and_their_flags_are_well_formed() {
+        use clap::CommandFactory;
+        AnalystCli::command().debug_assert();
+    }
 }
