@@ -357,12 +357,7 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                     .unwrap_or_default();
                 return Ok(serde_json::to_string_pretty(&value).unwrap_or_default());
             }
-            let recorded = report
-                .detail
-                .as_ref()
-                .map(structured::to_json)
-                .unwrap_or_default();
-            let confirmed = recorded["classification"] == "confirmed";
+            let confirmed = upward::confirmed(&incident);
             let contacts = client
                 .list_contacts(ListContactsRequest { incident_id })
                 .await

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::f64::consts::TAU;
 use std::fmt::Write as _;
 
-use super::graph::ContactGraph;
+use super::graph::{ContactGraph, Edge};
 use super::{local_clock, xml_escape};
 
 /// How a person was exposed (to the index case, or for a secondary contact to the close
@@ -49,22 +49,25 @@ impl Category {
     }
 }
 
+/// `node`'s edges towards the ring inside it (to the index case for a close contact, to
+/// close contacts for a secondary one).
+fn inward_edges(graph: &ContactGraph, node: usize) -> impl Iterator<Item = &Edge> {
+    let ring = graph.nodes[node].ring;
+    graph.edges.iter().filter(move |e| {
+        let other = if e.from == node {
+            e.to
+        } else if e.to == node {
+            e.from
+        } else {
+            return false;
+        };
+        graph.nodes[other].ring + 1 == ring
+    })
+}
+
 /// The place of `node`'s longest exposure towards the ring inside it.
 fn main_place(graph: &ContactGraph, node: usize) -> String {
-    let ring = graph.nodes[node].ring;
-    graph
-        .edges
-        .iter()
-        .filter(|e| {
-            let other = if e.from == node {
-                e.to
-            } else if e.to == node {
-                e.from
-            } else {
-                return false;
-            };
-            graph.nodes[other].ring + 1 == ring
-        })
+    inward_edges(graph, node)
         .max_by_key(|e| e.seconds)
         .and_then(|e| e.places.first().cloned())
         .unwrap_or_default()
@@ -72,23 +75,10 @@ fn main_place(graph: &ContactGraph, node: usize) -> String {
 
 /// The closest way `node` was exposed on its edges towards the ring inside it.
 fn category(graph: &ContactGraph, node: usize) -> Category {
-    let ring = graph.nodes[node].ring;
-    if ring == 0 {
+    if graph.nodes[node].ring == 0 {
         return Category::Index;
     }
-    graph
-        .edges
-        .iter()
-        .filter(|e| {
-            let other = if e.from == node {
-                e.to
-            } else if e.to == node {
-                e.from
-            } else {
-                return false;
-            };
-            graph.nodes[other].ring + 1 == ring
-        })
+    inward_edges(graph, node)
         .flat_map(|e| e.rules.iter())
         .map(|rule| {
             if rule.contains("canteen") {

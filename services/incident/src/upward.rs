@@ -16,6 +16,17 @@ fn time(timestamp: Option<&prost_types::Timestamp>) -> i64 {
     timestamp.map_or(0, timestamp_to_millis)
 }
 
+/// Whether the incident's upward report (step 5) classed it as a confirmed case.
+pub fn confirmed(incident: &pb::Incident) -> bool {
+    incident
+        .steps
+        .iter()
+        .rev()
+        .find(|step| step.step == 5)
+        .and_then(|step| step.detail.as_ref())
+        .is_some_and(|detail| structured::to_json(detail)["classification"] == "confirmed")
+}
+
 /// The report as JSON.
 pub fn json(incident: &pb::Incident, contacts: &[pb::FollowUpContact], confirmed: bool) -> serde_json::Value {
     let person = incident.person.clone().unwrap_or_default();

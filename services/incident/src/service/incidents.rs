@@ -11,7 +11,6 @@ use hallguard_platform::idempotency::{self, IdempotencyKey};
 use hallguard_platform::jurisdiction::{self, Jurisdiction};
 use hallguard_platform::people::person_ref;
 use hallguard_platform::sealing::Sealer;
-use hallguard_platform::structured;
 use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate;
 use hallguard_proto::incident::v1 as pb;
@@ -288,13 +287,7 @@ impl Incidents for IncidentService {
         access_log::record(&self.pool, &reader, incident.site_id(), people)
             .await
             .map_err(ServiceError::from)?;
-        let confirmed = message
-            .steps
-            .iter()
-            .rev()
-            .find(|step| step.step == 5)
-            .and_then(|step| step.detail.as_ref())
-            .is_some_and(|detail| structured::to_json(detail)["classification"] == "confirmed");
+        let confirmed = upward::confirmed(&message);
         let offset = hall.utc_offset_minutes;
         let notices = contacts
             .iter()
