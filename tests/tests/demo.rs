@@ -458,43 +458,29 @@ async fn the_demo_day_matches_what_the_services_hold() {
         let refused = run_analyst(analyst(&args)).await.unwrap_err().to_string();
         assert!(refused.starts_with(says), "{refused}");
     }
-    let report = run_analyst(
-        AnalystCli::try_parse_from([
-            "hallguard",
-            "incidents",
-            "report",
-            &staff_case.incident_id,
-            "--token",
-            &token,
-            "--incident-url",
-            &incident_url,
-        ])
-        .unwrap()
-        .command,
-    )
+    let report = run_analyst(analyst(&[
+        "incidents",
+        "report",
+        &staff_case.incident_id,
+        "--incident-url",
+        &incident_url,
+    ]))
     .await
     .unwrap();
     assert!(report.contains(SCENARIO_TWO_STAFF), "{report}");
     // The documents of the staff case: the report, a notice per contact, the line list.
     let folder = out.path().join("staff-case-documents");
-    let written = run_analyst(
-        AnalystCli::try_parse_from([
-            "hallguard",
-            "incidents",
-            "documents",
-            &staff_case.incident_id,
-            "--out",
-            folder.to_str().unwrap(),
-            "--lang",
-            "zh",
-            "--token",
-            &token,
-            "--incident-url",
-            &incident_url,
-        ])
-        .unwrap()
-        .command,
-    )
+    let written = run_analyst(analyst(&[
+        "incidents",
+        "documents",
+        &staff_case.incident_id,
+        "--out",
+        folder.to_str().unwrap(),
+        "--lang",
+        "zh",
+        "--incident-url",
+        &incident_url,
+    ]))
     .await
     .unwrap();
     let line_list = std::fs::read_to_string(folder.join("line-list.csv")).unwrap();
@@ -536,20 +522,13 @@ async fn the_demo_day_matches_what_the_services_hold() {
     );
 
     // The chain of incidents from the staff case: it, then the positive colleague's.
-    let chain = run_analyst(
-        AnalystCli::try_parse_from([
-            "hallguard",
-            "incidents",
-            "chain",
-            &staff_case.incident_id,
-            "--token",
-            &token,
-            "--incident-url",
-            &incident_url,
-        ])
-        .unwrap()
-        .command,
-    )
+    let chain = run_analyst(analyst(&[
+        "incidents",
+        "chain",
+        &staff_case.incident_id,
+        "--incident-url",
+        &incident_url,
+    ]))
     .await
     .unwrap();
     let lines: Vec<&str> = chain.lines().collect();

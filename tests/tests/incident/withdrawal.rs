@@ -78,6 +78,23 @@ async fn a_withdrawn_incident_is_closed_with_its_reason_its_tasks_done_and_its_h
     hall.stop().await;
 }
 
+/// The incident `id` once `until` holds for it (staff health's outbox delivers).
+async fn incident_once(hall: &TestHall, id: &str, until: impl Fn(&Incident) -> bool) -> Incident {
+    let desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
+    let probe = || {
+        let (mut desk, incident_id) = (desk.clone(), id.to_string());
+        async move {
+            desk.get_incident(GetIncidentRequest { incident_id })
+                .await
+                .unwrap()
+                .into_inner()
+                .incident
+                .unwrap()
+        }
+    };
+    eventually(100, probe, until).await
+}
+
 /// A staff member on the roster whose morning check read 38.5 °C (an incident opened):
 /// the staff desk, the check's answer, and the morning check at another temperature.
 async fn a_high_morning_check(
@@ -130,20 +147,11 @@ async fn correcting_the_morning_check_that_opened_an_incident_withdraws_it() {
         })
         .await
         .unwrap();
+    let withdrawn = incident_once(&hall, &incident.incident_id, |incident| {
+        incident.withdrawn_at.is_some()
+    })
+    .await;
     let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-    let probe = || {
-        let mut desk = desk.clone();
-        let id = incident.incident_id.clone();
-        async move {
-            desk.get_incident(GetIncidentRequest { incident_id: id })
-                .await
-                .unwrap()
-                .into_inner()
-                .incident
-                .unwrap()
-        }
-    };
-    let withdrawn = eventually(100, probe, |incident| incident.withdrawn_at.is_some()).await;
     assert!(withdrawn.withdrawn_at.is_some(), "{withdrawn:?}");
     assert!(
         withdrawn.withdrawn_reason.contains("typed 38.5 for 36.5"),
@@ -181,20 +189,11 @@ async fn a_corrected_check_still_suspected_joins_the_open_incident_as_a_reading(
         .into_inner();
     let result = corrected.result.unwrap();
     assert_ne!(result.incident_source_event_id, first.incident_source_event_id);
+    let joined = incident_once(&hall, &incident.incident_id, |incident| {
+        incident.readings.len() == 2
+    })
+    .await;
     let mut desk = IncidentsClient::new(hall.authed(ServiceRole::Incident, Role::DutyOfficer).await);
-    let probe = || {
-        let mut desk = desk.clone();
-        let id = incident.incident_id.clone();
-        async move {
-            desk.get_incident(GetIncidentRequest { incident_id: id })
-                .await
-                .unwrap()
-                .into_inner()
-                .incident
-                .unwrap()
-        }
-    };
-    let joined = eventually(100, probe, |incident| incident.readings.len() == 2).await;
     let temperatures: Vec<f64> = joined.readings.iter().map(|r| r.temperature_celsius).collect();
     assert_eq!(
         temperatures,
