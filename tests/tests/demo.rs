@@ -279,6 +279,11 @@ async fn the_demo_day_matches_what_the_services_hold() {
                 words.contains(title) && words.contains(&day.person.person_id),
                 "{words}"
             );
+            // Written with the duty desk's credentials: every name found.
+            assert!(
+                !words.contains("not shown") && !words.contains("未显示"),
+                "{words}"
+            );
             let leftovers: Vec<&str> = words
                 .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
                 .filter(|w| {
@@ -483,16 +488,64 @@ async fn the_demo_day_matches_what_the_services_hold() {
     ]))
     .await
     .unwrap();
-    let line_list = std::fs::read_to_string(folder.join("line-list.csv")).unwrap();
-    let mut reader = csv::Reader::from_reader(line_list.as_bytes());
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let line_list_rows = |folder: &std::path::Path| -> Vec<csv::StringRecord> {
+        let line_list = std::fs::read_to_string(folder.join("line-list.csv")).unwrap();
+        let mut reader = csv::Reader::from_reader(line_list.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        assert_eq!(&header[3], "name");
+        assert_eq!(&header[13], "quarantine until");
+        reader.records().map(|r| r.unwrap()).collect()
+    };
+    let rows = line_list_rows(&folder);
     assert_eq!(&rows[0][1], "case");
     assert_eq!(&rows[0][2], SCENARIO_TWO_STAFF);
     assert_eq!(rows.len(), 1 + staff_case.followed_contacts, "{written}");
     assert!(
         rows[1..]
             .iter()
-            .all(|row| &row[1] == "contact" && !row[11].is_empty())
+            .all(|row| &row[1] == "contact" && !row[13].is_empty())
+    );
+    // An analyst's documents name nobody and say why.
+    assert!(rows.iter().all(|row| row[3].is_empty()), "{written}");
+    assert!(written.contains("0 people named"), "{written}");
+    let report = std::fs::read_to_string(folder.join("upward-report.md")).unwrap();
+    assert!(report.contains("仅值班台可查看身份信息"), "{report}");
+    // The duty desk's name everyone: staff from the roster, visitors as given at the gate,
+    // and the lookups are in screening's access log under the desk's name.
+    let desk_token = demo.tokens[&Role::DutyOfficer].expose_secret().to_string();
+    let desk_folder = out.path().join("staff-case-documents-desk");
+    let written = run_analyst(
+        AnalystCli::try_parse_from([
+            "hallguard",
+            "incidents",
+            "documents",
+            &staff_case.incident_id,
+            "--out",
+            desk_folder.to_str().unwrap(),
+            "--incident-url",
+            &incident_url,
+            "--token",
+            &desk_token,
+        ])
+        .unwrap()
+        .command,
+    )
+    .await
+    .unwrap();
+    let rows = line_list_rows(&desk_folder);
+    assert!(
+        rows.iter().all(|row| !row[3].is_empty()),
+        "every person named: {rows:?}"
+    );
+    assert!(
+        written.contains(&format!("{} people named", rows.len())),
+        "{written}"
+    );
+    let notice = std::fs::read_to_string(desk_folder.join(format!("notice-{neighbour}.md"))).unwrap();
+    let neighbour_row = rows.iter().find(|row| &row[2] == neighbour.as_str()).unwrap();
+    assert!(
+        notice.contains(&format!("{} ({neighbour})", &neighbour_row[3])),
+        "{notice}"
     );
     let notice = std::fs::read_to_string(folder.join(format!("notice-{neighbour}.html"))).unwrap();
     assert!(

@@ -192,9 +192,10 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                 written.push(write(format!("notice-{who}.html"), &notice.html)?);
             }
             Ok(format!(
-                "wrote {} files ({} contact notices):\n{}",
+                "wrote {} files ({} contact notices, {} people named):\n{}",
                 written.len(),
                 documents.notices.len(),
+                documents.people_named,
                 written.join("\n")
             ))
         }
@@ -357,19 +358,19 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                     .unwrap_or_default();
                 return Ok(serde_json::to_string_pretty(&value).unwrap_or_default());
             }
-            let confirmed = upward::confirmed(&incident);
-            let contacts = client
-                .list_contacts(ListContactsRequest { incident_id })
+            // Rendered by the incident service, which names people for the duty desk.
+            let documents = client
+                .get_incident_documents(GetIncidentDocumentsRequest {
+                    incident_id,
+                    language: lang,
+                })
                 .await
                 .map_err(|status| connection.explain(Service::Incident, status))?
-                .into_inner()
-                .contacts;
-            let language = Language::named(&lang).unwrap_or_default();
-            let offset = connection.utc_offset_minutes;
+                .into_inner();
             Ok(if html {
-                upward::html(&incident, &contacts, confirmed, language, offset)
+                documents.upward_report_html
             } else {
-                upward::markdown_in(&incident, &contacts, confirmed, language, offset)
+                documents.upward_report_markdown
             })
         }
     }

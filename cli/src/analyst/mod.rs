@@ -43,7 +43,7 @@ use hallguard_proto::contact_tracing::v1::{
     DaysBefore, FindClustersRequest, FindContactsRequest, find_contacts_request,
 };
 use hallguard_proto::incident::v1::incidents_client::IncidentsClient;
-use hallguard_proto::incident::v1::{GetIncidentRequest, ListContactsRequest, ListIncidentsRequest};
+use hallguard_proto::incident::v1::{GetIncidentRequest, ListIncidentsRequest};
 use hallguard_proto::screening::v1::GetGateStatisticsRequest;
 use hallguard_proto::screening::v1::screening_client::ScreeningClient;
 

@@ -12,11 +12,11 @@ use hallguard_domain::time::{DAY_MS, format_date, now_millis};
 use hallguard_platform::timestamps::{millis_to_timestamp, timestamp_to_millis};
 use hallguard_proto::common::v1::{PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::{Case, FindClustersRequest};
-use hallguard_proto::incident::v1::{ListAuditLogRequest, ListContactsRequest, ListTasksRequest};
+use hallguard_proto::incident::v1::{
+    GetIncidentDocumentsRequest, ListAuditLogRequest, ListContactsRequest, ListTasksRequest,
+};
 use hallguard_proto::screening::v1::{DecisionReason, GetGateStatisticsRequest, ListCommunityReportsRequest};
 use hallguard_proto::staff_health::v1::{ListFocusManagementRequest, ListMissingMorningChecksRequest};
-
-use hallguard_incident::upward::{self, Language};
 
 use super::day::DayPlan;
 use super::play::Played;
@@ -479,17 +479,18 @@ async fn incident_day(
         .map_err(|error| DemoError::Stalled(format!("writing CSV: {error}")))?;
     std::fs::write(&files.contacts_csv, csv)?;
     std::fs::write(&files.upward_report, &handled.upward_markdown)?;
-    // The closed incident's whole record, as pages to print, in English and Chinese.
-    let confirmed = false;
-    for (path, language) in files
-        .upward_report_pages
-        .iter()
-        .zip([Language::English, Language::Chinese])
-    {
-        std::fs::write(
-            path,
-            upward::html(incident, &followed, confirmed, language, hall.utc_offset_minutes),
-        )?;
+    // The closed incident's whole record, as pages to print, in English and Chinese,
+    // people named as the duty desk sees them.
+    for (path, language) in files.upward_report_pages.iter().zip(["en", "zh"]) {
+        let documents = desk
+            .get_incident_documents(GetIncidentDocumentsRequest {
+                incident_id: id.clone(),
+                language: language.into(),
+            })
+            .await
+            .map_err(DemoError::call("reading the incident's documents"))?
+            .into_inner();
+        std::fs::write(path, documents.upward_report_html)?;
     }
 
     Ok(IncidentDay {

@@ -10,7 +10,11 @@
 //!   incidents; [`upward`]: the upward report as JSON and Markdown.
 //! - [`organisation`]: the response groups and the duty roster.
 //! - [`hygiene`]: disinfection rounds and compliance, supplies, thermometers.
-//! - [`peers`]: the contact-tracing queries step 4 and 6 make.
+//! - [`peers`]: the contact-tracing queries step 4 and 6 make, and the name lookups at
+//!   screening and staff health made with the duty desk's own credentials.
+//! - [`documents`]: the document model (English or Chinese, Markdown or a printable
+//!   page); [`notices`]: contact notices and the CDC line list; [`identities`]: the
+//!   names a reader may see in them.
 //! - [`refresh`]: open incidents' contact lists kept current while people stay inside.
 //! - [`service`]: the gRPC handlers, a file per gRPC service; [`roles`]: who may call them.
 //! - [`duty_desk`]: the events the duty desk's live feed carries.
@@ -24,6 +28,7 @@ pub mod convert;
 pub mod documents;
 pub mod duty_desk;
 pub mod hygiene;
+pub mod identities;
 pub mod legal_hold;
 pub mod merge;
 pub mod model;
@@ -67,7 +72,7 @@ pub async fn build(target: &DatabaseTarget, settings: &Settings) -> Result<Servi
             base.pool(),
             settings.halls.clone(),
             settings.sealer.clone(),
-            tracer.clone(),
+            (tracer.clone(), peers::Directory::new(&settings.peers)),
             feed.clone(),
         )),
         settings

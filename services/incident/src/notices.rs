@@ -6,10 +6,12 @@
 use hallguard_domain::hall::Hall;
 use hallguard_domain::time::format_local;
 use hallguard_platform::timestamps::timestamp_to_millis;
+use hallguard_proto::common::v1::PersonRef;
 use hallguard_proto::enum_words;
 use hallguard_proto::incident::v1 as pb;
 
 use crate::documents::{Block, Language, render_html, render_markdown};
+use crate::identities::Identities;
 
 /// The first and last moment of a contact's exposures, if any.
 fn exposure_span(contact: &pb::FollowUpContact) -> Option<(i64, i64)> {
@@ -57,6 +59,7 @@ fn notice_blocks(
     hall: &Hall,
     incident: &pb::Incident,
     contact: &pb::FollowUpContact,
+    identities: &Identities,
     language: Language,
 ) -> (String, Vec<Block>) {
     let say = |text: &str| language.say(text);
@@ -72,7 +75,11 @@ fn notice_blocks(
         .duty_phone
         .clone()
         .unwrap_or_else(|| say("the hall's duty desk"));
-    let title = format!("{}: {}", say("Notice to a close contact"), person_id(contact));
+    let title = format!(
+        "{}: {}",
+        say("Notice to a close contact"),
+        identities.label(contact.person.as_ref())
+    );
     let (what_happened, what_to_do) = match language {
         Language::English => (
             format!(
@@ -129,9 +136,10 @@ pub fn notice_markdown(
     hall: &Hall,
     incident: &pb::Incident,
     contact: &pb::FollowUpContact,
+    identities: &Identities,
     language: Language,
 ) -> String {
-    let (title, blocks) = notice_blocks(hall, incident, contact, language);
+    let (title, blocks) = notice_blocks(hall, incident, contact, identities, language);
     render_markdown(&title, blocks)
 }
 
@@ -140,9 +148,10 @@ pub fn notice_html(
     hall: &Hall,
     incident: &pb::Incident,
     contact: &pb::FollowUpContact,
+    identities: &Identities,
     language: Language,
 ) -> String {
-    let (title, blocks) = notice_blocks(hall, incident, contact, language);
+    let (title, blocks) = notice_blocks(hall, incident, contact, identities, language);
     render_html(&title, blocks, language)
 }
 
@@ -156,7 +165,15 @@ fn field(text: &str) -> String {
 }
 
 /// The CDC line list: the case, then every contact, one row each, times local.
-pub fn line_list_csv(hall: &Hall, incident: &pb::Incident, contacts: &[pb::FollowUpContact]) -> String {
+pub fn line_list_csv(
+    hall: &Hall,
+    incident: &pb::Incident,
+    contacts: &[pb::FollowUpContact],
+    identities: &Identities,
+) -> String {
+    let name = |person: Option<&PersonRef>| identities.of(person).map(|i| i.name.clone()).unwrap_or_default();
+    let phone =
+        |person: Option<&PersonRef>| identities.of(person).map(|i| i.phone.clone()).unwrap_or_default();
     let offset = hall.utc_offset_minutes;
     let local = |millis: i64| format_local(millis, offset);
     let person = incident.person.clone().unwrap_or_default();
@@ -172,6 +189,8 @@ pub fn line_list_csv(hall: &Hall, incident: &pb::Incident, contacts: &[pb::Follo
         "incident".to_string(),
         "role".into(),
         "person".into(),
+        "name".into(),
+        "phone".into(),
         "kind".into(),
         "ring".into(),
         "category".into(),
@@ -192,6 +211,8 @@ pub fn line_list_csv(hall: &Hall, incident: &pb::Incident, contacts: &[pb::Follo
         incident.incident_id.clone(),
         "case".into(),
         person.person_id.clone(),
+        name(Some(&person)),
+        phone(Some(&person)),
         kind(person.kind),
         "0".into(),
         String::new(),
@@ -216,6 +237,8 @@ pub fn line_list_csv(hall: &Hall, incident: &pb::Incident, contacts: &[pb::Follo
             incident.incident_id.clone(),
             "contact".into(),
             person_id(contact),
+            name(contact.person.as_ref()),
+            phone(contact.person.as_ref()),
             contact.person.as_ref().map_or_else(String::new, |p| kind(p.kind)),
             contact.ring.to_string(),
             contact.category.clone(),
@@ -299,7 +322,13 @@ mod tests {
         let hall = Hall::sample();
         // Exposed 10:00-10:30 local; 14 days after the last exposure ends the quarantine.
         let neighbour = contact("s-002", &[(OCCURRED - 75 * MINUTE, OCCURRED - 45 * MINUTE)]);
-        let text = notice_markdown(&hall, &incident(), &neighbour, Language::English);
+        let text = notice_markdown(
+            &hall,
+            &incident(),
+            &neighbour,
+            &Identities::default(),
+            Language::English,
+        );
         assert!(
             text.contains("- When you were exposed: 2026-11-28 10:00 – 2026-11-28 10:30"),
             "{text}"
@@ -307,8 +336,19 @@ mod tests {
         assert!(text.contains("- Quarantine until: 2026-12-12 10:30"), "{text}");
         assert!(text.contains("Riverside Administrative Service Center"), "{text}");
         assert!(text.contains(hall.duty_phone.as_deref().unwrap()), "{text}");
-        let chinese = notice_markdown(&hall, &incident(), &neighbour, Language::Chinese);
-        assert!(chinese.contains("# 密切接触者告知书: s-002"), "{chinese}");
+        let mut named = Identities::default();
+        named.insert(
+            neighbour.person.as_ref().unwrap(),
+            crate::identities::Identity {
+                name: "Zhang Wei".into(),
+                phone: "13800000002".into(),
+            },
+        );
+        let chinese = notice_markdown(&hall, &incident(), &neighbour, &named, Language::Chinese);
+        assert!(
+            chinese.contains("# 密切接触者告知书: Zhang Wei (s-002)"),
+            "{chinese}"
+        );
         assert!(chinese.contains("请居家隔离至2026-12-12 10:30"), "{chinese}");
         // A contact added by hand has no evidence: the quarantine counts from the incident.
         let by_hand = contact("taxi", &[]);
@@ -325,15 +365,26 @@ mod tests {
             "s-002",
             &[(OCCURRED - 75 * MINUTE, OCCURRED - 45 * MINUTE)],
         )];
-        let csv = line_list_csv(&hall, &incident(), &contacts);
+        let mut named = Identities::default();
+        named.insert(
+            contacts[0].person.as_ref().unwrap(),
+            crate::identities::Identity {
+                name: "Zhang, Wei".into(),
+                phone: "13800000002".into(),
+            },
+        );
+        let csv = line_list_csv(&hall, &incident(), &contacts, &named);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3, "{csv}");
-        assert!(lines[0].starts_with("incident,role,person,kind,ring"), "{csv}");
-        assert!(lines[1].starts_with("inc-1,case,s-001,staff,0,"), "{csv}");
+        assert!(
+            lines[0].starts_with("incident,role,person,name,phone,kind,ring"),
+            "{csv}"
+        );
+        assert!(lines[1].starts_with("inc-1,case,s-001,,,staff,0,"), "{csv}");
         assert!(lines[1].ends_with(",37.8,cough; sore throat"), "{csv}");
         assert_eq!(
             lines[2],
-            "inc-1,contact,s-002,staff,1,canteen-unmasked,notified,2026-11-28 10:00,2026-11-28 10:30,\
+            "inc-1,contact,s-002,\"Zhang, Wei\",13800000002,staff,1,canteen-unmasked,notified,2026-11-28 10:00,2026-11-28 10:30,\
              \"t1-a2, by the window\",30,2026-12-12 10:30,,"
         );
     }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 pub use crate::documents::Language;
 use crate::documents::{Block, render_html, render_markdown, words};
+use crate::identities::Identities;
 use crate::workflow::Step;
 
 fn time(timestamp: Option<&prost_types::Timestamp>) -> i64 {
@@ -154,11 +155,57 @@ pub fn step_name(number: u32) -> &'static str {
     Step::from_number(number).map_or("", Step::name)
 }
 
-/// The report as blocks, in `language`, times in the hall's local time.
+/// An upward report to render: the incident, its contacts, and the people's names
+/// where the reader may see them.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    /// The incident with its steps and readings.
+    pub incident: &'a pb::Incident,
+    /// The contacts under follow-up.
+    pub contacts: &'a [pb::FollowUpContact],
+    /// Whether step 5 classed it a confirmed case.
+    pub confirmed: bool,
+    /// Names found for the reader (none: pseudonymous ids, with the reason).
+    pub identities: &'a Identities,
+    /// The labels' language.
+    pub language: Language,
+    /// The hall's offset from UTC, for local times.
+    pub utc_offset_minutes: i32,
+}
+
+impl Report<'_> {
+    /// The report as Markdown.
+    pub fn markdown(&self) -> String {
+        let (title, blocks) = self.blocks();
+        render_markdown(&title, blocks)
+    }
+
+    /// The report as one self-contained, printable HTML page (well-formed XHTML, no
+    /// scripts, no outside resources).
+    pub fn html(&self) -> String {
+        let (title, blocks) = self.blocks();
+        render_html(&title, blocks, self.language)
+    }
+
+    /// The report as blocks, in its language, times in the hall's local time.
+    fn blocks(&self) -> (String, Vec<Block>) {
+        let Report {
+            incident,
+            contacts,
+            confirmed,
+            identities,
+            language,
+            utc_offset_minutes: offset,
+        } = *self;
+        report_blocks(incident, contacts, confirmed, identities, language, offset)
+    }
+}
+
 fn report_blocks(
     incident: &pb::Incident,
     contacts: &[pb::FollowUpContact],
     confirmed: bool,
+    identities: &Identities,
     language: Language,
     offset: i32,
 ) -> (String, Vec<Block>) {
@@ -188,7 +235,12 @@ fn report_blocks(
         ),
         (
             say("Person"),
-            format!("{} {} ({})", say(&kind), person.person_id, person.site_id),
+            format!(
+                "{} {} ({})",
+                say(&kind),
+                identities.label(Some(&person)),
+                person.site_id
+            ),
         ),
         (say("Source"), say(&source)),
         (say("Location"), incident.location_id.clone()),
@@ -197,6 +249,26 @@ fn report_blocks(
             format_local(time(incident.occurred_at.as_ref()), offset),
         ),
     ])];
+    if let (Some(identity), Block::Fields(fields)) = (identities.of(Some(&person)), &mut blocks[0])
+        && !identity.phone.is_empty()
+    {
+        fields.insert(2, (say("Phone"), identity.phone.clone()));
+    }
+    if !identities.missing_because.is_empty() {
+        blocks.push(Block::Fields(vec![(
+            say("Names"),
+            format!(
+                "{}: {}",
+                say("not shown"),
+                identities
+                    .missing_because
+                    .split("; ")
+                    .map(say)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )]));
+    }
     blocks.push(Block::Heading(say("Readings")));
     blocks.push(Block::Items(
         incident
@@ -283,11 +355,7 @@ fn report_blocks(
                     })
                     .collect();
                 vec![
-                    contact
-                        .person
-                        .as_ref()
-                        .map(|p| p.person_id.clone())
-                        .unwrap_or_default(),
+                    identities.label(contact.person.as_ref()),
                     contact.ring.to_string(),
                     say(&contact.category),
                     say(&enum_words(
@@ -304,46 +372,28 @@ fn report_blocks(
     (title, blocks)
 }
 
-/// The report as Markdown in `language`, times in the hall's local time.
-pub fn markdown_in(
-    incident: &pb::Incident,
-    contacts: &[pb::FollowUpContact],
-    confirmed: bool,
-    language: Language,
-    utc_offset_minutes: i32,
-) -> String {
-    let (title, blocks) = report_blocks(incident, contacts, confirmed, language, utc_offset_minutes);
-    render_markdown(&title, blocks)
-}
-
-/// The report as Markdown in English (as step 5 answers it).
+/// The report as step 5 keeps it: English, people by their pseudonymous ids (names are
+/// looked up for each reader allowed to see them, never stored with the incident).
 pub fn markdown(
     incident: &pb::Incident,
     contacts: &[pb::FollowUpContact],
     confirmed: bool,
     utc_offset_minutes: i32,
 ) -> String {
-    markdown_in(
+    Report {
         incident,
         contacts,
         confirmed,
-        Language::English,
+        identities: &Identities::withheld(STORED_WITHOUT_NAMES),
+        language: Language::English,
         utc_offset_minutes,
-    )
+    }
+    .markdown()
 }
 
-/// The report as one self-contained, printable HTML page (well-formed XHTML, no
-/// scripts, no outside resources) in `language`.
-pub fn html(
-    incident: &pb::Incident,
-    contacts: &[pb::FollowUpContact],
-    confirmed: bool,
-    language: Language,
-    utc_offset_minutes: i32,
-) -> String {
-    let (title, blocks) = report_blocks(incident, contacts, confirmed, language, utc_offset_minutes);
-    render_html(&title, blocks, language)
-}
+/// Why the stored report names nobody.
+pub const STORED_WITHOUT_NAMES: &str =
+    "the stored record keeps pseudonymous ids; the duty desk's copy of the documents names people";
 
 #[cfg(test)]
 mod tests {
@@ -471,9 +521,68 @@ mod tests {
         assert!(!text.contains("escalated"), "{text}");
     }
 
+    fn report<'a>(
+        incident: &'a pb::Incident,
+        contacts: &'a [pb::FollowUpContact],
+        identities: &'a Identities,
+        language: Language,
+    ) -> Report<'a> {
+        Report {
+            incident,
+            contacts,
+            confirmed: false,
+            identities,
+            language,
+            utc_offset_minutes: 480,
+        }
+    }
+
+    #[test]
+    fn the_stored_report_names_nobody_and_the_desks_copy_names_everyone_found() {
+        let stored = markdown(&incident(), &contacts(), false, 480);
+        assert!(
+            stored.contains("- Names: not shown: the stored record"),
+            "{stored}"
+        );
+        let (incident, contacts) = (incident(), contacts());
+        let mut named = Identities::default();
+        for (person, name, phone) in [
+            (incident.person.as_ref().unwrap(), "Wang Fang", "13800000001"),
+            (contacts[0].person.as_ref().unwrap(), "Zhang Wei", ""),
+        ] {
+            named.insert(
+                person,
+                crate::identities::Identity {
+                    name: name.into(),
+                    phone: phone.into(),
+                },
+            );
+        }
+        let text = report(&incident, &contacts, &named, Language::English).markdown();
+        assert!(
+            text.contains("- Person: staff Wang Fang (s-001) (hall)"),
+            "{text}"
+        );
+        assert!(text.contains("- Phone: 13800000001"), "{text}");
+        assert!(text.contains("| Zhang Wei (s-002) | 1 |"), "{text}");
+        assert!(!text.contains("Names:"), "{text}");
+        let withheld = Identities::withheld("only the duty desk may identify people");
+        let chinese = report(&incident, &contacts, &withheld, Language::Chinese).markdown();
+        assert!(
+            chinese.contains("- 身份信息: 未显示: 仅值班台可查看身份信息"),
+            "{chinese}"
+        );
+    }
+
     #[test]
     fn the_chinese_report_has_chinese_labels_and_the_html_is_well_formed_and_escaped() {
-        let text = markdown_in(&incident(), &contacts(), true, Language::Chinese, 480);
+        let none = Identities::default();
+        let (incident, contacts) = (incident(), contacts());
+        let text = Report {
+            confirmed: true,
+            ..report(&incident, &contacts, &none, Language::Chinese)
+        }
+        .markdown();
         assert!(text.contains("# 事件报告 inc-1"), "{text}");
         assert!(text.contains("- 分类: 确诊病例"), "{text}");
         assert!(text.contains("方式: 家属"), "{text}");
@@ -482,23 +591,18 @@ mod tests {
             "{text}"
         );
         assert!(leftovers(&text).is_empty(), "{:?}", leftovers(&text));
-        let page = html(&incident(), &contacts(), false, Language::English, 480);
+        let page = report(&incident, &contacts, &none, Language::English).html();
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(
             page.contains("<td>isolated at: 2026-11-28 11:18; isolation room id: room|1</td>"),
             "{page}"
         );
         assert!(!page.contains("<script"), "self-contained, no scripts");
-        let escaped = html(
-            &pb::Incident {
-                location_id: "<b>hall</b> & co".into(),
-                ..incident()
-            },
-            &[],
-            false,
-            Language::English,
-            480,
-        );
+        let odd = pb::Incident {
+            location_id: "<b>hall</b> & co".into(),
+            ..incident.clone()
+        };
+        let escaped = report(&odd, &[], &none, Language::English).html();
         assert!(escaped.contains("&lt;b&gt;hall&lt;/b&gt; &amp; co"), "{escaped}");
         assert_eq!(Language::named("zh"), Some(Language::Chinese));
         assert_eq!(Language::named("fr"), None);

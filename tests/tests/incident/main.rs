@@ -242,6 +242,7 @@ fn move_to(status: ContactStatus, contact: &FollowUpContact) -> UpdateContactSta
 
 mod contacts;
 mod desk;
+mod documents;
 mod merge;
 mod scenario_one;
 mod scenario_two;

@@ -4,7 +4,7 @@
 use hallguard_domain::hall::{Hall, Halls};
 use hallguard_domain::time::now_millis;
 use hallguard_platform::access_log::{self, Reader};
-use hallguard_platform::auth::current_caller;
+use hallguard_platform::auth::{Role, current_caller};
 use hallguard_platform::error::{Result, ServiceError};
 use hallguard_platform::feed::Feed;
 use hallguard_platform::idempotency::{self, IdempotencyKey};
@@ -21,9 +21,10 @@ use tonic::{Request, Response, Status};
 
 use super::date;
 use crate::duty_desk::{DutyDeskStream, event};
+use crate::identities::Identities;
 use crate::model::ADDED_BY_HAND;
 use crate::model::Incident;
-use crate::peers::Tracing;
+use crate::peers::{Directory, Tracing};
 use crate::store::audit::Subject;
 use crate::store::incidents::Opened;
 use crate::store::{self, audit, incidents, tasks};
@@ -37,17 +38,21 @@ pub struct IncidentService {
     halls: Halls,
     sealer: Sealer,
     tracer: Tracing,
+    directory: Directory,
     feed: Feed<pb::DutyDeskEvent>,
 }
 
+/// Why documents for any role but the duty desk's name nobody.
+const IDENTIFY_ONLY_AT_THE_DESK: &str = "only the duty desk may identify people";
+
 impl IncidentService {
-    /// The service over its database, asking contact tracing through `tracer` and
-    /// telling the duty desk through `feed`.
+    /// The service over its database, asking contact tracing through `tracer`, who
+    /// people are through `directory`, and telling the duty desk through `feed`.
     pub fn new(
         pool: AnyPool,
         halls: Halls,
         sealer: Sealer,
-        tracer: Tracing,
+        (tracer, directory): (Tracing, Directory),
         feed: Feed<pb::DutyDeskEvent>,
     ) -> Self {
         Self {
@@ -55,6 +60,7 @@ impl IncidentService {
             halls,
             sealer,
             tracer,
+            directory,
             feed,
         }
     }
@@ -264,6 +270,7 @@ impl Incidents for IncidentService {
         request: Request<pb::GetIncidentDocumentsRequest>,
     ) -> std::result::Result<Response<pb::GetIncidentDocumentsResponse>, Status> {
         let reader = Reader::of(&request);
+        let authorization = request.metadata().get("authorization").cloned();
         let request = request.into_inner();
         let language = match request.language.trim() {
             "" => Language::English,
@@ -279,16 +286,27 @@ impl Incidents for IncidentService {
             .iter()
             .map(convert::contact_message)
             .collect();
-        // The documents name the case and every contact.
-        let people = std::iter::once(person_ref(&incident.person))
+        let people: Vec<_> = std::iter::once(person_ref(&incident.person))
             .chain(contacts.iter().filter_map(|contact| contact.person.clone()))
-            .map(|person| access_log::person_key(&person))
             .collect();
-        access_log::record(&self.pool, &reader, incident.site_id(), people)
-            .await
-            .map_err(ServiceError::from)?;
+        access_log::record(
+            &self.pool,
+            &reader,
+            incident.site_id(),
+            people.iter().map(access_log::person_key).collect(),
+        )
+        .await
+        .map_err(ServiceError::from)?;
+        // Names for the duty desk, looked up with its own credentials (so screening and
+        // staff health check its role and log the lookup); ids for everyone else.
+        let identities = match authorization {
+            Some(authorization) if current_caller().is_some_and(|c| c.role == Role::DutyOfficer) => {
+                let purpose = format!("documents of incident {}", incident.incident_id);
+                self.directory.identify(&authorization, &purpose, &people).await
+            }
+            _ => Identities::withheld(IDENTIFY_ONLY_AT_THE_DESK),
+        };
         let confirmed = upward::confirmed(&message);
-        let offset = hall.utc_offset_minutes;
         let notices = contacts
             .iter()
             .map(|contact| pb::ContactNotice {
@@ -297,15 +315,24 @@ impl Incidents for IncidentService {
                 quarantine_until: Some(millis_to_timestamp(notices::quarantine_until(
                     hall, &message, contact,
                 ))),
-                markdown: notices::notice_markdown(hall, &message, contact, language),
-                html: notices::notice_html(hall, &message, contact, language),
+                markdown: notices::notice_markdown(hall, &message, contact, &identities, language),
+                html: notices::notice_html(hall, &message, contact, &identities, language),
             })
             .collect();
+        let report = upward::Report {
+            incident: &message,
+            contacts: &contacts,
+            confirmed,
+            identities: &identities,
+            language,
+            utc_offset_minutes: hall.utc_offset_minutes,
+        };
         Ok(Response::new(pb::GetIncidentDocumentsResponse {
-            upward_report_markdown: upward::markdown_in(&message, &contacts, confirmed, language, offset),
-            upward_report_html: upward::html(&message, &contacts, confirmed, language, offset),
+            upward_report_markdown: report.markdown(),
+            upward_report_html: report.html(),
             notices,
-            line_list_csv: notices::line_list_csv(hall, &message, &contacts),
+            line_list_csv: notices::line_list_csv(hall, &message, &contacts, &identities),
+            people_named: identities.len() as u32,
         }))
     }
 
