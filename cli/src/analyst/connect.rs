@@ -8,8 +8,11 @@ use tonic::service::interceptor::InterceptedService;
 
 pub use crate::lookup::Authed;
 
-/// Addresses and credentials, by flag or environment.
+/// Addresses and credentials, by flag or environment. Shared by every command, so
+/// they are listed under their own heading in `--help` and left out of the short `-h`
+/// (which shows a command's own flags and the token).
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Connection (every command; the defaults are `serve all`'s)")]
 pub struct Connection {
     /// Bearer token (an analyst's, or a duty officer's for incidents).
     #[arg(long, env = "HALLGUARD_TOKEN", hide_env_values = true, global = true)]
@@ -19,7 +22,8 @@ pub struct Connection {
         long,
         env = "HALLGUARD_SCREENING_URL",
         default_value = "http://127.0.0.1:50051",
-        global = true
+        global = true,
+        hide_short_help = true
     )]
     pub screening_url: String,
     /// The staff-health service.
@@ -27,7 +31,8 @@ pub struct Connection {
         long,
         env = "HALLGUARD_STAFF_HEALTH_URL",
         default_value = "http://127.0.0.1:50052",
-        global = true
+        global = true,
+        hide_short_help = true
     )]
     pub staff_health_url: String,
     /// The incident service.
@@ -35,7 +40,8 @@ pub struct Connection {
         long,
         env = "HALLGUARD_INCIDENT_URL",
         default_value = "http://127.0.0.1:50053",
-        global = true
+        global = true,
+        hide_short_help = true
     )]
     pub incident_url: String,
     /// The contact-tracing service.
@@ -43,7 +49,8 @@ pub struct Connection {
         long,
         env = "HALLGUARD_CONTACT_TRACING_URL",
         default_value = "http://127.0.0.1:50054",
-        global = true
+        global = true,
+        hide_short_help = true
     )]
     pub contact_tracing_url: String,
     /// The hall's offset from UTC in minutes, for reading and printing local times.
@@ -51,11 +58,12 @@ pub struct Connection {
         long,
         env = "HALLGUARD_UTC_OFFSET_MINUTES",
         default_value_t = 480,
-        global = true
+        global = true,
+        hide_short_help = true
     )]
     pub utc_offset_minutes: i32,
     /// A CA certificate (PEM) to trust for `https://` URLs besides the webpki roots.
-    #[arg(long, env = "HALLGUARD_TLS_CA_FILE", global = true)]
+    #[arg(long, env = "HALLGUARD_TLS_CA_FILE", global = true, hide_short_help = true)]
     pub ca_file: Option<std::path::PathBuf>,
 }
 
