@@ -29,6 +29,10 @@ pub struct ContactsArgs {
     /// Also draw the contact graph as SVG into this file.
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// With --svg: write the rule, place and minutes on every edge of the picture (by
+    /// default only rings small enough to stay readable get place and minutes).
+    #[arg(long, requires = "svg")]
+    edge_labels: bool,
     #[command(flatten)]
     connection: Connection,
 }
@@ -90,7 +94,12 @@ pub(super) async fn contacts(args: ContactsArgs) -> Result<String, AnalystError>
     };
     if let Some(path) = &args.svg {
         let title = format!("Contacts of {}", args.person.person);
-        std::fs::write(path, contact_graph(&graph, &title))
+        let labels = if args.edge_labels {
+            EdgeLabels::Every
+        } else {
+            EdgeLabels::WhereRoomy
+        };
+        std::fs::write(path, contact_graph(&graph, &title, labels))
             .map_err(|error| AnalystError::new(format!("cannot write {}: {error}", path.display())))?;
     }
     let rows = rows(&found);

@@ -220,7 +220,11 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
             let page = crate::report::dossier::html(&crate::report::dossier::Dossier {
                 incident: &incident,
                 contacts: &around.contacts,
-                contact_graph_svg: &crate::report::svg::contact_graph(&around.graph, &title),
+                contact_graph_svg: &crate::report::svg::contact_graph(
+                    &around.graph,
+                    &title,
+                    crate::report::svg::EdgeLabels::WhereRoomy,
+                ),
                 trajectory_svg: &crate::report::svg::trajectory_timeline(
                     &person.person_id,
                     &around.stops,

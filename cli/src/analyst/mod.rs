@@ -51,7 +51,7 @@ pub use connect::{AnalystError, Connection, Service};
 
 use crate::report::contacts::rows;
 use crate::report::graph::{ContactGraph, dot, graphml};
-use crate::report::svg::{contact_graph, trajectory_timeline};
+use crate::report::svg::{EdgeLabels, contact_graph, trajectory_timeline};
 use crate::report::{enum_words, local_time, tabular};
 
 /// The analyst commands on their own (tests parse them with this).

@@ -25,7 +25,7 @@ use super::{Clients, DemoError};
 use crate::report::contacts::ContactRow;
 use crate::report::dossier;
 use crate::report::graph::graphml;
-use crate::report::svg::{contact_graph, trajectory_timeline};
+use crate::report::svg::{EdgeLabels, contact_graph, trajectory_timeline};
 use crate::report::{enum_words, kind_name, local_clock, local_time, tabular};
 
 /// Contacts printed per ring and index case; the CSV next to the pictures has them all.
@@ -460,7 +460,7 @@ async fn incident_day(
         kind_name(&person),
         person.person_id
     );
-    let contact_graph_svg = contact_graph(&graph, &title);
+    let contact_graph_svg = contact_graph(&graph, &title, EdgeLabels::WhereRoomy);
     let trajectory_svg = trajectory_timeline(&person.person_id, &stops, hall.utc_offset_minutes);
     std::fs::write(&files.contact_graph_svg, &contact_graph_svg)?;
     std::fs::write(&files.trajectory_svg, &trajectory_svg)?;

@@ -47,6 +47,13 @@ impl Edge {
     }
 }
 
+impl Edge {
+    /// `same zone: tax-area, 23 min`: the rules that made the contact, then the label.
+    pub fn label_with_rules(&self) -> String {
+        format!("{}: {}", self.rules.join(" + "), self.label())
+    }
+}
+
 /// The subgraph.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactGraph {

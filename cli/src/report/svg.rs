@@ -97,9 +97,21 @@ const MAX_LABELLED: usize = 48;
 /// Above this many people on a ring, the edges to them are not labelled.
 const MAX_LABELLED_EDGES: usize = 24;
 
+/// What the contact graph writes on its edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EdgeLabels {
+    /// Place and minutes, on the edges of rings small enough to stay readable.
+    #[default]
+    WhereRoomy,
+    /// Rule, place and minutes on every edge between neighbouring rings (asked for with
+    /// `--edge-labels`, for a picture zoomed in on).
+    Every,
+}
+
 /// The contact graph around the index case. Every person is a node whose `<title>` holds
-/// their id, so nothing is lost when a ring is too crowded for names.
-pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
+/// their id, and every edge's `<title>` its rule, place and minutes, so nothing is lost
+/// when a ring is too crowded for names.
+pub fn contact_graph(graph: &ContactGraph, title: &str, edge_labels: EdgeLabels) -> String {
     // Close contacts side by side by how and where they met the index case, so a ring of
     // hundreds reads as a few labelled groups rather than a circle of dots.
     let mut ring1: Vec<usize> = ring_members(graph, 1);
@@ -207,15 +219,19 @@ pub fn contact_graph(graph: &ContactGraph, title: &str) -> String {
                 "{} – {}: {}",
                 graph.nodes[edge.from].person_id,
                 graph.nodes[edge.to].person_id,
-                edge.label()
+                edge.label_with_rules()
             ))
         );
-        if inner + 1 == outer && label_edges(outer, MAX_LABELLED_EDGES) {
+        let text = match edge_labels {
+            EdgeLabels::Every => Some(edge.label_with_rules()),
+            EdgeLabels::WhereRoomy => label_edges(outer, MAX_LABELLED_EDGES).then(|| edge.label()),
+        };
+        if let Some(text) = text.filter(|_| inner + 1 == outer) {
             let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
             let _ = writeln!(
                 svg,
-                r##"<text x="{mx:.1}" y="{my:.1}" font-size="10" fill="#555555" text-anchor="middle">{}</text>"##,
-                xml_escape(&edge.label())
+                r##"<text x="{mx:.1}" y="{my:.1}" font-size="10" fill="#555555" text-anchor="middle" class="edge-label">{}</text>"##,
+                xml_escape(&text)
             );
         }
     }
@@ -510,7 +526,7 @@ mod tests {
                 seconds: 1_200,
             });
         }
-        let svg = contact_graph(&graph, "Contacts of index");
+        let svg = contact_graph(&graph, "Contacts of index", EdgeLabels::WhereRoomy);
         assert!(
             svg.contains(r#"data-person="neighbour" data-ring="1" data-category="canteen""#),
             "{svg}"
@@ -531,6 +547,19 @@ mod tests {
         assert!(
             svg.contains(r#"data-place="tax-area">tax-area (60)</text>"#),
             "{svg}"
+        );
+        // Too many edges to write on; each keeps its rule in the tooltip.
+        assert_eq!(svg.matches("class=\"edge-label\"").count(), 0);
+        assert!(
+            svg.contains("index – visitor-07: same zone: tax-area, 20 min"),
+            "{svg}"
+        );
+        // Asked for: the rule and minutes on every edge.
+        let labelled = contact_graph(&graph, "Contacts of index", EdgeLabels::Every);
+        assert_eq!(labelled.matches("class=\"edge-label\"").count(), 61);
+        assert!(
+            labelled.contains(">adjacent canteen seats + same zone: t1-a2, 30 min</text>"),
+            "{labelled}"
         );
     }
 
