@@ -152,6 +152,15 @@ impl GroupEvidence {
             .chain(as_high.map(|position| self.record(self.low_of(position), position)))
     }
 
+    /// The records whose lower person is `person` (each pair of the group once, when
+    /// read for every person).
+    pub fn records_as_low(&self, person: PersonIdx) -> impl Iterator<Item = PairRecord> + '_ {
+        self.people
+            .binary_search(&person)
+            .map_or(0..0, |local| self.local_range(local))
+            .map(move |position| self.record(person, position))
+    }
+
     /// The positions of the records whose lower person is `people[local]`.
     fn local_range(&self, local: usize) -> std::ops::Range<usize> {
         self.low_starts[local] as usize..self.low_starts[local + 1] as usize

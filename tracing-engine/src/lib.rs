@@ -14,6 +14,8 @@
 //! - [`graph`]: the co-presence graph (petgraph), built in parallel with rayon, grown
 //!   incrementally, expired by retention.
 //! - [`queries`]: close and secondary contacts, trajectories, who was where.
+//! - [`exposures`]: every close-contact pair of a window (the exposure line list), in
+//!   parallel, handed out in chunks.
 //! - [`cancel`]: deadlines and caller-gone flags that stop long queries.
 //! - [`clusters`]: connected clusters and time-respecting transmission chains.
 //! - [`synthetic`]: a deterministic generator of realistic hall days.
@@ -21,6 +23,7 @@
 pub mod cancel;
 pub mod clusters;
 pub mod evidence;
+pub mod exposures;
 pub mod geometry;
 pub mod graph;
 mod halls;

@@ -222,12 +222,26 @@ impl CoPresenceGraph {
                 seen.push((other, group, record));
             }
         }
+        let mut contacts = self.contacts_among(person, seen, window, rules);
+        contacts.sort_unstable_by(|a, b| b.total_ms.cmp(&a.total_ms).then(a.person.cmp(&b.person)));
+        contacts
+    }
+
+    /// Of the evidence `person` shares with others (other, group, record), the others
+    /// who qualify, by index.
+    pub(crate) fn contacts_among(
+        &self,
+        person: PersonIdx,
+        mut seen: Vec<(PersonIdx, &GroupEvidence, PairRecord)>,
+        window: Window,
+        rules: &Rules,
+    ) -> Vec<Contact> {
         seen.sort_by_key(|s| s.0);
-        let mut contacts: Vec<Contact> = seen
-            .chunk_by(|a, b| a.0 == b.0)
+        let mut evidence: Vec<(&GroupEvidence, PairRecord)> = Vec::new();
+        seen.chunk_by(|a, b| a.0 == b.0)
             .filter_map(|shared| {
-                let evidence: Vec<(&GroupEvidence, PairRecord)> =
-                    shared.iter().map(|&(_, group, record)| (group, record)).collect();
+                evidence.clear();
+                evidence.extend(shared.iter().map(|&(_, group, record)| (group, record)));
                 let mut exposures = self.qualify(person, &evidence, window, rules);
                 if exposures.is_empty() {
                     return None;
@@ -235,9 +249,7 @@ impl CoPresenceGraph {
                 self.mark_open_stays(person, shared[0].0, &mut exposures, window);
                 Self::contact_from(shared[0].0, exposures)
             })
-            .collect();
-        contacts.sort_unstable_by(|a, b| b.total_ms.cmp(&a.total_ms).then(a.person.cmp(&b.person)));
-        contacts
+            .collect()
     }
 
     /// Secondary contacts: people a close contact met after their first exposure to the

@@ -468,8 +468,58 @@ fn rules_strategy() -> impl Strategy<Value = Rules> {
     )
 }
 
+/// The exposure line list as each person's contacts: every pair seen from both sides.
+fn engine_exposures(
+    graph: &CoPresenceGraph,
+    window: Window,
+    rules: &Rules,
+) -> BTreeMap<String, BTreeMap<String, (i64, i64)>> {
+    let mut by_person: BTreeMap<String, BTreeMap<String, (i64, i64)>> = BTreeMap::new();
+    let mut order = Vec::new();
+    graph
+        .exposures(None, window, rules, &Default::default(), |chunk| {
+            for pair in chunk {
+                let (low, high) = (pair.low, pair.contact.person);
+                order.push((low, high));
+                let seen = (pair.contact.total_ms, pair.contact.first_exposure);
+                for (from, to) in [(low, high), (high, low)] {
+                    let fresh = by_person
+                        .entry(graph.person(from).person_id.clone())
+                        .or_default()
+                        .insert(graph.person(to).person_id.clone(), seen);
+                    assert!(fresh.is_none(), "each pair once");
+                }
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "in order: {order:?}");
+    assert!(order.iter().all(|(low, high)| low < high));
+    by_person
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_exposure_line_list_equals_the_brute_force_reference_for_everyone(
+        presences in batch_strategy(),
+        window_start in -(24 * 60i64)..(3 * 24 * 60i64),
+        window_length in 1..(3 * 24 * 60i64),
+        rules in rules_strategy(),
+    ) {
+        let graph = build(&presences);
+        let window = (DAY0 + window_start * MINUTE, DAY0 + (window_start + window_length) * MINUTE);
+        let listed = engine_exposures(&graph, window, &rules);
+        for index in 0..8 {
+            let index = format!("p{index}");
+            prop_assert_eq!(
+                listed.get(&index).cloned().unwrap_or_default(),
+                reference(&presences, &index, window, &rules),
+                "contacts of {}", index
+            );
+        }
+    }
 
     #[test]
     fn close_contacts_equal_the_brute_force_reference(
