@@ -9,7 +9,8 @@ use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_proto::common::v1::{PersonKind, PersonRef, TimeWindow};
 use hallguard_proto::contact_tracing::v1::contact_tracing_client::ContactTracingClient;
 use hallguard_proto::contact_tracing::v1::{
-    Case, ExportSubgraphRequest, FindClustersRequest, FindTransmissionChainsRequest, WhoWasThereRequest,
+    Case, ExportSubgraphRequest, FindClustersRequest, FindTransmissionChainsRequest, ListExposuresRequest,
+    WhoWasThereRequest,
 };
 use hallguard_proto::contact_tracing::v1::{
     ExposureRule, FindContactsRequest, GetGraphStatsRequest, GetTrajectoryRequest,
@@ -689,5 +690,148 @@ async fn replicas_follow_the_table_and_answer_alike_within_the_follow_delay() {
     };
     assert_eq!(stats(analyst_a).await, 3);
     assert_eq!(stats(analyst_b).await, 3);
+    hall.stop().await;
+}
+
+#[tokio::test]
+async fn the_exposure_line_list_streams_every_pair_once_as_contact_queries_find_them() {
+    let hall = TestHall::start().await;
+    let base = hall_morning();
+    let mut ingest = ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Service).await);
+    // Forty people together in the tax area (780 pairs: more than one message), two who
+    // met too briefly, and one alone.
+    let mut intervals: Vec<PresenceInterval> = (0..40)
+        .map(|n| {
+            interval(
+                &format!("crowd-{n}"),
+                &format!("v{n:02}"),
+                PlaceKind::Zone,
+                "tax-area",
+                n % 5,
+                40 + n % 7,
+                base,
+            )
+        })
+        .collect();
+    intervals.push(interval(
+        "b1",
+        "brief-a",
+        PlaceKind::Zone,
+        "rest-area",
+        0,
+        10,
+        base,
+    ));
+    intervals.push(interval(
+        "b2",
+        "brief-b",
+        PlaceKind::Zone,
+        "rest-area",
+        5,
+        12,
+        base,
+    ));
+    intervals.push(interval(
+        "alone",
+        "alone",
+        PlaceKind::Zone,
+        "hall-lobby",
+        0,
+        50,
+        base,
+    ));
+    ingest
+        .ingest_presence_batch(IngestPresenceBatchRequest { intervals })
+        .await
+        .unwrap();
+
+    let mut analyst =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::Analyst).await);
+    let request = ListExposuresRequest {
+        site_id: SITE.into(),
+        window: Some(day_window(base)),
+        overrides: None,
+    };
+    let mut stream = analyst
+        .list_exposures(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let (mut messages, mut pairs) = (0, std::collections::BTreeMap::new());
+    while let Some(message) = stream.message().await.unwrap() {
+        messages += 1;
+        for pair in message.pairs {
+            let contact = pair.contact.unwrap();
+            let mut two = [pair.person.unwrap().person_id, contact.person.unwrap().person_id];
+            two.sort();
+            assert!(
+                pairs.insert(two.clone(), contact.total_seconds).is_none(),
+                "{two:?} twice"
+            );
+        }
+    }
+    assert_eq!(pairs.len(), 40 * 39 / 2);
+    assert!(messages >= 2, "streamed in chunks");
+    // The same answer as asking person by person.
+    for who in ["v00", "v17", "brief-a", "alone"] {
+        let found = analyst
+            .find_contacts(find(who, base, 1))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut expected: Vec<(String, u64)> = found
+            .close_contacts
+            .iter()
+            .map(|c| (c.person.clone().unwrap().person_id, c.total_seconds))
+            .collect();
+        expected.sort();
+        let mut listed: Vec<(String, u64)> = pairs
+            .iter()
+            .filter(|(two, _)| two.contains(&who.to_string()))
+            .map(|(two, seconds)| (two.iter().find(|p| *p != who).unwrap().clone(), *seconds))
+            .collect();
+        listed.sort();
+        assert_eq!(listed, expected, "{who}");
+    }
+    // A laxer rule for this call lists the brief pair too.
+    let mut lax = request.clone();
+    lax.overrides = Some(RuleOverrides {
+        zone_min_overlap_seconds: Some(5 * 60),
+        ..Default::default()
+    });
+    let mut stream = analyst.list_exposures(lax).await.unwrap().into_inner();
+    let mut lax_pairs = 0;
+    while let Some(message) = stream.message().await.unwrap() {
+        lax_pairs += message.pairs.len();
+    }
+    assert_eq!(lax_pairs, pairs.len() + 1);
+    // Bad requests name their field before anything streams.
+    for (bad, field) in [
+        (
+            ListExposuresRequest {
+                site_id: String::new(),
+                ..request.clone()
+            },
+            "site_id",
+        ),
+        (
+            ListExposuresRequest {
+                window: None,
+                ..request.clone()
+            },
+            "window",
+        ),
+    ] {
+        let refused = analyst.list_exposures(bad).await.unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument);
+        assert!(refused.message().starts_with(field), "{}", refused.message());
+    }
+    // Gate devices may not read it.
+    let mut gate =
+        ContactTracingClient::new(hall.authed(ServiceRole::ContactTracing, Role::GateDevice).await);
+    assert_eq!(
+        gate.list_exposures(request).await.unwrap_err().code(),
+        Code::PermissionDenied
+    );
     hall.stop().await;
 }

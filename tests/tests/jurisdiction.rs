@@ -394,6 +394,7 @@ fn request(rpc: &str, s: &Seeded, n: usize) -> Value {
             "infectious_from": at(24 * 60) }] }),
         "ContactTracing/WhoWasThere" => json!({ "site_id": site, "place": { "kind": "PLACE_KIND_ZONE",
             "place_id": "tax-area" }, "window": window }),
+        "ContactTracing/ListExposures" => json!({ "site_id": site, "window": window }),
         other => panic!("{other} names no hall in this matrix: add its request, or list it in HALL_FREE"),
     }
 }

@@ -13,6 +13,7 @@
 pub mod case_clusters;
 pub mod convert;
 pub mod error;
+pub mod exposures;
 pub mod follow;
 pub mod hall_rules;
 pub mod retention;

@@ -17,6 +17,7 @@ pub fn rpc_roles() -> RpcRoles {
             ("FindClusters", QUERY),
             ("FindTransmissionChains", QUERY),
             ("WhoWasThere", QUERY),
+            ("ListExposures", QUERY),
             ("ExportSubgraph", QUERY),
             ("GetGraphStats", QUERY),
         ],

@@ -167,7 +167,7 @@ impl ContactTracingService {
 
     /// Runs a query on the graph off the async threads, timing it as `query`, holding
     /// the read lock throughout. See [`ContactTracingService::with_lock`].
-    async fn with_graph<T: Send + 'static>(
+    pub(crate) async fn with_graph<T: Send + 'static>(
         &self,
         query: &'static str,
         deadline: Option<Duration>,
@@ -182,7 +182,7 @@ impl ContactTracingService {
     /// Records that `reader` was shown `people` (one entry per hall they belong to, or
     /// one for `site_id` when the answer showed no one) before the answer goes out: a
     /// read that cannot be logged is not answered.
-    async fn log_read<'a>(
+    pub(crate) async fn log_read<'a>(
         &self,
         reader: &Reader,
         site_id: &str,
@@ -656,6 +656,19 @@ impl ContactTracing for ContactTracingService {
             .collect();
         self.log_read(&reader, &site_id, &people).await?;
         Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_exposures(
+        &self,
+        request: Request<pb::ListExposuresRequest>,
+    ) -> Result<Response<crate::exposures::ExposureStream>, Status> {
+        let deadline = caller_deadline(&request);
+        let reader = Reader::of(&request);
+        let request = request.into_inner();
+        within_jurisdiction(&request.site_id, "site_id")?;
+        let query = crate::exposures::ExposureQuery::of(&self.halls, &request)?;
+        Ok(Response::new(self.stream_exposures(query, reader, deadline)))
     }
 
     #[tracing::instrument(skip_all)]
