@@ -321,6 +321,61 @@ async fn the_demo_day_matches_what_the_services_hold() {
         .await
         .unwrap();
     assert_eq!(csv_people(&csv), traced);
+    // The exposure line list of the same span holds the staff case's pairs, each once,
+    // and every other pair of the day; written to a file as it streams.
+    let list_file = out.path().join("exposures.csv");
+    let wrote = run_analyst(analyst(&[
+        "exposures",
+        "--from",
+        &from,
+        "--format",
+        "csv",
+        "--out",
+        list_file.to_str().unwrap(),
+    ]))
+    .await
+    .unwrap();
+    let list = std::fs::read_to_string(&list_file).unwrap();
+    let mut reader = csv::Reader::from_reader(list.as_bytes());
+    let pairs: Vec<(String, String)> = reader
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            (row[0].to_string(), row[2].to_string())
+        })
+        .collect();
+    assert!(
+        wrote.starts_with(&format!("wrote {} exposure pairs", pairs.len())),
+        "{wrote}"
+    );
+    let distinct: BTreeSet<(String, String)> = pairs
+        .iter()
+        .map(|(a, b)| {
+            if a < b {
+                (a.clone(), b.clone())
+            } else {
+                (b.clone(), a.clone())
+            }
+        })
+        .collect();
+    assert_eq!(distinct.len(), pairs.len(), "each pair once");
+    let staff_partners: BTreeSet<String> = pairs
+        .iter()
+        .filter_map(|(a, b)| {
+            if a == SCENARIO_TWO_STAFF {
+                Some(b.clone())
+            } else if b == SCENARIO_TWO_STAFF {
+                Some(a.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(staff_partners, traced);
+    assert!(
+        pairs.len() > traced.len(),
+        "the whole hall's pairs, not one person's"
+    );
     let graph_file = out.path().join("analyst.graphml");
     let graphml = run_analyst(analyst(
         &[&staff_args[..], &["--format", "graphml", "--rings", "2"]].concat(),

@@ -2,7 +2,7 @@
 //! from a running deployment, as a table or in a format other tools read.
 //!
 //! - [`connect`]: addresses, token, and errors a person can act on.
-//! - one module per command: `contacts`, `trajectory`, `clusters`, `incidents`,
+//! - one module per command: `contacts`, `trajectory`, `clusters`, `exposures`, `incidents`,
 //!   `gate_stats`, `deletions` and `access` (admins: what retention removed, who read
 //!   whose data); this one holds what they share (the person, the span, the formats).
 
@@ -12,6 +12,7 @@ mod community;
 pub mod connect;
 mod contacts;
 mod deletions;
+mod exposures;
 mod gate_stats;
 mod identify;
 mod incidents;
@@ -24,6 +25,7 @@ pub use clusters::ClustersArgs;
 pub use community::CommunityReportsArgs;
 pub use contacts::ContactsArgs;
 pub use deletions::DeletionsArgs;
+pub use exposures::ExposuresArgs;
 pub use gate_stats::GateStatsArgs;
 pub use identify::IdentifyArgs;
 pub use incidents::IncidentsCommand;
@@ -79,6 +81,13 @@ pub enum AnalystCommand {
         after_help = "Examples:\n  hallguard clusters --from 2026-11-25\n  hallguard clusters --people --zone-minutes 30"
     )]
     Clusters(ClustersArgs),
+    /// The exposure line list: every close-contact pair of a hall in the span, with its
+    /// cumulative time, category and evidence.
+    #[command(
+        after_help = "Examples:\n  hallguard exposures --from 2026-11-28 --to 2026-11-29 --format csv --out exposures.csv\n  \
+        hallguard exposures --zone-rule cumulative --format json"
+    )]
+    Exposures(ExposuresArgs),
     /// Incidents: list, show one, its chain, its documents, its dossier, its upward report.
     #[command(subcommand)]
     Incidents(IncidentsCommand),
@@ -222,6 +231,7 @@ pub async fn run(command: AnalystCommand) -> Result<String, AnalystError> {
         AnalystCommand::Contacts(args) => contacts::contacts(args).await,
         AnalystCommand::Trajectory(args) => trajectory::trajectory(args).await,
         AnalystCommand::Clusters(args) => clusters::clusters(args).await,
+        AnalystCommand::Exposures(args) => exposures::exposures(args).await,
         AnalystCommand::Incidents(command) => incidents::incidents(command).await,
         AnalystCommand::GateStats(args) => gate_stats::gate_stats(args).await,
         AnalystCommand::Deletions(args) => deletions::deletions(args).await,

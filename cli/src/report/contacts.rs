@@ -29,7 +29,8 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn from_exposure(exposure: &Exposure) -> Self {
+    /// From an exposure as the service answers it.
+    pub fn from_exposure(exposure: &Exposure) -> Self {
         let place = exposure.place.clone().unwrap_or_default();
         Self {
             place_kind: place_kind_name(place.kind()).to_string(),

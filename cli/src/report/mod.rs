@@ -7,11 +7,13 @@
 //! - [`graph`]: the contact subgraph, as GraphML (Gephi, Cytoscape) or DOT (Graphviz).
 //! - [`svg`]: the contact graph around an index case and a trajectory timeline.
 //! - [`dossier`]: an incident as one self-contained page to explore offline.
+//! - [`exposures`]: the exposure line list, written while it arrives.
 //! - [`community`]: the report to a community about a paused registrant, as a document.
 
 pub mod community;
 pub mod contacts;
 pub mod dossier;
+pub mod exposures;
 pub mod graph;
 pub mod svg;
 pub mod tabular;
