@@ -3,6 +3,7 @@
 //! `hallguard serve` does.
 
 pub mod analyst;
+pub mod analyze;
 pub mod check;
 pub mod demo;
 pub mod lookup;

@@ -35,6 +35,14 @@ enum Command {
     Demo(DemoArgs),
     #[command(flatten)]
     Analyst(Box<hallguard::analyst::AnalystCommand>),
+    /// The tracing engine on a presence export (CSV), without services: the exposure
+    /// line list, a person's contacts, or clusters.
+    #[command(
+        after_help = "Examples:\n  hallguard analyze presence.csv --format csv --out exposures.csv\n  \
+        hallguard analyze presence.csv --question contacts --person v-17 --rings 2\n  \
+        hallguard analyze presence.csv --question clusters --zone-minutes 30"
+    )]
+    Analyze(Box<hallguard::analyze::AnalyzeArgs>),
     /// Check a running deployment: a service's health, or a check-in all the way to
     /// contact tracing.
     #[command(subcommand)]
@@ -128,6 +136,10 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stdout(), "{found}");
             Ok(())
         }),
+        Command::Analyze(args) => {
+            let stdout = std::io::stdout();
+            hallguard::analyze::run(&args, &mut stdout.lock()).map_err(Into::into)
+        }
         Command::Analyst(command) => runtime.block_on(async {
             let printed = hallguard::analyst::run(*command).await?;
             // A closed pipe (`| head`) is the reader's choice, not a failure.

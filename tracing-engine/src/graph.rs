@@ -18,6 +18,7 @@ use crate::model::{
     Interner, PersonIdx, PersonKey, PlaceIdx, PlaceKey, PlaceKind, Presence, PresenceError, SiteIdx, Stay,
     ZoneKind, estimate_distinct,
 };
+use crate::rows::PresenceRows;
 use crate::rules::{ExposureRule, Floors, LongestStays};
 use crate::sweep::{Scratch, sweep_group};
 
@@ -199,35 +200,31 @@ impl CoPresenceGraph {
     /// An interval without an end is a stay still open; the same person, place and start
     /// with an end closes it, in either order of arrival and however often either comes.
     pub fn add(&mut self, presences: &[Presence]) -> Result<(), (usize, PresenceError)> {
-        // Checking and hashing share one parallel pass over the batch. Hashing the string
-        // keys is the costly part of interning and needs no order; interning itself gives
-        // dense indices in order: sequential per interner.
-        let hashes: Vec<(u64, u64)> = presences
-            .par_iter()
-            .enumerate()
-            .map(|(index, presence)| {
-                presence.validate().map_err(|error| (index, error))?;
-                Ok((
-                    self.people.hash(&presence.person),
-                    self.halls.places.hash(&presence.place),
-                ))
-            })
-            .collect::<Result<_, _>>()?;
+        self.add_rows(presences)
+    }
+
+    /// [`CoPresenceGraph::add`] for any form of rows, such as [`PresenceColumns`] (each
+    /// person and place given once: the compact form for bulk loads).
+    ///
+    /// [`PresenceColumns`]: crate::rows::PresenceColumns
+    pub fn add_rows<R: PresenceRows + ?Sized>(&mut self, rows: &R) -> Result<(), (usize, PresenceError)> {
+        // Interning itself gives dense indices in order: sequential per interner; the
+        // hashes it needs come from one parallel pass with the checks.
+        let (people, places) = (&self.people, &self.halls.places);
+        let hashes = rows.checked_hashes(&|person| people.hash(person), &|place| places.hash(place))?;
         // Open stays and the ends that close them are matched first (nothing to do for a
         // batch of closed stays while none is open, as in a bulk build).
-        let (kept, touched) = if self.open.is_empty() && presences.iter().all(|p| p.end.is_some()) {
+        let all_closed = (0..rows.len()).all(|row| rows.end(row).is_some());
+        let (kept, touched) = if self.open.is_empty() && all_closed {
             (None, Vec::new())
         } else {
-            self.reconcile_open(presences, &hashes)
+            self.reconcile_open(rows, &hashes)
         };
-        let kept_rows: Vec<Presence>;
-        let (presences, hashes) = match kept {
+        match kept {
             Some(keep) => {
-                kept_rows = presences
-                    .iter()
-                    .zip(&keep)
-                    .filter(|(_, keep)| **keep)
-                    .map(|(p, _)| p.clone())
+                let kept_rows: Vec<Presence> = (0..rows.len())
+                    .filter(|&row| keep[row])
+                    .map(|row| rows.presence(row))
                     .collect();
                 let hashes: Vec<(u64, u64)> = hashes
                     .into_iter()
@@ -235,10 +232,20 @@ impl CoPresenceGraph {
                     .filter(|(_, keep)| **keep)
                     .map(|(h, _)| h)
                     .collect();
-                (&kept_rows[..], hashes)
+                self.add_checked(&kept_rows[..], hashes, touched);
             }
-            None => (presences, hashes),
-        };
+            None => self.add_checked(rows, hashes, touched),
+        }
+        Ok(())
+    }
+
+    /// Adds checked rows with their hashes; `touched` groups are swept again too.
+    fn add_checked<R: PresenceRows + ?Sized>(
+        &mut self,
+        presences: &R,
+        hashes: Vec<(u64, u64)>,
+        touched: Vec<u32>,
+    ) {
         // Room for the batch's people, not its rows: a smaller table probes from cache.
         self.people.reserve(estimate_distinct(hashes.iter().map(|h| h.0)));
         let known_people = self.people.len();
@@ -282,18 +289,19 @@ impl CoPresenceGraph {
                 )
             },
         );
-        for (row, presence) in presences.iter().enumerate() {
-            if presence.end.is_none()
-                && let Some(place) = self.halls.places.get(&presence.place)
+        for row in 0..presences.len() {
+            if presences.end(row).is_none()
+                && let Some(place) = self.halls.places.get(presences.place(row))
             {
+                let start = presences.start(row);
                 self.open
-                    .entry(open_hash(hashes[row], presence.start))
+                    .entry(open_hash(hashes[row], start))
                     .or_default()
                     .push(OpenStay {
                         person: person_indices[row],
                         place,
-                        start: presence.start,
-                        end: self.halls.open_end(place, presence.start),
+                        start,
+                        end: self.halls.open_end(place, start),
                     });
             }
         }
@@ -321,7 +329,6 @@ impl CoPresenceGraph {
         for (id, evidence) in swept {
             self.groups[id as usize].evidence = evidence;
         }
-        Ok(())
     }
 
     /// Drops every stay that started before `cutoff` (whole days: a group goes when its
@@ -368,35 +375,39 @@ impl CoPresenceGraph {
     /// stay it closes (whose groups are returned to be swept again); an open stay already
     /// held, closed before, or closed in the same batch is not kept. Returns which rows
     /// to keep when some are not.
-    fn reconcile_open(
+    fn reconcile_open<R: PresenceRows + ?Sized>(
         &mut self,
-        presences: &[Presence],
+        presences: &R,
         hashes: &[(u64, u64)],
     ) -> (Option<Vec<bool>>, Vec<u32>) {
-        let same =
-            |a: &Presence, b: &Presence| a.person == b.person && a.place == b.place && a.start == b.start;
+        let same = |a: usize, b: usize| {
+            presences.same_person(a, b)
+                && presences.place(a) == presences.place(b)
+                && presences.start(a) == presences.start(b)
+        };
         // The batch's open rows by hash: ends in the same batch find them with one probe.
         let mut open_rows: HashMap<u64, Vec<usize>> = HashMap::new();
-        for (row, presence) in presences.iter().enumerate() {
-            if presence.end.is_none() {
+        for (row, &hash) in hashes.iter().enumerate() {
+            if presences.end(row).is_none() {
                 open_rows
-                    .entry(open_hash(hashes[row], presence.start))
+                    .entry(open_hash(hash, presences.start(row)))
                     .or_default()
                     .push(row);
             }
         }
         let mut keep = vec![true; presences.len()];
         let mut closing: Vec<OpenStay> = Vec::new();
-        for (row, presence) in presences.iter().enumerate() {
-            let hash = open_hash(hashes[row], presence.start);
+        for row in 0..presences.len() {
+            let start = presences.start(row);
+            let hash = open_hash(hashes[row], start);
             let known = || {
                 self.people
-                    .get(&presence.person)
-                    .zip(self.halls.places.get(&presence.place))
+                    .get(presences.person(row))
+                    .zip(self.halls.places.get(presences.place(row)))
             };
-            if presence.end.is_some() {
+            if presences.end(row).is_some() {
                 for &open_row in open_rows.get(&hash).into_iter().flatten() {
-                    if same(&presences[open_row], presence) {
+                    if same(open_row, row) {
                         keep[open_row] = false;
                     }
                 }
@@ -404,7 +415,7 @@ impl CoPresenceGraph {
                     && let Some((person, place)) = known()
                     && let Some(at) = held
                         .iter()
-                        .position(|o| o.person == person && o.place == place && o.start == presence.start)
+                        .position(|o| o.person == person && o.place == place && o.start == start)
                 {
                     closing.push(held.swap_remove(at));
                     if held.is_empty() {
@@ -416,17 +427,17 @@ impl CoPresenceGraph {
             // The first of the batch's copies of an open stay is the one kept.
             let first_copy = open_rows[&hash]
                 .iter()
-                .find(|&&other| same(&presences[other], presence))
+                .find(|&&other| same(other, row))
                 .is_none_or(|&first| first == row);
             let held = known().is_some_and(|(person, place)| {
                 self.open
                     .get(&hash)
                     .into_iter()
                     .flatten()
-                    .any(|o| o.person == person && o.place == place && o.start == presence.start)
-                    || self.stays_of(person).any(|(_, s)| {
-                        !s.open && !s.continued && s.place == place && s.start == presence.start
-                    })
+                    .any(|o| o.person == person && o.place == place && o.start == start)
+                    || self
+                        .stays_of(person)
+                        .any(|(_, s)| !s.open && !s.continued && s.place == place && s.start == start)
             });
             if !first_copy || held {
                 keep[row] = false;
@@ -660,23 +671,23 @@ fn seat_key(site_id: &str, seat_id: &str) -> PlaceKey {
 }
 
 /// Interns a batch's people in row order (dense indices are given in order: sequential).
-fn intern_people(
+fn intern_people<R: PresenceRows + ?Sized>(
     people: &mut Interner<PersonKey>,
-    presences: &[Presence],
+    presences: &R,
     hashes: &[(u64, u64)],
 ) -> Vec<PersonIdx> {
     let mut indices: Vec<PersonIdx> = Vec::with_capacity(presences.len());
-    for (row, (presence, &(hash, _))) in presences.iter().zip(hashes).enumerate() {
+    for (row, &(hash, _)) in hashes.iter().enumerate() {
         // A visit's stays arrive together: the row before, still in cache, usually names
         // the same person and saves a probe of the table.
         if let Some(previous) = row.checked_sub(1)
             && hashes[previous].0 == hash
-            && presences[previous].person == presence.person
+            && presences.same_person(previous, row)
         {
             indices.push(indices[previous]);
             continue;
         }
-        indices.push(people.intern_hashed(&presence.person, hash));
+        indices.push(people.intern_hashed(presences.person(row), hash));
     }
     indices
 }
@@ -731,21 +742,22 @@ impl Filing<'_> {
     /// midnight: two people in the 24-hour area from 23:50 and from 00:00 meet on both
     /// sides of it, and the pieces add up to the whole. Returns what each touched group
     /// took, by group id.
-    fn file(&mut self, presences: &[Presence], hashes: &[(u64, u64)]) -> Vec<Filed> {
+    fn file<R: PresenceRows + ?Sized>(&mut self, presences: &R, hashes: &[(u64, u64)]) -> Vec<Filed> {
         let mut filed: Vec<Filed> = Vec::new();
         let mut slot_of: HashMap<u32, usize> = HashMap::new();
         let mut last: Option<(GroupKey, usize)> = None;
-        for (row, (presence, &(_, hash))) in presences.iter().zip(hashes).enumerate() {
-            let place = self.halls.place_index_hashed(&presence.place, hash);
-            let day = self.halls.day_of(place, presence.start);
-            let end = presence
-                .end
-                .unwrap_or_else(|| self.halls.open_end(place, presence.start));
+        for (row, &(_, hash)) in hashes.iter().enumerate() {
+            let start = presences.start(row);
+            let place = self.halls.place_index_hashed(presences.place(row), hash);
+            let day = self.halls.day_of(place, start);
+            let end = presences
+                .end(row)
+                .unwrap_or_else(|| self.halls.open_end(place, start));
             *self.time_span = Some(match *self.time_span {
-                Some((first, last)) => (first.min(presence.start), last.max(end)),
-                None => (presence.start, end),
+                Some((first, last)) => (first.min(start), last.max(end)),
+                None => (start, end),
             });
-            let last_day = if end > presence.start {
+            let last_day = if end > start {
                 self.halls.day_of(place, end - 1)
             } else {
                 day
@@ -774,11 +786,11 @@ impl Filing<'_> {
                 group.stays.push(Stay {
                     person: PersonIdx::MAX,
                     place,
-                    start: presence.start.max(self.halls.day_start(place, piece_day)),
+                    start: start.max(self.halls.day_start(place, piece_day)),
                     end: end.min(self.halls.day_start(place, piece_day + 1)),
-                    queue_position: presence.queue_position,
+                    queue_position: presences.queue_position(row),
                     continued: piece_day > day,
-                    open: presence.end.is_none(),
+                    open: presences.end(row).is_none(),
                 });
             }
         }

@@ -4,6 +4,8 @@
 //!
 //! - [`model`]: people, places, presence intervals and the interners that give them
 //!   compact indices.
+//! - [`rows`]: a batch of intervals as the engine reads it: owned [`Presence`] rows, or
+//!   columns naming each person and place once (the compact form of bulk loads).
 //! - [`rules`]: exposure rules as data (thresholds per place kind, categories).
 //! - [`geometry`]: which canteen seats are adjacent or facing.
 //! - `halls`: places, the halls they belong to, hall clocks, and which group (place and
@@ -29,6 +31,7 @@ pub mod graph;
 mod halls;
 pub mod model;
 pub mod queries;
+pub mod rows;
 pub mod rules;
 pub mod sweep;
 pub mod synthetic;

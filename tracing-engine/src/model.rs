@@ -153,35 +153,52 @@ pub enum PresenceError {
 impl Presence {
     /// Checks the interval on its own.
     pub fn validate(&self) -> Result<(), PresenceError> {
-        if self.person.site_id.is_empty() {
-            return Err(PresenceError::EmptyId("person.site_id"));
-        }
-        if self.person.person_id.is_empty() {
-            return Err(PresenceError::EmptyId("person.person_id"));
-        }
-        if self.place.place_id.is_empty() {
-            return Err(PresenceError::EmptyId("place.place_id"));
-        }
-        if self.place.site_id != self.person.site_id {
-            return Err(PresenceError::SiteMismatch);
-        }
-        if !in_time_range(self.start) {
-            return Err(PresenceError::TimeOutOfRange("start"));
-        }
-        if self.end.is_some_and(|end| !in_time_range(end)) {
-            return Err(PresenceError::TimeOutOfRange("end"));
-        }
-        if self.end.is_some_and(|end| end < self.start) {
-            return Err(PresenceError::EndBeforeStart);
-        }
-        if self.end.is_some_and(|end| end - self.start > MAX_STAY_MS) {
-            return Err(PresenceError::TooLong);
-        }
-        if self.place.kind == PlaceKind::EntryQueue && self.queue_position == 0 {
-            return Err(PresenceError::MissingQueuePosition);
-        }
-        Ok(())
+        check_interval(
+            &self.person,
+            &self.place,
+            self.start,
+            self.end,
+            self.queue_position,
+        )
     }
+}
+
+/// Checks one interval given by its parts.
+pub(crate) fn check_interval(
+    person: &PersonKey,
+    place: &PlaceKey,
+    start: Millis,
+    end: Option<Millis>,
+    queue_position: u32,
+) -> Result<(), PresenceError> {
+    if person.site_id.is_empty() {
+        return Err(PresenceError::EmptyId("person.site_id"));
+    }
+    if person.person_id.is_empty() {
+        return Err(PresenceError::EmptyId("person.person_id"));
+    }
+    if place.place_id.is_empty() {
+        return Err(PresenceError::EmptyId("place.place_id"));
+    }
+    if place.site_id != person.site_id {
+        return Err(PresenceError::SiteMismatch);
+    }
+    if !in_time_range(start) {
+        return Err(PresenceError::TimeOutOfRange("start"));
+    }
+    if end.is_some_and(|end| !in_time_range(end)) {
+        return Err(PresenceError::TimeOutOfRange("end"));
+    }
+    if end.is_some_and(|end| end < start) {
+        return Err(PresenceError::EndBeforeStart);
+    }
+    if end.is_some_and(|end| end - start > MAX_STAY_MS) {
+        return Err(PresenceError::TooLong);
+    }
+    if place.kind == PlaceKind::EntryQueue && queue_position == 0 {
+        return Err(PresenceError::MissingQueuePosition);
+    }
+    Ok(())
 }
 
 /// Compact index of a person.

@@ -16,6 +16,7 @@ use hallguard_tracing_engine::LATEST;
 use hallguard_tracing_engine::graph::{CoPresenceGraph, EngineConfig};
 use hallguard_tracing_engine::model::{PlaceKind, Presence, ZoneKind};
 use hallguard_tracing_engine::queries::Window;
+use hallguard_tracing_engine::rows::PresenceColumns;
 use hallguard_tracing_engine::rules::{Cumulative, ExposureRule, Floors, LongestStays, Rules};
 use proptest::prelude::*;
 
@@ -550,6 +551,30 @@ proptest! {
             engine_ring2(&graph, &index, window, &rules),
             reference_ring2(&presences, &index, window, &rules)
         );
+    }
+
+    #[test]
+    fn columns_answer_like_owned_rows(
+        presences in batch_strategy(),
+        split in 0..60usize,
+    ) {
+        let whole = build(&presences);
+        // In two batches of columns, so open stays and their ends meet across batches too.
+        let split = split.min(presences.len());
+        let mut columns = build(&[]);
+        for part in [&presences[..split], &presences[split..]] {
+            columns.add_rows(&PresenceColumns::from_presences(part)).unwrap();
+        }
+        let window = (DAY0 - DAY, DAY0 + 4 * DAY);
+        for index in 0..8 {
+            let index = format!("p{index}");
+            prop_assert_eq!(
+                engine(&whole, &index, window, &Rules::default()),
+                engine(&columns, &index, window, &Rules::default())
+            );
+        }
+        prop_assert_eq!(whole.stats().pairs, columns.stats().pairs);
+        prop_assert_eq!(whole.open_stays(), columns.open_stays());
     }
 
     #[test]

@@ -169,7 +169,7 @@ fn case_clusters(clusters: &[CaseCluster], format: PlainFormat, offset: i32) -> 
     }
 }
 
-fn people_clusters(clusters: &[Cluster], format: PlainFormat) -> String {
+pub(crate) fn people_clusters(clusters: &[Cluster], format: PlainFormat) -> String {
     match format {
         PlainFormat::Json => {
             let json: Vec<serde_json::Value> = clusters

@@ -7,7 +7,7 @@
 //!   whose data); this one holds what they share (the person, the span, the formats).
 
 mod access;
-mod clusters;
+pub mod clusters;
 mod community;
 pub mod connect;
 mod contacts;
@@ -32,7 +32,7 @@ pub use incidents::IncidentsCommand;
 pub use inside::InsideArgs;
 pub use trajectory::TrajectoryArgs;
 
-use rules::RuleFlags;
+pub use rules::RuleFlags;
 
 use std::path::PathBuf;
 

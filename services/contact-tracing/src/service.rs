@@ -243,7 +243,9 @@ impl ContactTracingService {
     }
 }
 
-fn find_contacts(
+/// A contact query answered from a graph: the handler's work, and `hallguard analyze`'s
+/// on a file.
+pub fn find_contacts(
     graph: &CoPresenceGraph,
     halls: &Halls,
     request: &pb::FindContactsRequest,

@@ -1,0 +1,548 @@
+//! Reads a presence export (CSV) into the engine's compact columns: each person and
+//! place kept once, rows naming them by number. The file is read whole and cut at line
+//! ends into pieces parsed in parallel, each with its own small table of keys, merged
+//! after; a file with quoted fields goes through the csv reader on one core instead.
+//! Every bad row is reported with its line and column, and then nothing is loaded.
+
+use std::collections::HashMap;
+
+use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind};
+use hallguard_tracing_engine::rows::{ColumnRow, PresenceColumns};
+use rayon::prelude::*;
+
+use super::times::{ACCEPTED, EpochUnit, parse_time};
+
+/// The columns a presence export has, by header name.
+pub const COLUMNS: [&str; 8] = [
+    "site",
+    "person",
+    "person_kind",
+    "place",
+    "place_kind",
+    "start",
+    "end",
+    "queue_position",
+];
+/// Columns that may be left out (queue positions, when there are no entry queues).
+const OPTIONAL: [&str; 1] = ["queue_position"];
+/// Bad rows listed in full; the rest are counted.
+const BAD_ROWS_SHOWN: usize = 20;
+
+/// How times are read.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeReading {
+    /// The hall's offset from UTC, for local times without an offset.
+    pub utc_offset_minutes: i32,
+    /// The unit of integer times.
+    pub epoch: EpochUnit,
+}
+
+/// One bad row: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    /// 1-based line in the file (the header is line 1).
+    pub line: usize,
+    /// The column's name.
+    pub column: &'static str,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Why a file was not loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The header names no or unknown columns.
+    #[error("{0}")]
+    Header(String),
+    /// Rows that cannot be read.
+    #[error("{}", describe_bad_rows(.bad, *.more))]
+    Rows {
+        /// The first bad rows.
+        bad: Vec<BadRow>,
+        /// How many more.
+        more: usize,
+    },
+}
+
+fn describe_bad_rows(bad: &[BadRow], more: usize) -> String {
+    let mut text = String::from("rows that cannot be read (nothing was loaded):");
+    for row in bad {
+        text.push_str(&format!(
+            "\n  line {}, column {}: {}",
+            row.line, row.column, row.problem
+        ));
+    }
+    if more > 0 {
+        text.push_str(&format!("\n  and {more} more"));
+    }
+    text
+}
+
+/// Where each column is in a row.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    at: [Option<usize>; 8],
+    width: usize,
+}
+
+impl Layout {
+    fn of(header: &str) -> Result<Self, LoadError> {
+        let names: Vec<String> = header
+            .trim_end_matches(['\r', '\n'])
+            .split(',')
+            .map(|name| name.trim().trim_matches('"').to_ascii_lowercase())
+            .collect();
+        let mut at = [None; 8];
+        for (index, name) in names.iter().enumerate() {
+            let Some(column) = COLUMNS.iter().position(|c| c == name) else {
+                return Err(LoadError::Header(format!(
+                    "unknown column {name:?} in the header: the columns are {}",
+                    COLUMNS.join(", ")
+                )));
+            };
+            if at[column].replace(index).is_some() {
+                return Err(LoadError::Header(format!("column {name:?} appears twice")));
+            }
+        }
+        let missing: Vec<&str> = COLUMNS
+            .iter()
+            .zip(at)
+            .filter(|(name, at)| at.is_none() && !OPTIONAL.contains(name))
+            .map(|(name, _)| *name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(LoadError::Header(format!(
+                "the header lacks {}: the columns are {}",
+                missing.join(", "),
+                COLUMNS.join(", ")
+            )));
+        }
+        Ok(Self {
+            at,
+            width: names.len(),
+        })
+    }
+}
+
+/// A row's fields as parsed, keys still borrowed.
+struct Fields<'a> {
+    person: (&'a str, &'a str, PersonKind),
+    place: (&'a str, &'a str, PlaceKind),
+    start: i64,
+    end: Option<i64>,
+    queue_position: u32,
+}
+
+/// Reads one row's fields (`field(i)` is the i-th of the line).
+fn read_row<'a>(
+    fields: &[&'a str],
+    layout: &Layout,
+    times: TimeReading,
+) -> Result<Fields<'a>, (&'static str, String)> {
+    if fields.len() != layout.width {
+        return Err((
+            "*",
+            format!("{} fields where the header has {}", fields.len(), layout.width),
+        ));
+    }
+    let get = |column: usize| layout.at[column].map_or("", |at| fields[at].trim());
+    let required = |column: usize| -> Result<&'a str, (&'static str, String)> {
+        let text = layout.at[column].map_or("", |at| fields[at].trim());
+        if text.is_empty() {
+            Err((COLUMNS[column], "is empty".into()))
+        } else {
+            Ok(text)
+        }
+    };
+    let site = required(0)?;
+    let person = required(1)?;
+    let person_kind = match get(2) {
+        "visitor" => PersonKind::Visitor,
+        "staff" => PersonKind::Staff,
+        other => return Err(("person_kind", format!("{other:?} is not visitor or staff"))),
+    };
+    let place = required(3)?;
+    let place_kind = match get(4) {
+        "zone" => PlaceKind::Zone,
+        "entry_queue" => PlaceKind::EntryQueue,
+        "canteen_seat" => PlaceKind::CanteenSeat,
+        other => {
+            return Err((
+                "place_kind",
+                format!("{other:?} is not zone, entry_queue or canteen_seat"),
+            ));
+        }
+    };
+    let time = |column: usize| -> Result<i64, (&'static str, String)> {
+        let text = get(column);
+        parse_time(text, times.utc_offset_minutes, times.epoch)
+            .ok_or_else(|| (COLUMNS[column], format!("{text:?} is not a time ({ACCEPTED})")))
+    };
+    let start = time(5)?;
+    let end = if get(6).is_empty() { None } else { Some(time(6)?) };
+    let queue_position = match get(7) {
+        "" => 0,
+        text => text
+            .parse()
+            .map_err(|_| ("queue_position", format!("{text:?} is not a whole number")))?,
+    };
+    if place_kind == PlaceKind::EntryQueue && queue_position == 0 {
+        return Err(("queue_position", "is required for an entry_queue row".into()));
+    }
+    if end.is_some_and(|end| end < start) {
+        return Err(("end", "is before start".into()));
+    }
+    Ok(Fields {
+        person: (site, person, person_kind),
+        place: (site, place, place_kind),
+        start,
+        end,
+        queue_position,
+    })
+}
+
+/// One piece of the file, parsed: its keys (borrowed, numbered in the piece), its rows,
+/// how many lines it spans and its bad rows (lines counted within the piece).
+#[derive(Default)]
+struct Piece<'a> {
+    people: Vec<(&'a str, &'a str, PersonKind)>,
+    places: Vec<(&'a str, &'a str, PlaceKind)>,
+    rows: Vec<ColumnRow>,
+    lines: usize,
+    bad: Vec<BadRow>,
+}
+
+fn parse_piece<'a>(text: &'a str, layout: &Layout, times: TimeReading) -> Piece<'a> {
+    let mut piece = Piece::default();
+    let mut people: HashMap<(&str, &str, PersonKind), u32> = HashMap::new();
+    let mut places: HashMap<(&str, &str, PlaceKind), u32> = HashMap::new();
+    let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
+    for line in text.split('\n') {
+        piece.lines += 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        fields.clear();
+        fields.extend(line.split(','));
+        match read_row(&fields, layout, times) {
+            Ok(row) => {
+                let person = *people.entry(row.person).or_insert_with(|| {
+                    piece.people.push(row.person);
+                    (piece.people.len() - 1) as u32
+                });
+                let place = *places.entry(row.place).or_insert_with(|| {
+                    piece.places.push(row.place);
+                    (piece.places.len() - 1) as u32
+                });
+                piece.rows.push(ColumnRow {
+                    person,
+                    place,
+                    start: row.start,
+                    end: row.end,
+                    queue_position: row.queue_position,
+                });
+            }
+            Err((column, problem)) => piece.bad.push(BadRow {
+                line: piece.lines,
+                column,
+                problem,
+            }),
+        }
+    }
+    // The text after the last line end is not a line of its own.
+    if text.ends_with('\n') {
+        piece.lines -= 1;
+    }
+    piece
+}
+
+/// Cuts `body` at line ends into about `count` pieces.
+fn pieces(body: &str, count: usize) -> Vec<&str> {
+    let target = body.len() / count.max(1) + 1;
+    let mut out = Vec::with_capacity(count);
+    let mut rest = body;
+    while !rest.is_empty() {
+        let cut = if rest.len() <= target {
+            rest.len()
+        } else {
+            rest[target..].find('\n').map_or(rest.len(), |at| target + at + 1)
+        };
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out
+}
+
+/// Reads a presence export.
+pub fn load(path: &std::path::Path, times: TimeReading) -> Result<PresenceColumns, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let line = 1 + error.as_bytes()[..error.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        LoadError::Rows {
+            bad: vec![BadRow {
+                line,
+                column: "*",
+                problem: "is not UTF-8 text".into(),
+            }],
+            more: 0,
+        }
+    })?;
+    if text.contains('"') {
+        return load_quoted(&text, times);
+    }
+    let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
+    let layout = Layout::of(header)?;
+    let parsed: Vec<Piece> = pieces(body, rayon::current_num_threads() * 8)
+        .into_par_iter()
+        .map(|piece| parse_piece(piece, &layout, times))
+        .collect();
+    merge(parsed)
+}
+
+/// Merges the pieces' keys into one numbering and renumbers their rows.
+fn merge(mut parsed: Vec<Piece>) -> Result<PresenceColumns, LoadError> {
+    let mut bad = Vec::new();
+    let mut more = 0;
+    // Line 1 is the header.
+    let mut first_line = 2;
+    for piece in &parsed {
+        for row in &piece.bad {
+            if bad.len() < BAD_ROWS_SHOWN {
+                bad.push(BadRow {
+                    line: first_line + row.line - 1,
+                    ..row.clone()
+                });
+            } else {
+                more += 1;
+            }
+        }
+        first_line += piece.lines;
+    }
+    if !bad.is_empty() {
+        return Err(LoadError::Rows { bad, more });
+    }
+    let mut columns = PresenceColumns::default();
+    let mut people: HashMap<(&str, &str, PersonKind), u32> = HashMap::new();
+    let mut places: HashMap<(&str, &str, PlaceKind), u32> = HashMap::new();
+    let mut renumbering: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(parsed.len());
+    for piece in &parsed {
+        let person_ids = piece
+            .people
+            .iter()
+            .map(|&key @ (site, id, kind)| {
+                *people.entry(key).or_insert_with(|| {
+                    columns.people.push(PersonKey {
+                        site_id: site.to_string(),
+                        kind,
+                        person_id: id.to_string(),
+                    });
+                    (columns.people.len() - 1) as u32
+                })
+            })
+            .collect();
+        let place_ids = piece
+            .places
+            .iter()
+            .map(|&key @ (site, id, kind)| {
+                *places.entry(key).or_insert_with(|| {
+                    columns.places.push(PlaceKey {
+                        site_id: site.to_string(),
+                        kind,
+                        place_id: id.to_string(),
+                    });
+                    (columns.places.len() - 1) as u32
+                })
+            })
+            .collect();
+        renumbering.push((person_ids, place_ids));
+    }
+    parsed
+        .par_iter_mut()
+        .zip(&renumbering)
+        .for_each(|(piece, (person_ids, place_ids))| {
+            for row in &mut piece.rows {
+                row.person = person_ids[row.person as usize];
+                row.place = place_ids[row.place as usize];
+            }
+        });
+    columns.rows = Vec::with_capacity(parsed.iter().map(|p| p.rows.len()).sum());
+    for piece in parsed {
+        columns.rows.extend_from_slice(&piece.rows);
+    }
+    Ok(columns)
+}
+
+/// A file with quoted fields, through the csv reader on one core.
+fn load_quoted(text: &str, times: TimeReading) -> Result<PresenceColumns, LoadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|error| LoadError::Header(format!("the header cannot be read: {error}")))?
+        .iter()
+        .collect::<Vec<_>>()
+        .join(",");
+    let layout = Layout::of(&header)?;
+    let mut piece = Piece::default();
+    let mut people: HashMap<(String, String, PersonKind), u32> = HashMap::new();
+    let mut places: HashMap<(String, String, PlaceKind), u32> = HashMap::new();
+    let mut columns = PresenceColumns::default();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line() as usize);
+                piece.bad.push(BadRow {
+                    line,
+                    column: "*",
+                    problem: error.to_string(),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let fields: Vec<&str> = record.iter().collect();
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        match read_row(&fields, &layout, times) {
+            Ok(row) => {
+                let (site, id, kind) = row.person;
+                let person = *people
+                    .entry((site.to_string(), id.to_string(), kind))
+                    .or_insert_with(|| {
+                        columns.people.push(PersonKey {
+                            site_id: site.to_string(),
+                            kind,
+                            person_id: id.to_string(),
+                        });
+                        (columns.people.len() - 1) as u32
+                    });
+                let (site, id, kind) = row.place;
+                let place = *places
+                    .entry((site.to_string(), id.to_string(), kind))
+                    .or_insert_with(|| {
+                        columns.places.push(PlaceKey {
+                            site_id: site.to_string(),
+                            kind,
+                            place_id: id.to_string(),
+                        });
+                        (columns.places.len() - 1) as u32
+                    });
+                columns.rows.push(ColumnRow {
+                    person,
+                    place,
+                    start: row.start,
+                    end: row.end,
+                    queue_position: row.queue_position,
+                });
+            }
+            Err((column, problem)) => piece.bad.push(BadRow {
+                line,
+                column,
+                problem,
+            }),
+        }
+    }
+    if !piece.bad.is_empty() {
+        let more = piece.bad.len().saturating_sub(BAD_ROWS_SHOWN);
+        piece.bad.truncate(BAD_ROWS_SHOWN);
+        return Err(LoadError::Rows { bad: piece.bad, more });
+    }
+    Ok(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn times() -> TimeReading {
+        TimeReading {
+            utc_offset_minutes: 480,
+            epoch: EpochUnit::Ms,
+        }
+    }
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        file
+    }
+
+    #[test]
+    fn keys_are_kept_once_and_rows_name_them_in_any_column_order() {
+        let mut text = String::from("person,site,place_kind,place,person_kind,start,end,queue_position\n");
+        for n in 0..500 {
+            text.push_str(&format!(
+                "v{},hall,zone,tax-area,visitor,2026-11-28 10:{:02},2026-11-28T03:00:00Z,\n",
+                n % 7,
+                n % 60
+            ));
+        }
+        text.push_str("v1,hall,entry_queue,gate-1,visitor,1795831920000,,3\r\n");
+        let columns = load(write(&text).path(), times()).unwrap();
+        assert_eq!(columns.rows.len(), 501);
+        assert_eq!(columns.people.len(), 7);
+        assert_eq!(columns.places.len(), 2);
+        let last = columns.rows[500];
+        assert_eq!(columns.people[last.person as usize].person_id, "v1");
+        assert_eq!(
+            (last.start, last.end, last.queue_position),
+            (1_795_831_920_000, None, 3)
+        );
+        // The same file with quotes (through the csv reader) reads the same.
+        let quoted = text.replacen("tax-area", "\"tax-area\"", 500);
+        let again = load(write(&quoted).path(), times()).unwrap();
+        assert_eq!(again.rows, columns.rows);
+    }
+
+    #[test]
+    fn every_bad_row_is_named_by_line_and_column_and_nothing_loads() {
+        let text = "site,person,person_kind,place,place_kind,start,end\n\
+                    hall,v1,visitor,tax-area,zone,2026-11-28 10:00,2026-11-28 10:30\n\
+                    hall,v2,robot,tax-area,zone,2026-11-28 10:00,2026-11-28 10:30\n\
+                    \n\
+                    hall,v3,visitor,tax-area,zone,2026-11-28 10:00,yesterday\n\
+                    hall,,visitor,tax-area,zone,2026-11-28 10:00,\n\
+                    hall,v4,visitor,gate-1,entry_queue,2026-11-28 10:00,\n\
+                    hall,v5,visitor,tax-area,zone,2026-11-28 10:00,2026-11-28 09:00\n\
+                    hall,v6,visitor,tax-area\n";
+        let Err(LoadError::Rows { bad, more }) = load(write(text).path(), times()) else {
+            panic!("bad rows refused");
+        };
+        let found: Vec<(usize, &str)> = bad.iter().map(|b| (b.line, b.column)).collect();
+        assert_eq!(
+            found,
+            [
+                (3, "person_kind"),
+                (5, "end"),
+                (6, "person"),
+                (7, "queue_position"),
+                (8, "end"),
+                (9, "*")
+            ]
+        );
+        assert_eq!(more, 0);
+        let unknown = load(write("site,person,stat\n").path(), times()).unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown column \"stat\""),
+            "{unknown}"
+        );
+    }
+}
