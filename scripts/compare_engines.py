@@ -23,6 +23,8 @@ engine (a cold build in a fresh process each time) and DuckDB take turns for sev
 rounds and the medians are compared; PostgreSQL, at a minute a run, runs once.
 
 Usage: python3 scripts/compare_engines.py [INTERVALS] [POSTGRES_URL] [ROUNDS] [--before REV]
+       python3 scripts/compare_engines.py --end-to-end [ROUNDS] [CITIES] [POSTGRES_URL]
+         (the whole question against DuckDB and PostgreSQL: scripts/compare_end_to_end.py)
 Needs: `pip install duckdb` (the script makes .venv/ when duckdb is missing) and psql.
 """
 
@@ -151,6 +153,11 @@ DROP SCHEMA hallguard_compare CASCADE;
 def main():
     ensure_duckdb()
     args = sys.argv[1:]
+    if "--end-to-end" in args:
+        import compare_end_to_end
+        args.remove("--end-to-end")
+        compare_end_to_end.main(args)
+        return
     before = None
     if "--before" in args:
         at = args.index("--before")

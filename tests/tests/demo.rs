@@ -341,7 +341,7 @@ async fn the_demo_day_matches_what_the_services_hold() {
         .records()
         .map(|row| {
             let row = row.unwrap();
-            (row[0].to_string(), row[2].to_string())
+            (row[1].to_string(), row[3].to_string())
         })
         .collect();
     assert!(

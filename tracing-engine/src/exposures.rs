@@ -37,7 +37,23 @@ impl CoPresenceGraph {
         window: Window,
         rules: &Rules,
         cancel: &Cancel,
-        mut sink: impl FnMut(Vec<ExposurePair>) -> Result<(), E>,
+        sink: impl FnMut(Vec<ExposurePair>) -> Result<(), E>,
+    ) -> Result<(), ExposuresStopped<E>> {
+        self.exposures_with(site_id, window, rules, cancel, |pairs| pairs, sink)
+    }
+
+    /// [`CoPresenceGraph::exposures`] with each chunk turned into what the sink takes
+    /// (`per_chunk`, run on the worker that judged the chunk, in parallel): a caller that
+    /// writes the list formats it there, so what waits for the sink is text, not pairs.
+    /// Empty chunks are skipped.
+    pub fn exposures_with<T: Send, E>(
+        &self,
+        site_id: Option<&str>,
+        window: Window,
+        rules: &Rules,
+        cancel: &Cancel,
+        per_chunk: impl Fn(Vec<ExposurePair>) -> T + Sync,
+        mut sink: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), ExposuresStopped<E>> {
         let window = clamped(window);
         let people: Vec<PersonIdx> = (0..self.people.len() as PersonIdx)
@@ -45,7 +61,7 @@ impl CoPresenceGraph {
             .collect();
         for wave in people.chunks(PEOPLE_PER_UNIT * UNITS_PER_WAVE) {
             cancel.check().map_err(ExposuresStopped::Cancelled)?;
-            let chunks: Vec<Vec<ExposurePair>> = wave
+            let chunks: Vec<Option<T>> = wave
                 .par_chunks(PEOPLE_PER_UNIT)
                 .map(|unit| {
                     let mut pairs = Vec::new();
@@ -56,10 +72,10 @@ impl CoPresenceGraph {
                                 .map(|contact| ExposurePair { low, contact }),
                         );
                     }
-                    pairs
+                    (!pairs.is_empty()).then(|| per_chunk(pairs))
                 })
                 .collect();
-            for chunk in chunks.into_iter().filter(|c| !c.is_empty()) {
+            for chunk in chunks.into_iter().flatten() {
                 sink(chunk).map_err(ExposuresStopped::Sink)?;
             }
         }

@@ -34,6 +34,13 @@ pub struct HallShape {
     /// People in the 24-hour area per night (arriving 21:00 to 02:00, staying up to
     /// four hours, so many across midnight).
     pub night_visitors: u32,
+    /// Regulars per hall: the same people every day, each coming two or three times a
+    /// day (a queue, then a zone, each time).
+    pub regulars: u32,
+    /// Zone stays per hall and day sent twice, overlapping themselves (a device that
+    /// re-sent a stay with a later start and end): a person's own overlap must not count
+    /// twice.
+    pub overlapping_records: u32,
     /// Seed: the same seed gives the same data.
     pub seed: u64,
 }
@@ -54,7 +61,40 @@ impl HallShape {
             gates: 2,
             tables: 4,
             night_visitors: 40,
+            regulars: 0,
+            overlapping_records: 0,
             seed,
+        }
+    }
+
+    /// A dense city of about `intervals`: halls of 10,000 visitors a day, with regulars,
+    /// stays sent twice overlapping, and the 24-hour area used around midnight.
+    pub fn dense(intervals: u64, seed: u64) -> Self {
+        let per_site_day = 31_000u64;
+        let site_days = intervals.div_ceil(per_site_day).max(1);
+        let days = site_days.min(28) as u32;
+        let sites = site_days.div_ceil(u64::from(days)) as u32;
+        Self {
+            sites,
+            days,
+            visitors_per_day: 10_000,
+            staff: 200,
+            zones: 12,
+            gates: 4,
+            tables: 10,
+            night_visitors: 300,
+            regulars: 200,
+            overlapping_records: 200,
+            seed,
+        }
+    }
+
+    /// The awkward cases added to a typical city: regulars and stays sent twice.
+    pub fn with_awkward_cases(self) -> Self {
+        Self {
+            regulars: 40,
+            overlapping_records: 30,
+            ..self
         }
     }
 }
@@ -232,7 +272,66 @@ pub fn site_day(shape: &HallShape, site: u32, day: u32) -> Vec<Presence> {
             queue_position: 0,
         });
     }
+
+    // Drawn after the night, so the rest of the day is the same without them.
+    regulars_and_repeats(shape, &mut rng, &mut out, &person, &place, (opens, closes));
     out
+}
+
+/// The regulars' visits of a day, then some zone stays sent again overlapping.
+fn regulars_and_repeats(
+    shape: &HallShape,
+    rng: &mut Rng,
+    out: &mut Vec<Presence>,
+    person: &dyn Fn(PersonKind, String) -> PersonKey,
+    place: &dyn Fn(PlaceKind, String) -> PlaceKey,
+    (opens, closes): (Millis, Millis),
+) {
+    let mut queue_position = 100_000;
+    for number in 0..shape.regulars {
+        let regular = person(PersonKind::Visitor, format!("r{number}"));
+        let mut at = opens + rng.below(60) as Millis * MINUTE;
+        for _ in 0..2 + rng.below(2) {
+            if at >= closes - 30 * MINUTE {
+                break;
+            }
+            queue_position += 1;
+            let gate = rng.below(u64::from(shape.gates.max(1)));
+            out.push(Presence {
+                person: regular.clone(),
+                place: place(PlaceKind::EntryQueue, format!("gate-{gate}")),
+                start: at,
+                end: Some(at + MINUTE),
+                queue_position,
+            });
+            let zone = rng.below(u64::from(shape.zones.max(1)));
+            let end = (at + (10 + rng.below(50) as Millis) * MINUTE).min(closes);
+            out.push(Presence {
+                person: regular.clone(),
+                place: place(PlaceKind::Zone, format!("zone-{zone}")),
+                start: at + MINUTE,
+                end: Some(end),
+                queue_position: 0,
+            });
+            at = end + (30 + rng.below(120) as Millis) * MINUTE;
+        }
+    }
+    let zone_stays: Vec<usize> = (0..out.len())
+        .filter(|&row| out[row].place.kind == PlaceKind::Zone && out[row].end.is_some())
+        .collect();
+    for _ in 0..shape.overlapping_records {
+        let Some(&row) = zone_stays.get(rng.below(zone_stays.len().max(1) as u64) as usize) else {
+            break;
+        };
+        let original = out[row].clone();
+        let end = original.end.unwrap_or(original.start);
+        let shift = rng.below(10) as Millis * MINUTE;
+        out.push(Presence {
+            start: (original.start + shift).min(end),
+            end: Some(end + shift),
+            ..original
+        });
+    }
 }
 
 /// An empty graph that knows every generated hall's canteen seats.

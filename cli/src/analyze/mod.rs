@@ -21,7 +21,7 @@ use hallguard_tracing_engine::Cancel;
 use hallguard_tracing_engine::rows::PresenceColumns;
 
 use crate::analyst::{ContactsFormat, PlainFormat, RuleFlags};
-use crate::report::exposures::{ExposureLine, LineFormat, LineWriter};
+use crate::report::exposures::{ExposureLine, LineFormat, LineWriter, encode};
 use crate::report::tabular;
 use load::TimeReading;
 use times::EpochUnit;
@@ -162,25 +162,43 @@ pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), AnalyzeError> 
     let answered = match args.question {
         Question::Exposures => {
             let mut writer = LineWriter::new(args.format, &mut *sink, offset)?;
-            let mut failed = None;
-            let _ = graph.exposures(site.as_deref(), window, &rules, &Cancel::default(), |chunk| {
-                for pair in &chunk {
-                    let line = ExposureLine::from_pair(&pb::ExposurePair {
-                        person: Some(hallguard_contact_tracing::convert::person_ref(
-                            graph.person(pair.low),
-                        )),
-                        contact: Some(hallguard_contact_tracing::convert::contact_message(
-                            &graph,
-                            &pair.contact,
-                        )),
-                    });
-                    if let Err(error) = writer.write(&line) {
-                        failed = Some(error);
-                        return Err(());
-                    }
+            let (format, mut failed) = (args.format, None);
+            // Each chunk is turned into lines and text on the worker that found it; the
+            // table gathers lines, the rest goes out as text in order.
+            let per_chunk = |pairs: Vec<hallguard_tracing_engine::exposures::ExposurePair>| {
+                let lines: Vec<ExposureLine> = pairs
+                    .iter()
+                    .map(|pair| {
+                        ExposureLine::from_pair(&pb::ExposurePair {
+                            person: Some(hallguard_contact_tracing::convert::person_ref(
+                                graph.person(pair.low),
+                            )),
+                            contact: Some(hallguard_contact_tracing::convert::contact_message(
+                                &graph,
+                                &pair.contact,
+                            )),
+                        })
+                    })
+                    .collect();
+                if format == LineFormat::Table {
+                    return Ok(Encoded::Lines(lines));
                 }
-                Ok(())
-            });
+                encode(format, &lines, offset, false).map(|bytes| Encoded::Text(bytes, lines.len()))
+            };
+            let _ = graph.exposures_with(
+                site.as_deref(),
+                window,
+                &rules,
+                &Cancel::default(),
+                per_chunk,
+                |encoded: std::io::Result<Encoded>| {
+                    let written = encoded.and_then(|encoded| match encoded {
+                        Encoded::Text(bytes, count) => writer.write_encoded(&bytes, count),
+                        Encoded::Lines(lines) => writer.write_lines(&lines),
+                    });
+                    written.map_err(|error| failed = Some(error))
+                },
+            );
             if let Some(error) = failed {
                 return Err(error.into());
             }
@@ -268,6 +286,14 @@ pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), AnalyzeError> 
         answered_at.elapsed().as_secs_f64(),
     );
     Ok(())
+}
+
+/// A chunk of the line list made ready on a worker: text, or lines for the table.
+enum Encoded {
+    /// Encoded lines and how many.
+    Text(Vec<u8>, usize),
+    /// Lines, for the table to size its columns.
+    Lines(Vec<ExposureLine>),
 }
 
 fn contacts_format(format: LineFormat) -> ContactsFormat {

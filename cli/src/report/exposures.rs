@@ -14,6 +14,8 @@ use super::{kind_name, local_time};
 /// One pair of close contacts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExposureLine {
+    /// The hall.
+    pub site_id: String,
     /// One of the two (pseudonymous id, staff id for staff).
     pub person_id: String,
     /// Their kind.
@@ -39,6 +41,7 @@ impl ExposureLine {
         let contact = pair.contact.clone().unwrap_or_default();
         let other = contact.person.clone().unwrap_or_default();
         Self {
+            site_id: person.site_id.clone(),
             person_kind: kind_name(&person).to_string(),
             person_id: person.person_id,
             contact_kind: kind_name(&other).to_string(),
@@ -58,8 +61,9 @@ impl ExposureLine {
             .join("; ")
     }
 
-    fn cells(&self, utc_offset_minutes: i32, total: String) -> [String; 8] {
+    fn cells(&self, utc_offset_minutes: i32, total: String) -> [String; 9] {
         [
+            self.site_id.clone(),
             self.person_id.clone(),
             self.person_kind.clone(),
             self.contact_id.clone(),
@@ -74,8 +78,39 @@ impl ExposureLine {
     }
 }
 
+/// Lines as CSV rows or JSON array elements (`first`: no separator before the first),
+/// for [`LineWriter::write_encoded`]; may run on any thread.
+pub fn encode(
+    format: LineFormat,
+    lines: &[ExposureLine],
+    offset: i32,
+    first: bool,
+) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(lines.len() * 160);
+    match format {
+        LineFormat::Csv => {
+            let mut writer = csv::WriterBuilder::new().from_writer(bytes);
+            for line in lines {
+                writer
+                    .write_record(line.cells(offset, line.total_seconds.to_string()))
+                    .map_err(std::io::Error::other)?;
+            }
+            bytes = writer.into_inner().map_err(|error| error.into_error())?;
+        }
+        LineFormat::Json => {
+            for (index, line) in lines.iter().enumerate() {
+                bytes.extend_from_slice(if first && index == 0 { b"\n" } else { b",\n" });
+                serde_json::to_writer(&mut bytes, line).map_err(std::io::Error::other)?;
+            }
+        }
+        LineFormat::Table => {}
+    }
+    Ok(bytes)
+}
+
 /// The CSV header, in column order.
-pub const CSV_HEADER: [&str; 8] = [
+pub const CSV_HEADER: [&str; 9] = [
+    "site",
     "person_id",
     "person_kind",
     "contact_id",
@@ -105,7 +140,7 @@ pub struct LineWriter<W: Write> {
     utc_offset_minutes: i32,
     written: usize,
     /// Table rows, kept to size the columns.
-    table: Vec<[String; 8]>,
+    table: Vec<[String; 9]>,
 }
 
 impl<W: Write> LineWriter<W> {
@@ -126,7 +161,7 @@ impl<W: Write> LineWriter<W> {
         Ok(writer)
     }
 
-    fn csv_row(&mut self, cells: &[String; 8]) -> std::io::Result<()> {
+    fn csv_row(&mut self, cells: &[String; 9]) -> std::io::Result<()> {
         let mut line = csv::WriterBuilder::new().from_writer(Vec::with_capacity(256));
         line.write_record(cells).map_err(std::io::Error::other)?;
         let bytes = line.into_inner().map_err(|error| error.into_error())?;
@@ -135,21 +170,43 @@ impl<W: Write> LineWriter<W> {
 
     /// Writes one line.
     pub fn write(&mut self, line: &ExposureLine) -> std::io::Result<()> {
-        match self.format {
-            LineFormat::Csv => {
-                let cells = line.cells(self.utc_offset_minutes, line.total_seconds.to_string());
-                self.csv_row(&cells)?;
+        self.write_lines(std::slice::from_ref(line))
+    }
+
+    /// Writes lines in order, formatted in parts on every core (a city's list is
+    /// millions of lines; formatting them is most of writing them).
+    pub fn write_lines(&mut self, lines: &[ExposureLine]) -> std::io::Result<()> {
+        use rayon::prelude::*;
+        const PART: usize = 1024;
+        if self.format == LineFormat::Table {
+            for line in lines {
+                self.table
+                    .push(line.cells(self.utc_offset_minutes, minutes(line.total_seconds)));
             }
-            LineFormat::Json => {
-                self.out
-                    .write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut self.out, line).map_err(std::io::Error::other)?;
-            }
-            LineFormat::Table => self
-                .table
-                .push(line.cells(self.utc_offset_minutes, minutes(line.total_seconds))),
+            self.written += lines.len();
+            return Ok(());
         }
-        self.written += 1;
+        let (format, offset, written) = (self.format, self.utc_offset_minutes, self.written);
+        let parts: Vec<std::io::Result<Vec<u8>>> = lines
+            .par_chunks(PART)
+            .enumerate()
+            .map(|(index, part)| encode(format, part, offset, written + index * PART == 0))
+            .collect();
+        for part in parts {
+            self.out.write_all(&part?)?;
+        }
+        self.written += lines.len();
+        Ok(())
+    }
+    /// Writes `count` lines already encoded with [`encode`] (not first: a JSON
+    /// separator before the first line of the document is dropped here).
+    pub fn write_encoded(&mut self, bytes: &[u8], count: usize) -> std::io::Result<()> {
+        let bytes = match (self.format, self.written) {
+            (LineFormat::Json, 0) => bytes.strip_prefix(b",").unwrap_or(bytes),
+            _ => bytes,
+        };
+        self.out.write_all(bytes)?;
+        self.written += count;
         Ok(())
     }
 
@@ -236,9 +293,10 @@ mod tests {
         assert_eq!(reader.headers().unwrap(), CSV_HEADER.to_vec());
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 2);
-        assert_eq!(&rows[1][2], "p3");
-        assert_eq!(&rows[0][5], "2026-11-29 04:30");
-        assert_eq!(&rows[0][7], "tax-area, east (same zone, 25 min)");
+        assert_eq!(&rows[1][3], "p3");
+        assert_eq!(&rows[0][0], "hall");
+        assert_eq!(&rows[0][6], "2026-11-29 04:30");
+        assert_eq!(&rows[0][8], "tax-area, east (same zone, 25 min)");
         let json: serde_json::Value = serde_json::from_slice(&json_out.finish().unwrap()).unwrap();
         assert_eq!(json.as_array().unwrap().len(), 2);
         assert_eq!(json[0]["total_seconds"], 1_500);
