@@ -137,8 +137,8 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Analyze(args) => {
-            let stdout = std::io::stdout();
-            hallguard::analyze::run(&args, &mut stdout.lock()).map_err(Into::into)
+            let mut stdout = std::io::BufWriter::new(std::io::stdout());
+            hallguard::analyze::run(&args, &mut stdout).map_err(Into::into)
         }
         Command::Analyst(command) => runtime.block_on(async {
             let printed = hallguard::analyst::run(*command).await?;

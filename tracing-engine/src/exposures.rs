@@ -22,22 +22,22 @@ pub struct ExposurePair {
 }
 
 /// How many people one unit of parallel work judges.
-const PEOPLE_PER_UNIT: usize = 256;
+const PEOPLE_PER_UNIT: usize = 64;
 /// How many units run between two hand-outs: bounds what is held at once.
-const UNITS_PER_WAVE: usize = 64;
+const UNITS_PER_WAVE: usize = 256;
 
 impl CoPresenceGraph {
     /// Every pair of people (of `site_id`, or all sites) that are close contacts within
     /// `window` under `rules`, handed to `sink` in chunks, ordered by the lower person's
     /// index, then the other's. `sink` returning `Err` (its reader went away) or
     /// `cancel` stop the work.
-    pub fn exposures<E>(
+    pub fn exposures<E: Send>(
         &self,
         site_id: Option<&str>,
         window: Window,
         rules: &Rules,
         cancel: &Cancel,
-        sink: impl FnMut(Vec<ExposurePair>) -> Result<(), E>,
+        sink: impl FnMut(Vec<ExposurePair>) -> Result<(), E> + Send,
     ) -> Result<(), ExposuresStopped<E>> {
         self.exposures_with(site_id, window, rules, cancel, |pairs| pairs, sink)
     }
@@ -45,24 +45,22 @@ impl CoPresenceGraph {
     /// [`CoPresenceGraph::exposures`] with each chunk turned into what the sink takes
     /// (`per_chunk`, run on the worker that judged the chunk, in parallel): a caller that
     /// writes the list formats it there, so what waits for the sink is text, not pairs.
-    /// Empty chunks are skipped.
-    pub fn exposures_with<T: Send, E>(
+    /// Empty chunks are skipped. The sink takes one wave while the next is judged.
+    pub fn exposures_with<T: Send, E: Send>(
         &self,
         site_id: Option<&str>,
         window: Window,
         rules: &Rules,
         cancel: &Cancel,
         per_chunk: impl Fn(Vec<ExposurePair>) -> T + Sync,
-        mut sink: impl FnMut(T) -> Result<(), E>,
+        mut sink: impl FnMut(T) -> Result<(), E> + Send,
     ) -> Result<(), ExposuresStopped<E>> {
         let window = clamped(window);
         let people: Vec<PersonIdx> = (0..self.people.len() as PersonIdx)
             .filter(|&p| site_id.is_none_or(|site| self.person(p).site_id == site))
             .collect();
-        for wave in people.chunks(PEOPLE_PER_UNIT * UNITS_PER_WAVE) {
-            cancel.check().map_err(ExposuresStopped::Cancelled)?;
-            let chunks: Vec<Option<T>> = wave
-                .par_chunks(PEOPLE_PER_UNIT)
+        let judge = |wave: &[PersonIdx]| -> Vec<Option<T>> {
+            wave.par_chunks(PEOPLE_PER_UNIT)
                 .map(|unit| {
                     let mut pairs = Vec::new();
                     for &low in unit {
@@ -74,12 +72,19 @@ impl CoPresenceGraph {
                     }
                     (!pairs.is_empty()).then(|| per_chunk(pairs))
                 })
-                .collect();
-            for chunk in chunks.into_iter().flatten() {
-                sink(chunk).map_err(ExposuresStopped::Sink)?;
-            }
+                .collect()
+        };
+        let mut hand_out = |chunks: Vec<Option<T>>| -> Result<(), E> {
+            chunks.into_iter().flatten().try_for_each(&mut sink)
+        };
+        let mut judged: Option<Vec<Option<T>>> = None;
+        for wave in people.chunks(PEOPLE_PER_UNIT * UNITS_PER_WAVE) {
+            cancel.check().map_err(ExposuresStopped::Cancelled)?;
+            let (next, handed) = rayon::join(|| judge(wave), || judged.take().map_or(Ok(()), &mut hand_out));
+            handed.map_err(ExposuresStopped::Sink)?;
+            judged = Some(next);
         }
-        Ok(())
+        judged.map_or(Ok(()), hand_out).map_err(ExposuresStopped::Sink)
     }
 
     /// The close contacts of `person` with a higher index, by index.

@@ -1,7 +1,7 @@
 //! Queries over the co-presence graph: close contacts (ring 1) with evidence, secondary
 //! contacts (ring 2, time-respecting), trajectories and who was in a place.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::Millis;
 use crate::evidence::{GroupEvidence, PairRecord};
@@ -85,8 +85,13 @@ impl CoPresenceGraph {
         window: Window,
         rules: &Rules,
     ) -> Vec<Exposure> {
+        if self.falls_short(evidence, window, rules) {
+            return Vec::new();
+        }
         // Sum clipped overlap per (rule, place pair) across days, as thresholds are cumulative.
-        let mut by_place: BTreeMap<(ExposureRule, PlaceIdx, PlaceIdx), Tally> = BTreeMap::new();
+        // A pair shares one or a few places: a short list beats a tree (this runs once
+        // per pair of a whole line list).
+        let mut by_place: Vec<((ExposureRule, PlaceIdx, PlaceIdx), Tally)> = Vec::with_capacity(2);
         for (group, record) in evidence {
             let (low_place, high_place) = group.places(record);
             let (place, other) = if record.low == person {
@@ -94,7 +99,15 @@ impl CoPresenceGraph {
             } else {
                 (high_place, low_place)
             };
-            let entry = by_place.entry((group.rule(record), place, other)).or_default();
+            let key = (group.rule(record), place, other);
+            let at = match by_place.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    by_place.push((key, Tally::default()));
+                    by_place.len() - 1
+                }
+            };
+            let entry = &mut by_place[at].1;
             if group.rule(record) == ExposureRule::EntryQueue {
                 for ((start, end), (places, gap)) in group.spans(record).zip(group.queue_gaps(record)) {
                     // A queue meeting is in the window when the later check-in is.
@@ -124,6 +137,7 @@ impl CoPresenceGraph {
                 .collect();
             most_within(&union(&mut spans), cumulative.within_ms) >= cumulative.min_total_ms
         });
+        by_place.sort_unstable_by_key(|(key, _)| *key);
         by_place
             .into_iter()
             .filter(|((rule, place, _), (spans, total, near))| match rule {
@@ -154,6 +168,30 @@ impl CoPresenceGraph {
                 }
             })
             .collect()
+    }
+
+    /// Whether a pair that met only in zones, on days wholly inside the window, falls
+    /// short of every zone's threshold under the per-place rule: read from the records'
+    /// totals alone, without walking their spans. Most co-present pairs of a line list
+    /// never come near a threshold; they are turned away here.
+    fn falls_short(&self, evidence: &[(&GroupEvidence, PairRecord)], window: Window, rules: &Rules) -> bool {
+        if rules.cumulative.is_some() {
+            return false;
+        }
+        let mut totals: Vec<(PlaceIdx, Millis)> = Vec::with_capacity(2);
+        for (group, record) in evidence {
+            if group.rule(record) != ExposureRule::SameZone || !group.lies_within(window) {
+                return false;
+            }
+            let place = group.places(record).0;
+            match totals.iter_mut().find(|(p, _)| *p == place) {
+                Some((_, total)) => *total += Millis::from(record.total_ms),
+                None => totals.push((place, Millis::from(record.total_ms))),
+            }
+        }
+        totals.iter().all(|&(place, total)| {
+            total < rules.min_overlap_ms(ExposureRule::SameZone, self.zone_kind(place))
+        })
     }
 
     /// Marks the exposures whose spans end with a stay still open at the window's end,
@@ -236,7 +274,9 @@ impl CoPresenceGraph {
         window: Window,
         rules: &Rules,
     ) -> Vec<Contact> {
-        seen.sort_by_key(|s| s.0);
+        // Which of a pair's records comes first does not change its exposures (their spans
+        // are sorted after).
+        seen.sort_unstable_by_key(|s| s.0);
         let mut evidence: Vec<(&GroupEvidence, PairRecord)> = Vec::new();
         seen.chunk_by(|a, b| a.0 == b.0)
             .filter_map(|shared| {

@@ -4,7 +4,7 @@
 //! after; a file with quoted fields goes through the csv reader on one core instead.
 //! Every bad row is reported with its line and column, and then nothing is loaded.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind};
 use hallguard_tracing_engine::rows::{ColumnRow, PresenceColumns};

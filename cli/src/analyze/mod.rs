@@ -6,7 +6,9 @@
 //!
 //! - [`load`]: CSV to columns, bad rows named by line and column.
 //! - [`times`]: the time forms a file may use.
+//! - [`lines`]: the line list's CSV written straight from the engine's pairs.
 
+pub mod lines;
 pub mod load;
 pub mod times;
 
@@ -113,7 +115,7 @@ pub enum AnalyzeError {
 }
 
 /// Loads, builds and answers; the answer goes to `out` (or `--out`), figures to stderr.
-pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), AnalyzeError> {
+pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), AnalyzeError> {
     let hall = match &args.hall {
         Some(path) => Some(Hall::load(path).map_err(|error| AnalyzeError::Flag(format!("--hall: {error}")))?),
         None => None,
@@ -152,7 +154,7 @@ pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), AnalyzeError> 
     drop(columns);
     let answered_at = Instant::now();
     let mut file_out;
-    let sink: &mut dyn Write = match &args.out {
+    let sink: &mut (dyn Write + Send) = match &args.out {
         Some(path) => {
             file_out = std::io::BufWriter::new(std::fs::File::create(path)?);
             &mut file_out
@@ -166,6 +168,12 @@ pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), AnalyzeError> 
             // Each chunk is turned into lines and text on the worker that found it; the
             // table gathers lines, the rest goes out as text in order.
             let per_chunk = |pairs: Vec<hallguard_tracing_engine::exposures::ExposurePair>| {
+                if format == LineFormat::Csv {
+                    return Ok(Encoded::Text(
+                        lines::csv_rows(&graph, &pairs, offset),
+                        pairs.len(),
+                    ));
+                }
                 let lines: Vec<ExposureLine> = pairs
                     .iter()
                     .map(|pair| {

@@ -307,7 +307,7 @@ pub fn window_message(window: (Millis, Millis)) -> common::TimeWindow {
     }
 }
 
-fn rule_message(rule: ExposureRule) -> pb::ExposureRule {
+pub fn rule_message(rule: ExposureRule) -> pb::ExposureRule {
     match rule {
         ExposureRule::SameZone => pb::ExposureRule::SameZone,
         ExposureRule::EntryQueue => pb::ExposureRule::EntryQueue,
