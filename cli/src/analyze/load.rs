@@ -337,40 +337,27 @@ fn merge(mut parsed: Vec<Piece>) -> Result<PresenceColumns, LoadError> {
         return Err(LoadError::Rows { bad, more });
     }
     let mut columns = PresenceColumns::default();
-    let mut people: HashMap<(&str, &str, PersonKind), u32> = HashMap::new();
-    let mut places: HashMap<(&str, &str, PlaceKind), u32> = HashMap::new();
-    let mut renumbering: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(parsed.len());
-    for piece in &parsed {
-        let person_ids = piece
-            .people
-            .iter()
-            .map(|&key @ (site, id, kind)| {
-                *people.entry(key).or_insert_with(|| {
-                    columns.people.push(PersonKey {
-                        site_id: site.to_string(),
-                        kind,
-                        person_id: id.to_string(),
-                    });
-                    (columns.people.len() - 1) as u32
-                })
-            })
-            .collect();
-        let place_ids = piece
-            .places
-            .iter()
-            .map(|&key @ (site, id, kind)| {
-                *places.entry(key).or_insert_with(|| {
-                    columns.places.push(PlaceKey {
-                        site_id: site.to_string(),
-                        kind,
-                        place_id: id.to_string(),
-                    });
-                    (columns.places.len() - 1) as u32
-                })
-            })
-            .collect();
-        renumbering.push((person_ids, place_ids));
-    }
+    let people: Vec<&[(&str, &str, PersonKind)]> = parsed.iter().map(|p| &p.people[..]).collect();
+    let places: Vec<&[(&str, &str, PlaceKind)]> = parsed.iter().map(|p| &p.places[..]).collect();
+    let (person_keys, person_ids) = number_keys(&people);
+    let (place_keys, place_ids) = number_keys(&places);
+    columns.people = person_keys
+        .into_par_iter()
+        .map(|(site, id, kind)| PersonKey {
+            site_id: site.to_string(),
+            kind,
+            person_id: id.to_string(),
+        })
+        .collect();
+    columns.places = place_keys
+        .into_iter()
+        .map(|(site, id, kind)| PlaceKey {
+            site_id: site.to_string(),
+            kind,
+            place_id: id.to_string(),
+        })
+        .collect();
+    let renumbering: Vec<(Vec<u32>, Vec<u32>)> = person_ids.into_iter().zip(place_ids).collect();
     parsed
         .par_iter_mut()
         .zip(&renumbering)
@@ -385,6 +372,67 @@ fn merge(mut parsed: Vec<Piece>) -> Result<PresenceColumns, LoadError> {
         columns.rows.extend_from_slice(&piece.rows);
     }
     Ok(columns)
+}
+
+/// Shards the keys are numbered in, each on its own core.
+const KEY_SHARDS: usize = 64;
+
+/// One shard's distinct keys, and (piece, key's index in the piece, number in the
+/// shard) for every key of a piece that fell there.
+type Shard<K> = (Vec<K>, Vec<(usize, usize, u32)>);
+
+/// One numbering of the pieces' keys: every distinct key once (shard by shard, each
+/// shard's keys in the order the pieces name them), and per piece its keys' numbers.
+/// Shards by hash, numbered in parallel: a city's millions of people are no longer
+/// merged on one core.
+fn number_keys<K: Copy + Eq + std::hash::Hash + Send + Sync>(pieces: &[&[K]]) -> (Vec<K>, Vec<Vec<u32>>) {
+    use std::hash::BuildHasher as _;
+    let hasher = hashbrown::DefaultHashBuilder::default();
+    // Per piece, per shard: which of its keys fall there.
+    let buckets: Vec<Vec<Vec<u32>>> = pieces
+        .par_iter()
+        .map(|keys| {
+            let mut buckets = vec![Vec::new(); KEY_SHARDS];
+            for (index, key) in keys.iter().enumerate() {
+                buckets[hasher.hash_one(key) as usize % KEY_SHARDS].push(index as u32);
+            }
+            buckets
+        })
+        .collect();
+    // Per shard: its distinct keys, and for each piece's key in it, its number there.
+    let shards: Vec<Shard<K>> = (0..KEY_SHARDS)
+        .into_par_iter()
+        .map(|shard| {
+            let mut numbers: HashMap<K, u32> = HashMap::new();
+            let mut keys = Vec::new();
+            let mut placed = Vec::new();
+            for (piece, piece_keys) in pieces.iter().enumerate() {
+                for &index in &buckets[piece][shard] {
+                    let key = piece_keys[index as usize];
+                    let number = *numbers.entry(key).or_insert_with(|| {
+                        keys.push(key);
+                        (keys.len() - 1) as u32
+                    });
+                    placed.push((piece, index as usize, number));
+                }
+            }
+            (keys, placed)
+        })
+        .collect();
+    let mut offsets = Vec::with_capacity(KEY_SHARDS);
+    let mut total = 0u32;
+    for (keys, _) in &shards {
+        offsets.push(total);
+        total += keys.len() as u32;
+    }
+    let mut numbering: Vec<Vec<u32>> = pieces.iter().map(|keys| vec![0; keys.len()]).collect();
+    for (shard, (_, placed)) in shards.iter().enumerate() {
+        for &(piece, index, number) in placed {
+            numbering[piece][index] = offsets[shard] + number;
+        }
+    }
+    let keys = shards.into_iter().flat_map(|(keys, _)| keys).collect();
+    (keys, numbering)
 }
 
 /// A file with quoted fields, through the csv reader on one core.
@@ -509,7 +557,22 @@ mod tests {
         // The same file with quotes (through the csv reader) reads the same.
         let quoted = text.replacen("tax-area", "\"tax-area\"", 500);
         let again = load(write(&quoted).path(), times()).unwrap();
-        assert_eq!(again.rows, columns.rows);
+        let resolved = |columns: &PresenceColumns| -> Vec<(PersonKey, PlaceKey, i64, Option<i64>, u32)> {
+            columns
+                .rows
+                .iter()
+                .map(|row| {
+                    (
+                        columns.people[row.person as usize].clone(),
+                        columns.places[row.place as usize].clone(),
+                        row.start,
+                        row.end,
+                        row.queue_position,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(resolved(&again), resolved(&columns));
     }
 
     #[test]
