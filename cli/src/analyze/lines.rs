@@ -10,6 +10,7 @@ use hallguard_tracing_engine::CoPresenceGraph;
 use hallguard_tracing_engine::exposures::ExposurePair;
 use hallguard_tracing_engine::model::PersonKind;
 
+use crate::report::exposures::ExposureLine;
 use crate::report::rule_name;
 
 fn kind_word(kind: PersonKind) -> &'static str {
@@ -46,6 +47,19 @@ fn local_minute(out: &mut Vec<u8>, millis: i64, offset: i32, date: &mut (i64, St
     }
     let minutes = local.rem_euclid(DAY_MS) / MINUTE_MS;
     let _ = write!(out, "{} {:02}:{:02}", date.1, minutes / 60, minutes % 60);
+}
+
+/// Pairs as the analyst command's lines, through the service's messages (for the JSON
+/// and table formats, and as the reference the CSV rows are held to).
+pub fn exposure_lines(graph: &CoPresenceGraph, pairs: &[ExposurePair]) -> Vec<ExposureLine> {
+    pairs
+        .iter()
+        .map(|pair| {
+            ExposureLine::from_pair(&hallguard_contact_tracing::convert::exposure_pair_message(
+                graph, pair,
+            ))
+        })
+        .collect()
 }
 
 /// Pairs as CSV rows in `report::exposures::CSV_HEADER` order.
@@ -98,8 +112,7 @@ pub fn csv_rows(graph: &CoPresenceGraph, pairs: &[ExposurePair], offset: i32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::exposures::{ExposureLine, LineFormat, encode};
-    use hallguard_proto::contact_tracing::v1 as pb;
+    use crate::report::exposures::{LineFormat, encode};
     use hallguard_tracing_engine::model::PlaceKind;
     use hallguard_tracing_engine::synthetic::{self, HallShape};
     use hallguard_tracing_engine::{Cancel, Rules};
@@ -144,20 +157,7 @@ mod tests {
                 .iter()
                 .any(|p| p.contact.exposures.iter().any(|e| e.other_place != e.place))
         );
-        let lines: Vec<ExposureLine> = pairs
-            .iter()
-            .map(|pair| {
-                ExposureLine::from_pair(&pb::ExposurePair {
-                    person: Some(hallguard_contact_tracing::convert::person_ref(
-                        graph.person(pair.low),
-                    )),
-                    contact: Some(hallguard_contact_tracing::convert::contact_message(
-                        &graph,
-                        &pair.contact,
-                    )),
-                })
-            })
-            .collect();
+        let lines = exposure_lines(&graph, &pairs);
         let slow = encode(LineFormat::Csv, &lines, 480, true).unwrap();
         let fast = csv_rows(&graph, &pairs, 480);
         assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());

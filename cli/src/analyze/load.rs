@@ -220,26 +220,25 @@ struct Piece<'a> {
     bad: Vec<BadRow>,
 }
 
-fn parse_piece<'a>(text: &'a str, layout: &Layout, times: TimeReading) -> Piece<'a> {
-    let mut piece = Piece::default();
-    let mut people: HashMap<(&str, &str, PersonKind), u32> = HashMap::new();
-    let mut places: HashMap<(&str, &str, PlaceKind), u32> = HashMap::new();
-    let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
-    for line in text.split('\n') {
-        piece.lines += 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        fields.clear();
-        fields.extend(line.split(','));
-        match read_row(&fields, layout, times) {
+/// Files rows into a piece: each row's keys numbered in the piece, or the row's error
+/// with its line (counted within the piece).
+#[derive(Default)]
+struct Filing<'a> {
+    piece: Piece<'a>,
+    people: HashMap<(&'a str, &'a str, PersonKind), u32>,
+    places: HashMap<(&'a str, &'a str, PlaceKind), u32>,
+}
+
+impl<'a> Filing<'a> {
+    fn take(&mut self, line: usize, fields: &[&'a str], layout: &Layout, times: TimeReading) {
+        let piece = &mut self.piece;
+        match read_row(fields, layout, times) {
             Ok(row) => {
-                let person = *people.entry(row.person).or_insert_with(|| {
+                let person = *self.people.entry(row.person).or_insert_with(|| {
                     piece.people.push(row.person);
                     (piece.people.len() - 1) as u32
                 });
-                let place = *places.entry(row.place).or_insert_with(|| {
+                let place = *self.places.entry(row.place).or_insert_with(|| {
                     piece.places.push(row.place);
                     (piece.places.len() - 1) as u32
                 });
@@ -252,17 +251,34 @@ fn parse_piece<'a>(text: &'a str, layout: &Layout, times: TimeReading) -> Piece<
                 });
             }
             Err((column, problem)) => piece.bad.push(BadRow {
-                line: piece.lines,
+                line,
                 column,
                 problem,
             }),
         }
     }
+}
+
+fn parse_piece<'a>(text: &'a str, layout: &Layout, times: TimeReading) -> Piece<'a> {
+    let mut filing = Filing::default();
+    let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
+    let mut lines = 0;
+    for line in text.split('\n') {
+        lines += 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        fields.clear();
+        fields.extend(line.split(','));
+        filing.take(lines, &fields, layout, times);
+    }
     // The text after the last line end is not a line of its own.
     if text.ends_with('\n') {
-        piece.lines -= 1;
+        lines -= 1;
     }
-    piece
+    filing.piece.lines = lines;
+    filing.piece
 }
 
 /// Cuts `body` at line ends into about `count` pieces.
@@ -435,7 +451,8 @@ fn number_keys<K: Copy + Eq + std::hash::Hash + Send + Sync>(pieces: &[&[K]]) ->
     (keys, numbering)
 }
 
-/// A file with quoted fields, through the csv reader on one core.
+/// A file with quoted fields, through the csv reader on one core: its records are read
+/// first, then filed as one piece.
 fn load_quoted(text: &str, times: TimeReading) -> Result<PresenceColumns, LoadError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -447,73 +464,50 @@ fn load_quoted(text: &str, times: TimeReading) -> Result<PresenceColumns, LoadEr
         .collect::<Vec<_>>()
         .join(",");
     let layout = Layout::of(&header)?;
-    let mut piece = Piece::default();
-    let mut people: HashMap<(String, String, PersonKind), u32> = HashMap::new();
-    let mut places: HashMap<(String, String, PlaceKind), u32> = HashMap::new();
-    let mut columns = PresenceColumns::default();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                let line = error.position().map_or(0, |p| p.line() as usize);
-                piece.bad.push(BadRow {
-                    line,
-                    column: "*",
-                    problem: error.to_string(),
-                });
-                continue;
+    // A record's line from its byte offset, past the blank lines the reader skipped
+    // before it (its own line count does not see them).
+    let line_at = |position: Option<&csv::Position>| {
+        position.map_or(0, |p| {
+            let mut byte = (p.byte() as usize).min(text.len());
+            while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+                byte += 1;
             }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+            1 + text.as_bytes()[..byte].iter().filter(|&&b| b == b'\n').count()
+        })
+    };
+    let mut records = Vec::new();
+    let mut unreadable = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => records.push(record),
+            Err(error) => unreadable.push(BadRow {
+                line: line_at(error.position()),
+                column: "*",
+                problem: error.to_string(),
+            }),
+        }
+    }
+    let mut filing = Filing::default();
+    for record in &records {
         let fields: Vec<&str> = record.iter().collect();
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        match read_row(&fields, &layout, times) {
-            Ok(row) => {
-                let (site, id, kind) = row.person;
-                let person = *people
-                    .entry((site.to_string(), id.to_string(), kind))
-                    .or_insert_with(|| {
-                        columns.people.push(PersonKey {
-                            site_id: site.to_string(),
-                            kind,
-                            person_id: id.to_string(),
-                        });
-                        (columns.people.len() - 1) as u32
-                    });
-                let (site, id, kind) = row.place;
-                let place = *places
-                    .entry((site.to_string(), id.to_string(), kind))
-                    .or_insert_with(|| {
-                        columns.places.push(PlaceKey {
-                            site_id: site.to_string(),
-                            kind,
-                            place_id: id.to_string(),
-                        });
-                        (columns.places.len() - 1) as u32
-                    });
-                columns.rows.push(ColumnRow {
-                    person,
-                    place,
-                    start: row.start,
-                    end: row.end,
-                    queue_position: row.queue_position,
-                });
-            }
-            Err((column, problem)) => piece.bad.push(BadRow {
-                line,
-                column,
-                problem,
-            }),
-        }
+        // Lines within the piece: the header is the line before its first.
+        filing.take(
+            line_at(record.position()).saturating_sub(1),
+            &fields,
+            &layout,
+            times,
+        );
     }
-    if !piece.bad.is_empty() {
-        let more = piece.bad.len().saturating_sub(BAD_ROWS_SHOWN);
-        piece.bad.truncate(BAD_ROWS_SHOWN);
-        return Err(LoadError::Rows { bad: piece.bad, more });
-    }
-    Ok(columns)
+    filing.piece.bad.extend(unreadable.into_iter().map(|bad| BadRow {
+        line: bad.line.saturating_sub(1),
+        ..bad
+    }));
+    filing.piece.bad.sort_by_key(|bad| bad.line);
+    filing.piece.lines = text.lines().count().saturating_sub(1);
+    merge(vec![filing.piece])
 }
 
 #[cfg(test)]
@@ -602,6 +596,13 @@ mod tests {
             ]
         );
         assert_eq!(more, 0);
+        // The same rows with a quoted field, through the csv reader: the same lines.
+        let quoted = text.replacen("tax-area", "\"tax-area\"", 1);
+        let Err(LoadError::Rows { bad: quoted_bad, .. }) = load(write(&quoted).path(), times()) else {
+            panic!("bad rows refused");
+        };
+        let quoted_found: Vec<(usize, &str)> = quoted_bad.iter().map(|b| (b.line, b.column)).collect();
+        assert_eq!(quoted_found, found);
         let unknown = load(write("site,person,stat\n").path(), times()).unwrap_err();
         assert!(
             unknown.to_string().contains("unknown column \"stat\""),

@@ -174,20 +174,7 @@ pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), Analy
                         pairs.len(),
                     ));
                 }
-                let lines: Vec<ExposureLine> = pairs
-                    .iter()
-                    .map(|pair| {
-                        ExposureLine::from_pair(&pb::ExposurePair {
-                            person: Some(hallguard_contact_tracing::convert::person_ref(
-                                graph.person(pair.low),
-                            )),
-                            contact: Some(hallguard_contact_tracing::convert::contact_message(
-                                &graph,
-                                &pair.contact,
-                            )),
-                        })
-                    })
-                    .collect();
+                let lines = lines::exposure_lines(&graph, &pairs);
                 if format == LineFormat::Table {
                     return Ok(Encoded::Lines(lines));
                 }

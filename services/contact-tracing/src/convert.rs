@@ -357,6 +357,17 @@ pub fn contact_message(graph: &CoPresenceGraph, contact: &Contact) -> pb::Contac
     }
 }
 
+/// A pair of the exposure line list as a message.
+pub fn exposure_pair_message(
+    graph: &CoPresenceGraph,
+    pair: &hallguard_tracing_engine::exposures::ExposurePair,
+) -> pb::ExposurePair {
+    pb::ExposurePair {
+        person: Some(person_ref(graph.person(pair.low))),
+        contact: Some(contact_message(graph, &pair.contact)),
+    }
+}
+
 /// A secondary contact as a message.
 pub fn secondary_message(graph: &CoPresenceGraph, secondary: &SecondaryContact) -> pb::SecondaryContact {
     pb::SecondaryContact {

@@ -79,10 +79,7 @@ impl ContactTracingService {
                                 let message = pb::ListExposuresResponse {
                                     pairs: part
                                         .iter()
-                                        .map(|pair| pb::ExposurePair {
-                                            person: Some(convert::person_ref(graph.person(pair.low))),
-                                            contact: Some(convert::contact_message(graph, &pair.contact)),
-                                        })
+                                        .map(|pair| convert::exposure_pair_message(graph, pair))
                                         .collect(),
                                 };
                                 judged.blocking_send(message).map_err(|_| ())?;
