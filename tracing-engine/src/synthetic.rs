@@ -48,10 +48,7 @@ pub struct HallShape {
 impl HallShape {
     /// A shape with about `intervals` intervals: a typical hall, as many site-days as needed.
     pub fn with_intervals(intervals: u64, seed: u64) -> Self {
-        let per_site_day = 4_700u64;
-        let site_days = intervals.div_ceil(per_site_day).max(1);
-        let days = site_days.min(28) as u32;
-        let sites = site_days.div_ceil(u64::from(days)) as u32;
+        let (sites, days) = sites_and_days(intervals, 4_700u64);
         Self {
             sites,
             days,
@@ -70,10 +67,7 @@ impl HallShape {
     /// A dense city of about `intervals`: halls of 10,000 visitors a day, with regulars,
     /// stays sent twice overlapping, and the 24-hour area used around midnight.
     pub fn dense(intervals: u64, seed: u64) -> Self {
-        let per_site_day = 31_000u64;
-        let site_days = intervals.div_ceil(per_site_day).max(1);
-        let days = site_days.min(28) as u32;
-        let sites = site_days.div_ceil(u64::from(days)) as u32;
+        let (sites, days) = sites_and_days(intervals, 31_000u64);
         Self {
             sites,
             days,
@@ -97,6 +91,13 @@ impl HallShape {
             ..self
         }
     }
+}
+
+/// Halls and days (at most 28) for about `intervals` at `per_site_day` each.
+fn sites_and_days(intervals: u64, per_site_day: u64) -> (u32, u32) {
+    let site_days = intervals.div_ceil(per_site_day).max(1);
+    let days = site_days.min(28) as u32;
+    (site_days.div_ceil(u64::from(days)) as u32, days)
 }
 
 /// splitmix64: small, fast, and the same on every machine (the demo's day uses it too).

@@ -150,15 +150,7 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
             lang,
             connection,
         } => {
-            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
-            let documents = client
-                .get_incident_documents(GetIncidentDocumentsRequest {
-                    incident_id,
-                    language: lang,
-                })
-                .await
-                .map_err(|status| connection.explain(Service::Incident, status))?
-                .into_inner();
+            let documents = documents_of(&connection, incident_id, lang).await?;
             let write = |name: String, text: &str| -> Result<String, AnalystError> {
                 let path = out.join(name);
                 std::fs::write(&path, text).map_err(|error| {
@@ -347,7 +339,6 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
             lang,
             connection,
         } => {
-            let mut client = IncidentsClient::new(connection.channel(Service::Incident).await?);
             let incident = incident_of(&connection, incident_id.clone()).await?;
             let Some(report) = incident.steps.iter().rev().find(|s| s.step == 5) else {
                 return Err(AnalystError::new(format!(
@@ -363,14 +354,7 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
                 return Ok(serde_json::to_string_pretty(&value).unwrap_or_default());
             }
             // Rendered by the incident service, which names people for the duty desk.
-            let documents = client
-                .get_incident_documents(GetIncidentDocumentsRequest {
-                    incident_id,
-                    language: lang,
-                })
-                .await
-                .map_err(|status| connection.explain(Service::Incident, status))?
-                .into_inner();
+            let documents = documents_of(&connection, incident_id, lang).await?;
             Ok(if html {
                 documents.upward_report_html
             } else {
@@ -378,4 +362,21 @@ pub(super) async fn incidents(command: IncidentsCommand) -> Result<String, Analy
             })
         }
     }
+}
+
+/// An incident's documents as the incident service renders them for the caller (named
+/// for the duty desk, pseudonymous for anyone else).
+async fn documents_of(
+    connection: &Connection,
+    incident_id: String,
+    language: String,
+) -> Result<hallguard_proto::incident::v1::GetIncidentDocumentsResponse, AnalystError> {
+    IncidentsClient::new(connection.channel(Service::Incident).await?)
+        .get_incident_documents(GetIncidentDocumentsRequest {
+            incident_id,
+            language,
+        })
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| connection.explain(Service::Incident, status))
 }

@@ -270,12 +270,13 @@ pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), Analy
         }
     };
     sink.flush()?;
+    let stats = graph.stats();
     eprintln!(
         "loaded in {:.2} s ({} intervals, {} people, input {:.0} MiB), built in {:.2} s, \
          answered in {:.2} s: {answered}",
         loaded.as_secs_f64(),
-        graph.stats().stays,
-        graph.stats().people,
+        stats.stays,
+        stats.people,
         input_bytes as f64 / (1024.0 * 1024.0),
         built.as_secs_f64(),
         answered_at.elapsed().as_secs_f64(),
