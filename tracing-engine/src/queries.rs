@@ -48,7 +48,7 @@ pub struct Exposure {
 }
 
 /// A close contact with its evidence.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contact {
     /// Who.
     pub person: PersonIdx,
@@ -75,24 +75,53 @@ pub struct SecondaryContact {
     pub contact: Contact,
 }
 
+/// Buffers reused from pair to pair: a line list judges millions of pairs, and fresh
+/// vectors for each of them cost more than the judging.
+#[derive(Debug, Default)]
+pub(crate) struct Judging {
+    tallies: Vec<((ExposureRule, PlaceIdx, PlaceIdx), Tally)>,
+    spare: Vec<Vec<(Millis, Millis)>>,
+    /// The pair last judged.
+    pub(crate) contact: Contact,
+}
+
+impl Judging {
+    /// Makes ready for the next pair: every vector of spans goes back to the spares.
+    fn reset(&mut self) {
+        for exposure in self.contact.exposures.drain(..) {
+            let mut spans = exposure.spans;
+            spans.clear();
+            self.spare.push(spans);
+        }
+        for (_, (mut spans, _, _)) in self.tallies.drain(..) {
+            spans.clear();
+            self.spare.push(spans);
+        }
+    }
+}
+
+/// What a person shares with others: (other, group, record), sorted by the other.
+pub(crate) type Shared<'g> = (PersonIdx, &'g GroupEvidence, PairRecord);
+
 impl CoPresenceGraph {
     /// Which of the evidence two people share (seen from `person`) qualifies under
-    /// `rules` once clipped to `window`.
+    /// `rules` once clipped to `window`: into `judging.contact.exposures`; whether any.
     pub(crate) fn qualify(
         &self,
         person: PersonIdx,
-        evidence: &[(&GroupEvidence, PairRecord)],
+        evidence: &[Shared<'_>],
         window: Window,
         rules: &Rules,
-    ) -> Vec<Exposure> {
+        judging: &mut Judging,
+    ) -> bool {
+        judging.reset();
         if self.falls_short(evidence, window, rules) {
-            return Vec::new();
+            return false;
         }
         // Sum clipped overlap per (rule, place pair) across days, as thresholds are cumulative.
-        // A pair shares one or a few places: a short list beats a tree (this runs once
-        // per pair of a whole line list).
-        let mut by_place: Vec<((ExposureRule, PlaceIdx, PlaceIdx), Tally)> = Vec::with_capacity(2);
-        for (group, record) in evidence {
+        // A pair shares one or a few places: a short list beats a tree.
+        let tallies = &mut judging.tallies;
+        for (_, group, record) in evidence {
             let (low_place, high_place) = group.places(record);
             let (place, other) = if record.low == person {
                 (low_place, high_place)
@@ -100,14 +129,15 @@ impl CoPresenceGraph {
                 (high_place, low_place)
             };
             let key = (group.rule(record), place, other);
-            let at = match by_place.iter().position(|(k, _)| *k == key) {
+            let at = match tallies.iter().position(|(k, _)| *k == key) {
                 Some(at) => at,
                 None => {
-                    by_place.push((key, Tally::default()));
-                    by_place.len() - 1
+                    let spans = judging.spare.pop().unwrap_or_default();
+                    tallies.push((key, (spans, 0, false)));
+                    tallies.len() - 1
                 }
             };
-            let entry = &mut by_place[at].1;
+            let entry = &mut tallies[at].1;
             if group.rule(record) == ExposureRule::EntryQueue {
                 for ((start, end), (places, gap)) in group.spans(record).zip(group.queue_gaps(record)) {
                     // A queue meeting is in the window when the later check-in is.
@@ -130,66 +160,76 @@ impl CoPresenceGraph {
         // Under the cumulative rule the zones are judged together: their spans (never
         // counted twice where they coincide) within the period.
         let zones_together = rules.cumulative.is_some_and(|cumulative| {
-            let mut spans: Vec<(Millis, Millis)> = by_place
+            let mut spans: Vec<(Millis, Millis)> = tallies
                 .iter()
                 .filter(|((rule, _, _), _)| *rule == ExposureRule::SameZone)
                 .flat_map(|(_, (spans, _, _))| spans.iter().copied())
                 .collect();
             most_within(&union(&mut spans), cumulative.within_ms) >= cumulative.min_total_ms
         });
-        by_place.sort_unstable_by_key(|(key, _)| *key);
-        by_place
-            .into_iter()
-            .filter(|((rule, place, _), (spans, total, near))| match rule {
-                ExposureRule::EntryQueue => *near,
+        tallies.sort_unstable_by_key(|(key, _)| *key);
+        for ((rule, place, other_place), (mut spans, total_ms, near)) in tallies.drain(..) {
+            let qualifies = match rule {
+                ExposureRule::EntryQueue => near,
                 ExposureRule::SameZone if rules.cumulative.is_some() => !spans.is_empty() && zones_together,
-                _ => !spans.is_empty() && *total >= rules.min_overlap_ms(*rule, self.zone_kind(*place)),
-            })
-            .map(|((rule, place, other_place), (mut spans, total_ms, _))| {
-                spans.sort_unstable();
-                if rule != ExposureRule::EntryQueue {
-                    // Pieces a midnight cut apart read as the one span they were.
-                    spans.dedup_by(|next, previous| {
-                        let touching = next.0 == previous.1;
-                        if touching {
-                            previous.1 = next.1;
-                        }
-                        touching
-                    });
-                }
-                Exposure {
-                    rule,
-                    place,
-                    other_place,
-                    spans,
-                    total_ms,
-                    open_ended: false,
-                    capped: false,
-                }
-            })
-            .collect()
+                _ => !spans.is_empty() && total_ms >= rules.min_overlap_ms(rule, self.zone_kind(place)),
+            };
+            if !qualifies {
+                spans.clear();
+                judging.spare.push(spans);
+                continue;
+            }
+            spans.sort_unstable();
+            if rule != ExposureRule::EntryQueue {
+                // Pieces a midnight cut apart read as the one span they were.
+                spans.dedup_by(|next, previous| {
+                    let touching = next.0 == previous.1;
+                    if touching {
+                        previous.1 = next.1;
+                    }
+                    touching
+                });
+            }
+            judging.contact.exposures.push(Exposure {
+                rule,
+                place,
+                other_place,
+                spans,
+                total_ms,
+                open_ended: false,
+                capped: false,
+            });
+        }
+        !judging.contact.exposures.is_empty()
     }
 
     /// Whether a pair that met only in zones, on days wholly inside the window, falls
     /// short of every zone's threshold under the per-place rule: read from the records'
     /// totals alone, without walking their spans. Most co-present pairs of a line list
     /// never come near a threshold; they are turned away here.
-    fn falls_short(&self, evidence: &[(&GroupEvidence, PairRecord)], window: Window, rules: &Rules) -> bool {
+    fn falls_short(&self, evidence: &[Shared<'_>], window: Window, rules: &Rules) -> bool {
         if rules.cumulative.is_some() {
             return false;
         }
-        let mut totals: Vec<(PlaceIdx, Millis)> = Vec::with_capacity(2);
-        for (group, record) in evidence {
+        // Most pairs share one place or two: the totals are kept on the stack.
+        let mut totals: [(PlaceIdx, Millis); 4] = [(PlaceIdx::MAX, 0); 4];
+        let mut used = 0;
+        for (_, group, record) in evidence {
             if group.rule(record) != ExposureRule::SameZone || !group.lies_within(window) {
                 return false;
             }
             let place = group.places(record).0;
-            match totals.iter_mut().find(|(p, _)| *p == place) {
+            match totals[..used].iter_mut().find(|(p, _)| *p == place) {
                 Some((_, total)) => *total += Millis::from(record.total_ms),
-                None => totals.push((place, Millis::from(record.total_ms))),
+                None if used < 4 => {
+                    totals[used] = (place, Millis::from(record.total_ms));
+                    used += 1;
+                }
+                // More places than the stack holds: judged the long way.
+                None => return false,
             }
         }
-        totals.iter().all(|&(place, total)| {
+        totals[..used].iter().all(|&(place, total)| {
             total < rules.min_overlap_ms(ExposureRule::SameZone, self.zone_kind(place))
         })
     }
@@ -228,28 +268,32 @@ impl CoPresenceGraph {
         }
     }
 
-    fn contact_from(person: PersonIdx, exposures: Vec<Exposure>) -> Option<Contact> {
-        let first_exposure = exposures
+    /// Fills in the judged contact's summary; whether it has a first exposure.
+    fn summarise(contact: &mut Contact, person: PersonIdx) -> bool {
+        let first_exposure = contact
+            .exposures
             .iter()
             .filter_map(|e| e.spans.first().map(|s| s.0))
-            .min()?;
-        let closest = exposures
+            .min();
+        let closest = contact
+            .exposures
             .iter()
             .map(|e| e.rule)
-            .max_by_key(|rule| rule.closeness())?;
-        Some(Contact {
-            person,
-            total_ms: exposures.iter().map(|e| e.total_ms).sum(),
-            first_exposure,
-            category: closest.category(),
-            exposures,
-        })
+            .max_by_key(|rule| rule.closeness());
+        let (Some(first_exposure), Some(closest)) = (first_exposure, closest) else {
+            return false;
+        };
+        contact.person = person;
+        contact.total_ms = contact.exposures.iter().map(|e| e.total_ms).sum();
+        contact.first_exposure = first_exposure;
+        contact.category = closest.category();
+        true
     }
 
     /// The neighbours of `person` that qualify within `window`, most exposed first.
     pub fn close_contacts(&self, person: PersonIdx, window: Window, rules: &Rules) -> Vec<Contact> {
         let window = clamped(window);
-        let mut seen: Vec<(PersonIdx, &GroupEvidence, PairRecord)> = Vec::new();
+        let mut seen: Vec<Shared<'_>> = Vec::new();
         for (_, group) in self.groups_of(person, window) {
             for record in group.records_of(person) {
                 let other = if record.low == person {
@@ -270,26 +314,48 @@ impl CoPresenceGraph {
     pub(crate) fn contacts_among(
         &self,
         person: PersonIdx,
-        mut seen: Vec<(PersonIdx, &GroupEvidence, PairRecord)>,
+        mut seen: Vec<Shared<'_>>,
         window: Window,
         rules: &Rules,
     ) -> Vec<Contact> {
+        let mut contacts = Vec::new();
+        self.each_contact_among(
+            person,
+            &mut seen,
+            window,
+            rules,
+            &mut Judging::default(),
+            |contact| {
+                contacts.push(contact.clone());
+            },
+        );
+        contacts
+    }
+
+    /// [`CoPresenceGraph::contacts_among`], each contact handed to `each` as it is
+    /// judged, in buffers reused from one to the next.
+    pub(crate) fn each_contact_among(
+        &self,
+        person: PersonIdx,
+        seen: &mut [Shared<'_>],
+        window: Window,
+        rules: &Rules,
+        judging: &mut Judging,
+        mut each: impl FnMut(&Contact),
+    ) {
         // Which of a pair's records comes first does not change its exposures (their spans
         // are sorted after).
         seen.sort_unstable_by_key(|s| s.0);
-        let mut evidence: Vec<(&GroupEvidence, PairRecord)> = Vec::new();
-        seen.chunk_by(|a, b| a.0 == b.0)
-            .filter_map(|shared| {
-                evidence.clear();
-                evidence.extend(shared.iter().map(|&(_, group, record)| (group, record)));
-                let mut exposures = self.qualify(person, &evidence, window, rules);
-                if exposures.is_empty() {
-                    return None;
-                }
-                self.mark_open_stays(person, shared[0].0, &mut exposures, window);
-                Self::contact_from(shared[0].0, exposures)
-            })
-            .collect()
+        for shared in seen.chunk_by(|a, b| a.0 == b.0) {
+            let other = shared[0].0;
+            if !self.qualify(person, shared, window, rules, judging) {
+                continue;
+            }
+            self.mark_open_stays(person, other, &mut judging.contact.exposures, window);
+            if Self::summarise(&mut judging.contact, other) {
+                each(&judging.contact);
+            }
+        }
     }
 
     /// Secondary contacts: people a close contact met after their first exposure to the

@@ -1,40 +1,118 @@
-//! The exposure line list as CSV straight from the engine's pairs, on the worker that
-//! found them: the same bytes as the analyst command's CSV (`report::exposures`, a test
-//! holds the two together) without building the service's messages and rows first,
-//! which at millions of pairs costs more than finding them.
+//! The exposure line list made on the workers that judge it: each pair turned into its
+//! text (or, for the table, its line) as it is judged. The CSV rows are written straight
+//! from the engine's contact, the same bytes as the analyst command's CSV
+//! (`report::exposures`, a test holds the two together) without the service's messages
+//! and rows in between, which at millions of pairs cost more than finding them.
 
-use std::io::Write as _;
-
-use hallguard_contact_tracing::convert::rule_message;
+use hallguard_contact_tracing::convert::{exposure_pair_message, rule_message};
 use hallguard_tracing_engine::CoPresenceGraph;
-use hallguard_tracing_engine::exposures::ExposurePair;
-use hallguard_tracing_engine::model::PersonKind;
+use hallguard_tracing_engine::exposures::PairChunks;
+use hallguard_tracing_engine::model::{PersonIdx, PersonKind};
+use hallguard_tracing_engine::queries::Contact;
 
-use crate::report::exposures::ExposureLine;
+use crate::report::exposures::{ExposureLine, LineFormat, encode};
 use crate::report::rule_name;
 
-fn kind_word(kind: PersonKind) -> &'static str {
-    match kind {
-        PersonKind::Visitor => "visitor",
-        PersonKind::Staff => "staff",
+/// A part of the line list made ready on a worker.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// Encoded lines: CSV rows, or JSON elements each after a separator.
+    pub text: Vec<u8>,
+    /// Lines kept for the table, which sizes its columns over all of them.
+    pub lines: Vec<ExposureLine>,
+    /// How many pairs.
+    pub count: usize,
+    /// Why a line could not be encoded, if one could not.
+    pub failed: Option<std::io::Error>,
+    /// The last local day written and its text: most rows share it.
+    date: (i64, String),
+}
+
+/// Turns judged pairs into lines of one format.
+#[derive(Debug, Clone, Copy)]
+pub struct Encoder<'g> {
+    /// Whose people and places.
+    pub graph: &'g CoPresenceGraph,
+    /// The format of the lines.
+    pub format: LineFormat,
+    /// The hall's offset from UTC in minutes, for local times.
+    pub offset: i32,
+}
+
+impl PairChunks for Encoder<'_> {
+    type Chunk = Chunk;
+
+    fn new_chunk(&self) -> Chunk {
+        Chunk::default()
+    }
+
+    fn add(&self, chunk: &mut Chunk, low: PersonIdx, contact: &Contact) {
+        chunk.count += 1;
+        if self.format == LineFormat::Csv {
+            csv_row(
+                &mut chunk.text,
+                self.graph,
+                low,
+                contact,
+                self.offset,
+                &mut chunk.date,
+            );
+            return;
+        }
+        let line = ExposureLine::from_pair(&exposure_pair_message(self.graph, low, contact));
+        if self.format == LineFormat::Table {
+            chunk.lines.push(line);
+            return;
+        }
+        match encode(self.format, std::slice::from_ref(&line), self.offset, false) {
+            Ok(bytes) => chunk.text.extend_from_slice(&bytes),
+            Err(error) => {
+                chunk.failed.get_or_insert(error);
+            }
+        }
     }
 }
 
-/// One CSV field, quoted as the csv crate quotes (when it holds a comma, a quote or a
-/// line break).
+fn kind_word(kind: PersonKind) -> &'static [u8] {
+    match kind {
+        PersonKind::Visitor => b"visitor",
+        PersonKind::Staff => b"staff",
+    }
+}
+
+/// Whether the csv crate would quote this text (a comma, a quote or a line break).
+fn needs_quotes(text: &[u8]) -> bool {
+    text.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
+/// One CSV field, quoted as the csv crate quotes.
 fn field(out: &mut Vec<u8>, text: &str) {
-    if text.contains([',', '"', '\n', '\r']) {
+    if needs_quotes(text.as_bytes()) {
         out.push(b'"');
-        for byte in text.bytes() {
-            if byte == b'"' {
-                out.push(b'"');
-            }
-            out.push(byte);
-        }
+        quoted_text(out, text);
         out.push(b'"');
     } else {
         out.extend_from_slice(text.as_bytes());
     }
+}
+
+/// Text inside a quoted field: its quotes doubled.
+fn quoted_text(out: &mut Vec<u8>, text: &str) {
+    for (index, part) in text.split('"').enumerate() {
+        if index > 0 {
+            out.extend_from_slice(b"\"\"");
+        }
+        out.extend_from_slice(part.as_bytes());
+    }
+}
+
+fn number(out: &mut Vec<u8>, value: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// Two digits.
+fn two_digits(out: &mut Vec<u8>, value: i64) {
+    out.extend_from_slice(&[b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]);
 }
 
 /// `YYYY-MM-DD HH:MM` in the hall's time, the date remembered from the row before.
@@ -46,73 +124,84 @@ fn local_minute(out: &mut Vec<u8>, millis: i64, offset: i32, date: &mut (i64, St
         *date = (day, hallguard_domain::time::format_date(day));
     }
     let minutes = local.rem_euclid(DAY_MS) / MINUTE_MS;
-    let _ = write!(out, "{} {:02}:{:02}", date.1, minutes / 60, minutes % 60);
+    out.extend_from_slice(date.1.as_bytes());
+    out.push(b' ');
+    two_digits(out, minutes / 60);
+    out.push(b':');
+    two_digits(out, minutes % 60);
 }
 
-/// Pairs as the analyst command's lines, through the service's messages (for the JSON
-/// and table formats, and as the reference the CSV rows are held to).
-pub fn exposure_lines(graph: &CoPresenceGraph, pairs: &[ExposurePair]) -> Vec<ExposureLine> {
-    pairs
-        .iter()
-        .map(|pair| {
-            ExposureLine::from_pair(&hallguard_contact_tracing::convert::exposure_pair_message(
-                graph, pair,
-            ))
-        })
-        .collect()
-}
-
-/// Pairs as CSV rows in `report::exposures::CSV_HEADER` order.
-pub fn csv_rows(graph: &CoPresenceGraph, pairs: &[ExposurePair], offset: i32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pairs.len() * 128);
-    let mut date = (0, String::new());
-    let mut evidence = String::new();
-    for pair in pairs {
-        let (person, other) = (graph.person(pair.low), graph.person(pair.contact.person));
-        field(&mut out, &person.site_id);
-        out.push(b',');
-        field(&mut out, &person.person_id);
-        let _ = write!(out, ",{},", kind_word(person.kind));
-        field(&mut out, &other.person_id);
-        let _ = write!(out, ",{},", kind_word(other.kind));
-        field(&mut out, pair.contact.category);
-        out.push(b',');
-        local_minute(&mut out, pair.contact.first_exposure, offset, &mut date);
-        let _ = write!(out, ",{},", (pair.contact.total_ms / 1000).max(0));
-        evidence.clear();
-        for (index, exposure) in pair.contact.exposures.iter().enumerate() {
-            if index > 0 {
-                evidence.push_str("; ");
-            }
-            evidence.push_str(&graph.place(exposure.place).place_id);
-            if exposure.other_place != exposure.place {
-                evidence.push('/');
-                evidence.push_str(&graph.place(exposure.other_place).place_id);
-            }
-            evidence.push_str(" (");
-            evidence.push_str(rule_name(rule_message(exposure.rule)));
-            let seconds = (exposure.total_ms / 1000).max(0);
-            if seconds > 0 {
-                evidence.push_str(&format!(", {}", crate::report::contacts::minutes(seconds as u64)));
-            }
-            if exposure.open_ended {
-                evidence.push_str(" so far, still there");
-            }
-            if exposure.capped {
-                evidence.push_str(", capped (never checked out)");
-            }
-            evidence.push(')');
+/// One pair as a CSV row in `report::exposures::CSV_HEADER` order.
+pub fn csv_row(
+    out: &mut Vec<u8>,
+    graph: &CoPresenceGraph,
+    low: PersonIdx,
+    contact: &Contact,
+    offset: i32,
+    date: &mut (i64, String),
+) {
+    let (person, other) = (graph.person(low), graph.person(contact.person));
+    field(out, &person.site_id);
+    out.push(b',');
+    field(out, &person.person_id);
+    out.push(b',');
+    out.extend_from_slice(kind_word(person.kind));
+    out.push(b',');
+    field(out, &other.person_id);
+    out.push(b',');
+    out.extend_from_slice(kind_word(other.kind));
+    out.push(b',');
+    field(out, contact.category);
+    out.push(b',');
+    local_minute(out, contact.first_exposure, offset, date);
+    out.push(b',');
+    number(out, (contact.total_ms / 1000).max(0));
+    out.push(b',');
+    // The evidence is written quoted, its place ids' quotes doubled; the quotes come
+    // off again when it turns out to hold nothing that needs them.
+    let opening = out.len();
+    out.push(b'"');
+    for (index, exposure) in contact.exposures.iter().enumerate() {
+        if index > 0 {
+            out.extend_from_slice(b"; ");
         }
-        field(&mut out, &evidence);
-        out.push(b'\n');
+        quoted_text(out, &graph.place(exposure.place).place_id);
+        if exposure.other_place != exposure.place {
+            out.push(b'/');
+            quoted_text(out, &graph.place(exposure.other_place).place_id);
+        }
+        out.extend_from_slice(b" (");
+        out.extend_from_slice(rule_name(rule_message(exposure.rule)).as_bytes());
+        let seconds = (exposure.total_ms / 1000).max(0);
+        if seconds > 0 {
+            out.extend_from_slice(b", ");
+            if seconds < 60 {
+                number(out, seconds);
+                out.extend_from_slice(b" s");
+            } else {
+                number(out, seconds / 60);
+                out.extend_from_slice(b" min");
+            }
+        }
+        if exposure.open_ended {
+            out.extend_from_slice(b" so far, still there");
+        }
+        if exposure.capped {
+            out.extend_from_slice(b", capped (never checked out)");
+        }
+        out.push(b')');
     }
-    out
+    if needs_quotes(&out[opening + 1..]) {
+        out.push(b'"');
+    } else {
+        out.remove(opening);
+    }
+    out.push(b'\n');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::exposures::{LineFormat, encode};
     use hallguard_tracing_engine::model::PlaceKind;
     use hallguard_tracing_engine::synthetic::{self, HallShape};
     use hallguard_tracing_engine::{Cancel, Rules};
@@ -157,9 +246,15 @@ mod tests {
                 .iter()
                 .any(|p| p.contact.exposures.iter().any(|e| e.other_place != e.place))
         );
-        let lines = exposure_lines(&graph, &pairs);
+        let lines: Vec<ExposureLine> = pairs
+            .iter()
+            .map(|pair| ExposureLine::from_pair(&exposure_pair_message(&graph, pair.low, &pair.contact)))
+            .collect();
         let slow = encode(LineFormat::Csv, &lines, 480, true).unwrap();
-        let fast = csv_rows(&graph, &pairs, 480);
+        let (mut fast, mut date) = (Vec::new(), (0, String::new()));
+        for pair in &pairs {
+            csv_row(&mut fast, &graph, pair.low, &pair.contact, 480, &mut date);
+        }
         assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
     }
 }

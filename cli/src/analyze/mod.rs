@@ -23,7 +23,7 @@ use hallguard_tracing_engine::Cancel;
 use hallguard_tracing_engine::rows::PresenceColumns;
 
 use crate::analyst::{ContactsFormat, PlainFormat, RuleFlags};
-use crate::report::exposures::{ExposureLine, LineFormat, LineWriter, encode};
+use crate::report::exposures::{LineFormat, LineWriter};
 use crate::report::tabular;
 use load::TimeReading;
 use times::EpochUnit;
@@ -164,33 +164,26 @@ pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), Analy
     let answered = match args.question {
         Question::Exposures => {
             let mut writer = LineWriter::new(args.format, &mut *sink, offset)?;
-            let (format, mut failed) = (args.format, None);
-            // Each chunk is turned into lines and text on the worker that found it; the
-            // table gathers lines, the rest goes out as text in order.
-            let per_chunk = |pairs: Vec<hallguard_tracing_engine::exposures::ExposurePair>| {
-                if format == LineFormat::Csv {
-                    return Ok(Encoded::Text(
-                        lines::csv_rows(&graph, &pairs, offset),
-                        pairs.len(),
-                    ));
-                }
-                let lines = lines::exposure_lines(&graph, &pairs);
-                if format == LineFormat::Table {
-                    return Ok(Encoded::Lines(lines));
-                }
-                encode(format, &lines, offset, false).map(|bytes| Encoded::Text(bytes, lines.len()))
+            let mut failed = None;
+            // Each pair becomes text (lines, for the table) on the worker that judged it;
+            // the sink writes the chunks in order.
+            let encoder = lines::Encoder {
+                graph: &graph,
+                format: args.format,
+                offset,
             };
             let _ = graph.exposures_with(
                 site.as_deref(),
                 window,
                 &rules,
                 &Cancel::default(),
-                per_chunk,
-                |encoded: std::io::Result<Encoded>| {
-                    let written = encoded.and_then(|encoded| match encoded {
-                        Encoded::Text(bytes, count) => writer.write_encoded(&bytes, count),
-                        Encoded::Lines(lines) => writer.write_lines(&lines),
-                    });
+                &encoder,
+                |chunk: lines::Chunk| {
+                    let written = match chunk.failed {
+                        Some(error) => Err(error),
+                        None if args.format == LineFormat::Table => writer.write_lines(&chunk.lines),
+                        None => writer.write_encoded(&chunk.text, chunk.count),
+                    };
                     written.map_err(|error| failed = Some(error))
                 },
             );
@@ -282,14 +275,6 @@ pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), Analy
         answered_at.elapsed().as_secs_f64(),
     );
     Ok(())
-}
-
-/// A chunk of the line list made ready on a worker: text, or lines for the table.
-enum Encoded {
-    /// Encoded lines and how many.
-    Text(Vec<u8>, usize),
-    /// Lines, for the table to size its columns.
-    Lines(Vec<ExposureLine>),
 }
 
 fn contacts_format(format: LineFormat) -> ContactsFormat {

@@ -8,7 +8,9 @@ use hallguard_platform::timestamps::millis_to_timestamp;
 use hallguard_platform::validate;
 use hallguard_proto::common::v1 as common;
 use hallguard_proto::contact_tracing::v1 as pb;
-use hallguard_tracing_engine::model::{PersonKey, PersonKind, PlaceKey, PlaceKind, Presence, Stay, ZoneKind};
+use hallguard_tracing_engine::model::{
+    PersonIdx, PersonKey, PersonKind, PlaceKey, PlaceKind, Presence, Stay, ZoneKind,
+};
 use hallguard_tracing_engine::queries::{Contact, Exposure, SecondaryContact};
 use hallguard_tracing_engine::rules::{ExposureRule, Floors, Rules};
 use hallguard_tracing_engine::{CoPresenceGraph, Millis};
@@ -358,13 +360,10 @@ pub fn contact_message(graph: &CoPresenceGraph, contact: &Contact) -> pb::Contac
 }
 
 /// A pair of the exposure line list as a message.
-pub fn exposure_pair_message(
-    graph: &CoPresenceGraph,
-    pair: &hallguard_tracing_engine::exposures::ExposurePair,
-) -> pb::ExposurePair {
+pub fn exposure_pair_message(graph: &CoPresenceGraph, low: PersonIdx, contact: &Contact) -> pb::ExposurePair {
     pb::ExposurePair {
-        person: Some(person_ref(graph.person(pair.low))),
-        contact: Some(contact_message(graph, &pair.contact)),
+        person: Some(person_ref(graph.person(low))),
+        contact: Some(contact_message(graph, contact)),
     }
 }
 

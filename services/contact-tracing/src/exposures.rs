@@ -69,20 +69,21 @@ impl ContactTracingService {
         let producer = tokio::spawn(async move {
             service
                 .with_graph("list_exposures", deadline, move |graph, cancel| {
-                    let sent = graph.exposures(
+                    // Pairs become messages on the workers that judged them.
+                    let sent = graph.exposures_with(
                         Some(&query.site_id),
                         query.window,
                         &query.rules,
                         cancel,
-                        |chunk| {
-                            for part in chunk.chunks(PAIRS_PER_MESSAGE) {
-                                let message = pb::ListExposuresResponse {
-                                    pairs: part
-                                        .iter()
-                                        .map(|pair| convert::exposure_pair_message(graph, pair))
-                                        .collect(),
-                                };
+                        &(Vec::new, |pairs: &mut Vec<pb::ExposurePair>, low, contact: &_| {
+                            pairs.push(convert::exposure_pair_message(graph, low, contact))
+                        }),
+                        |mut pairs: Vec<pb::ExposurePair>| {
+                            while !pairs.is_empty() {
+                                let rest = pairs.split_off(pairs.len().min(PAIRS_PER_MESSAGE));
+                                let message = pb::ListExposuresResponse { pairs };
                                 judged.blocking_send(message).map_err(|_| ())?;
+                                pairs = rest;
                             }
                             Ok(())
                         },
