@@ -760,6 +760,11 @@ async fn the_exposure_line_list_streams_every_pair_once_as_contact_queries_find_
     let (mut messages, mut pairs) = (0, std::collections::BTreeMap::new());
     while let Some(message) = stream.message().await.unwrap() {
         messages += 1;
+        assert!(
+            message.pairs.len() <= 500,
+            "{} pairs in a message",
+            message.pairs.len()
+        );
         for pair in message.pairs {
             let contact = pair.contact.unwrap();
             let mut two = [pair.person.unwrap().person_id, contact.person.unwrap().person_id];

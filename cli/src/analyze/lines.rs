@@ -4,6 +4,8 @@
 //! (`report::exposures`, a test holds the two together) without the service's messages
 //! and rows in between, which at millions of pairs cost more than finding them.
 
+use std::sync::{Mutex, PoisonError};
+
 use hallguard_contact_tracing::convert::{exposure_pair_message, rule_message};
 use hallguard_tracing_engine::CoPresenceGraph;
 use hallguard_tracing_engine::exposures::PairChunks;
@@ -12,6 +14,12 @@ use hallguard_tracing_engine::queries::Contact;
 
 use crate::report::exposures::{ExposureLine, LineFormat, encode};
 use crate::report::rule_name;
+
+/// Text in one chunk: enough that a write is worth its call, little enough that the
+/// chunks held while the list is made stay small.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Lines in one chunk for the table.
+const CHUNK_LINES: usize = 4096;
 
 /// A part of the line list made ready on a worker.
 #[derive(Debug, Default)]
@@ -29,21 +37,51 @@ pub struct Chunk {
 }
 
 /// Turns judged pairs into lines of one format.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Encoder<'g> {
-    /// Whose people and places.
-    pub graph: &'g CoPresenceGraph,
-    /// The format of the lines.
-    pub format: LineFormat,
-    /// The hall's offset from UTC in minutes, for local times.
-    pub offset: i32,
+    graph: &'g CoPresenceGraph,
+    format: LineFormat,
+    offset: i32,
+    /// Chunks written out, to be filled again: a chunk made on a worker and dropped by
+    /// the writer would send its pages back to the system, and the next wave would
+    /// have them cleared afresh (a city's list is gigabytes of text).
+    spare: Mutex<Vec<Chunk>>,
+}
+
+impl<'g> Encoder<'g> {
+    /// Lines of `format` about `graph`'s people, times at `offset` minutes from UTC.
+    pub fn new(graph: &'g CoPresenceGraph, format: LineFormat, offset: i32) -> Self {
+        Self {
+            graph,
+            format,
+            offset,
+            spare: Mutex::default(),
+        }
+    }
+
+    /// Takes back a chunk that was written, to be filled again.
+    pub fn recycle(&self, mut chunk: Chunk) {
+        chunk.text.clear();
+        chunk.lines.clear();
+        chunk.count = 0;
+        chunk.failed = None;
+        self.spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(chunk);
+    }
 }
 
 impl PairChunks for Encoder<'_> {
     type Chunk = Chunk;
 
     fn new_chunk(&self) -> Chunk {
-        Chunk::default()
+        let spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        spare.unwrap_or_default()
+    }
+
+    fn is_full(&self, chunk: &Chunk) -> bool {
+        chunk.text.len() >= CHUNK_BYTES || chunk.lines.len() >= CHUNK_LINES
     }
 
     fn add(&self, chunk: &mut Chunk, low: PersonIdx, contact: &Contact) {

@@ -167,23 +167,20 @@ pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), Analy
             let mut failed = None;
             // Each pair becomes text (lines, for the table) on the worker that judged it;
             // the sink writes the chunks in order.
-            let encoder = lines::Encoder {
-                graph: &graph,
-                format: args.format,
-                offset,
-            };
+            let encoder = lines::Encoder::new(&graph, args.format, offset);
             let _ = graph.exposures_with(
                 site.as_deref(),
                 window,
                 &rules,
                 &Cancel::default(),
                 &encoder,
-                |chunk: lines::Chunk| {
-                    let written = match chunk.failed {
+                |mut chunk: lines::Chunk| {
+                    let written = match chunk.failed.take() {
                         Some(error) => Err(error),
                         None if args.format == LineFormat::Table => writer.write_lines(&chunk.lines),
                         None => writer.write_encoded(&chunk.text, chunk.count),
                     };
+                    encoder.recycle(chunk);
                     written.map_err(|error| failed = Some(error))
                 },
             );

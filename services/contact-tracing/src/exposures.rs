@@ -8,8 +8,11 @@ use std::time::Duration;
 use hallguard_platform::access_log::Reader;
 use hallguard_proto::common::v1::PersonRef;
 use hallguard_proto::contact_tracing::v1 as pb;
+use hallguard_tracing_engine::CoPresenceGraph;
 use hallguard_tracing_engine::Rules;
-use hallguard_tracing_engine::exposures::ExposuresStopped;
+use hallguard_tracing_engine::exposures::{ExposuresStopped, PairChunks};
+use hallguard_tracing_engine::model::PersonIdx;
+use hallguard_tracing_engine::queries::Contact;
 use tokio::sync::mpsc;
 use tonic::Status;
 
@@ -21,6 +24,29 @@ use crate::service::ContactTracingService;
 const PAIRS_PER_MESSAGE: usize = 500;
 /// Messages judged ahead of the caller.
 const MESSAGES_AHEAD: usize = 4;
+
+/// The line list's pairs as messages of up to [`PAIRS_PER_MESSAGE`].
+struct Messages<'g> {
+    graph: &'g CoPresenceGraph,
+}
+
+impl PairChunks for Messages<'_> {
+    type Chunk = pb::ListExposuresResponse;
+
+    fn new_chunk(&self) -> Self::Chunk {
+        pb::ListExposuresResponse::default()
+    }
+
+    fn add(&self, message: &mut Self::Chunk, low: PersonIdx, contact: &Contact) {
+        message
+            .pairs
+            .push(convert::exposure_pair_message(self.graph, low, contact));
+    }
+
+    fn is_full(&self, message: &Self::Chunk) -> bool {
+        message.pairs.len() >= PAIRS_PER_MESSAGE
+    }
+}
 
 /// The stream the generated server expects for ListExposures.
 pub type ExposureStream = std::pin::Pin<
@@ -75,18 +101,8 @@ impl ContactTracingService {
                         query.window,
                         &query.rules,
                         cancel,
-                        &(Vec::new, |pairs: &mut Vec<pb::ExposurePair>, low, contact: &_| {
-                            pairs.push(convert::exposure_pair_message(graph, low, contact))
-                        }),
-                        |mut pairs: Vec<pb::ExposurePair>| {
-                            while !pairs.is_empty() {
-                                let rest = pairs.split_off(pairs.len().min(PAIRS_PER_MESSAGE));
-                                let message = pb::ListExposuresResponse { pairs };
-                                judged.blocking_send(message).map_err(|_| ())?;
-                                pairs = rest;
-                            }
-                            Ok(())
-                        },
+                        &Messages { graph },
+                        |message| judged.blocking_send(message).map_err(|_| ()),
                     );
                     match sent {
                         Ok(()) | Err(ExposuresStopped::Sink(())) => Ok(()),
