@@ -40,7 +40,7 @@ pub struct TimeReading {
 /// One bad row: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
-    /// 1-based line in the file (the header is line 1).
+    /// 1-based line in a CSV file (the header is line 1), or row in a Parquet file.
     pub line: usize,
     /// The column's name.
     pub column: &'static str,
@@ -63,20 +63,23 @@ pub enum LoadError {
     #[error("{0}")]
     Header(String),
     /// Rows that cannot be read.
-    #[error("{}", describe_bad_rows(.bad, *.more))]
+    #[error("{}", describe_bad_rows(.bad, *.more, .counted_in))]
     Rows {
         /// The first bad rows.
         bad: Vec<BadRow>,
         /// How many more.
         more: usize,
+        /// What `BadRow::line` counts: "line" (a CSV's lines, the header line 1) or
+        /// "row" (a Parquet file's rows, from 1).
+        counted_in: &'static str,
     },
 }
 
-fn describe_bad_rows(bad: &[BadRow], more: usize) -> String {
+fn describe_bad_rows(bad: &[BadRow], more: usize, counted_in: &str) -> String {
     let mut text = String::from("rows that cannot be read (nothing was loaded):");
     for row in bad {
         text.push_str(&format!(
-            "\n  line {}, column {}: {}",
+            "\n  {counted_in} {}, column {}: {}",
             row.line, row.column, row.problem
         ));
     }
@@ -88,13 +91,13 @@ fn describe_bad_rows(bad: &[BadRow], more: usize) -> String {
 
 /// Where each column is in a row.
 #[derive(Debug, Clone, Copy)]
-struct Layout {
+pub(super) struct Layout {
     at: [Option<usize>; 8],
-    width: usize,
+    pub(super) width: usize,
 }
 
 impl Layout {
-    fn of(header: &str) -> Result<Self, LoadError> {
+    pub(super) fn of(header: &str) -> Result<Self, LoadError> {
         let names: Vec<String> = header
             .trim_end_matches(['\r', '\n'])
             .split(',')
@@ -212,25 +215,25 @@ fn read_row<'a>(
 /// One piece of the file, parsed: its keys (borrowed, numbered in the piece), its rows,
 /// how many lines it spans and its bad rows (lines counted within the piece).
 #[derive(Default)]
-struct Piece<'a> {
+pub(super) struct Piece<'a> {
     people: Vec<(&'a str, &'a str, PersonKind)>,
     places: Vec<(&'a str, &'a str, PlaceKind)>,
     rows: Vec<ColumnRow>,
-    lines: usize,
+    pub(super) lines: usize,
     bad: Vec<BadRow>,
 }
 
 /// Files rows into a piece: each row's keys numbered in the piece, or the row's error
 /// with its line (counted within the piece).
 #[derive(Default)]
-struct Filing<'a> {
-    piece: Piece<'a>,
+pub(super) struct Filing<'a> {
+    pub(super) piece: Piece<'a>,
     people: HashMap<(&'a str, &'a str, PersonKind), u32>,
     places: HashMap<(&'a str, &'a str, PlaceKind), u32>,
 }
 
 impl<'a> Filing<'a> {
-    fn take(&mut self, line: usize, fields: &[&'a str], layout: &Layout, times: TimeReading) {
+    pub(super) fn take(&mut self, line: usize, fields: &[&'a str], layout: &Layout, times: TimeReading) {
         let piece = &mut self.piece;
         match read_row(fields, layout, times) {
             Ok(row) => {
@@ -316,6 +319,7 @@ pub fn load(path: &std::path::Path, times: TimeReading) -> Result<PresenceColumn
                 problem: "is not UTF-8 text".into(),
             }],
             more: 0,
+            counted_in: "line",
         }
     })?;
     if text.contains('"') {
@@ -327,15 +331,26 @@ pub fn load(path: &std::path::Path, times: TimeReading) -> Result<PresenceColumn
         .into_par_iter()
         .map(|piece| parse_piece(piece, &layout, times))
         .collect();
-    merge(parsed)
+    merge(parsed, Counting::Lines)
+}
+
+/// How a file's bad rows are placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Counting {
+    /// By line, the header line 1 (CSV).
+    Lines,
+    /// By row, from 1 (Parquet).
+    Rows,
 }
 
 /// Merges the pieces' keys into one numbering and renumbers their rows.
-fn merge(mut parsed: Vec<Piece>) -> Result<PresenceColumns, LoadError> {
+pub(super) fn merge(mut parsed: Vec<Piece>, counting: Counting) -> Result<PresenceColumns, LoadError> {
     let mut bad = Vec::new();
     let mut more = 0;
-    // Line 1 is the header.
-    let mut first_line = 2;
+    let (mut first_line, counted_in) = match counting {
+        Counting::Lines => (2, "line"),
+        Counting::Rows => (1, "row"),
+    };
     for piece in &parsed {
         for row in &piece.bad {
             if bad.len() < BAD_ROWS_SHOWN {
@@ -350,7 +365,11 @@ fn merge(mut parsed: Vec<Piece>) -> Result<PresenceColumns, LoadError> {
         first_line += piece.lines;
     }
     if !bad.is_empty() {
-        return Err(LoadError::Rows { bad, more });
+        return Err(LoadError::Rows {
+            bad,
+            more,
+            counted_in,
+        });
     }
     let mut columns = PresenceColumns::default();
     let people: Vec<&[(&str, &str, PersonKind)]> = parsed.iter().map(|p| &p.people[..]).collect();
@@ -507,7 +526,7 @@ fn load_quoted(text: &str, times: TimeReading) -> Result<PresenceColumns, LoadEr
     }));
     filing.piece.bad.sort_by_key(|bad| bad.line);
     filing.piece.lines = text.lines().count().saturating_sub(1);
-    merge(vec![filing.piece])
+    merge(vec![filing.piece], Counting::Lines)
 }
 
 #[cfg(test)]
@@ -580,7 +599,7 @@ mod tests {
                     hall,v4,visitor,gate-1,entry_queue,2026-11-28 10:00,\n\
                     hall,v5,visitor,tax-area,zone,2026-11-28 10:00,2026-11-28 09:00\n\
                     hall,v6,visitor,tax-area\n";
-        let Err(LoadError::Rows { bad, more }) = load(write(text).path(), times()) else {
+        let Err(LoadError::Rows { bad, more, .. }) = load(write(text).path(), times()) else {
             panic!("bad rows refused");
         };
         let found: Vec<(usize, &str)> = bad.iter().map(|b| (b.line, b.column)).collect();

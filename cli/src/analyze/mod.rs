@@ -5,11 +5,14 @@
 //! person's contacts, or clusters. Each phase's time goes to stderr.
 //!
 //! - [`load`]: CSV to columns, bad rows named by line and column.
+//! - `parquet`: Parquet to the same columns, bad rows named by row and column.
 //! - [`times`]: the time forms a file may use.
 //! - [`lines`]: the line list's CSV written straight from the engine's pairs.
 
 pub mod lines;
 pub mod load;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod times;
 
 use std::io::Write;
@@ -45,7 +48,8 @@ pub enum Question {
 pub struct AnalyzeArgs {
     /// The presence export: CSV with a header naming the columns site, person,
     /// person_kind (visitor|staff), place, place_kind (zone|entry_queue|canteen_seat),
-    /// start, end (empty: still there), queue_position (entry queues; optional column).
+    /// start, end (empty: still there), queue_position (entry queues; optional column);
+    /// or Parquet with columns of those names (times as timestamps or integers).
     pub file: PathBuf,
     /// What to answer.
     #[arg(long, value_enum, default_value_t = Question::Exposures)]
@@ -124,13 +128,11 @@ pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), Analy
         .as_ref()
         .map_or(args.utc_offset_minutes, |h| h.utc_offset_minutes);
     let started = Instant::now();
-    let columns = load::load(
-        &args.file,
-        TimeReading {
-            utc_offset_minutes: offset,
-            epoch: args.epoch,
-        },
-    )?;
+    let reading = TimeReading {
+        utc_offset_minutes: offset,
+        epoch: args.epoch,
+    };
+    let columns = load_file(&args.file, reading)?;
     let loaded = started.elapsed();
     let halls = Halls::new(hall.into_iter().collect())
         .map_err(|error| AnalyzeError::Flag(format!("--hall: {error}")))?;
@@ -272,6 +274,15 @@ pub fn run(args: &AnalyzeArgs, out: &mut (dyn Write + Send)) -> Result<(), Analy
         answered_at.elapsed().as_secs_f64(),
     );
     Ok(())
+}
+
+/// Loads a CSV, or a Parquet file (known by its first bytes).
+fn load_file(path: &std::path::Path, reading: TimeReading) -> Result<PresenceColumns, load::LoadError> {
+    #[cfg(feature = "parquet")]
+    if parquet::is_parquet(path) {
+        return parquet::load(path, reading);
+    }
+    load::load(path, reading)
 }
 
 fn contacts_format(format: LineFormat) -> ContactsFormat {

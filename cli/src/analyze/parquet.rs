@@ -1,0 +1,321 @@
+//! Presence exports in Parquet, with the CSV's columns (by name, any order): read row
+//! group by row group in parallel, each value turned into the text a CSV would hold, and
+//! filed by the same code as a CSV's rows, so both forms are judged alike. Timestamps
+//! keep their meaning: a timestamp adjusted to UTC is an instant, one that is not is
+//! the hall's local time; plain integers are epoch counts in the unit the analyst names.
+//! Bad rows are placed by row (from 1).
+
+use std::path::Path;
+
+use hallguard_domain::time::{DAY_MS, format_date};
+use hallguard_tracing_engine::rows::PresenceColumns;
+use parquet::basic::LogicalType;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::Field;
+use rayon::prelude::*;
+
+use super::load::{Counting, Filing, Layout, LoadError, Piece, TimeReading, merge};
+
+/// Whether a file is Parquet: it begins with the format's magic bytes.
+pub fn is_parquet(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == b"PAR1")
+}
+
+/// Reads a presence export in Parquet.
+pub fn load(path: &Path, times: TimeReading) -> Result<PresenceColumns, LoadError> {
+    let unreadable = |error: parquet::errors::ParquetError| {
+        LoadError::Header(format!("{} cannot be read as Parquet: {error}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let reader = SerializedFileReader::new(file).map_err(unreadable)?;
+    let mut names = Vec::new();
+    let mut local = Vec::new();
+    for field in reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .root_schema()
+        .get_fields()
+    {
+        if !field.is_primitive() {
+            return Err(LoadError::Header(format!(
+                "column {:?} is nested: a presence export's columns are plain values",
+                field.name()
+            )));
+        }
+        names.push(field.name().to_string());
+        local.push(matches!(
+            field.get_basic_info().logical_type_ref(),
+            Some(LogicalType::Timestamp {
+                is_adjusted_to_u_t_c: false,
+                ..
+            })
+        ));
+    }
+    let layout = Layout::of(&names.join(","))?;
+    let cells: Vec<Vec<String>> = (0..reader.num_row_groups())
+        .into_par_iter()
+        .map(|group| group_cells(&reader, group, &local))
+        .collect::<Result<_, _>>()
+        .map_err(unreadable)?;
+    let parsed: Vec<Piece> = cells
+        .par_iter()
+        .map(|cells| {
+            let mut filing = Filing::default();
+            let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
+            for (row, values) in cells.chunks(layout.width.max(1)).enumerate() {
+                fields.clear();
+                fields.extend(values.iter().map(String::as_str));
+                filing.take(row + 1, &fields, &layout, times);
+            }
+            filing.piece.lines = cells.len() / layout.width.max(1);
+            filing.piece
+        })
+        .collect();
+    merge(parsed, Counting::Rows)
+}
+
+/// One row group's values as text, row after row.
+fn group_cells(
+    reader: &SerializedFileReader<std::fs::File>,
+    group: usize,
+    local: &[bool],
+) -> Result<Vec<String>, parquet::errors::ParquetError> {
+    let group = reader.get_row_group(group)?;
+    let mut cells = Vec::with_capacity(group.metadata().num_rows().max(0) as usize * local.len());
+    for row in group.get_row_iter(None)? {
+        for (column, (_, value)) in row?.get_column_iter().enumerate() {
+            cells.push(cell_text(value, local.get(column).copied().unwrap_or(false)));
+        }
+    }
+    Ok(cells)
+}
+
+/// A value as a CSV would hold it: nothing for a null, a timestamp as RFC 3339 (without
+/// an offset when it is local time).
+fn cell_text(value: &Field, local: bool) -> String {
+    match value {
+        Field::Null => String::new(),
+        Field::Str(text) => text.clone(),
+        Field::Bytes(bytes) => String::from_utf8_lossy(bytes.data()).into_owned(),
+        Field::TimestampMillis(millis) => timestamp_text(*millis, local),
+        Field::TimestampMicros(micros) => timestamp_text(micros.div_euclid(1000), local),
+        other => other.to_string(),
+    }
+}
+
+fn timestamp_text(millis: i64, local: bool) -> String {
+    let day = millis.div_euclid(DAY_MS);
+    let of_day = millis.rem_euclid(DAY_MS);
+    let (seconds, millis) = (of_day / 1000, of_day % 1000);
+    format!(
+        "{}T{:02}:{:02}:{:02}.{millis:03}{}",
+        format_date(day),
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60,
+        if local { "" } else { "Z" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use hallguard_tracing_engine::model::{PersonKey, PlaceKey};
+    use parquet::basic::Compression;
+    use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    use super::*;
+    use crate::analyze::times::EpochUnit;
+
+    fn times() -> TimeReading {
+        TimeReading {
+            utc_offset_minutes: 480,
+            epoch: EpochUnit::Ms,
+        }
+    }
+
+    /// (site, person, person kind, place, place kind, start, end, queue position).
+    type Row = (
+        &'static str,
+        String,
+        &'static str,
+        &'static str,
+        &'static str,
+        i64,
+        Option<i64>,
+        i64,
+    );
+
+    fn rows() -> Vec<Row> {
+        let base = 1_795_831_200_000; // 2026-11-28 10:00 in the hall (UTC+8)
+        let mut rows: Vec<Row> = (0..40)
+            .map(|n| {
+                let start = base + n * 60_000;
+                let person = format!("v{}", n % 9);
+                (
+                    "hall",
+                    person,
+                    "visitor",
+                    "tax-area",
+                    "zone",
+                    start,
+                    Some(start + 1_500_000),
+                    0,
+                )
+            })
+            .collect();
+        rows.push(("hall", "s1".into(), "staff", "tax-area", "zone", base, None, 0));
+        rows.push((
+            "hall",
+            "v3".into(),
+            "visitor",
+            "gate-1",
+            "entry_queue",
+            base,
+            Some(base + 60_000),
+            4,
+        ));
+        rows
+    }
+
+    /// The rows as Parquet, in row groups of 16, times as timestamps (UTC or local).
+    fn parquet_file(rows: &[Row], utc: bool) -> tempfile::NamedTempFile {
+        let schema = parse_message_type(&format!(
+            "message presence {{
+                REQUIRED BYTE_ARRAY person (UTF8);
+                REQUIRED BYTE_ARRAY site (UTF8);
+                REQUIRED BYTE_ARRAY person_kind (UTF8);
+                REQUIRED BYTE_ARRAY place (UTF8);
+                REQUIRED BYTE_ARRAY place_kind (UTF8);
+                REQUIRED INT64 start (TIMESTAMP(MILLIS,{utc}));
+                OPTIONAL INT64 end (TIMESTAMP(MILLIS,{utc}));
+                REQUIRED INT64 queue_position;
+            }}"
+        ))
+        .unwrap();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let mut writer =
+            SerializedFileWriter::new(file.reopen().unwrap(), Arc::new(schema), Arc::new(properties))
+                .unwrap();
+        let shift = if utc { 0 } else { 480 * 60_000 };
+        for group in rows.chunks(16) {
+            let mut row_group = writer.next_row_group().unwrap();
+            let mut column = 0;
+            while let Some(mut writing) = row_group.next_column().unwrap() {
+                let text = |pick: fn(&Row) -> &str| -> Vec<ByteArray> {
+                    group.iter().map(|row| ByteArray::from(pick(row))).collect()
+                };
+                match column {
+                    0 => writing
+                        .typed::<ByteArrayType>()
+                        .write_batch(&text(|r| &r.1), None, None),
+                    1 => writing
+                        .typed::<ByteArrayType>()
+                        .write_batch(&text(|r| r.0), None, None),
+                    2 => writing
+                        .typed::<ByteArrayType>()
+                        .write_batch(&text(|r| r.2), None, None),
+                    3 => writing
+                        .typed::<ByteArrayType>()
+                        .write_batch(&text(|r| r.3), None, None),
+                    4 => writing
+                        .typed::<ByteArrayType>()
+                        .write_batch(&text(|r| r.4), None, None),
+                    5 => {
+                        let starts: Vec<i64> = group.iter().map(|r| r.5 + shift).collect();
+                        writing.typed::<Int64Type>().write_batch(&starts, None, None)
+                    }
+                    6 => {
+                        let ends: Vec<i64> = group.iter().filter_map(|r| r.6).map(|e| e + shift).collect();
+                        let defined: Vec<i16> = group.iter().map(|r| i16::from(r.6.is_some())).collect();
+                        writing
+                            .typed::<Int64Type>()
+                            .write_batch(&ends, Some(&defined), None)
+                    }
+                    _ => {
+                        let places: Vec<i64> = group.iter().map(|r| r.7).collect();
+                        writing.typed::<Int64Type>().write_batch(&places, None, None)
+                    }
+                }
+                .unwrap();
+                writing.close().unwrap();
+                column += 1;
+            }
+            row_group.close().unwrap();
+        }
+        writer.close().unwrap();
+        file
+    }
+
+    fn csv_file(rows: &[Row]) -> tempfile::NamedTempFile {
+        let mut text = String::from("site,person,person_kind,place,place_kind,start,end,queue_position\n");
+        for r in rows {
+            let end = r.6.map(|e| e.to_string()).unwrap_or_default();
+            text.push_str(&format!(
+                "{},{},{},{},{},{},{end},{}\n",
+                r.0, r.1, r.2, r.3, r.4, r.5, r.7
+            ));
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    fn resolved(columns: &PresenceColumns) -> Vec<(PersonKey, PlaceKey, i64, Option<i64>, u32)> {
+        let mut rows: Vec<_> = columns
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    columns.people[row.person as usize].clone(),
+                    columns.places[row.place as usize].clone(),
+                    row.start,
+                    row.end,
+                    row.queue_position,
+                )
+            })
+            .collect();
+        rows.sort_unstable_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        rows
+    }
+
+    #[test]
+    fn a_parquet_export_reads_as_its_csv_whether_its_times_are_utc_or_local() {
+        let rows = rows();
+        let from_csv = crate::analyze::load::load(csv_file(&rows).path(), times()).unwrap();
+        assert_eq!(from_csv.rows.len(), rows.len());
+        for utc in [true, false] {
+            let file = parquet_file(&rows, utc);
+            assert!(is_parquet(file.path()));
+            let from_parquet = load(file.path(), times()).unwrap();
+            assert_eq!(resolved(&from_parquet), resolved(&from_csv), "utc: {utc}");
+        }
+        assert!(!is_parquet(csv_file(&rows).path()));
+    }
+
+    #[test]
+    fn a_bad_row_of_a_parquet_export_is_named_by_its_row_and_column() {
+        let mut rows = rows();
+        rows[20].2 = "alien";
+        let Err(error) = load(parquet_file(&rows, true).path(), times()) else {
+            panic!("an alien was loaded");
+        };
+        let text = error.to_string();
+        assert!(text.contains("row 21, column person_kind"), "{text}");
+    }
+}
