@@ -340,6 +340,7 @@ pub(super) enum Counting {
     /// By line, the header line 1 (CSV).
     Lines,
     /// By row, from 1 (Parquet).
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     Rows,
 }
 
