@@ -1,20 +1,27 @@
-//! Presence exports in Parquet, with the CSV's columns (by name, any order): read row
-//! group by row group in parallel, each value turned into the text a CSV would hold, and
-//! filed by the same code as a CSV's rows, so both forms are judged alike. Timestamps
-//! keep their meaning: a timestamp adjusted to UTC is an instant, one that is not is
-//! the hall's local time; plain integers are epoch counts in the unit the analyst names.
+//! Presence exports in Parquet, with the CSV's columns (by name, any order): each row
+//! group's column chunks read in parallel into text as a CSV would hold it, then filed
+//! by the same code as a CSV's rows, so both forms are judged alike. Timestamps keep
+//! their meaning: a timestamp adjusted to UTC is an instant, one that is not is the
+//! hall's local time; plain integers are epoch counts in the unit the analyst names.
 //! Bad rows are placed by row (from 1).
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use hallguard_domain::time::{DAY_MS, format_date};
 use hallguard_tracing_engine::rows::PresenceColumns;
-use parquet::basic::LogicalType;
+use parquet::basic::{ConvertedType, LogicalType, TimeUnit};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::DataType;
+use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::record::Field;
+use parquet::schema::types::ColumnDescriptor;
 use rayon::prelude::*;
 
 use super::load::{Counting, Filing, Layout, LoadError, Piece, TimeReading, merge};
+
+/// Values read from a column chunk at once.
+const BATCH: usize = 8192;
 
 /// Whether a file is Parquet: it begins with the format's magic bytes.
 pub fn is_parquet(path: &Path) -> bool {
@@ -25,106 +32,179 @@ pub fn is_parquet(path: &Path) -> bool {
         .is_ok_and(|()| &magic == b"PAR1")
 }
 
+/// How a column's integers are written as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Integers {
+    /// As they are (epoch counts, queue positions).
+    Plain,
+    /// A timestamp of `per_milli` units a millisecond (1, 1,000 or 1,000,000), an
+    /// instant or (`local`) the hall's wall-clock time.
+    Timestamp { per_milli: i64, local: bool },
+}
+
+impl Integers {
+    fn of(column: &ColumnDescriptor) -> Self {
+        let local = matches!(
+            column.logical_type_ref(),
+            Some(LogicalType::Timestamp {
+                is_adjusted_to_u_t_c: false,
+                ..
+            })
+        );
+        let per_milli = match (column.logical_type_ref(), column.converted_type()) {
+            (Some(LogicalType::Timestamp { unit, .. }), _) => match unit {
+                TimeUnit::MILLIS => 1,
+                TimeUnit::MICROS => 1_000,
+                TimeUnit::NANOS => 1_000_000,
+            },
+            (_, ConvertedType::TIMESTAMP_MILLIS) => 1,
+            (_, ConvertedType::TIMESTAMP_MICROS) => 1_000,
+            _ => return Self::Plain,
+        };
+        Self::Timestamp { per_milli, local }
+    }
+
+    fn write(self, out: &mut String, value: i64) {
+        match self {
+            Self::Plain => out.push_str(itoa::Buffer::new().format(value)),
+            Self::Timestamp { per_milli, local } => {
+                let millis = value.div_euclid(per_milli);
+                let (day, of_day) = (millis.div_euclid(DAY_MS), millis.rem_euclid(DAY_MS));
+                let seconds = of_day / 1000;
+                let _ = write!(
+                    out,
+                    "{}T{:02}:{:02}:{:02}.{:03}{}",
+                    format_date(day),
+                    seconds / 3600,
+                    seconds / 60 % 60,
+                    seconds % 60,
+                    of_day % 1000,
+                    if local { "" } else { "Z" }
+                );
+            }
+        }
+    }
+}
+
+/// One column chunk as text: cell `i` is `text[ends[i - 1]..ends[i]]` (empty for a null).
+#[derive(Debug, Default)]
+struct ColumnText {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl ColumnText {
+    fn cell(&self, row: usize) -> &str {
+        let start = row.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start..self.ends[row]]
+    }
+}
+
 /// Reads a presence export in Parquet.
 pub fn load(path: &Path, times: TimeReading) -> Result<PresenceColumns, LoadError> {
-    let unreadable = |error: parquet::errors::ParquetError| {
+    let unreadable = |error: ParquetError| {
         LoadError::Header(format!("{} cannot be read as Parquet: {error}", path.display()))
     };
-    // Held in memory (a Parquet file is compressed): row groups are then read in
+    // Held in memory (a Parquet file is compressed): column chunks are then read in
     // parallel without sharing a file position.
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.display().to_string(),
         source,
     })?;
     let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).map_err(unreadable)?;
-    let mut names = Vec::new();
-    let mut local = Vec::new();
-    for field in reader
-        .metadata()
-        .file_metadata()
-        .schema_descr()
-        .root_schema()
-        .get_fields()
-    {
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    for field in schema.root_schema().get_fields() {
         if !field.is_primitive() {
             return Err(LoadError::Header(format!(
                 "column {:?} is nested: a presence export's columns are plain values",
                 field.name()
             )));
         }
-        names.push(field.name().to_string());
-        local.push(matches!(
-            field.get_basic_info().logical_type_ref(),
-            Some(LogicalType::Timestamp {
-                is_adjusted_to_u_t_c: false,
-                ..
-            })
-        ));
     }
+    let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
     let layout = Layout::of(&names.join(","))?;
-    let cells: Vec<Vec<String>> = (0..reader.num_row_groups())
-        .into_par_iter()
-        .map(|group| group_cells(&reader, group, &local))
+    let chunks: Vec<(usize, usize)> = (0..reader.num_row_groups())
+        .flat_map(|group| (0..names.len()).map(move |column| (group, column)))
+        .collect();
+    let texts: Vec<ColumnText> = chunks
+        .par_iter()
+        .map(|&(group, column)| column_text(&reader, group, column, schema.column(column).as_ref()))
         .collect::<Result<_, _>>()
         .map_err(unreadable)?;
-    let parsed: Vec<Piece> = cells
-        .par_iter()
-        .map(|cells| {
+    let parsed: Vec<Piece> = texts
+        .par_chunks(names.len().max(1))
+        .map(|columns| {
             let mut filing = Filing::default();
-            let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
-            for (row, values) in cells.chunks(layout.width.max(1)).enumerate() {
+            let rows = columns.first().map_or(0, |c| c.ends.len());
+            let mut fields: Vec<&str> = Vec::with_capacity(columns.len());
+            for row in 0..rows {
                 fields.clear();
-                fields.extend(values.iter().map(String::as_str));
+                fields.extend(columns.iter().map(|column| column.cell(row)));
                 filing.take(row + 1, &fields, &layout, times);
             }
-            filing.piece.lines = cells.len() / layout.width.max(1);
+            filing.piece.lines = rows;
             filing.piece
         })
         .collect();
     merge(parsed, Counting::Rows)
 }
 
-/// One row group's values as text, row after row.
-fn group_cells(
+/// One column chunk of one row group as text.
+fn column_text(
     reader: &SerializedFileReader<bytes::Bytes>,
     group: usize,
-    local: &[bool],
-) -> Result<Vec<String>, parquet::errors::ParquetError> {
-    let group = reader.get_row_group(group)?;
-    let mut cells = Vec::with_capacity(group.metadata().num_rows().max(0) as usize * local.len());
-    for row in group.get_row_iter(None)? {
-        for (column, (_, value)) in row?.get_column_iter().enumerate() {
-            cells.push(cell_text(value, local.get(column).copied().unwrap_or(false)));
+    index: usize,
+    column: &ColumnDescriptor,
+) -> Result<ColumnText, ParquetError> {
+    let chunk = reader.get_row_group(group)?.get_column_reader(index)?;
+    let mut out = ColumnText::default();
+    match chunk {
+        ColumnReader::ByteArrayColumnReader(values) => read_values(values, column, &mut out, |out, value| {
+            out.push_str(&String::from_utf8_lossy(value.data()));
+        }),
+        ColumnReader::Int64ColumnReader(values) => {
+            let integers = Integers::of(column);
+            read_values(values, column, &mut out, |out, value| integers.write(out, *value))
+        }
+        ColumnReader::Int32ColumnReader(values) => {
+            let integers = Integers::of(column);
+            read_values(values, column, &mut out, |out, value| {
+                integers.write(out, i64::from(*value))
+            })
+        }
+        _ => Err(ParquetError::General(format!(
+            "column {:?} is of a type no presence export uses (strings and integers only)",
+            column.name()
+        ))),
+    }?;
+    Ok(out)
+}
+
+/// Every value of a column chunk written by `write`, a null as an empty cell.
+fn read_values<T: DataType>(
+    mut values: ColumnReaderImpl<T>,
+    column: &ColumnDescriptor,
+    out: &mut ColumnText,
+    write: impl Fn(&mut String, &T::T),
+) -> Result<(), ParquetError> {
+    let nullable = column.max_def_level() > 0;
+    let (mut read, mut defined) = (Vec::with_capacity(BATCH), Vec::with_capacity(BATCH));
+    loop {
+        read.clear();
+        defined.clear();
+        let (rows, _, _) = values.read_records(BATCH, nullable.then_some(&mut defined), None, &mut read)?;
+        if rows == 0 {
+            return Ok(());
+        }
+        let mut next = read.iter();
+        for row in 0..rows {
+            let present = defined.get(row).is_none_or(|&level| level == column.max_def_level());
+            if present && let Some(value) = next.next() {
+                write(&mut out.text, value);
+            }
+            out.ends.push(out.text.len());
         }
     }
-    Ok(cells)
-}
-
-/// A value as a CSV would hold it: nothing for a null, a timestamp as RFC 3339 (without
-/// an offset when it is local time).
-fn cell_text(value: &Field, local: bool) -> String {
-    match value {
-        Field::Null => String::new(),
-        Field::Str(text) => text.clone(),
-        Field::Bytes(bytes) => String::from_utf8_lossy(bytes.data()).into_owned(),
-        Field::TimestampMillis(millis) => timestamp_text(*millis, local),
-        Field::TimestampMicros(micros) => timestamp_text(micros.div_euclid(1000), local),
-        other => other.to_string(),
-    }
-}
-
-fn timestamp_text(millis: i64, local: bool) -> String {
-    let day = millis.div_euclid(DAY_MS);
-    let of_day = millis.rem_euclid(DAY_MS);
-    let (seconds, millis) = (of_day / 1000, of_day % 1000);
-    format!(
-        "{}T{:02}:{:02}:{:02}.{millis:03}{}",
-        format_date(day),
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60,
-        if local { "" } else { "Z" }
-    )
 }
 
 #[cfg(test)]
