@@ -531,10 +531,29 @@ fn load_quoted(text: &str, times: TimeReading) -> Result<PresenceColumns, LoadEr
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn times() -> TimeReading {
+    /// Each row with its person and place spelled out, in the file's order.
+    pub(in crate::analyze) fn resolved(
+        columns: &PresenceColumns,
+    ) -> Vec<(PersonKey, PlaceKey, i64, Option<i64>, u32)> {
+        columns
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    columns.people[row.person as usize].clone(),
+                    columns.places[row.place as usize].clone(),
+                    row.start,
+                    row.end,
+                    row.queue_position,
+                )
+            })
+            .collect()
+    }
+
+    pub(in crate::analyze) fn times() -> TimeReading {
         TimeReading {
             utc_offset_minutes: 480,
             epoch: EpochUnit::Ms,
@@ -571,21 +590,6 @@ mod tests {
         // The same file with quotes (through the csv reader) reads the same.
         let quoted = text.replacen("tax-area", "\"tax-area\"", 500);
         let again = load(write(&quoted).path(), times()).unwrap();
-        let resolved = |columns: &PresenceColumns| -> Vec<(PersonKey, PlaceKey, i64, Option<i64>, u32)> {
-            columns
-                .rows
-                .iter()
-                .map(|row| {
-                    (
-                        columns.people[row.person as usize].clone(),
-                        columns.places[row.place as usize].clone(),
-                        row.start,
-                        row.end,
-                        row.queue_position,
-                    )
-                })
-                .collect()
-        };
         assert_eq!(resolved(&again), resolved(&columns));
     }
 

@@ -198,7 +198,9 @@ fn read_values<T: DataType>(
         }
         let mut next = read.iter();
         for row in 0..rows {
-            let present = defined.get(row).is_none_or(|&level| level == column.max_def_level());
+            let present = defined
+                .get(row)
+                .is_none_or(|&level| level == column.max_def_level());
             if present && let Some(value) = next.next() {
                 write(&mut out.text, value);
             }
@@ -211,7 +213,6 @@ fn read_values<T: DataType>(
 mod tests {
     use std::sync::Arc;
 
-    use hallguard_tracing_engine::model::{PersonKey, PlaceKey};
     use parquet::basic::Compression;
     use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
     use parquet::file::properties::WriterProperties;
@@ -219,14 +220,7 @@ mod tests {
     use parquet::schema::parser::parse_message_type;
 
     use super::*;
-    use crate::analyze::times::EpochUnit;
-
-    fn times() -> TimeReading {
-        TimeReading {
-            utc_offset_minutes: 480,
-            epoch: EpochUnit::Ms,
-        }
-    }
+    use crate::analyze::load::tests::{resolved, times};
 
     /// (site, person, person kind, place, place kind, start, end, queue position).
     type Row = (
@@ -356,24 +350,6 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), text).unwrap();
         file
-    }
-
-    fn resolved(columns: &PresenceColumns) -> Vec<(PersonKey, PlaceKey, i64, Option<i64>, u32)> {
-        let mut rows: Vec<_> = columns
-            .rows
-            .iter()
-            .map(|row| {
-                (
-                    columns.people[row.person as usize].clone(),
-                    columns.places[row.place as usize].clone(),
-                    row.start,
-                    row.end,
-                    row.queue_position,
-                )
-            })
-            .collect();
-        rows.sort_unstable_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-        rows
     }
 
     #[test]
