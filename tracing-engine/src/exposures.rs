@@ -114,12 +114,14 @@ impl CoPresenceGraph {
                 finished: BTreeMap::new(),
                 sink,
                 stopped: None,
+                abandoned: false,
             }),
             changed: Condvar::new(),
             ahead: workers * UNITS_AHEAD_PER_WORKER,
             units: units.len(),
         };
         let work = || {
+            let _abandon = AbandonOnPanic(&turns);
             let (mut judging, mut seen) = (Judging::default(), Vec::new());
             while let Some(unit) = turns.take(cancel) {
                 let mut done: Vec<P::Chunk> = Vec::new();
@@ -203,6 +205,27 @@ struct TurnState<C, S, E> {
     finished: BTreeMap<usize, Vec<C>>,
     sink: S,
     stopped: Option<ExposuresStopped<E>>,
+    /// A worker panicked: the others stop rather than wait for its unit's turn, and
+    /// the panic goes on to the caller.
+    abandoned: bool,
+}
+
+impl<C, S, E> TurnState<C, S, E> {
+    fn halted(&self) -> bool {
+        self.stopped.is_some() || self.abandoned
+    }
+}
+
+/// Marks the list abandoned when its worker unwinds.
+struct AbandonOnPanic<'t, C, S: FnMut(C) -> Result<(), E>, E>(&'t Turns<C, S, E>);
+
+impl<C, S: FnMut(C) -> Result<(), E>, E> Drop for AbandonOnPanic<'_, C, S, E> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().abandoned = true;
+            self.0.changed.notify_all();
+        }
+    }
 }
 
 impl<C, S: FnMut(C) -> Result<(), E>, E> Turns<C, S, E> {
@@ -222,7 +245,7 @@ impl<C, S: FnMut(C) -> Result<(), E>, E> Turns<C, S, E> {
     fn take(&self, cancel: &Cancel) -> Option<usize> {
         let mut state = self.lock();
         loop {
-            if state.stopped.is_some() || state.next >= self.units {
+            if state.halted() || state.next >= self.units {
                 return None;
             }
             if let Err(cancelled) = cancel.check() {
@@ -242,11 +265,11 @@ impl<C, S: FnMut(C) -> Result<(), E>, E> Turns<C, S, E> {
     /// stopped.
     fn hand_out_early(&self, unit: usize, chunks: &mut Vec<C>) -> bool {
         let mut state = self.lock();
-        while state.turn != unit && state.stopped.is_none() {
+        while state.turn != unit && !state.halted() {
             state = self.wait(state);
         }
         for chunk in chunks.drain(..) {
-            if state.stopped.is_some() {
+            if state.halted() {
                 break;
             }
             if let Err(error) = (state.sink)(chunk) {
@@ -254,7 +277,7 @@ impl<C, S: FnMut(C) -> Result<(), E>, E> Turns<C, S, E> {
                 self.changed.notify_all();
             }
         }
-        state.stopped.is_none()
+        !state.halted()
     }
 
     /// Files a finished unit's chunks; hands out every finished unit whose turn has come.
@@ -267,7 +290,7 @@ impl<C, S: FnMut(C) -> Result<(), E>, E> Turns<C, S, E> {
                 break;
             };
             for chunk in ready {
-                if state.stopped.is_some() {
+                if state.halted() {
                     break;
                 }
                 if let Err(error) = (state.sink)(chunk) {
@@ -402,5 +425,31 @@ mod tests {
             "{stopped:?}"
         );
         assert_eq!(taken, 0);
+    }
+
+    #[test]
+    fn a_reader_that_panics_ends_the_list_with_its_panic_not_a_hang() {
+        let (graph, window) = city();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        let taken = std::sync::atomic::AtomicUsize::new(0);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                graph.exposures_with(
+                    None,
+                    window,
+                    &Rules::default(),
+                    &Cancel::default(),
+                    &Threes,
+                    |_| {
+                        assert!(
+                            taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3,
+                            "the reader broke"
+                        );
+                        Ok::<(), ()>(())
+                    },
+                )
+            })
+        }));
+        assert!(outcome.is_err(), "the reader's panic reaches the caller");
     }
 }
