@@ -43,7 +43,7 @@ pub struct Encoder<'g> {
     format: LineFormat,
     offset: i32,
     /// Chunks written out, to be filled again: a chunk made on a worker and dropped by
-    /// the writer would send its pages back to the system, and the next wave would
+    /// the writer would send its pages back to the system, and the next chunks would
     /// have them cleared afresh (a city's list is gigabytes of text).
     spare: Mutex<Vec<Chunk>>,
 }
