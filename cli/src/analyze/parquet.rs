@@ -131,8 +131,17 @@ pub fn load(path: &Path, times: TimeReading) -> Result<PresenceColumns, LoadErro
         .map(|&(group, column)| column_text(&reader, group, column, schema.column(column).as_ref()))
         .collect::<Result<_, _>>()
         .map_err(unreadable)?;
+    let width = names.len().max(1);
+    for (group, columns) in texts.chunks(width).enumerate() {
+        if columns.iter().any(|c| c.ends.len() != columns[0].ends.len()) {
+            return Err(LoadError::Header(format!(
+                "{}: the columns of row group {group} differ in length",
+                path.display()
+            )));
+        }
+    }
     let parsed: Vec<Piece> = texts
-        .par_chunks(names.len().max(1))
+        .par_chunks(width)
         .map(|columns| {
             let mut filing = Filing::default();
             let rows = columns.first().map_or(0, |c| c.ends.len());
