@@ -210,9 +210,21 @@ struct TurnState<C, S, E> {
     abandoned: bool,
 }
 
-impl<C, S, E> TurnState<C, S, E> {
+impl<C, S: FnMut(C) -> Result<(), E>, E> TurnState<C, S, E> {
     fn halted(&self) -> bool {
         self.stopped.is_some() || self.abandoned
+    }
+
+    /// Gives chunks to the sink in order until the list halts (the rest are dropped).
+    fn hand_out(&mut self, chunks: impl IntoIterator<Item = C>) {
+        for chunk in chunks {
+            if self.halted() {
+                break;
+            }
+            if let Err(error) = (self.sink)(chunk) {
+                self.stopped = Some(ExposuresStopped::Sink(error));
+            }
+        }
     }
 }
 
@@ -268,14 +280,9 @@ impl<C, S: FnMut(C) -> Result<(), E>, E> Turns<C, S, E> {
         while state.turn != unit && !state.halted() {
             state = self.wait(state);
         }
-        for chunk in chunks.drain(..) {
-            if state.halted() {
-                break;
-            }
-            if let Err(error) = (state.sink)(chunk) {
-                state.stopped = Some(ExposuresStopped::Sink(error));
-                self.changed.notify_all();
-            }
+        state.hand_out(chunks.drain(..));
+        if state.halted() {
+            self.changed.notify_all();
         }
         !state.halted()
     }
@@ -289,14 +296,7 @@ impl<C, S: FnMut(C) -> Result<(), E>, E> Turns<C, S, E> {
             let Some(ready) = state.finished.remove(&turn) else {
                 break;
             };
-            for chunk in ready {
-                if state.halted() {
-                    break;
-                }
-                if let Err(error) = (state.sink)(chunk) {
-                    state.stopped = Some(ExposuresStopped::Sink(error));
-                }
-            }
+            state.hand_out(ready);
             state.turn += 1;
         }
         self.changed.notify_all();
@@ -352,6 +352,22 @@ mod tests {
         (graph, (FIRST_DAY, FIRST_DAY + 4 * 86_400_000))
     }
 
+    /// The city's list under the default rules in chunks of three, on `workers` threads.
+    fn in_threes<E: Send>(
+        graph: &CoPresenceGraph,
+        window: Window,
+        workers: usize,
+        sink: impl FnMut(Vec<(PersonIdx, PersonIdx, i64)>) -> Result<(), E> + Send,
+    ) -> Result<(), ExposuresStopped<E>> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            graph.exposures_with(None, window, &Rules::default(), &Cancel::default(), &Threes, sink)
+        })
+    }
+
     #[test]
     fn the_list_in_small_chunks_on_many_workers_is_everyones_contacts_in_order() {
         let (graph, window) = city();
@@ -376,17 +392,11 @@ mod tests {
             .unwrap_or(0);
         assert!(busiest > 30, "someone with many contacts: {busiest}");
         for workers in [1, 4] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(workers)
-                .build()
-                .unwrap();
             let mut listed = Vec::new();
-            pool.install(|| {
-                graph.exposures_with(None, window, &rules, &Cancel::default(), &Threes, |chunk| {
-                    assert!((1..=3).contains(&chunk.len()), "{}", chunk.len());
-                    listed.extend(chunk);
-                    Ok::<(), ()>(())
-                })
+            in_threes(&graph, window, workers, |chunk| {
+                assert!((1..=3).contains(&chunk.len()), "{}", chunk.len());
+                listed.extend(chunk);
+                Ok::<(), ()>(())
             })
             .unwrap();
             assert_eq!(listed, expected, "{workers} workers");
@@ -396,20 +406,10 @@ mod tests {
     #[test]
     fn a_reader_that_goes_away_or_a_cancel_stops_the_list() {
         let (graph, window) = city();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
         let mut taken = 0;
-        let stopped = pool.install(|| {
-            graph.exposures_with(
-                None,
-                window,
-                &Rules::default(),
-                &Cancel::default(),
-                &Threes,
-                |_| {
-                    taken += 1;
-                    if taken == 5 { Err("gone") } else { Ok(()) }
-                },
-            )
+        let stopped = in_threes(&graph, window, 4, |_| {
+            taken += 1;
+            if taken == 5 { Err("gone") } else { Ok(()) }
         });
         assert_eq!(stopped, Err(ExposuresStopped::Sink("gone")));
         assert_eq!(taken, 5, "nothing handed out after the reader went away");
@@ -430,24 +430,14 @@ mod tests {
     #[test]
     fn a_reader_that_panics_ends_the_list_with_its_panic_not_a_hang() {
         let (graph, window) = city();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
         let taken = std::sync::atomic::AtomicUsize::new(0);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pool.install(|| {
-                graph.exposures_with(
-                    None,
-                    window,
-                    &Rules::default(),
-                    &Cancel::default(),
-                    &Threes,
-                    |_| {
-                        assert!(
-                            taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3,
-                            "the reader broke"
-                        );
-                        Ok::<(), ()>(())
-                    },
-                )
+            in_threes(&graph, window, 4, |_| {
+                assert!(
+                    taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3,
+                    "the reader broke"
+                );
+                Ok::<(), ()>(())
             })
         }));
         assert!(outcome.is_err(), "the reader's panic reaches the caller");
